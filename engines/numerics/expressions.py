@@ -1,0 +1,583 @@
+"""The safe expression grammar: user text to sympy, and sympy back to text.
+
+Every engine and the service read user-supplied formulas ("(exp(1)+1)/(exp(1)-1)",
+"x**2 + besseli(0, x)", a registered constant name such as "tan1") through
+:func:`parse_expression`.  It is a hand-written tokenizer plus a recursive-descent
+parser over a whitelist; it builds sympy objects directly and never calls
+``eval``, ``exec``, ``sympify``, ``parse_expr`` or ``lambdify``.  Every size is
+capped *before* anything expensive happens (:class:`ExpressionLimits`): the text
+length, the number of tokens, the nesting depth, the digits of one literal, the
+size of integer powers (so ``9**9**9**9`` is refused at once instead of being
+computed) and the arguments of functions that sympy evaluates eagerly
+(``gamma(10**6)`` would be a factorial).
+
+Grammar (``^`` and ``**`` are both power, right-associative, binding tighter than
+unary minus, as in Python)::
+
+    expr    := term (("+" | "-") term)*
+    term    := unary (("*" | "/") unary)*
+    unary   := ("+" | "-") unary | power
+    power   := atom (("**" | "^") unary)?
+    atom    := NUMBER | NAME | NAME "(" expr ("," expr)* ")" | "(" expr ")"
+    NUMBER  := digits ["." digits] | "." digits      (exact rationals, no exponent notation)
+    NAME    := a given variable, a registered constant (engines.numerics.constants),
+               pi, E, e (when not a variable), or a function:
+               exp log sqrt sin cos tan sinh cosh tanh asin acos atan abs gamma zeta
+               besseli(nu, x)
+
+:func:`to_text` prints an expression in this grammar (sympy's ``sstr``; the
+sympy spellings it produces -- ``Abs``, ``Catalan``, ``EulerGamma``,
+``GoldenRatio`` -- are accepted as aliases), and :func:`constant_expression_value`
+evaluates a variable-free expression with mpmath at a requested precision,
+checking the digits by evaluating twice with different guard digits.
+
+Examples
+--------
+>>> from engines.numerics.expressions import parse_expression, to_text, constant_expression_value
+>>> parse_expression("(e^1 + 1)/(exp(1) - 1)")
+(1 + E)/(-1 + E)
+>>> parse_expression("2*x**2 - x/3", variables=["x"])
+2*x**2 - x/3
+>>> to_text(parse_expression("tan1 + besseli(0, 2)"))
+'tan(1) + besseli(0, 2)'
+>>> import mpmath
+>>> mpmath.nstr(constant_expression_value("(exp(1)+1)/(exp(1)-1)", 30), 25)
+'2.163953413738652848770004'
+>>> parse_expression("9**9**9**9")
+Traceback (most recent call last):
+...
+engines.numerics.expressions.ExpressionError: power too large: exponent 387420489 exceeds 1000
+
+References
+----------
+The grammar is this project's (DESIGN.md, "User-supplied expressions are parsed
+by a restricted parser, never by eval/sympify").
+"""
+
+from __future__ import annotations
+
+import keyword
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import mpmath
+import sympy
+
+from engines.numerics.constants import CONSTANTS, MAX_DIGITS
+
+
+class ExpressionError(ValueError):
+    """The text is not a safe expression; the message says what is wrong."""
+
+
+@dataclass(frozen=True)
+class ExpressionLimits:
+    """Caps applied while parsing, each checked before the work it bounds.
+
+    Attributes
+    ----------
+    max_length : characters of input text.
+    max_nodes : tokens (numbers, names, operators, parentheses).
+    max_depth : nesting depth (parentheses, function calls, unary signs, exponents).
+    max_digits : digits in one number literal.
+    max_abs_exponent : largest |numerator| and denominator of a numeric exponent.
+    max_result_digits : digits of any exact rational the expression builds
+        (kept below Python's 4300-digit int-to-str limit so results can be printed).
+    max_root_digits : digits of a rational raised to a non-integer power (sympy
+        looks for perfect powers, which is slow on huge numbers).
+    max_special_argument : largest |x| of a rational argument to gamma/zeta
+        (sympy evaluates gamma(n) as a factorial and zeta(2n) via Bernoulli numbers).
+    """
+
+    max_length: int = 2_000
+    max_nodes: int = 500
+    max_depth: int = 50
+    max_digits: int = 100
+    max_abs_exponent: int = 1_000
+    max_result_digits: int = 4_000
+    max_root_digits: int = 500
+    max_special_argument: int = 500
+
+
+DEFAULT_LIMITS = ExpressionLimits()
+
+_LOG10_2 = math.log10(2)
+
+_FUNCTIONS: dict[str, tuple[Callable[..., sympy.Expr], int]] = {
+    "exp": (sympy.exp, 1),
+    "log": (sympy.log, 1),
+    "sqrt": (sympy.sqrt, 1),
+    "sin": (sympy.sin, 1),
+    "cos": (sympy.cos, 1),
+    "tan": (sympy.tan, 1),
+    "sinh": (sympy.sinh, 1),
+    "cosh": (sympy.cosh, 1),
+    "tanh": (sympy.tanh, 1),
+    "asin": (sympy.asin, 1),
+    "acos": (sympy.acos, 1),
+    "atan": (sympy.atan, 1),
+    "abs": (sympy.Abs, 1),
+    "Abs": (sympy.Abs, 1),  # sympy's printed spelling
+    "gamma": (sympy.gamma, 1),
+    "zeta": (sympy.zeta, 1),
+    "besseli": (sympy.besseli, 2),
+}
+
+_BUILTIN_CONSTANTS: dict[str, sympy.Expr] = {
+    "pi": sympy.pi,
+    "E": sympy.E,
+    # sympy's printed spellings, so to_text output parses back
+    "Catalan": sympy.Catalan,
+    "EulerGamma": sympy.EulerGamma,
+    "GoldenRatio": sympy.GoldenRatio,
+}
+
+_VARIABLE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}", re.ASCII)
+
+_TOKEN = re.compile(
+    r"(?P<space>\s+)"
+    r"|(?P<number>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<op>\*\*|[-+*/^(),])",
+    re.ASCII,
+)
+
+_FORBIDDEN_CHARACTERS = {
+    ".": "attribute access ('.') is not allowed",
+    "[": "subscripts ('[') are not allowed",
+    "]": "subscripts (']') are not allowed",
+    "'": "strings are not allowed",
+    '"': "strings are not allowed",
+    "=": "assignments and keyword arguments ('=') are not allowed",
+    ":": "lambdas and slices (':') are not allowed",
+    "{": "sets and dicts ('{') are not allowed",
+    "}": "sets and dicts ('}') are not allowed",
+    ";": "statements (';') are not allowed",
+    "@": "operator '@' is not allowed",
+    "%": "operator '%' is not allowed",
+    "&": "operator '&' is not allowed",
+    "|": "operator '|' is not allowed",
+    "~": "operator '~' is not allowed",
+    "<": "comparisons ('<') are not allowed",
+    ">": "comparisons ('>') are not allowed",
+    "!": "operator '!' is not allowed",
+    "\\": "backslashes are not allowed",
+    "#": "comments ('#') are not allowed",
+}
+
+
+def _tokenize(text: str, limits: ExpressionLimits) -> list[tuple[str, str, int]]:
+    tokens: list[tuple[str, str, int]] = []
+    position = 0
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        if match is None:
+            char = text[position]
+            reason = _FORBIDDEN_CHARACTERS.get(char, f"character {char!r} is not allowed")
+            raise ExpressionError(f"{reason} (position {position})")
+        kind = match.lastgroup
+        value = match.group()
+        if kind == "number":
+            digits = len(value) - value.count(".")
+            if digits > limits.max_digits:
+                raise ExpressionError(
+                    f"number literal too long: {digits} digits (limit {limits.max_digits})")
+            if match.end() < len(text) and text[match.end()] == ".":
+                raise ExpressionError(
+                    f"attribute access ('.') is not allowed (position {match.end()})")
+        if kind != "space":
+            tokens.append((kind, value, position))
+            if len(tokens) > limits.max_nodes:
+                raise ExpressionError(f"expression too large: more than {limits.max_nodes} tokens")
+        position = match.end()
+    return tokens
+
+
+def _rational_digits(expr: sympy.Expr) -> float:
+    """Decimal digits of the largest exact rational inside ``expr``."""
+    if expr.is_Rational:
+        atoms = (expr,)
+    else:
+        atoms = expr.atoms(sympy.Rational)
+    bits = max((max(abs(r.p).bit_length(), r.q.bit_length()) for r in atoms), default=0)
+    return bits * _LOG10_2
+
+
+class _Parser:
+    """Recursive descent over the token list; depth is capped, so no stack overflow."""
+
+    def __init__(self, tokens: list[tuple[str, str, int]], names: dict[str, sympy.Expr],
+                 limits: ExpressionLimits):
+        self.tokens = tokens
+        self.names = names
+        self.limits = limits
+        self.index = 0
+        self.depth = 0
+
+    # -- token helpers -------------------------------------------------------
+    def peek(self) -> tuple[str, str, int] | None:
+        return self.tokens[self.index] if self.index < len(self.tokens) else None
+
+    def accept(self, *ops: str) -> str | None:
+        token = self.peek()
+        if token is not None and token[0] == "op" and token[1] in ops:
+            self.index += 1
+            return token[1]
+        return None
+
+    def expect(self, op: str) -> None:
+        if self.accept(op) is None:
+            token = self.peek()
+            found = "end of input" if token is None else f"{token[1]!r} at position {token[2]}"
+            raise ExpressionError(f"expected {op!r}, found {found}")
+
+    def enter(self) -> None:
+        self.depth += 1
+        if self.depth > self.limits.max_depth:
+            raise ExpressionError(f"expression nested too deeply (limit {self.limits.max_depth})")
+
+    # -- grammar -------------------------------------------------------------
+    def parse(self) -> sympy.Expr:
+        if not self.tokens:
+            raise ExpressionError("empty expression")
+        result = self.expr()
+        token = self.peek()
+        if token is not None:
+            if token[0] in ("number", "name") or token[1] == "(":
+                raise ExpressionError(
+                    f"unexpected {token[1]!r} at position {token[2]}: implicit "
+                    "multiplication is not supported, write '*'")
+            raise ExpressionError(f"unexpected {token[1]!r} at position {token[2]}")
+        return result
+
+    def expr(self) -> sympy.Expr:
+        self.enter()
+        result = self.term()
+        while (op := self.accept("+", "-")) is not None:
+            right = self.term()
+            result = result + right if op == "+" else result - right
+            self._check_size(result)
+        self.depth -= 1
+        return result
+
+    def term(self) -> sympy.Expr:
+        result = self.unary()
+        while (op := self.accept("*", "/")) is not None:
+            right = self.unary()
+            result = result * right if op == "*" else result / right
+            self._check_size(result)
+        return result
+
+    def unary(self) -> sympy.Expr:
+        op = self.accept("+", "-")
+        if op is None:
+            return self.power()
+        self.enter()
+        operand = self.unary()
+        self.depth -= 1
+        return -operand if op == "-" else operand
+
+    def power(self) -> sympy.Expr:
+        base = self.atom()
+        if self.accept("**", "^") is None:
+            return base
+        self.enter()
+        exponent = self.unary()
+        self.depth -= 1
+        self._check_power(base, exponent)
+        result = sympy.Pow(base, exponent)
+        self._check_size(result)
+        return result
+
+    def atom(self) -> sympy.Expr:
+        token = self.peek()
+        if token is None:
+            raise ExpressionError("unexpected end of input")
+        kind, value, position = token
+        if kind == "number":
+            self.index += 1
+            return _number(value)
+        if kind == "name":
+            self.index += 1
+            if self.accept("("):
+                return self.call(value, position)
+            return self.name(value, position)
+        if self.accept("("):
+            inner = self.expr()
+            self.expect(")")
+            return inner
+        raise ExpressionError(f"unexpected {value!r} at position {position}")
+
+    def name(self, name: str, position: int) -> sympy.Expr:
+        if name in self.names:
+            return self.names[name]
+        if name in _FUNCTIONS:
+            raise ExpressionError(f"function {name!r} needs arguments in parentheses")
+        raise ExpressionError(_unknown_name(name, position))
+
+    def call(self, name: str, position: int) -> sympy.Expr:
+        if name not in _FUNCTIONS:
+            if name in self.names:
+                raise ExpressionError(f"{name!r} is not a function (position {position})")
+            raise ExpressionError(_unknown_name(name, position))
+        function, arity = _FUNCTIONS[name]
+        self.enter()
+        arguments = [self.expr()]
+        while self.accept(","):
+            arguments.append(self.expr())
+        self.expect(")")
+        self.depth -= 1
+        if len(arguments) != arity:
+            raise ExpressionError(f"{name} takes {arity} argument(s), got {len(arguments)}")
+        if name in ("gamma", "zeta"):
+            argument = arguments[0]
+            if argument.is_Rational and abs(argument) > self.limits.max_special_argument:
+                raise ExpressionError(
+                    f"{name} argument too large: |{argument}| exceeds "
+                    f"{self.limits.max_special_argument}")
+        result = function(*arguments)
+        self._check_size(result)
+        return result
+
+    # -- caps ----------------------------------------------------------------
+    def _check_power(self, base: sympy.Expr, exponent: sympy.Expr) -> None:
+        if not exponent.is_Rational:
+            return
+        limit = self.limits.max_abs_exponent
+        if abs(exponent.p) > limit or exponent.q > limit:
+            raise ExpressionError(f"power too large: exponent {exponent} exceeds {limit}")
+        if exponent.q != 1 and base.is_Rational and base.is_negative:
+            raise ExpressionError(f"({base})**({exponent}) is complex (root of a negative number)")
+        base_digits = _rational_digits(base)
+        if base_digits * abs(exponent) > self.limits.max_result_digits:
+            raise ExpressionError(
+                f"power too large: about {base_digits * abs(exponent):.0f} digits "
+                f"(limit {self.limits.max_result_digits})")
+        if exponent.q != 1 and base.is_Rational and base_digits > self.limits.max_root_digits:
+            raise ExpressionError(
+                f"root of a number with more than {self.limits.max_root_digits} digits")
+
+    def _check_size(self, result: sympy.Expr) -> None:
+        if _rational_digits(result) > self.limits.max_result_digits:
+            raise ExpressionError(
+                f"number too large: more than {self.limits.max_result_digits} digits")
+
+
+def _number(literal: str) -> sympy.Rational:
+    if "." not in literal:
+        return sympy.Integer(int(literal))
+    whole, fraction = literal.split(".")
+    return sympy.Rational(int(whole + fraction or "0"), 10 ** len(fraction))
+
+
+def _unknown_name(name: str, position: int) -> str:
+    if name.startswith("_"):
+        return f"name {name!r} is not allowed: names may not start with '_' (position {position})"
+    if keyword.iskeyword(name):
+        return f"Python keyword {name!r} is not allowed (position {position})"
+    return (f"unknown name {name!r} at position {position}; allowed: variables, registered "
+            "constants, pi, E, e and the functions " + ", ".join(sorted(_FUNCTIONS)))
+
+
+def _name_table(variables: Sequence[str]) -> dict[str, sympy.Expr]:
+    names: dict[str, sympy.Expr] = {"e": sympy.E}
+    names.update(_BUILTIN_CONSTANTS)
+    names.update({name: constant.sympy_form for name, constant in CONSTANTS.items()})
+    for variable in variables:
+        if not isinstance(variable, str) or not _VARIABLE_NAME.fullmatch(variable):
+            raise ExpressionError(
+                f"invalid variable name {variable!r}: use a letter then letters, digits or '_' "
+                "(at most 32 characters)")
+        if variable in _FUNCTIONS or keyword.iskeyword(variable):
+            raise ExpressionError(f"variable name {variable!r} is reserved")
+        names[variable] = sympy.Symbol(variable)
+    return names
+
+
+def parse_expression(text: str, *, variables: Sequence[str] = (),
+                     limits: ExpressionLimits = DEFAULT_LIMITS) -> sympy.Expr:
+    """Parse ``text`` in the safe grammar into a sympy expression.
+
+    Parameters
+    ----------
+    text : the expression, e.g. ``"(exp(1)+1)/(exp(1)-1)"`` or ``"x^2 + 1"``.
+    variables : names that become ``sympy.Symbol``; they shadow constant names
+        (so ``e`` may be a variable), not function names.
+    limits : the caps; see :class:`ExpressionLimits`.
+
+    Returns
+    -------
+    sympy.Expr, with decimal literals as exact rationals.
+
+    Raises
+    ------
+    ExpressionError (a ValueError) naming the problem: a forbidden character or
+    name, a syntax error, a cap exceeded, a division by zero, a complex value.
+
+    Examples
+    --------
+    >>> parse_expression("0.25 * pi")
+    pi/4
+    >>> parse_expression("x.__class__", variables=["x"])
+    Traceback (most recent call last):
+    ...
+    engines.numerics.expressions.ExpressionError: attribute access ('.') is not allowed (position 1)
+    """
+    if not isinstance(text, str):
+        raise ExpressionError("expression must be a string")
+    if len(text) > limits.max_length:
+        raise ExpressionError(
+            f"expression too long: {len(text)} characters (limit {limits.max_length})")
+    tokens = _tokenize(text, limits)
+    result = _Parser(tokens, _name_table(variables), limits).parse()
+    if result.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        raise ExpressionError("expression is undefined (division by zero or a pole)")
+    if result.has(sympy.I):
+        raise ExpressionError("expression is complex (e.g. the root of a negative number)")
+    return result
+
+
+def to_text(expr: sympy.Expr) -> str:
+    """``expr`` written in the safe grammar; ``parse_expression`` reads it back.
+
+    Examples
+    --------
+    >>> to_text(parse_expression("catalan + 2^(1/2)"))
+    'Catalan + sqrt(2)'
+    """
+    return sympy.sstr(expr)
+
+
+# ---------------------------------------------------------------------------
+# numeric evaluation with mpmath
+# ---------------------------------------------------------------------------
+
+#: magnitude cap (in bits of the binary exponent) for any intermediate value.
+_MAX_MAGNITUDE_BITS = 1_000_000
+
+_MP_FUNCTIONS: dict[type, Callable[..., mpmath.mpf]] = {
+    sympy.exp: mpmath.exp,
+    sympy.log: mpmath.log,
+    sympy.sin: mpmath.sin,
+    sympy.cos: mpmath.cos,
+    sympy.tan: mpmath.tan,
+    sympy.sinh: mpmath.sinh,
+    sympy.cosh: mpmath.cosh,
+    sympy.tanh: mpmath.tanh,
+    sympy.asin: mpmath.asin,
+    sympy.acos: mpmath.acos,
+    sympy.atan: mpmath.atan,
+    sympy.Abs: abs,
+    sympy.gamma: mpmath.gamma,
+    sympy.zeta: mpmath.zeta,
+    sympy.besseli: mpmath.besseli,
+}
+
+
+def _check_magnitude(value: mpmath.mpf | mpmath.mpc) -> mpmath.mpf | mpmath.mpc:
+    if not mpmath.isfinite(value):
+        raise ExpressionError("expression is not finite")
+    if value != 0 and abs(mpmath.mag(value)) > _MAX_MAGNITUDE_BITS:
+        raise ExpressionError("intermediate value too large or too small to evaluate")
+    return value
+
+
+def _mp_value(expr: sympy.Expr) -> mpmath.mpf | mpmath.mpc:
+    """Evaluate a variable-free sympy tree with mpmath at the current precision."""
+    if expr.is_Integer:
+        return mpmath.mpf(int(expr))
+    if expr.is_Rational:
+        return mpmath.mpf(int(expr.p)) / int(expr.q)
+    if expr is sympy.pi:
+        return +mpmath.pi
+    if expr is sympy.E:
+        return +mpmath.e
+    if expr is sympy.Catalan:
+        return +mpmath.catalan
+    if expr is sympy.EulerGamma:
+        return +mpmath.euler
+    if expr is sympy.GoldenRatio:
+        return +mpmath.phi
+    if expr.is_Add:
+        return _check_magnitude(mpmath.fsum(_mp_value(t) for t in expr.args))
+    if expr.is_Mul:
+        return _check_magnitude(mpmath.fprod(_mp_value(t) for t in expr.args))
+    if expr.is_Pow:
+        base, exponent = expr.args
+        if exponent.is_Integer:
+            return _check_magnitude(mpmath.power(_mp_value(base), int(exponent)))
+        b = _mp_value(base)
+        if exponent == sympy.S.Half:
+            return _check_magnitude(mpmath.sqrt(b))
+        return _check_magnitude(mpmath.power(b, _mp_value(exponent)))
+    function = _MP_FUNCTIONS.get(type(expr))
+    if function is not None:
+        arguments = [_mp_value(a) for a in expr.args]
+        if type(expr) in (sympy.exp, sympy.sinh, sympy.cosh) and abs(arguments[0]) > 10**6:
+            raise ExpressionError("argument of exp too large to evaluate")
+        return _check_magnitude(function(*arguments))
+    raise ExpressionError(f"cannot evaluate {type(expr).__name__} numerically")
+
+
+def _real(value: mpmath.mpf | mpmath.mpc, dps: int) -> mpmath.mpf:
+    if isinstance(value, mpmath.mpc):
+        if value.imag != 0 and abs(value.imag) > abs(value) * mpmath.mpf(10) ** (-dps):
+            raise ExpressionError("the constant is not a real number")
+        return value.real
+    return value
+
+
+def constant_expression_value(text: str, dps: int, *,
+                              limits: ExpressionLimits = DEFAULT_LIMITS) -> mpmath.mpf:
+    """The value of a constant expression, correct to ``dps`` significant digits.
+
+    ``text`` is a registered constant name (``"tan1"``) or a variable-free
+    expression in the safe grammar.  It is evaluated with mpmath twice, with
+    different guard digits, and the results must agree to ``dps + 2`` digits
+    (cancellation is detected and the guard raised, up to a cap).
+
+    Parameters
+    ----------
+    text : the constant.
+    dps : decimal digits wanted, 1..engines.numerics.constants.MAX_DIGITS.
+
+    Returns
+    -------
+    mpmath.mpf carrying ``dps + 10`` or more digits of working precision.
+
+    Raises
+    ------
+    ExpressionError when the text is not a safe expression, has variables, is
+    zero, complex, infinite, or cannot be evaluated to ``dps`` digits.
+
+    Examples
+    --------
+    >>> mpmath.nstr(constant_expression_value("tan1", 20), 15)
+    '1.5574077246549'
+    >>> mpmath.nstr(constant_expression_value("besseli(0, 2)/besseli(1, 2)", 20), 15)
+    '1.43312742672231'
+    """
+    if not 1 <= dps <= MAX_DIGITS:
+        raise ExpressionError(f"precision must be between 1 and {MAX_DIGITS} digits, got {dps}")
+    if isinstance(text, str) and text.strip() in CONSTANTS:
+        from engines.numerics.constants import constant_value
+
+        return constant_value(text.strip(), dps)
+    expr = parse_expression(text, limits=limits)
+    if expr.free_symbols:
+        raise ExpressionError(
+            "a constant may not contain variables: " + ", ".join(sorted(map(str, expr.free_symbols))))
+    guard = 20
+    while guard <= 20 + 2 * dps + 400:
+        with mpmath.workdps(dps + guard):
+            first = _real(_mp_value(expr), dps)
+        with mpmath.workdps(dps + 2 * guard):
+            second = _real(_mp_value(expr), dps)
+            if second == 0:
+                raise ExpressionError("the constant is zero")
+            if abs(first - second) <= abs(second) * mpmath.mpf(10) ** (-(dps + 2)):
+                return +second
+        guard *= 2
+    raise ExpressionError(f"cannot evaluate the constant to {dps} digits (severe cancellation)")
