@@ -208,9 +208,13 @@ def _chunk(k: int) -> int:
     return max(256, WORK_PER_CALL // max(k, 1))
 
 
-def estimate_memory(graph: PermutationGraph) -> dict:
+def estimate_memory(graph: PermutationGraph, algorithm: str = "auto") -> dict:
     """Up-front estimate of the states held and the bytes needed."""
-    algorithm = choose_algorithm(graph)
+    if algorithm == "auto":
+        algorithm = choose_algorithm(graph)
+    elif algorithm == "rank_bitset" and not (graph.is_cayley and graph.n <= MAX_RANK_BITSET_N):
+        raise ValueError("rank_bitset needs a permutation central state of at most "
+                         f"{MAX_RANK_BITSET_N} symbols")
     vertices = vertex_upper_bound(graph)
     k = len(graph.generators)
     buffer = _chunk(k) * k * 8
@@ -260,7 +264,8 @@ def _decode(graph: PermutationGraph, words: np.ndarray) -> list:
 
 def growth(graph: PermutationGraph, *, memory_budget_bytes: int = 8 << 30,
            max_diameter: int | None = None, store_layers_max_size: int = 0,
-           last_layer_max_size: int = 1000, progress: Progress = no_progress) -> dict:
+           last_layer_max_size: int = 1000, progress: Progress = no_progress,
+           algorithm: str = "auto") -> dict:
     """Sphere sizes of the graph around its central state.
 
     Parameters
@@ -279,6 +284,9 @@ def growth(graph: PermutationGraph, *, memory_budget_bytes: int = 8 << 30,
         Return the last layer (the antipodes) when it has at most this many states.
     progress : Progress
         Called per layer and between kernel calls (~0.1-0.5 s apart).
+    algorithm : str
+        "auto", or force "rank_bitset" (Cayley graphs of S_n, n <= 13) or
+        "sorted_layers".
 
     Returns
     -------
@@ -286,7 +294,7 @@ def growth(graph: PermutationGraph, *, memory_budget_bytes: int = 8 << 30,
         ``layer_sizes``, ``diameter``, ``num_vertices``, ``bfs_completed``,
         ``last_layer``, ``layers``, ``algorithm`` and memory figures.
     """
-    estimate = estimate_memory(graph)
+    estimate = estimate_memory(graph, algorithm)
     if estimate["estimated_bytes"] > memory_budget_bytes:
         raise ValueError(
             f"estimated memory {estimate['estimated_bytes'] / 2**30:.2f} GiB "

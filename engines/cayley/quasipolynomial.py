@@ -1,0 +1,163 @@
+"""Exact rational quasi-polynomial fits of diameter sequences.
+
+The conjecture step of Chervov et al., "CayleyPy Growth" (arXiv:2509.19162,
+Section 3.1: diameters of many families of S_n are quasi-polynomials, one
+quadratic or linear polynomial per residue class of n mod s).  A fit is
+accepted only when, for every residue class, at least ``min_checks`` data
+points beyond the d+1 needed to determine its polynomial agree exactly, and
+when the formula covers at least as many of the swept n as it leaves out at
+the start.  Both rules guard against spurious fits such as "pancake = n + 2
+for n >= 11", which four points would support (reference Section 3.1).
+
+Examples
+--------
+>>> fit = fit_quasi_polynomial(list(range(2, 8)), [n * (n - 1) // 2 for n in range(2, 8)])
+>>> fit["text"], fit["period"], fit["valid_from"]
+('n*(n - 1)/2', 1, 2)
+>>> fit_quasi_polynomial([2, 3, 4], [1, 3, 6]) is None
+True
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import sympy
+
+N = sympy.Symbol("n", integer=True, positive=True)
+
+
+def _fit_polynomial(points: list[tuple[int, int]], degree: int) -> list[Fraction] | None:
+    """Coefficients (lowest degree first) of the polynomial through the first degree+1 points."""
+    xs = [Fraction(x) for x, _ in points[:degree + 1]]
+    ys = [Fraction(y) for _, y in points[:degree + 1]]
+    # Newton divided differences, then expand to monomial coefficients
+    table = list(ys)
+    for level in range(1, degree + 1):
+        for i in range(degree, level - 1, -1):
+            denominator = xs[i] - xs[i - level]
+            if denominator == 0:
+                return None
+            table[i] = (table[i] - table[i - 1]) / denominator
+    coefficients = [Fraction(0)] * (degree + 1)
+    for i in range(degree, -1, -1):
+        # coefficients = coefficients * (x - xs[i]) + table[i]
+        shifted = [Fraction(0)] + coefficients[:-1]
+        coefficients = [s - xs[i] * c for s, c in zip(shifted, coefficients, strict=True)]
+        coefficients[0] += table[i]
+    return coefficients
+
+
+def _evaluate(coefficients: list[Fraction], x: int) -> Fraction:
+    value = Fraction(0)
+    for c in reversed(coefficients):
+        value = value * x + c
+    return value
+
+
+def _trim(coefficients: list[Fraction]) -> list[Fraction]:
+    while len(coefficients) > 1 and coefficients[-1] == 0:
+        coefficients = coefficients[:-1]
+    return coefficients
+
+
+def fit_quasi_polynomial(ns: list[int], values: list[int], *, max_period: int = 4,
+                         max_degree: int = 2, min_checks: int = 2) -> dict | None:
+    """The simplest quasi-polynomial that matches the data from some n on, or None.
+
+    Parameters
+    ----------
+    ns, values : list of int
+        The data, e.g. n and the diameter of the family's graph for S_n.
+    max_period : int
+        Largest period s tried (residue classes n mod s).
+    max_degree : int
+        Largest polynomial degree tried per class.
+    min_checks : int
+        Data points per class that must agree beyond the d+1 used to fit.
+
+    Returns
+    -------
+    dict or None
+        ``period``, ``degree``, ``valid_from`` (first n covered),
+        ``polynomials`` (per residue r = n mod period: exact coefficients as
+        "p/q" strings, lowest degree first), ``text``, ``latex``,
+        ``fitted_on`` / ``checked_on`` (the n used to determine / to check
+        each class).  Candidates are ordered by earliest ``valid_from``, then
+        fewest parameters (period * (degree + 1)), period, degree.
+    """
+    data = sorted(zip(ns, values, strict=True))
+    if len({n for n, _ in data}) != len(data):
+        raise ValueError("each n may appear only once")
+    candidates = []
+    for period in range(1, max_period + 1):
+        for degree in range(0, max_degree + 1):
+            for start in range(len(data)):
+                window = data[start:]
+                covered, excluded = len(window), start
+                if covered < excluded:
+                    break
+                fit = _fit_window(window, period, degree, min_checks)
+                if fit is not None:
+                    candidates.append((window[0][0], period * (degree + 1), period, degree, fit))
+                    break
+    if not candidates:
+        return None
+    valid_from, _, period, degree, (polynomials, fitted, checked) = min(
+        candidates, key=lambda c: c[:4])
+    return _describe(period, degree, valid_from, polynomials, fitted, checked)
+
+
+def _fit_window(window, period, degree, min_checks):
+    polynomials: dict[int, list[Fraction]] = {}
+    fitted: list[int] = []
+    checked: list[int] = []
+    residues = {n % period for n, _ in window}
+    if len(residues) < period:
+        return None
+    for residue in sorted(residues):
+        points = [(n, v) for n, v in window if n % period == residue]
+        if len(points) < degree + 1 + min_checks:
+            return None
+        coefficients = _fit_polynomial(points, degree)
+        if coefficients is None:
+            return None
+        if any(_evaluate(coefficients, n) != v for n, v in points[degree + 1:]):
+            return None
+        polynomials[residue] = _trim(coefficients)
+        fitted += [n for n, _ in points[:degree + 1]]
+        checked += [n for n, _ in points[degree + 1:]]
+    return polynomials, sorted(fitted), sorted(checked)
+
+
+def _expression(coefficients: list[Fraction]) -> sympy.Expr:
+    return sympy.factor(sum(sympy.Rational(c.numerator, c.denominator) * N ** i
+                            for i, c in enumerate(coefficients)))
+
+
+def _describe(period, degree, valid_from, polynomials, fitted, checked) -> dict:
+    expressions = {r: _expression(c) for r, c in polynomials.items()}
+    if len(set(expressions.values())) == 1:
+        # all classes agree: it is a polynomial after all (period stays as fitted)
+        only = next(iter(expressions.values()))
+        text, latex = sympy.sstr(only), sympy.latex(only)
+    else:
+        text = "; ".join(f"n ≡ {r} (mod {period}): {sympy.sstr(e)}"
+                         for r, e in sorted(expressions.items()))
+        latex = r"\begin{cases} " + r" \\ ".join(
+            f"{sympy.latex(e)} & n \\equiv {r} \\pmod{{{period}}}"
+            for r, e in sorted(expressions.items())) + r" \end{cases}"
+    return {
+        "period": period,
+        "degree": max(len(c) - 1 for c in polynomials.values()),
+        "valid_from": valid_from,
+        "polynomials": [{"residue": r, "coefficients": [str(c) for c in polynomials[r]],
+                         "expression": sympy.sstr(expressions[r]),
+                         "srepr": sympy.srepr(expressions[r])}
+                        for r in sorted(polynomials)],
+        "text": text,
+        "latex": latex,
+        "fitted_on": fitted,
+        "checked_on": checked,
+        "fit_degree": degree,
+    }
