@@ -18,6 +18,7 @@ from engines.contract import JobType
 
 ENGINE_MODULES: tuple[str, ...] = (
     "engines.identify",
+    "engines.cayley",
 )
 
 TEST_MODULES: tuple[str, ...] = ("engines.diagnostics",)
