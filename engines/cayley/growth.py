@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engines.contract import Progress, no_progress
 from engines.cayley import kernels
+from engines.contract import Progress, no_progress
 
 MAX_RANK_BITSET_N = 13
 # neighbour evaluations per kernel call: ~0.1-0.5 s on this hardware
@@ -388,7 +388,7 @@ def _bfs_rank_bitset(graph, ledger, max_diameter, store_cap, last_cap, progress)
 
 
 def _bfs_sorted_layers(graph, ledger, max_diameter, store_cap, last_cap, progress):
-    n, width = graph.n, graph.width
+    width = graph.width
     k = len(graph.generators)
     masks, lefts, rights, offsets = kernels.compile_generators(graph.generators, width)
     total = graph.known_vertices or 0

@@ -19,9 +19,9 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from engines.contract import Discovery, EngineParams, JobType, Progress, no_progress
 from engines.cayley import families
 from engines.cayley.quasipolynomial import fit_quasi_polynomial
+from engines.contract import Discovery, EngineParams, JobType, Progress, no_progress
 
 FamilyName = Literal[families.FAMILY_NAMES]  # type: ignore[valid-type]
 PermutationFamilyName = Literal[tuple(families.PERMUTATION_FAMILIES)]  # type: ignore[valid-type]

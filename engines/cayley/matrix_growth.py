@@ -19,8 +19,8 @@ import time
 
 import numpy as np
 
-from engines.contract import Progress, no_progress
 from engines.cayley.growth import MemoryLedger, peak_rss_bytes
+from engines.contract import Progress, no_progress
 
 ENTRY_LIMIT = 1 << 40  # over Z: stop before products could overflow int64
 # bytes per held state: entries, its key in the seen set, Python overhead
