@@ -1,0 +1,108 @@
+"""Clustering PCFs by their convergence dynamics, plane by plane.
+
+The released implementation of Shalyt et al., "Unsupervised Discovery of
+Formulas for Mathematical Constants" (NeurIPS 2024, Sec. 3.3 and Fig. 3;
+``Blind_Delta_Data_Analysis``) clusters 2-D projections ("planes") of the
+feature table, e.g. (δ, η′) then (δ, γ′):
+
+1. grid downsampling: cell size ``grid`` (0.001) in raw feature units; the
+   first point of each occupied cell represents it;
+2. HDBSCAN (``min_cluster_size`` = 5) on the representatives;
+3. every point takes the label of its nearest representative if that one lies
+   within ``radius`` (0.01), else it is noise (-1);
+4. a plane that yields more than ``max_clusters`` clusters is skipped.
+
+Here every cluster of one plane is re-clustered in the next plane (the paper
+re-clusters clusters whose members disagree about their constant; identifying
+every cluster first is too costly inside one job, so the refinement is done for
+all of them and the identification then labels the leaves).  A cluster that the
+next plane does not split (one sub-cluster) keeps its members, including the
+ones that are noise in that plane.
+
+Example
+-------
+>>> import numpy as np
+>>> rng = np.random.default_rng(0)
+>>> x = np.concatenate([rng.normal(0, 0.002, (40, 2)), rng.normal(1, 0.002, (40, 2))])
+>>> labels, traces = cluster_planes({"u": x[:, 0], "v": x[:, 1]}, [("u", "v")])
+>>> len(set(labels.tolist()) - {-1})
+2
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from sklearn.cluster import HDBSCAN
+from sklearn.neighbors import NearestNeighbors
+
+
+def cluster_plane(points: np.ndarray, *, grid: float = 0.001, radius: float = 0.01,
+                  min_cluster_size: int = 5, max_clusters: int = 500) -> np.ndarray | None:
+    """HDBSCAN labels of 2-D ``points`` after grid downsampling (-1: noise).
+
+    Returns None when the plane yields more than ``max_clusters`` clusters.
+    """
+    if len(points) < min_cluster_size:
+        return np.full(len(points), -1, dtype=np.int64)
+    cells = np.floor(points / grid).astype(np.int64)
+    _, first = np.unique(cells, axis=0, return_index=True)
+    first = np.sort(first)
+    reps = points[first]
+    if len(reps) < max(min_cluster_size, 2):
+        # everything sits in fewer cells than a cluster needs: one tight cluster
+        return np.zeros(len(points), dtype=np.int64)
+    rep_labels = HDBSCAN(min_cluster_size=min_cluster_size, copy=True).fit_predict(reps)
+    if rep_labels.max(initial=-1) + 1 > max_clusters:
+        return None
+    distance, nearest = NearestNeighbors(n_neighbors=1).fit(reps).kneighbors(points)
+    labels = rep_labels[nearest[:, 0]]
+    labels[distance[:, 0] > radius] = -1
+    return labels.astype(np.int64)
+
+
+def cluster_planes(features: Mapping[str, np.ndarray], planes: Sequence[tuple[str, str]], *,
+                   grid: float = 0.001, radius: float = 0.01, min_cluster_size: int = 5,
+                   max_clusters: int = 500) -> tuple[np.ndarray, list[tuple[int, ...]]]:
+    """Hierarchical plane-by-plane clustering of all rows of ``features``.
+
+    Parameters
+    ----------
+    features : column name -> float array (all the same length, finite).
+    planes : pairs of column names, clustered in order; each cluster of a plane
+        is re-clustered in the next one.
+    grid, radius, min_cluster_size, max_clusters : see :func:`cluster_plane`.
+
+    Returns
+    -------
+    labels : int array, the leaf cluster of every row (-1: noise).
+    traces : ``traces[k]`` is the path of cluster ids (one per plane reached)
+        that leads to leaf cluster ``k``.
+    """
+    size = len(next(iter(features.values()))) if features else 0
+    groups: list[tuple[tuple[int, ...], np.ndarray]] = [((), np.arange(size))]
+    for x_name, y_name in planes:
+        refined: list[tuple[tuple[int, ...], np.ndarray]] = []
+        for trace, members in groups:
+            points = np.column_stack([features[x_name][members], features[y_name][members]])
+            labels = cluster_plane(points, grid=grid, radius=radius,
+                                   min_cluster_size=min_cluster_size, max_clusters=max_clusters)
+            if labels is None:
+                refined.append((trace, members))
+                continue
+            found = sorted(set(labels.tolist()) - {-1})
+            if trace and len(found) <= 1:
+                refined.append((trace, members))  # not split further
+                continue
+            for label in found:
+                refined.append((trace + (label,), members[labels == label]))
+        groups = refined
+    labels_out = np.full(size, -1, dtype=np.int64)
+    traces: list[tuple[int, ...]] = []
+    for trace, members in groups:
+        if not trace:
+            continue
+        labels_out[members] = len(traces)
+        traces.append(trace)
+    return labels_out, traces
