@@ -202,7 +202,7 @@ def _double(n: int) -> int:
 PERMUTATION_FAMILIES: dict[str, FamilySpec] = {
     "all_transpositions": (all_transpositions, 2, 16, _same, False, _symmetric),
     "coxeter": (coxeter, 2, 16, _same, False, _symmetric),
-    "cyclic_coxeter": (cyclic_coxeter, 3, 16, _same, False, _symmetric),
+    "cyclic_coxeter": (cyclic_coxeter, 2, 16, _same, False, _symmetric),
     "lrx": (lrx, 3, 16, _same, True, lambda n, k=None: _symmetric(n) if (k or 1) == 1 else None),
     "lx": (lx, 3, 16, _same, False, _symmetric),
     "larx": (larx, 3, 16, _same, False, _symmetric),

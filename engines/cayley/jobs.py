@@ -197,6 +197,8 @@ class SweepParams(EngineParams):
     max_degree: int = Field(2, ge=0, le=2)
     min_checks: int = Field(2, ge=2, le=10,
                             description="extra agreeing points per residue class")
+    max_leading_exceptions: int = Field(2, ge=0, le=4,
+                                        description="smallest n the formula may fail on")
     memory_budget_gib: float = Field(DEFAULT_BUDGET_GIB, gt=0, le=MAX_BUDGET_GIB)
 
     @model_validator(mode="after")
@@ -225,7 +227,8 @@ def _assemble(params: SweepParams, points: list[dict]) -> dict:
     ns = [p["n"] for p in points]
     diameters = [p["diameter"] for p in points]
     formula = fit_quasi_polynomial(ns, diameters, max_period=params.max_period,
-                                   max_degree=params.max_degree, min_checks=params.min_checks)
+                                   max_degree=params.max_degree, min_checks=params.min_checks,
+                                   max_leading_exceptions=params.max_leading_exceptions)
     return {
         "family": params.family, "k": params.k,
         "diameters": {str(n): d for n, d in zip(ns, diameters, strict=True)},
@@ -235,7 +238,8 @@ def _assemble(params: SweepParams, points: list[dict]) -> dict:
         "formula_status": "accepted" if formula else (
             f"no quasi-polynomial with period <= {params.max_period} and degree <= "
             f"{params.max_degree} is supported by {params.min_checks} extra check points per "
-            f"residue class on n = {ns[0]}..{ns[-1]}"),
+            f"residue class on n = {ns[0]}..{ns[-1]} with at most "
+            f"{params.max_leading_exceptions} leading exceptions"),
     }
 
 

@@ -5,9 +5,11 @@ Section 3.1: diameters of many families of S_n are quasi-polynomials, one
 quadratic or linear polynomial per residue class of n mod s).  A fit is
 accepted only when, for every residue class, at least ``min_checks`` data
 points beyond the d+1 needed to determine its polynomial agree exactly, and
-when the formula covers at least as many of the swept n as it leaves out at
-the start.  Both rules guard against spurious fits such as "pancake = n + 2
-for n >= 11", which four points would support (reference Section 3.1).
+when it holds on the whole swept range except at most
+``max_leading_exceptions`` of the smallest n (and never on fewer n than it
+leaves out).  These rules guard against spurious fits such as "pancake =
+n + 2 for n >= 11" (four points support it, reference Section 3.1) or
+"pancake = n + 1 for n >= 6" (true for n = 6..10, wrong at 11).
 
 Examples
 --------
@@ -62,7 +64,8 @@ def _trim(coefficients: list[Fraction]) -> list[Fraction]:
 
 
 def fit_quasi_polynomial(ns: list[int], values: list[int], *, max_period: int = 4,
-                         max_degree: int = 2, min_checks: int = 2) -> dict | None:
+                         max_degree: int = 2, min_checks: int = 2,
+                         max_leading_exceptions: int = 2) -> dict | None:
     """The simplest quasi-polynomial that matches the data from some n on, or None.
 
     Parameters
@@ -75,6 +78,9 @@ def fit_quasi_polynomial(ns: list[int], values: list[int], *, max_period: int = 
         Largest polynomial degree tried per class.
     min_checks : int
         Data points per class that must agree beyond the d+1 used to fit.
+    max_leading_exceptions : int
+        How many of the smallest n the formula may fail on (small cases are
+        often special: LX fails at n = 4, LRX at n = 3).
 
     Returns
     -------
@@ -95,7 +101,7 @@ def fit_quasi_polynomial(ns: list[int], values: list[int], *, max_period: int = 
             for start in range(len(data)):
                 window = data[start:]
                 covered, excluded = len(window), start
-                if covered < excluded:
+                if covered < excluded or excluded > max_leading_exceptions:
                     break
                 fit = _fit_window(window, period, degree, min_checks)
                 if fit is not None:

@@ -1,0 +1,101 @@
+"""cayley_sweep: diameter formulas re-derived from BFS data, and refused when the
+data cannot support them (reference cayley.md Section 3.1)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+from pydantic import ValidationError
+
+from engines.cayley.jobs import SweepParams, run_sweep, sweep_discoveries, sweep_merge, sweep_shards
+from engines.cayley.quasipolynomial import fit_quasi_polynomial
+from engines.registry import get_job_type
+
+# reference Section 2.2 / OEIS A058986: the pancake numbers for n = 2..19
+PANCAKE = dict(zip(range(2, 20), [1, 3, 4, 5, 7, 8, 9, 10, 11, 13, 14, 15, 16, 17, 18, 19, 20, 22],
+                   strict=True))
+LX = dict(zip(range(3, 16), [2, 6, 11, 18, 25, 35, 45, 58, 71, 87, 103, 122, 141], strict=True))
+
+
+def _value(formula, n):
+    period = formula["period"]
+    poly = next(p for p in formula["polynomials"] if p["residue"] == n % period)
+    return sum(Fraction(c) * n ** i for i, c in enumerate(poly["coefficients"]))
+
+
+def test_sweep_rederives_coxeter_formula():
+    result = run_sweep(SweepParams(family="coxeter", n_min=2, n_max=7))
+    formula = result["formula"]
+    assert formula["period"] == 1 and formula["valid_from"] == 2
+    assert formula["polynomials"][0]["coefficients"] == ["0", "-1/2", "1/2"]
+    assert all(_value(formula, n) == n * (n - 1) // 2 for n in range(2, 40))
+    assert result["diameters"] == {str(n): n * (n - 1) // 2 for n in range(2, 8)}
+    assert len(formula["checked_on"]) >= 2
+
+
+def test_sweep_rederives_stars_formula_with_shards_and_merge():
+    params = SweepParams(family="stars", n_min=3, n_max=10)
+    shards = sweep_shards(params)
+    assert [s["n_min"] for s in shards] == list(range(3, 11))
+    job = get_job_type("cayley_sweep")
+    results = [run_sweep(job.validate(s)) for s in reversed(shards)]
+    merged = sweep_merge(params, results)
+    formula = merged["formula"]
+    assert formula["period"] == 2 and formula["valid_from"] == 3
+    assert all(_value(formula, n) == 3 * (n - 1) // 2 for n in range(3, 60))
+    assert list(merged["diameters"]) == [str(n) for n in range(3, 11)]
+    (discovery,) = sweep_discoveries(params, merged)
+    assert discovery.kind == "diameter_formula" and discovery.target == "stars"
+    direct = run_sweep(params)
+    assert direct["formula"] == merged["formula"] and direct["diameters"] == merged["diameters"]
+
+
+def test_sweep_refuses_from_too_few_points():
+    result = run_sweep(SweepParams(family="coxeter", n_min=2, n_max=4))
+    assert result["formula"] is None
+    assert "no quasi-polynomial" in result["formula_status"]
+    assert sweep_discoveries(SweepParams(family="coxeter", n_min=2, n_max=4), result) == []
+
+
+def test_no_spurious_pancake_formula():
+    ns = list(PANCAKE)
+    assert fit_quasi_polynomial(ns, [PANCAKE[n] for n in ns]) is None
+    # the spurious "n + 2 for n >= 11" needs n = 11..14 only; refused there too
+    assert fit_quasi_polynomial(ns[:13], [PANCAKE[n] for n in ns[:13]]) is None
+    # n = 6..10 look like n + 1 (pancake(11) = 13 breaks it): still refused
+    result = run_sweep(SweepParams(family="pancake", n_min=2, n_max=10))
+    assert result["diameters"] == {str(n): PANCAKE[n] for n in range(2, 11)}
+    assert result["formula"] is None
+
+
+def test_glushkov_formula_from_lx_data():
+    fit = fit_quasi_polynomial(list(LX), list(LX.values()))
+    assert fit["period"] == 2 and fit["valid_from"] == 5  # fails at n = 4 (6 vs 7)
+    for n in range(5, 40):
+        expected = Fraction(3 * n * n - 8 * n + (12 if n % 2 == 0 else 9), 4)
+        assert _value(fit, n) == expected
+
+
+def test_more_checks_can_be_demanded():
+    ns = list(range(2, 8))
+    values = [n * (n - 1) // 2 for n in ns]
+    assert fit_quasi_polynomial(ns, values, min_checks=3) is not None
+    assert fit_quasi_polynomial(ns, values, min_checks=4) is None
+    # LRX: n(n-1)/2 from n = 4 (n = 3 gives 2): one leading exception
+    lrx = dict(zip(range(3, 10), [2, 6, 10, 15, 21, 28, 36], strict=True))
+    fit = fit_quasi_polynomial(list(lrx), list(lrx.values()))
+    assert fit["valid_from"] == 4 and fit["text"] == "n*(n - 1)/2"
+    assert fit_quasi_polynomial(list(lrx), list(lrx.values()), max_leading_exceptions=0) is None
+
+
+@pytest.mark.parametrize("params", [
+    {"family": "coxeter", "n_min": 8, "n_max": 4},
+    {"family": "burnt_pancake", "n_min": 2, "n_max": 12},
+    {"family": "coxeter", "n_min": 2, "n_max": 6, "min_checks": 1},
+    {"family": "coxeter", "n_min": 2, "n_max": 6, "max_period": 5},
+    {"family": "heisenberg", "n_min": 3, "n_max": 5},
+])
+def test_sweep_bad_input(params):
+    with pytest.raises(ValidationError):
+        get_job_type("cayley_sweep").validate(params)
