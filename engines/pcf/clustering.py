@@ -12,12 +12,11 @@ feature table, e.g. (δ, η′) then (δ, γ′):
    within ``radius`` (0.01), else it is noise (-1);
 4. a plane that yields more than ``max_clusters`` clusters is skipped.
 
-Here every cluster of one plane is re-clustered in the next plane (the paper
-re-clusters clusters whose members disagree about their constant; identifying
-every cluster first is too costly inside one job, so the refinement is done for
-all of them and the identification then labels the leaves).  A cluster that the
-next plane does not split (one sub-cluster) keeps its members, including the
-ones that are noise in that plane.
+As in the paper's breadth-first queue, a cluster is re-clustered in the next
+plane only when asked to (the caller's ``refine`` test: its members disagree
+about their constant).  A cluster that the next plane does not split (at most
+one sub-cluster) keeps all its members, including the ones that are noise in
+that plane; when it does split, its noise points become noise.
 
 Example
 -------
@@ -31,7 +30,8 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 from sklearn.cluster import HDBSCAN
@@ -63,46 +63,50 @@ def cluster_plane(points: np.ndarray, *, grid: float = 0.001, radius: float = 0.
 
 
 def cluster_planes(features: Mapping[str, np.ndarray], planes: Sequence[tuple[str, str]], *,
+                   refine: Callable[[tuple[int, ...], np.ndarray], bool] | None = None,
                    grid: float = 0.001, radius: float = 0.01, min_cluster_size: int = 5,
                    max_clusters: int = 500) -> tuple[np.ndarray, list[tuple[int, ...]]]:
-    """Hierarchical plane-by-plane clustering of all rows of ``features``.
+    """Breadth-first plane-by-plane clustering of all rows of ``features``.
 
     Parameters
     ----------
     features : column name -> float array (all the same length, finite).
-    planes : pairs of column names, clustered in order; each cluster of a plane
-        is re-clustered in the next one.
+    planes : pairs of column names.  All rows are clustered in the first plane;
+        a cluster is re-clustered in the next plane when ``refine(trace,
+        members)`` says so (the paper: when its members disagree about their
+        constant); ``refine=None`` refines every cluster.
     grid, radius, min_cluster_size, max_clusters : see :func:`cluster_plane`.
 
     Returns
     -------
     labels : int array, the leaf cluster of every row (-1: noise).
-    traces : ``traces[k]`` is the path of cluster ids (one per plane reached)
-        that leads to leaf cluster ``k``.
+    traces : ``traces[k]`` is the path of cluster ids (one per plane used)
+        that leads to leaf cluster ``k``, in breadth-first order.
     """
     size = len(next(iter(features.values()))) if features else 0
-    groups: list[tuple[tuple[int, ...], np.ndarray]] = [((), np.arange(size))]
-    for x_name, y_name in planes:
-        refined: list[tuple[tuple[int, ...], np.ndarray]] = []
-        for trace, members in groups:
-            points = np.column_stack([features[x_name][members], features[y_name][members]])
-            labels = cluster_plane(points, grid=grid, radius=radius,
-                                   min_cluster_size=min_cluster_size, max_clusters=max_clusters)
-            if labels is None:
-                refined.append((trace, members))
-                continue
-            found = sorted(set(labels.tolist()) - {-1})
-            if trace and len(found) <= 1:
-                refined.append((trace, members))  # not split further
-                continue
-            for label in found:
-                refined.append((trace + (label,), members[labels == label]))
-        groups = refined
+    queue: deque[tuple[tuple[int, ...], np.ndarray]] = deque([((), np.arange(size))])
+    leaves: list[tuple[tuple[int, ...], np.ndarray]] = []
+    while queue:
+        trace, members = queue.popleft()
+        x_name, y_name = planes[len(trace)]
+        points = np.column_stack([features[x_name][members], features[y_name][members]])
+        labels = cluster_plane(points, grid=grid, radius=radius,
+                               min_cluster_size=min_cluster_size, max_clusters=max_clusters)
+        found = [] if labels is None else sorted(set(labels.tolist()) - {-1})
+        if trace and len(found) <= 1:
+            leaves.append((trace, members))  # the next plane does not split it
+            continue
+        children = [(trace + (label,), members[labels == label]) for label in found]
+        # biggest first, so that a bounded refine() budget goes to the big clusters
+        children.sort(key=lambda child: (-len(child[1]), child[0]))
+        for child_trace, child in children:
+            more = len(child_trace) < len(planes) and (refine is None
+                                                       or refine(child_trace, child))
+            (queue.append if more else leaves.append)((child_trace, child))
+    leaves.sort(key=lambda leaf: leaf[0])
     labels_out = np.full(size, -1, dtype=np.int64)
     traces: list[tuple[int, ...]] = []
-    for trace, members in groups:
-        if not trace:
-            continue
+    for trace, members in leaves:
         labels_out[members] = len(traces)
         traces.append(trace)
     return labels_out, traces

@@ -187,16 +187,43 @@ def _analyse(params: PCFClusterParams, rows: list[list[Any]], progress: Progress
               and all(r[column[f]] is not None for f in used)]
     features = {f: np.array([r[column[f]] for r in usable], dtype=float) for f in used}
     progress(0, 1, f"clustering {len(usable):,} PCFs")
-    labels, traces = cluster_planes(features, params.planes, grid=params.grid,
+
+    labelled: dict[tuple[int, ...], dict] = {}
+
+    def label(trace: tuple[int, ...], members: np.ndarray) -> dict | None:
+        if trace not in labelled:
+            if len(labelled) >= params.identify_clusters:
+                return None
+            progress(len(labelled), params.identify_clusters, f"identifying cluster {trace}")
+            labelled[trace] = _label_cluster(params, [usable[i] for i in members], column)
+        return labelled[trace]
+
+    def refine(trace: tuple[int, ...], members: np.ndarray) -> bool:
+        found = label(trace, members)
+        return found is not None and found["label"] == "mixed"
+
+    labels, traces = cluster_planes(features, params.planes, refine=refine, grid=params.grid,
                                     radius=params.radius,
                                     min_cluster_size=params.min_cluster_size,
                                     max_clusters=params.max_clusters)
     members: list[list[list[Any]]] = [[] for _ in traces]
-    for row, label in zip(usable, labels.tolist(), strict=True):
-        if label >= 0:
-            members[label].append(row)
-    clusters = [_summary(k, traces[k], rows_k, column) for k, rows_k in enumerate(members)]
-    identified = _identify(params, clusters, members, column, progress)
+    for row, k in zip(usable, labels.tolist(), strict=True):
+        if k >= 0:
+            members[k].append(row)
+    # leaves that were split off a mixed cluster get their own label, largest first
+    for k in sorted(range(len(traces)), key=lambda k: (-len(members[k]), k)):
+        if traces[k] not in labelled and len(labelled) < params.identify_clusters:
+            labelled[traces[k]] = _label_cluster(params, members[k], column)
+    clusters = []
+    identified: list[dict] = []
+    for k, trace in enumerate(traces):
+        summary = _summary(k, trace, members[k], column)
+        found = labelled.get(trace)
+        if found is not None:
+            summary.update({key: v for key, v in found.items() if key != "matches"})
+            identified += _formulas(params, k, found, column)
+        clusters.append(summary)
+    progress(1, 1, "identification done")
     result = {
         "box": {"a_degree": params.a_degree, "b_degree": params.b_degree,
                 "coefficient_min": params.coefficient_min,
@@ -214,7 +241,10 @@ def _analyse(params: PCFClusterParams, rows: list[list[Any]], progress: Progress
         "feature_table_rows": len(rows),
     }
     if len(rows) <= MAX_TABLE_ROWS:
-        result["feature_table"] = {"columns": TABLE_COLUMNS, "rows": rows}
+        cluster_of = {row[0]: k for row, k in zip(usable, labels.tolist(), strict=True)}
+        result["feature_table"] = {
+            "columns": TABLE_COLUMNS + ["cluster"],
+            "rows": [row + [cluster_of.get(row[0], -1)] for row in rows]}
     else:
         result["feature_table"] = None
         result["feature_table_note"] = (
@@ -237,75 +267,83 @@ def _summary(cluster_id: int, trace: tuple[int, ...], rows: list[list[Any]],
     }
 
 
-def _identify(params: PCFClusterParams, clusters: list[dict], members: list[list[list[Any]]],
-              column: dict[str, int], progress: Progress) -> list[dict]:
+def _label_cluster(params: PCFClusterParams, rows: list[list[Any]],
+                   column: dict[str, int]) -> dict:
+    """PSLQ the fastest-converging members; confirm an agreed constant on others.
+
+    Returns ``label`` ("identified" / "rational": every checked member agrees;
+    "partial": the representatives agree but some checked members do not match;
+    "mixed": the representatives disagree; "unidentified"),
+    ``constant``, ``expressions``, ``members_identified`` and ``matches``.
+    """
+    from engines.pcf.identification import identify_value, pcf_value
+
+    dps = params.check_dps + 10
+    fastest = sorted(rows, key=lambda r: (-(r[column["digits"]] or 0.0), r[0]))
+    matches = []
+    for row in fastest[: params.representatives]:
+        value = pcf_value(row[1], row[2], params.depth, dps)
+        match = identify_value(value.value, value.digits, params.constants,
+                               search_dps=params.search_dps)
+        if match is not None:
+            matches.append((row, match))
+    names = {m.constant for _, m in matches}
+    if not matches:
+        return {"label": "unidentified", "constant": None, "expressions": [], "matches": []}
+    if len(names) > 1:
+        return {"label": "mixed", "constant": None,
+                "constants": sorted(n or "rational" for n in names),
+                "expressions": sorted({m.expression for _, m in matches}), "matches": []}
+    constant = names.pop()
+    tried = {row[0] for row, _ in matches}
+    others = [r for r in rows if r[0] not in tried]
+    stride = max(1, len(others) // max(1, params.members_checked))
+    basis = [] if constant is None else [constant]
+    for row in others[::stride][: params.members_checked]:
+        value = pcf_value(row[1], row[2], params.depth, dps)
+        match = identify_value(value.value, value.digits, basis, search_dps=params.search_dps)
+        if match is not None and match.constant == constant:
+            matches.append((row, match))
+    checked = min(len(others), params.members_checked) + len(tried)
+    agreed = "rational" if constant is None else "identified"
+    return {"label": agreed if len(matches) == checked else "partial", "constant": constant,
+            "members_checked": checked,
+            "expressions": sorted({m.expression for _, m in matches}),
+            "members_identified": len(matches), "matches": matches}
+
+
+def _formulas(params: PCFClusterParams, cluster_id: int, found: dict,
+              column: dict[str, int]) -> list[dict]:
+    """Formula JSON for a cluster's identified members, re-verified twice as deep."""
     import mpmath
 
     from engines.numerics.constants import constant_value
     from engines.numerics.formula import QuasiPolynomial, formula_json
     from engines.numerics.relations import relation_digits
-    from engines.pcf.identification import identify_value, pcf_value
+    from engines.pcf.identification import pcf_value
 
-    order = sorted(range(len(clusters)), key=lambda k: (-clusters[k]["size"], k))
-    order = order[: params.identify_clusters]
+    constant = found["constant"]
+    if constant is None:
+        return []
     dps = params.check_dps + 10
-    identified: list[dict] = []
-    for step, k in enumerate(order):
-        progress(step, len(order), f"identifying cluster {k}")
-        rows = members[k]
-        fastest = sorted(rows, key=lambda r: (-(r[column["digits"]] or 0.0), r[0]))
-        reps = fastest[: params.representatives]
-        matches = []
-        for row in reps:
-            value = pcf_value(row[1], row[2], params.depth, dps)
-            match = identify_value(value.value, value.digits, params.constants,
-                                   search_dps=params.search_dps)
-            if match is not None:
-                matches.append((row, match))
-        names = {m.constant for _, m in matches}
-        cluster = clusters[k]
-        if not matches:
-            continue
-        if len(names) > 1:
-            cluster["label"] = "mixed"
-            cluster["constants"] = sorted(n or "rational" for n in names)
-            continue
-        constant = names.pop()
-        cluster["label"] = "rational" if constant is None else "identified"
-        cluster["constant"] = constant
-        checked = list(matches)
-        others = [r for r in rows if all(r is not m[0] for m in matches)]
-        stride = max(1, len(others) // max(1, params.members_checked))
-        for row in others[::stride][: params.members_checked]:
-            value = pcf_value(row[1], row[2], params.depth, dps)
-            basis = [] if constant is None else [constant]
-            match = identify_value(value.value, value.digits, basis,
-                                   search_dps=params.search_dps)
-            if match is not None and match.constant == constant:
-                checked.append((row, match))
-        cluster["members_identified"] = len(checked)
-        cluster["expressions"] = sorted({m.expression for _, m in checked})
-        if constant is None:
-            continue
-        for row, match in checked:
-            # independent confirmation: the relation on a twice-deeper evaluation
-            deeper = pcf_value(row[1], row[2], 2 * params.depth, dps)
-            with mpmath.workdps(dps):
-                kv = constant_value(constant, dps)
-                values = [deeper.value, deeper.value * kv, mpmath.mpf(1), kv]
-                verified = min(deeper.digits,
-                               relation_digits(match.coefficients, values, deeper.digits))
-            identified.append(formula_json(
-                QuasiPolynomial.polynomial(row[1]), QuasiPolynomial.polynomial(row[2]),
-                match.expression, verified,
-                constant=constant, cluster=k, index=row[0],
-                relation={"coefficients": match.coefficients,
-                          "basis": ["L", f"L*{constant}", "1", constant]},
-                evidence={"search_dps": params.search_dps, "depth": params.depth,
-                          "verification_depth": 2 * params.depth,
-                          "delta": row[column["delta"]]}))
-    progress(len(order), len(order), "identification done")
-    return identified
+    out = []
+    for row, match in found["matches"]:
+        deeper = pcf_value(row[1], row[2], 2 * params.depth, dps)
+        with mpmath.workdps(dps):
+            k = constant_value(constant, dps)
+            values = [deeper.value, deeper.value * k, mpmath.mpf(1), k]
+            verified = min(deeper.digits,
+                           relation_digits(match.coefficients, values, deeper.digits))
+        out.append(formula_json(
+            QuasiPolynomial.polynomial(row[1]), QuasiPolynomial.polynomial(row[2]),
+            match.expression, verified,
+            constant=constant, cluster=cluster_id, index=row[0],
+            relation={"coefficients": match.coefficients,
+                      "basis": ["L", f"L*{constant}", "1", constant]},
+            evidence={"search_dps": params.search_dps, "check_dps": params.check_dps,
+                      "depth": params.depth, "verification_depth": 2 * params.depth,
+                      "delta": row[column["delta"]]}))
+    return out
 
 
 # -- the job type ---------------------------------------------------------------------
