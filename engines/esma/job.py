@@ -1,0 +1,320 @@
+"""The ``esma`` job type: conjectured signed continued fractions for a constant.
+
+Parameters bound the domain up front (number of left-hand sides times sign
+periods), the precision and the approval work.  The result lists one Formula
+JSON per distinct value found (DESIGN.md), with ``verified_digits`` from the
+independent Approve evaluation, and compares each with the simple continued
+fraction of the same number (digits at ``n_terms`` and digits per term).
+
+Example
+-------
+>>> from engines.esma.job import EsmaParams, run
+>>> result = run(EsmaParams(constant="e", lhs_coefficient_bound=1, max_sign_period=2,
+...                         approve_depth=400, approve_digits=200))
+>>> any(c["equals"] == "E/(-1 + E)" and c["sign_period"] == [1, -1]
+...     for c in result["conjectures"])
+True
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from fractions import Fraction
+from typing import Any
+
+import mpmath
+import sympy
+from pydantic import Field, field_validator, model_validator
+
+from engines.contract import Discovery, EngineParams, Progress, no_progress
+from engines.esma.search import (
+    Candidate,
+    ScreenCounts,
+    approve,
+    digits_at,
+    enumerate_lhs,
+    primitive_sign_periods,
+    raw_lhs_count,
+    screen,
+    value_key,
+)
+from engines.numerics.berlekamp_massey import DEFAULT_PRIME
+from engines.numerics.continued_fractions import simple_continued_fraction
+from engines.numerics.expressions import (
+    ExpressionError,
+    constant_expression_value,
+    parse_expression,
+    to_text,
+)
+from engines.numerics.formula import QuasiPolynomial, formula_json
+
+MAX_PAIRS = 100_000
+
+
+class EsmaParams(EngineParams):
+    constant: str = Field(..., max_length=300,
+                          description="registered constant name or a safe expression, e.g. 'e' or 'tan(1)'")
+    lhs_degree: int = Field(1, ge=0, le=2, description="degree of P and Q in LHS = P(c)/Q(c)")
+    lhs_coefficient_bound: int = Field(2, ge=1, le=5, description="|coefficients| of P and Q")
+    min_sign_period: int = Field(1, ge=1, le=6)
+    max_sign_period: int = Field(4, ge=1, le=6, description="longest sign period tried")
+    n_terms: int = Field(100, ge=20, le=400, description="partial quotients extracted per pair")
+    extraction_digits: int | None = Field(
+        None, ge=50, le=5_000,
+        description="digits for extraction; default 5 * n_terms (enough for linear a_n)")
+    threshold: int | None = Field(None, ge=2, le=200,
+                                  description="BM hit if linear complexity < threshold; default n_terms // 4")
+    prime: int = Field(DEFAULT_PRIME, ge=3, lt=2**31, description="prime of the modular BM screen")
+    strict: bool = Field(True, description="refuse sequences with a pre-period (the original ESMA)")
+    approve_depth: int = Field(1_000, ge=100, le=5_000)
+    approve_digits: int = Field(1_000, ge=50, le=5_000, description="precision of Approve")
+    approve_min_digits: int = Field(100, ge=20, le=5_000,
+                                    description="digits the regenerated CF must match to approve")
+    max_conjectures: int = Field(200, ge=1, le=2_000)
+    shard_index: int = Field(0, ge=0, le=63)
+    shard_count: int = Field(1, ge=1, le=64)
+
+    @field_validator("constant")
+    @classmethod
+    def _constant(cls, text: str) -> str:
+        expr = parse_expression(text)  # ExpressionError is a ValueError: becomes a 422
+        if expr.free_symbols:
+            raise ValueError("the constant may not contain variables")
+        return text.strip()
+
+    @field_validator("prime")
+    @classmethod
+    def _prime(cls, p: int) -> int:
+        if not sympy.isprime(p):
+            raise ValueError(f"{p} is not prime")
+        return p
+
+    @model_validator(mode="after")
+    def _bounds(self) -> EsmaParams:
+        if self.min_sign_period > self.max_sign_period:
+            raise ValueError("min_sign_period must not exceed max_sign_period")
+        if self.approve_min_digits > self.approve_digits:
+            raise ValueError("approve_min_digits must not exceed approve_digits")
+        if self.shard_index >= self.shard_count:
+            raise ValueError("shard_index must be below shard_count")
+        pairs = (raw_lhs_count(self.lhs_degree, self.lhs_coefficient_bound)
+                 * len(primitive_sign_periods(self.min_sign_period, self.max_sign_period)))
+        if pairs > MAX_PAIRS * 40:
+            raise ValueError(f"domain too large: about {pairs} raw (LHS, sign) pairs")
+        return self
+
+    @property
+    def digits_for_extraction(self) -> int:
+        return self.extraction_digits or 5 * self.n_terms
+
+    @property
+    def hit_threshold(self) -> int:
+        return self.threshold or self.n_terms // 4
+
+
+def _working_digits(params: EsmaParams) -> int:
+    return max(params.digits_for_extraction, params.approve_digits) + 30
+
+
+def _classify_constant(expr: sympy.Expr, x: mpmath.mpf, n_terms: int, digits: int
+                       ) -> dict[str, Any]:
+    """The constant's simple CF; 'rational' if it is (sympy knows, or the CF terminates),
+    'quadratic' if the CF turns periodic."""
+    if expr.is_Rational:
+        expansion = simple_continued_fraction(Fraction(int(expr.p), int(expr.q)), 4 * n_terms)
+    else:
+        with mpmath.workdps(digits + 10):
+            expansion = simple_continued_fraction(x, 4 * n_terms, correct_digits=digits)
+    terms = expansion.terms
+    kind = "irrational (no short period seen)"
+    if expansion.terminated or expr.is_rational:
+        kind = "rational"
+    else:
+        for period in range(1, len(terms) // 4 + 1):
+            tail = terms[len(terms) // 2:]
+            if len(tail) >= 3 * period and all(tail[i] == tail[i + period]
+                                              for i in range(len(tail) - period)):
+                kind = "quadratic irrational (periodic simple CF)"
+                break
+    return {"kind": kind, "simple_cf_terms": terms[:n_terms], "terms_checked": len(terms)}
+
+
+def run(params: EsmaParams, progress: Progress = no_progress) -> dict[str, Any]:
+    """Run the search; see the module docstring."""
+    started = time.monotonic()
+    working = _working_digits(params)
+    try:
+        x = constant_expression_value(params.constant, working)
+    except ExpressionError as error:
+        raise ValueError(f"cannot evaluate the constant: {error}") from error
+    constant_expr = parse_expression(params.constant)
+    classification = _classify_constant(constant_expr, x, params.n_terms, params.digits_for_extraction)
+    base = {"constant": params.constant, "constant_expression": to_text(constant_expr),
+            "constant_kind": classification["kind"],
+            "constant_simple_cf": classification["simple_cf_terms"][:30],
+            "params": params.model_dump(exclude={"shard_index", "shard_count"})}
+    if classification["kind"] != "irrational (no short period seen)":
+        progress(1, 1, "the constant is " + classification["kind"])
+        return {**base, "conjectures": [], "counts": {}, "lhs_count": 0,
+                "message": f"the constant is {classification['kind']}: every LHS has a "
+                           "terminating or periodic CF, so nothing is conjectured",
+                "elapsed_s": round(time.monotonic() - started, 3)}
+
+    with mpmath.workdps(working):
+        lhs_all = enumerate_lhs(+x, params.lhs_degree, params.lhs_coefficient_bound)
+    lhs_list = lhs_all[params.shard_index::params.shard_count]
+    sign_periods = primitive_sign_periods(params.min_sign_period, params.max_sign_period)
+    total = len(lhs_list) + 1
+    counts = ScreenCounts()
+    candidates = screen(
+        lhs_list, sign_periods, n_terms=params.n_terms,
+        extraction_digits=params.digits_for_extraction, threshold=params.hit_threshold,
+        prime=params.prime, strict=params.strict, counts=counts,
+        progress=lambda i, message: progress(i, total, message))
+
+    approved: list[Candidate] = []
+    last_report = time.monotonic()
+    for i, candidate in enumerate(candidates):
+        if time.monotonic() - last_report > 0.3:
+            progress(len(lhs_list), total, f"approve {i}/{len(candidates)}")
+            last_report = time.monotonic()
+        candidate.verified_digits = approve(candidate, params.approve_depth, params.approve_digits)
+        if candidate.verified_digits >= params.approve_min_digits:
+            approved.append(candidate)
+    groups = _group(approved)
+    conjectures = [_conjecture(rep, count, constant_expr, params) for rep, count in groups]
+    progress(total, total, "done")
+    return {**base, "conjectures": conjectures[: params.max_conjectures],
+            "truncated": len(conjectures) > params.max_conjectures,
+            "lhs_count": len(lhs_list), "sign_periods": len(sign_periods),
+            "counts": {**counts.__dict__, "candidates": len(candidates),
+                       "approved": len(approved), "distinct_values": len(groups)},
+            "elapsed_s": round(time.monotonic() - started, 3)}
+
+
+def _group(approved: list[Candidate]) -> list[tuple[Candidate, int]]:
+    """One representative (the simplest) per value, in a deterministic order."""
+    by_value: dict[str, list[Candidate]] = {}
+    for candidate in approved:
+        by_value.setdefault(value_key(candidate.lhs.value), []).append(candidate)
+    groups = [(min(members, key=lambda c: c.complexity), len(members))
+              for members in by_value.values()]
+    return sorted(groups, key=lambda g: g[0].complexity)
+
+
+def _conjecture(candidate: Candidate, equivalent: int, constant: sympy.Expr,
+                params: EsmaParams) -> dict[str, Any]:
+    n = params.n_terms
+    b = QuasiPolynomial.signs(candidate.signs)
+    lhs = candidate.lhs
+    cap = params.approve_digits
+    with mpmath.workdps(_working_digits(params)):
+        ours = digits_at(candidate.a.terms(n + 1), b.terms(n + 1), lhs.value, [n // 2, n], cap)
+        simple = simple_continued_fraction(lhs.value, n + 1, correct_digits=cap)
+        simple_terms = simple.terms
+        reference = digits_at(simple_terms, [1] * len(simple_terms), lhs.value,
+                              [n // 2, n], cap) if len(simple_terms) > n else {}
+    simple_qp = _simple_cf_shape(simple_terms)
+    ours_rate = (ours[n] - ours[n // 2]) / (n - n // 2)
+    result = formula_json(
+        candidate.a, b, to_text(lhs.expression(constant)), candidate.verified_digits,
+        sign_period=list(candidate.signs),
+        lhs=lhs.to_json(),
+        connection_polynomial=candidate.connection,
+        recurrence_length=candidate.recurrence_length,
+        confirmations=candidate.confirmations,
+        evidence={"approve_depth": params.approve_depth, "approve_digits": params.approve_digits,
+                  "extracted_terms": n},
+        equivalent_results=equivalent,
+        digits_at_n_terms=ours[n],
+        digits_per_term=round(ours_rate, 4),
+        simple_cf={
+            "terms": simple_terms[:20],
+            "digits_at_n_terms": reference.get(n),
+            "digits_per_term": (round((reference[n] - reference[n // 2]) / (n - n // 2), 4)
+                                if reference else None),
+            "period": simple_qp.period if simple_qp else None,
+            "formula": simple_qp.to_json() if simple_qp else None,
+        },
+    )
+    result["faster_than_simple_cf"] = bool(reference) and ours[n] > reference[n]
+    result["simpler_than_simple_cf"] = (simple_qp is None
+                                        or candidate.a.period < simple_qp.period)
+    return result
+
+
+def _simple_cf_shape(terms: list[int]) -> QuasiPolynomial | None:
+    """The interlaced-polynomial form of a simple CF, when its terms have one (period <= 8)."""
+    for period in range(1, 9):
+        for degree in range(0, 3):
+            for preperiod in range(0, 3):
+                qp = QuasiPolynomial.from_terms(terms, period=period, degree=degree,
+                                                preperiod=preperiod)
+                if qp is not None and len(terms) >= 2 * (preperiod + period * (degree + 1)):
+                    return qp.canonical()
+    return None
+
+
+def discoveries(params: EsmaParams, result: dict[str, Any]) -> list[Discovery]:
+    found = []
+    for conjecture in result.get("conjectures", []):
+        found.append(Discovery(
+            kind="formula", target=params.constant, text=conjecture["text"],
+            latex=conjecture["latex"],
+            canonical={"constant": params.constant, "equals": conjecture["equals"],
+                       "a": conjecture["a"], "b": conjecture["b"]},
+            evidence={"verified_digits": conjecture["verified_digits"],
+                      **conjecture["evidence"]},
+        ))
+    return found
+
+
+def shards(params: EsmaParams) -> list[dict[str, Any]]:
+    """Split the left-hand sides round-robin; about 16 LHS per shard, at most 8 shards."""
+    raw = raw_lhs_count(params.lhs_degree, params.lhs_coefficient_bound)
+    count = max(1, min(8, math.ceil(math.sqrt(raw) / 4)))
+    dumped = params.model_dump()
+    return [{**dumped, "shard_index": i, "shard_count": count} for i in range(count)]
+
+
+def merge(params: EsmaParams, results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Concatenate the shards' conjectures in the order one run would give them.
+
+    Shards split the distinct LHS values, so each value (and its group of
+    equivalent results) is found by exactly one shard; the top ``max_conjectures``
+    overall are among the union of each shard's top ``max_conjectures``.
+    """
+    if not results:
+        return run(params)
+    first = results[0]
+    if not any(r.get("lhs_count") for r in results) and first.get("message"):
+        return first
+    # every LHS value lives in exactly one shard, so the groups never straddle shards
+    conjectures = sorted((c for r in results for c in r["conjectures"]), key=_rank)
+    counts: dict[str, int] = {}
+    for result in results:
+        for name, value in result["counts"].items():
+            if name != "distinct_values":
+                counts[name] = counts.get(name, 0) + value
+    counts["distinct_values"] = len(conjectures)
+    limit = params.max_conjectures
+    return {**{k: v for k, v in first.items() if k not in ("conjectures", "counts")},
+            "conjectures": conjectures[:limit],
+            "truncated": len(conjectures) > limit or any(r.get("truncated") for r in results),
+            "lhs_count": sum(r["lhs_count"] for r in results),
+            "counts": counts,
+            "elapsed_s": round(sum(r["elapsed_s"] for r in results), 3)}
+
+
+def _rank(conjecture: dict[str, Any]) -> tuple:
+    """The same order as Candidate.complexity, recomputed from the JSON."""
+    a = QuasiPolynomial.from_json(conjecture["a"])
+    lhs = conjecture["lhs"]
+    coefficients = tuple(lhs["numerator"]) + tuple(lhs["denominator"])
+    degree = max(max((i for i, c in enumerate(lhs["numerator"]) if c), default=-1),
+                 max((i for i, c in enumerate(lhs["denominator"]) if c), default=-1))
+    return (len(conjecture["sign_period"]), a.period, a.degree, a.preperiod,
+            sum(abs(c) for p in a.polynomials for c in p) + sum(abs(t) for t in a.initial),
+            (degree, sum(abs(c) for c in coefficients), coefficients),
+            tuple(conjecture["sign_period"]))
