@@ -18,6 +18,7 @@ from engines.contract import JobType
 
 ENGINE_MODULES: tuple[str, ...] = (
     "engines.identify",
+    "engines.esma",
     "engines.neural",
     "engines.pcf",
     "engines.cayley",
