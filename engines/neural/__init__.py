@@ -10,7 +10,8 @@ Everything here imports without torch; the torch-based job types declare
 ``requires=("torch",)`` and ``extra="neural"`` and import torch inside ``run``.
 """
 
+from engines.neural.deeponet import OPERATOR_LEARNING
 from engines.neural.psi_exact import PSI_EXACT
 from engines.neural.psi_regression import PSI_INTERSECTIONS
 
-JOB_TYPES = [PSI_EXACT, PSI_INTERSECTIONS]
+JOB_TYPES = [PSI_EXACT, PSI_INTERSECTIONS, OPERATOR_LEARNING]
