@@ -55,7 +55,7 @@ MAX_PAIRS = 100_000
 class EsmaParams(EngineParams):
     constant: str = Field(..., max_length=300,
                           description="registered constant name or a safe expression, e.g. 'e' or 'tan(1)'")
-    lhs_degree: int = Field(1, ge=0, le=2, description="degree of P and Q in LHS = P(c)/Q(c)")
+    lhs_degree: int = Field(1, ge=1, le=2, description="degree of P and Q in LHS = P(c)/Q(c)")
     lhs_coefficient_bound: int = Field(2, ge=1, le=5, description="|coefficients| of P and Q")
     min_sign_period: int = Field(1, ge=1, le=6)
     max_sign_period: int = Field(4, ge=1, le=6, description="longest sign period tried")
@@ -183,23 +183,28 @@ def run(params: EsmaParams, progress: Progress = no_progress) -> dict[str, Any]:
         if candidate.verified_digits >= params.approve_min_digits:
             approved.append(candidate)
     groups = _group(approved)
-    conjectures = [_conjecture(rep, count, constant_expr, params) for rep, count in groups]
+    conjectures = []
+    for members in groups[: params.max_conjectures]:
+        conjecture = _conjecture(members[0], len(members), constant_expr, params)
+        # other sign patterns for the same value (e.g. T14 for tan 1 beside its simple CF)
+        conjecture["alternatives"] = [_conjecture(m, len(members), constant_expr, params)
+                                      for m in members[1:]]
+        conjectures.append(conjecture)
     progress(total, total, "done")
-    return {**base, "conjectures": conjectures[: params.max_conjectures],
-            "truncated": len(conjectures) > params.max_conjectures,
+    return {**base, "conjectures": conjectures,
+            "truncated": len(groups) > params.max_conjectures,
             "lhs_count": len(lhs_list), "sign_periods": len(sign_periods),
             "counts": {**counts.__dict__, "candidates": len(candidates),
                        "approved": len(approved), "distinct_values": len(groups)},
             "elapsed_s": round(time.monotonic() - started, 3)}
 
 
-def _group(approved: list[Candidate]) -> list[tuple[Candidate, int]]:
-    """One representative (the simplest) per value, in a deterministic order."""
+def _group(approved: list[Candidate]) -> list[list[Candidate]]:
+    """Approved candidates grouped by value, simplest first, in a deterministic order."""
     by_value: dict[str, list[Candidate]] = {}
     for candidate in approved:
         by_value.setdefault(value_key(candidate.lhs.value), []).append(candidate)
-    groups = [(min(members, key=lambda c: c.complexity), len(members))
-              for members in by_value.values()]
+    groups = [sorted(members, key=lambda c: c.complexity) for members in by_value.values()]
     return sorted(groups, key=lambda g: g[0].complexity)
 
 
@@ -258,7 +263,8 @@ def _simple_cf_shape(terms: list[int]) -> QuasiPolynomial | None:
 
 def discoveries(params: EsmaParams, result: dict[str, Any]) -> list[Discovery]:
     found = []
-    for conjecture in result.get("conjectures", []):
+    formulas = [f for c in result.get("conjectures", []) for f in [c, *c.get("alternatives", [])]]
+    for conjecture in formulas:
         found.append(Discovery(
             kind="formula", target=params.constant, text=conjecture["text"],
             latex=conjecture["latex"],
