@@ -116,10 +116,12 @@ def expand_into_bitset(frontier, start, stop, masks, lefts, rights, offsets, inv
             r = _rank(t, n)
             word = r >> np.uint64(6)
             bit = np.uint64(1) << (r & np.uint64(63))
-            if visited[word] & bit == 0:
-                visited[word] |= bit
-                out[count] = t | (np.uint64(g + 1) << tag_shift)
-                count += 1
+            # branch-free test-and-set: an unpredictable branch here would stall the
+            # overlapping cache misses the random bitset accesses depend on
+            seen = visited[word]
+            visited[word] = seen | bit
+            out[count] = t | (np.uint64(g + 1) << tag_shift)
+            count += np.int64((seen & bit) == 0)
     return count
 
 
