@@ -71,16 +71,25 @@ def gcf_convergents(a_terms: Sequence[int], b_terms: Sequence[int]) -> Iterator[
         yield p, q
 
 
-def _product(matrices: list[Matrix], lo: int, hi: int) -> Matrix:
-    if hi - lo <= 8:
-        a, b, c, d = matrices[lo]
-        for i in range(lo + 1, hi):
-            e, f, g, h = matrices[i]
-            a, b, c, d = a * e + b * g, a * f + b * h, c * e + d * g, c * f + d * h
-        return a, b, c, d
+_LEAF = 48  # matrices per leaf: small products are cheaper as Python-int recurrences
+
+
+def _leaf(a_terms: Sequence[int], b_terms: Sequence[int], lo: int, hi: int) -> Matrix:
+    # the rows of prod (a_i 1; b_i 0) obey (x, y) -> (a x + b y, x): run both rows
+    x0, y0, x1, y1 = 1, 0, 0, 1
+    for i in range(lo, hi):
+        a, b = a_terms[i], b_terms[i]
+        x0, y0 = a * x0 + b * y0, x0
+        x1, y1 = a * x1 + b * y1, x1
+    return mpz(x0), mpz(y0), mpz(x1), mpz(y1)
+
+
+def _product(a_terms: Sequence[int], b_terms: Sequence[int], lo: int, hi: int) -> Matrix:
+    if hi - lo <= _LEAF:
+        return _leaf(a_terms, b_terms, lo, hi)
     mid = (lo + hi) // 2
-    a, b, c, d = _product(matrices, lo, mid)
-    e, f, g, h = _product(matrices, mid, hi)
+    a, b, c, d = _product(a_terms, b_terms, lo, mid)
+    e, f, g, h = _product(a_terms, b_terms, mid, hi)
     return a * e + b * g, a * f + b * h, c * e + d * g, c * f + d * h
 
 
@@ -94,10 +103,10 @@ def gcf_convergent(a_terms: Sequence[int], b_terms: Sequence[int]) -> tuple[mpz,
     """
     if not a_terms:
         raise ValueError("need at least a(0)")
-    matrices = [(mpz(a_terms[0]), mpz(1), mpz(1), mpz(0))]
-    matrices += [(mpz(a), mpz(1), mpz(b), mpz(0))
-                 for a, b in zip(a_terms[1:], b_terms[1:len(a_terms)], strict=True)]
-    p, p_prev, q, q_prev = _product(matrices, 0, len(matrices))
+    if len(b_terms) < len(a_terms):
+        raise ValueError("need as many b terms as a terms")
+    b_list = [1, *b_terms[1:len(a_terms)]]  # b(0) := 1 makes the first factor (a0 1; 1 0)
+    p, p_prev, q, q_prev = _product(a_terms, b_list, 0, len(a_terms))
     return p, q, p_prev, q_prev
 
 

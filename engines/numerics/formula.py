@@ -38,6 +38,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import accumulate
 from math import comb
 from typing import Any
 
@@ -135,7 +136,15 @@ class QuasiPolynomial:
         return value
 
     def terms(self, count: int) -> list[int]:
-        return [self.term(n) for n in range(count)]
+        k, p = len(self.initial), self.period
+        if count <= k:
+            return list(self.initial[:count])
+        result = list(self.initial) + [0] * (count - k)
+        for j, poly in enumerate(self.polynomials):
+            length = len(range(k + j, count, p))
+            if length:
+                result[k + j::p] = _polynomial_values(poly, length)
+        return result
 
     # -- normal form -------------------------------------------------------------
     def canonical(self) -> QuasiPolynomial:
@@ -212,6 +221,28 @@ class QuasiPolynomial:
         if len(rows) == 1 and self.period == 1 and not self.initial:
             return f"{name}_n = {sympy.latex(self._pieces()[0][1])}"
         return f"{name}_n = \\begin{{cases}} " + r" \\ ".join(rows) + r" \end{cases}"
+
+
+def _polynomial_values(coefficients: Sequence[int], count: int) -> list[int]:
+    """``[P(0), ..., P(count-1)]`` by forward differences: additions only, no powers."""
+    degree = len(coefficients) - 1
+    if degree <= 0:
+        return [coefficients[0] if coefficients else 0] * count
+    start = []
+    for m in range(degree + 1):
+        value = 0
+        for c in reversed(coefficients):
+            value = value * m + c
+        start.append(value)
+    differences = list(start)
+    for level in range(1, degree + 1):  # the Newton table's leading diagonal
+        for i in range(degree, level - 1, -1):
+            differences[i] -= differences[i - 1]
+    # summing the constant top difference d times (C-speed accumulate) gives P(0..count-1)
+    values = [differences[degree]] * count
+    for level in range(degree - 1, -1, -1):
+        values = list(accumulate(values[: count - 1], initial=differences[level]))
+    return values
 
 
 def _as_expr(coefficients: Sequence[int], variable: sympy.Expr) -> sympy.Expr:
