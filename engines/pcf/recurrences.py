@@ -13,7 +13,7 @@ Sec. 2 / the Blind-Delta code).  The features of that paper need
   those differences and never needs big numbers (:func:`float_dynamics_batch`);
 * ``gcd(p_n, q_n)`` at the sample points, which needs the exact integers:
   :func:`exact_convergents_batch` runs the recurrence on multi-limb integers
-  (29-bit limbs in int64, signed top limb) and returns the sample-point values
+  (up to 40-bit limbs in int64, signed top limb) and returns the sample-point values
   as little-endian magnitude bytes for gmpy2 to take the gcd of.
 
 Each kernel handles a batch of PCFs given as coefficient rows (lowest degree
@@ -37,10 +37,12 @@ import math
 import numba
 import numpy as np
 
-LIMB_BITS = 29
-_LIMB_MASK = (1 << LIMB_BITS) - 1
-_LIMB_BASE = 1 << LIMB_BITS
-_MAX_CHUNKS = 3  # |a(n)|, |b(n)| < 2^62 are split into at most three 29-bit chunks
+# Limb width: with multipliers below 2^m, one product is below 2^(m + w) and the
+# sum of two plus a carry must stay below 2^63, so w = 60 - m (at most 40).  Big
+# multipliers (m > 31) are split into 29-bit chunks on 29-bit limbs instead.
+_MIN_LIMB_BITS = 29
+_MAX_LIMB_BITS = 40
+_MAX_CHUNKS = 3  # |a(n)|, |b(n)| < 2^62 split into at most three 29-bit chunks
 _RESCALE = 1e150
 
 # Feature-kernel status codes (see engines.pcf.dynamics.STATUS_NAMES).
@@ -81,16 +83,17 @@ def _abs_bound_bits(a_coeffs, b_coeffs, n):
 
 
 @numba.njit(cache=True)
-def _split_chunks(value, chunks):
-    """Write |value| in 29-bit chunks; returns (sign, count)."""
+def _split_chunks(value, chunks, w):
+    """Write |value| in w-bit chunks; returns (sign, count)."""
     sign = 1
     if value < 0:
         sign = -1
         value = -value
     count = 0
+    mask = (1 << w) - 1
     while True:
-        chunks[count] = value & _LIMB_MASK
-        value >>= LIMB_BITS
+        chunks[count] = value & mask
+        value >>= w
         count += 1
         if value == 0:
             break
@@ -98,12 +101,14 @@ def _split_chunks(value, chunks):
 
 
 @numba.njit(cache=True)
-def _combine(sa, ach, na, x1, len1, sb, bch, nb, x2, len2, z, old_len):
-    """z = (sa*ach) * x1 + (sb*bch) * x2 on 29-bit limbs; returns the new length.
+def _combine(sa, ach, na, x1, len1, sb, bch, nb, x2, len2, z, old_len, w):
+    """z = (sa*ach) * x1 + (sb*bch) * x2 on w-bit limbs; returns the new length.
 
-    Limbs below the top are canonical (0 <= limb < 2^29); the top limb is signed,
-    so the value is sum(limb_i 2^(29 i)) and limbs past the length are zero.
+    Limbs below the top are canonical (0 <= limb < 2^w); the top limb is signed,
+    so the value is sum(limb_i 2^(w i)) and limbs past the length are zero.
     """
+    mask = (1 << w) - 1
+    base = 1 << w
     length = max(len1 + na, len2 + nb) - 1
     carry = 0
     if na == 1 and nb == 1:
@@ -111,8 +116,8 @@ def _combine(sa, ach, na, x1, len1, sb, bch, nb, x2, len2, z, old_len):
         fb = sb * bch[0]
         for i in range(length):
             t = fa * x1[i] + fb * x2[i] + carry
-            z[i] = t & _LIMB_MASK
-            carry = t >> LIMB_BITS
+            z[i] = t & mask
+            carry = t >> w
     else:
         for i in range(length):
             t = carry
@@ -122,21 +127,21 @@ def _combine(sa, ach, na, x1, len1, sb, bch, nb, x2, len2, z, old_len):
             for j in range(nb):
                 if i - j >= 0:
                     t += sb * bch[j] * x2[i - j]
-            z[i] = t & _LIMB_MASK
-            carry = t >> LIMB_BITS
+            z[i] = t & mask
+            carry = t >> w
     while carry != 0:
-        if -_LIMB_BASE < carry < _LIMB_BASE:
+        if -base < carry < base:
             z[length] = carry
             length += 1
             carry = 0
         else:
-            z[length] = carry & _LIMB_MASK
-            carry >>= LIMB_BITS
+            z[length] = carry & mask
+            carry >>= w
             length += 1
     # a top limb of -1 above a canonical limb folds into one signed top limb
     while length > 1 and (z[length - 1] == 0 or z[length - 1] == -1):
         if z[length - 1] == -1:
-            z[length - 2] -= _LIMB_BASE
+            z[length - 2] -= base
         z[length - 1] = 0
         length -= 1
     for i in range(length, old_len):
@@ -145,7 +150,7 @@ def _combine(sa, ach, na, x1, len1, sb, bch, nb, x2, len2, z, old_len):
 
 
 @numba.njit(cache=True)
-def _write_magnitude(x, length, blob, pos, scratch):
+def _write_magnitude(x, length, blob, pos, scratch, w):
     """Little-endian bytes of |x| into blob[pos:]; returns (end, sign)."""
     sign = 1
     if x[length - 1] < 0:
@@ -153,8 +158,8 @@ def _write_magnitude(x, length, blob, pos, scratch):
         carry = 0
         for i in range(length):
             t = -x[i] + carry
-            scratch[i] = t & _LIMB_MASK
-            carry = t >> LIMB_BITS
+            scratch[i] = t & ((1 << w) - 1)
+            carry = t >> w
     else:
         for i in range(length):
             scratch[i] = x[i]
@@ -164,7 +169,7 @@ def _write_magnitude(x, length, blob, pos, scratch):
     bits = 0
     for i in range(length):
         acc |= scratch[i] << bits
-        bits += LIMB_BITS
+        bits += w
         while bits >= 8:
             blob[pos] = acc & 0xFF
             pos += 1
@@ -202,7 +207,7 @@ def exact_convergents_batch(a_coeffs, b_coeffs, samples):
     limb_caps = np.empty(batch, dtype=np.int64)
     for r in range(batch):
         bits = _abs_bound_bits(a_coeffs[r], b_coeffs[r], last)
-        limbs = int((last + 2) * (bits + 1.0) / LIMB_BITS) + 8
+        limbs = int((last + 2) * (bits + 1.0) / _MIN_LIMB_BITS) + 8
         limb_caps[r] = limbs
         capacity += 2 * n_samples * (limbs * 4 + 8)
     blob = np.zeros(capacity, dtype=np.uint8)
@@ -213,24 +218,28 @@ def exact_convergents_batch(a_coeffs, b_coeffs, samples):
     pos = 0
     for r in range(batch):
         cap = limb_caps[r]
+        multiplier_bits = int(math.ceil(_abs_bound_bits(a_coeffs[r], b_coeffs[r], last)))
+        w = _MIN_LIMB_BITS
+        if multiplier_bits <= 31:
+            w = min(_MAX_LIMB_BITS, 60 - multiplier_bits)
         bufs = np.zeros((6, cap), dtype=np.int64)  # p_{n-2}, p_{n-1}, p_n, q_{n-2}, ...
         scratch = np.zeros(cap, dtype=np.int64)
         lens = np.ones(6, dtype=np.int64)
         # p_{-1} = 1, p_0 = a(0); q_{-1} = 0, q_0 = 1
         a0 = _poly_int(a_coeffs[r], 0)
         bufs[1, 0] = 1
-        s0, c0 = _split_chunks(a0, ach)
+        s0, c0 = _split_chunks(a0, ach, w)
         bch[0] = 0
         # p_0 = a(0) * p_{-1} + 0 * q_{-1}: both buffers below are 1 and 0
-        lens[2] = _combine(s0, ach, c0, bufs[1], 1, 1, bch, 1, bufs[4], 1, bufs[2], cap)
+        lens[2] = _combine(s0, ach, c0, bufs[1], 1, 1, bch, 1, bufs[4], 1, bufs[2], cap, w)
         bufs[5, 0] = 1
         ip2, ip1, iq2, iq1 = 1, 2, 4, 5
         sample_index = 0
         while sample_index < n_samples and samples[sample_index] == 0:
-            pos_p, sp = _write_magnitude(bufs[ip1], lens[ip1], blob, pos, scratch)
+            pos_p, sp = _write_magnitude(bufs[ip1], lens[ip1], blob, pos, scratch, w)
             offsets[r, sample_index, 0, 0] = pos
             offsets[r, sample_index, 0, 1] = pos_p
-            pos_q, sq = _write_magnitude(bufs[iq1], lens[iq1], blob, pos_p, scratch)
+            pos_q, sq = _write_magnitude(bufs[iq1], lens[iq1], blob, pos_p, scratch, w)
             offsets[r, sample_index, 1, 0] = pos_p
             offsets[r, sample_index, 1, 1] = pos_q
             signs[r, sample_index, 0] = sp
@@ -240,19 +249,19 @@ def exact_convergents_batch(a_coeffs, b_coeffs, samples):
         ipz = 0
         iqz = 3
         for n in range(1, last + 1):
-            sa, na = _split_chunks(_poly_int(a_coeffs[r], n), ach)
-            sb, nb = _split_chunks(_poly_int(b_coeffs[r], n), bch)
+            sa, na = _split_chunks(_poly_int(a_coeffs[r], n), ach, w)
+            sb, nb = _split_chunks(_poly_int(b_coeffs[r], n), bch, w)
             lens[ipz] = _combine(sa, ach, na, bufs[ip1], lens[ip1], sb, bch, nb,
-                                 bufs[ip2], lens[ip2], bufs[ipz], lens[ipz])
+                                 bufs[ip2], lens[ip2], bufs[ipz], lens[ipz], w)
             lens[iqz] = _combine(sa, ach, na, bufs[iq1], lens[iq1], sb, bch, nb,
-                                 bufs[iq2], lens[iq2], bufs[iqz], lens[iqz])
+                                 bufs[iq2], lens[iq2], bufs[iqz], lens[iqz], w)
             ip2, ip1, ipz = ip1, ipz, ip2
             iq2, iq1, iqz = iq1, iqz, iq2
             while sample_index < n_samples and samples[sample_index] == n:
-                pos_p, sp = _write_magnitude(bufs[ip1], lens[ip1], blob, pos, scratch)
+                pos_p, sp = _write_magnitude(bufs[ip1], lens[ip1], blob, pos, scratch, w)
                 offsets[r, sample_index, 0, 0] = pos
                 offsets[r, sample_index, 0, 1] = pos_p
-                pos_q, sq = _write_magnitude(bufs[iq1], lens[iq1], blob, pos_p, scratch)
+                pos_q, sq = _write_magnitude(bufs[iq1], lens[iq1], blob, pos_p, scratch, w)
                 offsets[r, sample_index, 1, 0] = pos_p
                 offsets[r, sample_index, 1, 1] = pos_q
                 signs[r, sample_index, 0] = sp
