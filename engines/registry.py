@@ -22,6 +22,7 @@ ENGINE_MODULES: tuple[str, ...] = (
     "engines.neural",
     "engines.pcf",
     "engines.cayley",
+    "engines.sr",
 )
 
 TEST_MODULES: tuple[str, ...] = ("engines.diagnostics",)
