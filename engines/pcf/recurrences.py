@@ -160,6 +160,9 @@ def _write_magnitude(x, length, blob, pos, scratch, w):
             t = -x[i] + carry
             scratch[i] = t & ((1 << w) - 1)
             carry = t >> w
+        if carry != 0:  # a top limb of exactly -2^w negates to 2^w: one more limb
+            scratch[length] = carry
+            length += 1
     else:
         for i in range(length):
             scratch[i] = x[i]

@@ -111,13 +111,15 @@ def test_exact_kernel_matches_gmpy2_recurrence():
             for _ in range(20)]
     rows.append(([10**14, -3, 7], [-(10**15), 5, -3, 11]))  # multi-chunk multipliers
     rows.append(([0, 0, 1], [-(2**40), 0, 0, 1]))
-    samples = np.array([0, 1, 2, 7, 64, 150], dtype=np.int64)
+    rows.append(([2], [-4]))  # q_n = -2^n at some n: a negative power of the limb base
+    rows.append(([-2], [-4]))
+    samples = np.array([0, 1, 2, 7, 64, 150, 1000], dtype=np.int64)
     blob, offsets, signs = exact_convergents_batch(
         _pad([a for a, _ in rows], 3), _pad([b for _, b in rows], 4), samples)
     raw = blob.tobytes()
     for i, (a, b) in enumerate(rows):
-        terms_a = [sum(c * n**k for k, c in enumerate(a)) for n in range(151)]
-        terms_b = [sum(c * n**k for k, c in enumerate(b)) for n in range(151)]
+        terms_a = [sum(c * n**k for k, c in enumerate(a)) for n in range(1001)]
+        terms_b = [sum(c * n**k for k, c in enumerate(b)) for n in range(1001)]
         convergents = list(gcf_convergents(terms_a, terms_b))
         for s, n in enumerate(samples.tolist()):
             for j in range(2):
