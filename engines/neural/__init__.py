@@ -11,7 +11,8 @@ Everything here imports without torch; the torch-based job types declare
 """
 
 from engines.neural.deeponet import OPERATOR_LEARNING
+from engines.neural.dysymnet import SR_NEURAL
 from engines.neural.psi_exact import PSI_EXACT
 from engines.neural.psi_regression import PSI_INTERSECTIONS
 
-JOB_TYPES = [PSI_EXACT, PSI_INTERSECTIONS, OPERATOR_LEARNING]
+JOB_TYPES = [PSI_EXACT, PSI_INTERSECTIONS, SR_NEURAL, OPERATOR_LEARNING]
