@@ -10,6 +10,9 @@ exact de-duplication.  Two strategies, chosen per graph:
   the visited set is a bitset over the n! lexicographic ranks (as CayleyPy's
   ``bfs_bitmask``), the frontier a list of packed states.  Works for directed
   (non inverse-closed) generating sets unchanged.
+* ``rank_bitset_frontier`` -- the same when the frontier lists would not fit
+  the memory budget: the frontier is two more bitsets (3 bits per vertex,
+  2.3 GB for S_13) and states are unranked before expansion.
 * ``sorted_layers`` -- anything else that packs into 64 bits (Schreier coset
   graphs, subgroups of S_16): layers are sorted uint64 arrays; new states are
   the expanded frontier minus the last two layers (inverse-closed sets) or
@@ -39,6 +42,8 @@ from engines.contract import Progress, no_progress
 MAX_RANK_BITSET_N = 13
 # neighbour evaluations per kernel call: ~0.1-0.5 s on this hardware
 WORK_PER_CALL = 3_000_000
+# visited bitsets larger than this are probed region by region (expand_bucketed)
+BUCKETED_ABOVE_BYTES = 1 << 20
 # The largest pair of consecutive layers seen in the reference data is ~61% of |V|
 # (pancake, all transpositions); the estimate uses 65%.
 PEAK_TWO_LAYER_FRACTION = 0.65
@@ -194,13 +199,23 @@ def vertex_upper_bound(graph: PermutationGraph) -> int:
                _multinomial(list(Counter(graph.central_state).values())))
 
 
-def choose_algorithm(graph: PermutationGraph) -> str:
-    if graph.is_cayley and graph.n <= MAX_RANK_BITSET_N and len(graph.generators) <= \
-            kernels.MAX_TAGGED_GENERATORS:
+ALGORITHMS = ("rank_bitset", "rank_bitset_frontier", "sorted_layers")
+
+
+def _rank_bitset_applies(graph: PermutationGraph) -> bool:
+    return graph.is_cayley and graph.n <= MAX_RANK_BITSET_N
+
+
+def choose_algorithm(graph: PermutationGraph, budget_bytes: int | None = None) -> str:
+    """The cheapest strategy whose memory estimate fits the budget."""
+    if _rank_bitset_applies(graph) and len(graph.generators) <= kernels.MAX_TAGGED_GENERATORS:
         fact = math.factorial(graph.n)
         # a bitset over all of S_n only pays when the group is a sizeable part of it
         if fact // 8 <= 64 << 20 or vertex_upper_bound(graph) * 64 >= fact:
-            return "rank_bitset"
+            if budget_bytes is None or \
+                    estimate_memory(graph, "rank_bitset")["estimated_bytes"] <= budget_bytes:
+                return "rank_bitset"
+            return "rank_bitset_frontier"
     return "sorted_layers"
 
 
@@ -208,25 +223,47 @@ def _chunk(k: int) -> int:
     return max(256, WORK_PER_CALL // max(k, 1))
 
 
-def estimate_memory(graph: PermutationGraph, algorithm: str = "auto") -> dict:
-    """Up-front estimate of the states held and the bytes needed."""
+def estimate_memory(graph: PermutationGraph, algorithm: str = "auto",
+                    budget_bytes: int | None = None) -> dict:
+    """Up-front estimate of the states held and the bytes needed.
+
+    rank_bitset: n!/8 bytes of visited bits plus two frontier layers of 8-byte
+    states (estimated at 65% of |V|); rank_bitset_frontier: three bitsets,
+    3 n!/8 bytes; sorted_layers: 16 bytes per held state (three layers, or every
+    state for directed sets) plus the expansion buffers.
+    """
     if algorithm == "auto":
-        algorithm = choose_algorithm(graph)
-    elif algorithm == "rank_bitset" and not (graph.is_cayley and graph.n <= MAX_RANK_BITSET_N):
-        raise ValueError("rank_bitset needs a permutation central state of at most "
+        algorithm = choose_algorithm(graph, budget_bytes)
+    elif algorithm.startswith("rank_bitset") and not _rank_bitset_applies(graph):
+        raise ValueError(f"{algorithm} needs a permutation central state of at most "
                          f"{MAX_RANK_BITSET_N} symbols")
     vertices = vertex_upper_bound(graph)
     k = len(graph.generators)
     buffer = _chunk(k) * k * 8
+    fact = math.factorial(graph.n)
     if algorithm == "rank_bitset":
         held = int(PEAK_TWO_LAYER_FRACTION * vertices) + 1
-        estimate = math.factorial(graph.n) // 8 + 8 * held + buffer
+        estimate = fact // 8 + 8 * held + 4 * buffer
+    elif algorithm == "rank_bitset_frontier":
+        held = vertices
+        estimate = 3 * ((fact + 63) // 64) * 8 + buffer
     else:
         # directed: every visited state stays; inverse-closed: three layers
         held = vertices if not graph.inverse_closed else int(PEAK_TWO_LAYER_FRACTION * vertices) + 1
         estimate = 16 * held + 3 * buffer
     return {"algorithm": algorithm, "vertex_bound": vertices, "states_held_estimate": held,
             "estimated_bytes": int(estimate)}
+
+
+def check_budget(graph: PermutationGraph, budget_bytes: int, algorithm: str = "auto") -> dict:
+    """The memory estimate; ValueError when it exceeds the budget."""
+    estimate = estimate_memory(graph, algorithm, budget_bytes)
+    if estimate["estimated_bytes"] > budget_bytes:
+        raise ValueError(
+            f"estimated memory {estimate['estimated_bytes'] / 2**30:.2f} GiB "
+            f"(up to {estimate['vertex_bound']:,} states, {estimate['algorithm']}) exceeds the "
+            f"memory budget of {budget_bytes / 2**30:.2f} GiB")
+    return estimate
 
 
 class MemoryLedger:
@@ -285,8 +322,8 @@ def growth(graph: PermutationGraph, *, memory_budget_bytes: int = 8 << 30,
     progress : Progress
         Called per layer and between kernel calls (~0.1-0.5 s apart).
     algorithm : str
-        "auto", or force "rank_bitset" (Cayley graphs of S_n, n <= 13) or
-        "sorted_layers".
+        "auto" (the cheapest that fits the budget), or force "rank_bitset",
+        "rank_bitset_frontier" (Cayley graphs of S_n, n <= 13) or "sorted_layers".
 
     Returns
     -------
@@ -294,16 +331,16 @@ def growth(graph: PermutationGraph, *, memory_budget_bytes: int = 8 << 30,
         ``layer_sizes``, ``diameter``, ``num_vertices``, ``bfs_completed``,
         ``last_layer``, ``layers``, ``algorithm`` and memory figures.
     """
-    estimate = estimate_memory(graph, algorithm)
-    if estimate["estimated_bytes"] > memory_budget_bytes:
-        raise ValueError(
-            f"estimated memory {estimate['estimated_bytes'] / 2**30:.2f} GiB "
-            f"(up to {estimate['vertex_bound']:,} states, {estimate['algorithm']}) exceeds the "
-            f"memory budget of {memory_budget_bytes / 2**30:.2f} GiB")
+    estimate = check_budget(graph, memory_budget_bytes, algorithm)
     ledger = MemoryLedger(memory_budget_bytes)
     started = time.perf_counter()
     if estimate["algorithm"] == "rank_bitset":
         sizes, stored, last, completed = _bfs_rank_bitset(
+            graph, ledger, max_diameter, store_layers_max_size, last_layer_max_size, progress)
+    elif estimate["algorithm"] == "rank_bitset_frontier":
+        from engines.cayley.bitset_frontier import bfs_bitset_frontier
+
+        sizes, stored, last, completed = bfs_bitset_frontier(
             graph, ledger, max_diameter, store_layers_max_size, last_layer_max_size, progress)
     else:
         sizes, stored, last, completed = _bfs_sorted_layers(
@@ -347,6 +384,13 @@ def _bfs_rank_bitset(graph, ledger, max_diameter, store_cap, last_cap, progress)
     sizes = [1]
     stored = {0: _decode(graph, start)} if store_cap >= 1 else {}
     chunk = _chunk(k)
+    scratch = None
+    if visited_words * 8 > BUCKETED_ABOVE_BYTES:
+        # bitset beyond the caches: group probes by region (see expand_bucketed)
+        ledger.take(4 * chunk * k * 8, "the bucketing buffers")
+        scratch = tuple(np.empty(chunk * k, dtype=np.uint64) for _ in range(4))
+        bucket_shift = max(19, (math.factorial(n) - 1).bit_length() - 10)
+        bucket_counts = np.zeros((math.factorial(n) >> bucket_shift) + 1, dtype=np.int64)
     done = 1
     completed = False
     progress(done, total, "layer 0: 1 state")
@@ -357,16 +401,22 @@ def _bfs_rank_bitset(graph, ledger, max_diameter, store_cap, last_cap, progress)
         for part in current:
             for a in range(0, len(part), chunk):
                 b = min(len(part), a + chunk)
-                ledger.take((b - a) * k * 8, "the expansion buffer")
-                out = np.empty((b - a) * k, dtype=np.uint64)
-                count = kernels.expand_into_bitset(part, a, b, masks, lefts, rights, offsets,
-                                                   inverse_of, n, visited, out)
+                if scratch is not None:
+                    count = kernels.expand_bucketed(part, a, b, masks, lefts, rights, offsets,
+                                                    inverse_of, n, visited, bucket_shift,
+                                                    bucket_counts, *scratch, scratch[1])
+                    out = scratch[1]
+                else:
+                    ledger.take((b - a) * k * 8, "the expansion buffer")
+                    out = np.empty((b - a) * k, dtype=np.uint64)
+                    count = kernels.expand_into_bitset(part, a, b, masks, lefts, rights,
+                                                       offsets, inverse_of, n, visited, out)
+                    ledger.give((b - a) * k * 8)
                 if count:
                     ledger.take(count * 8, f"layer {len(sizes)}")
                     next_layer.append(out[:count].copy())
                     layer_size += count
                 del out
-                ledger.give((b - a) * k * 8)
                 now = time.monotonic()
                 if now - last_report > 0.4:
                     last_report = now

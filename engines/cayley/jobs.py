@@ -51,7 +51,7 @@ class GrowthParams(EngineParams):
     last_layer_max_size: int = Field(1_000, ge=0, le=10_000,
                                      description="return the last layer if this small")
     memory_budget_gib: float = Field(DEFAULT_BUDGET_GIB, gt=0, le=MAX_BUDGET_GIB)
-    algorithm: Literal["auto", "rank_bitset", "sorted_layers"] = "auto"
+    algorithm: Literal["auto", "rank_bitset", "rank_bitset_frontier", "sorted_layers"] = "auto"
 
     @model_validator(mode="after")
     def _one_source(self) -> GrowthParams:
@@ -100,7 +100,37 @@ class GrowthParams(EngineParams):
             raise ValueError("a matrix group over Z is infinite: give modulus or max_diameter")
         if not is_matrix and self.modulus is not None:
             raise ValueError("modulus goes with matrix groups only")
+        _check_budget(self)
         return self
+
+
+def _permutation_graph(params: GrowthParams):
+    from engines.cayley import growth
+
+    order = None
+    if params.family is not None:
+        gens = families.permutation_family(params.family, params.n, params.k)
+        order = families.family_order(params.family, params.n, params.k)
+    else:
+        gens = params.generators
+    return growth.prepare_graph(gens, params.central_state, params.add_inverses, order)
+
+
+def _check_budget(params: GrowthParams) -> None:
+    """Refuse at validation time (HTTP 422) when the estimate exceeds the budget."""
+    budget = _budget_bytes(params.memory_budget_gib)
+    if params.matrix_generators is not None or params.family in families.MATRIX_FAMILIES:
+        from engines.cayley.matrix_growth import bytes_per_state
+
+        if params.family is not None and params.modulus is not None:
+            order = families.matrix_family_order(params.family, params.n, params.modulus)
+            if order * bytes_per_state(params.n) > budget:
+                raise ValueError(f"the group has {order:,} elements, more than the memory "
+                                 f"budget of {params.memory_budget_gib} GiB holds")
+        return
+    from engines.cayley import growth
+
+    growth.check_budget(_permutation_graph(params), budget, params.algorithm)
 
 
 def _budget_bytes(gib: float) -> int:
@@ -113,13 +143,7 @@ def run_growth(params: GrowthParams, progress: Progress = no_progress) -> dict:
         return _run_matrix(params, progress)
     from engines.cayley import growth
 
-    order = None
-    if params.family is not None:
-        gens = families.permutation_family(params.family, params.n, params.k)
-        order = families.family_order(params.family, params.n, params.k)
-    else:
-        gens = params.generators
-    graph = growth.prepare_graph(gens, params.central_state, params.add_inverses, order)
+    graph = _permutation_graph(params)
     if params.algorithm != "auto":
         graph.notes.append(f"algorithm forced: {params.algorithm}")
     result = growth.growth(graph, memory_budget_bytes=_budget_bytes(params.memory_budget_gib),
@@ -211,6 +235,9 @@ class SweepParams(EngineParams):
         if self.k is not None:
             for n in range(self.n_min, self.n_max + 1):
                 families.permutation_family(self.family, n, self.k)
+        # the largest n decides whether the sweep fits its memory budget
+        GrowthParams(family=self.family, n=self.n_max, k=self.k,
+                     memory_budget_gib=self.memory_budget_gib)
         return self
 
 

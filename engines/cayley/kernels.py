@@ -194,3 +194,139 @@ def _lower_bound(a, x, lo):
         else:
             hi = mid
     return lo
+
+
+@njit(cache=True, inline="always")
+def _unrank(r, n, fact, reciprocal):
+    # Lehmer digits by multiplying with a floating reciprocal of each factorial and
+    # correcting by one (exact: ranks stay below 2^53); the unused symbols are
+    # kept as a nibble list so taking the d-th one is O(1).
+    available = np.uint64(0)
+    for v in range(n):
+        available |= np.uint64(v) << np.uint64(4 * v)
+    word = np.uint64(0)
+    for i in range(n):
+        f = fact[i]
+        d = np.uint64(np.float64(r) * reciprocal[i])
+        if d * f > r:
+            d -= np.uint64(1)
+        elif (d + np.uint64(1)) * f <= r:
+            d += np.uint64(1)
+        r -= d * f
+        shift = np.uint64(4) * d
+        v = (available >> shift) & np.uint64(15)
+        low = available & ((np.uint64(1) << shift) - np.uint64(1))
+        high = (available >> shift) >> np.uint64(4)
+        available = low | (high << shift)
+        word |= v << np.uint64(4 * i)
+    return word
+
+
+@njit(cache=True)
+def unrank_permutations(ranks, n, fact, reciprocal):
+    """Packed permutations for lexicographic ranks (``fact[i] = (n-1-i)!``)."""
+    out = np.empty(ranks.shape[0], dtype=np.uint64)
+    for i in range(ranks.shape[0]):
+        out[i] = _unrank(ranks[i], n, fact, reciprocal)
+    return out
+
+
+@njit(cache=True)
+def collect_ranks(bits, word_start, word_stop, out):
+    """Ranks of the set bits in bits[word_start:word_stop], appended to out; returns count."""
+    count = 0
+    for w in range(word_start, word_stop):
+        x = bits[w]
+        while x:
+            low = x & (~x + np.uint64(1))
+            out[count] = np.uint64(w) * np.uint64(64) + _popcount(low - np.uint64(1))
+            count += 1
+            x ^= low
+    return count
+
+
+@njit(cache=True)
+def expand_bitset_frontier(current, word_start, word_stop, masks, lefts, rights, offsets,
+                           n, fact, reciprocal, visited, following):
+    """Expand the states whose bits are set in current[word_start:word_stop].
+
+    New neighbours are marked in ``visited`` and ``following`` (the next
+    layer); returns how many were new.  Three bits per vertex in all, so S_13
+    fits in 2.3 GB (CayleyPy's ``bfs_bitmask`` idea, reference Section 1.6).
+    """
+    k = offsets.shape[0] - 1
+    count = 0
+    for w in range(word_start, word_stop):
+        x = current[w]
+        while x:
+            low = x & (~x + np.uint64(1))
+            x ^= low
+            s = _unrank(np.uint64(w) * np.uint64(64) + _popcount(low - np.uint64(1)),
+                        n, fact, reciprocal)
+            for g in range(k):
+                t = np.uint64(0)
+                for j in range(offsets[g], offsets[g + 1]):
+                    t |= ((s & masks[j]) << lefts[j]) >> rights[j]
+                r = _rank(t, n)
+                word = r >> np.uint64(6)
+                bit = np.uint64(1) << (r & np.uint64(63))
+                seen = visited[word]
+                visited[word] = seen | bit
+                fresh = (seen & bit) == 0
+                following[word] |= bit if fresh else np.uint64(0)
+                count += np.int64(fresh)
+    return count
+
+
+@njit(cache=True)
+def expand_bucketed(frontier, start, stop, masks, lefts, rights, offsets, inverse_of, n,
+                    visited, bucket_shift, counts, ranks, words, sorted_ranks, sorted_words, out):
+    """:func:`expand_into_bitset` with the bitset probes grouped by region.
+
+    Neighbour ranks are first bucketed by ``rank >> bucket_shift`` (a counting
+    sort into ``counts.shape[0]`` buckets), so the test-and-set pass walks the
+    visited bitset one cache-sized region at a time instead of at random: on a
+    bitset larger than the cache this trades DRAM misses for streaming passes.
+    ``ranks``, ``words``, ``sorted_*`` need room for (stop - start) * k entries.
+    Returns the number of new states written to ``out`` (in rank-bucket order).
+    """
+    k = offsets.shape[0] - 1
+    tag_shift = np.uint64(TAG_SHIFT)
+    shift = np.uint64(bucket_shift)
+    counts[:] = 0
+    m = 0
+    for idx in range(start, stop):
+        s = frontier[idx]
+        skip = inverse_of[np.int64(s >> tag_shift)]
+        for g in range(k):
+            if g == skip:
+                continue
+            t = np.uint64(0)
+            for j in range(offsets[g], offsets[g + 1]):
+                t |= ((s & masks[j]) << lefts[j]) >> rights[j]
+            r = _rank(t, n)
+            ranks[m] = r
+            words[m] = t | (np.uint64(g + 1) << tag_shift)
+            counts[np.int64(r >> shift)] += 1
+            m += 1
+    position = 0
+    for b in range(counts.shape[0]):
+        c = counts[b]
+        counts[b] = position
+        position += c
+    for i in range(m):
+        b = np.int64(ranks[i] >> shift)
+        p = counts[b]
+        sorted_ranks[p] = ranks[i]
+        sorted_words[p] = words[i]
+        counts[b] = p + 1
+    count = 0
+    for i in range(m):
+        r = sorted_ranks[i]
+        word = r >> np.uint64(6)
+        bit = np.uint64(1) << (r & np.uint64(63))
+        seen = visited[word]
+        visited[word] = seen | bit
+        out[count] = sorted_words[i]
+        count += np.int64((seen & bit) == 0)
+    return count

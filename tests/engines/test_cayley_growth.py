@@ -163,13 +163,27 @@ def test_top_spin_odd_n_generates_alternating_group():
 
 
 @pytest.mark.parametrize(("family", "n"), [("lrx", 8), ("pancake", 7), ("lx", 7),
-                                           ("burnt_pancake", 4), ("larx", 7)])
-def test_both_algorithms_agree(family, n):
-    a = run_growth(GrowthParams(family=family, n=n, algorithm="rank_bitset"))
-    b = run_growth(GrowthParams(family=family, n=n, algorithm="sorted_layers"))
-    assert a["algorithm"] == "rank_bitset" and b["algorithm"] == "sorted_layers"
-    assert a["layer_sizes"] == b["layer_sizes"]
-    assert a["last_layer"] == b["last_layer"]
+                                           ("burnt_pancake", 4), ("larx", 7), ("top_spin", 9)])
+def test_all_algorithms_agree(family, n):
+    results = {a: run_growth(GrowthParams(family=family, n=n, algorithm=a))
+               for a in ("rank_bitset", "rank_bitset_frontier", "sorted_layers")}
+    reference = results["rank_bitset"]
+    for algorithm, result in results.items():
+        assert result["algorithm"] == algorithm
+        assert result["layer_sizes"] == reference["layer_sizes"]
+        assert result["last_layer"] == reference["last_layer"]
+
+
+def test_frontier_bitsets_chosen_when_lists_do_not_fit():
+    # S_12 lists need ~2.5 GB; three bitsets 180 MB: the lean variant runs
+    result = run_growth(GrowthParams(family="lrx", n=12, memory_budget_gib=0.5, max_diameter=6))
+    assert result["algorithm"] == "rank_bitset_frontier"
+    lists = run_growth(GrowthParams(family="lrx", n=12, max_diameter=6))
+    assert lists["algorithm"] == "rank_bitset"
+    assert result["layer_sizes"] == lists["layer_sizes"]
+    assert result["layer_sizes"][:6] == [1, 3, 6, 12, 24, 48]  # free growth 3 * 2^(d-1) early on
+    assert result["bfs_completed"] is False
+    assert result["memory"]["peak_tracked_bytes"] <= 0.5 * 2**30
 
 
 SCHREIER = {
@@ -258,11 +272,16 @@ def test_bad_input_is_refused_by_validation(params):
 
 
 def test_memory_estimate_refuses_up_front():
+    job = get_job_type("cayley_growth")
     started = time.perf_counter()
-    with pytest.raises(ValueError, match="memory budget"):
-        run_growth(GrowthParams(family="pancake", n=14))
-    with pytest.raises(ValueError, match="memory budget"):
-        run_growth(GrowthParams(family="lrx", n=12, memory_budget_gib=0.5))
+    with pytest.raises(ValidationError, match="memory budget"):
+        job.validate({"family": "pancake", "n": 14})
+    with pytest.raises(ValidationError, match="memory budget"):
+        job.validate({"family": "lrx", "n": 12, "memory_budget_gib": 0.1})
+    with pytest.raises(ValidationError, match="memory budget"):
+        job.validate({"family": "heisenberg", "n": 3, "modulus": 1000, "memory_budget_gib": 1})
+    with pytest.raises(ValidationError, match="memory budget"):
+        get_job_type("cayley_sweep").validate({"family": "lrx", "n_min": 5, "n_max": 15})
     assert time.perf_counter() - started < 5
 
 
