@@ -74,6 +74,7 @@ class PCFClusterParams(EngineParams):
                                  description="further members confirmed per identified cluster")
     search_dps: int = Field(50, ge=20, le=500, description="digits PSLQ sees")
     check_dps: int = Field(100, ge=30, le=2_000, description="digits a relation must hold to")
+    families: bool = Field(True, description="look for lines of same-constant members")
 
     @field_validator("constants")
     @classmethod
@@ -218,11 +219,13 @@ def _analyse(params: PCFClusterParams, rows: list[list[Any]], progress: Progress
             labelled[traces[k]] = _label_cluster(params, members[k], column)
     clusters = []
     identified: list[dict] = []
+    families: list[dict] = []
     for k, trace in enumerate(traces):
         summary = _summary(k, trace, members[k], column)
         found = labelled.get(trace)
         if found is not None:
             summary.update({key: v for key, v in found.items() if key != "matches"})
+            families += [{**f, "cluster": k} for f in found.get("families", [])]
             identified += _formulas(params, k, found, column)
         clusters.append(summary)
     progress(1, 1, "identification done")
@@ -239,6 +242,7 @@ def _analyse(params: PCFClusterParams, rows: list[list[Any]], progress: Progress
         "planes": [list(p) for p in params.planes],
         "clusters": clusters,
         "identified": identified,
+        "families": families,
         "unidentified_clusters": [c for c in clusters if c["label"] == "unidentified"],
         "feature_table_rows": len(rows),
     }
@@ -308,10 +312,58 @@ def _label_cluster(params: PCFClusterParams, rows: list[list[Any]],
             matches.append((row, match))
     checked = min(len(others), params.members_checked) + len(tried)
     agreed = "rational" if constant is None else "identified"
-    return {"label": agreed if len(matches) == checked else "partial", "constant": constant,
-            "members_checked": checked,
-            "expressions": sorted({m.expression for _, m in matches}),
-            "members_identified": len(matches), "matches": matches}
+    found = {"label": agreed if len(matches) == checked else "partial", "constant": constant,
+             "members_checked": checked,
+             "expressions": sorted({m.expression for _, m in matches}),
+             "members_identified": len(matches), "matches": matches}
+    if params.families and constant is not None and len(matches) >= 2:
+        found["families"] = _families(params, rows, matches, constant, dps)
+    return found
+
+
+def _families(params: PCFClusterParams, rows: list[list[Any]], matches: list, constant: str,
+              dps: int) -> list[dict]:
+    """Lines of same-constant members in a cluster, with a parametric formula if one holds."""
+    import sympy
+
+    from engines.numerics.constants import CONSTANTS
+    from engines.numerics.expressions import to_text
+    from engines.pcf.families import find_families
+    from engines.pcf.identification import identify_value, pcf_value
+
+    width_a, width_b = params.a_degree + 1, params.b_degree + 1
+    vectors = np.array([r[1] + r[2] for r in rows], dtype=np.int64)
+    position = {r[0]: i for i, r in enumerate(rows)}
+    identified = {position[row[0]]: match.coefficients for row, match in matches}
+
+    def identify(i: int) -> list[int] | None:
+        value = pcf_value(rows[i][1], rows[i][2], params.depth, dps)
+        match = identify_value(value.value, value.digits, [constant],
+                               search_dps=params.search_dps)
+        return match.coefficients if match is not None and match.constant == constant else None
+
+    k = sympy.Symbol("k")
+    symbol = CONSTANTS[constant].sympy_form
+    out = []
+    for family in find_families(vectors, identified, identify):
+        base, step = family["base"], family["direction"]
+        entry = {
+            "constant": constant,
+            "a": {"base": base[:width_a], "step": step[:width_a]},
+            "b": {"base": base[width_a:width_a + width_b], "step": step[width_a:]},
+            "k_values": [p[0] for p in family["points"]],
+            "members": [rows[p[1]][0] for p in family["points"]],
+            "relations": [p[2] for p in family["points"]],
+            "relation_polynomials": family["relation_polynomials"],
+            "equals": None,
+        }
+        fitted = family["relation_polynomials"]
+        if fitted is not None:
+            c0, c1, c2, c3 = (sum(c * k**j for j, c in enumerate(poly)) for poly in fitted)
+            entry["equals"] = to_text(sympy.factor(-(c2 + c3 * symbol) / (c0 + c1 * symbol)))
+            entry["verified_members"] = len(family["points"])
+        out.append(entry)
+    return out
 
 
 def _formulas(params: PCFClusterParams, cluster_id: int, found: dict,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import mpmath
+import numpy as np
 import pytest
 from pydantic import ValidationError
 
@@ -124,3 +125,29 @@ def test_shards_merge_exactly(monkeypatch):
 def test_bad_input_is_refused(params, reason):
     with pytest.raises(ValidationError, match=reason):
         get_job_type("pcf_cluster").validate(params)
+
+
+def test_e_family_along_a0_is_found():
+    # a(n) = n + k, b(n) = -n: k = 3 gives e and k = 4 gives e/(e - 2) (reference cases 4, 5)
+    from engines.pcf.families import find_families
+
+    members = [([k, 1], [0, -1]) for k in range(2, 7)]
+    vectors = np.array([a + b for a, b in members])
+
+    def identify(i):
+        value = pcf_value(members[i][0], members[i][1], 1000, 110)
+        match = identify_value(value.value, value.digits, ["e"], search_dps=50)
+        return None if match is None else match.coefficients
+
+    families = find_families(vectors, {1: identify(1), 2: identify(2)}, identify)
+    assert len(families) == 1
+    family = families[0]
+    assert family["direction"] == [1, 0, 0, 0]
+    assert len(family["points"]) >= 3
+    relations = {members[row][0][0]: rel for _, row, rel in family["points"]}
+    with mpmath.workdps(60):
+        e = +mpmath.e
+        for k, (c0, c1, c2, c3) in relations.items():
+            value = -(c2 + c3 * e) / (c0 + c1 * e)
+            assert abs(value - pcf_value([k, 1], [0, -1], 1000, 60).value) < mpmath.mpf(10) ** -50
+    assert relations[3] in ([1, 0, 0, -1], [-1, 0, 0, 1])  # L = e
