@@ -131,8 +131,8 @@ class PCFClusterParams(EngineParams):
 
 TABLE_COLUMNS = ["index", "a", "b", "status", "limit", "digits", "delta", "delta_naive",
                  "gamma_prime", "eta_prime", "beta", "gamma", "eta", "log_eigen_ratio",
-                 "delta_pred", "digits_per_term"]
-_FLOAT_COLUMNS = TABLE_COLUMNS[4:]
+                 "delta_pred", "digits_per_term", "exact_limit"]
+_FLOAT_COLUMNS = TABLE_COLUMNS[4:-1]  # exact_limit: "p/q" for terminating PCFs
 
 
 def _json_float(x: float, significant: int) -> float | None:
@@ -164,13 +164,14 @@ def feature_rows(params: PCFClusterParams, progress: Progress) -> list[list[Any]
             if roots[i]:
                 value = terminating_value(a_list, b_list, int(roots[i]))
                 limit = None if value is None else _json_float(float(value), 17)
+                exact = None if value is None else f"{value.numerator}/{value.denominator}"
                 rows.append([lo + i, a_list, b_list, "terminating", limit]
-                            + [None] * (len(_FLOAT_COLUMNS) - 1))
+                            + [None] * (len(_FLOAT_COLUMNS) - 1) + [exact])
                 continue
             k = position[i]
             row = [lo + i, a_list, b_list, STATUS_NAMES[int(table["status"][k])],
                    _json_float(float(table["limit"][k]), 17)]
-            row += [_json_float(float(table[c][k]), 8) for c in _FLOAT_COLUMNS[1:]]
+            row += [_json_float(float(table[c][k]), 8) for c in _FLOAT_COLUMNS[1:]] + [None]
             rows.append(row)
     progress(stop - start, stop - start, "features done")
     return rows

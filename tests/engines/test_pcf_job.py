@@ -80,6 +80,10 @@ def test_small_box_known_members_land_in_the_right_clusters(small_box_result):
                 cluster_of([0, 1], [0, 1])}) == 4
     # terminating PCFs are reported, not clustered: b = n^2 - n vanishes at n = 1
     assert rows[params.box.index_of([1, 1], [0, -1, 1])][column["status"]] == "terminating"
+    # a = 2n + 1, b = 3n - n^2 stops before b(3) = 0: 1 + 2/(3 + 2/5) = 27/17
+    stopped = rows[params.box.index_of([1, 2], [0, 3, -1])]
+    assert stopped[column["status"]] == "terminating"
+    assert stopped[column["exact_limit"]] == "27/17"
     json.dumps(result)
 
 
