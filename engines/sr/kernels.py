@@ -126,6 +126,8 @@ def _model(code: np.ndarray, arg: np.ndarray, starts: np.ndarray, constants: np.
 
     The terms are the slices ``starts[t]:starts[t+1]`` of the program; the
     intercept is the last coefficient; SSE is inf when a term is not finite.
+    One term gets free linear scaling; with several, each ``a_t`` is the
+    least-squares value rounded to the nearest ``p/q`` with ``q <= 4``.
     """
     k = starts.shape[0] - 1
     n = y.shape[0]
@@ -140,11 +142,34 @@ def _model(code: np.ndarray, arg: np.ndarray, starts: np.ndarray, constants: np.
     for t in range(k):
         column = evaluate_program(code[starts[t]:starts[t + 1]], arg[starts[t]:starts[t + 1]],
                                   constants, X)
+        low = np.inf
+        high = -np.inf
         for i in range(n):
             if not np.isfinite(column[i]):
                 return coef, np.inf
             A[i, t] = column[i]
+            low = min(low, column[i])
+            high = max(high, column[i])
+        if high - low <= 1e-12 * max(1.0, abs(high)):
+            return coef, np.inf  # a constant summand only duplicates the intercept
     coef = np.linalg.lstsq(A, y, 1e-12)[0]
+    # Several summands with free coefficients imitate anything (Taylor-like
+    # cancellations between sin x / x, cos x, exp ...), so their coefficients
+    # are held to simple rationals p/q, q <= 4; only the intercept stays free.
+    intercept = 0.0
+    for t in range(k):
+        best = np.round(coef[t])
+        for q in range(2, 5):
+            candidate = np.round(coef[t] * q) / q
+            if abs(candidate - coef[t]) < abs(best - coef[t]):
+                best = candidate
+        coef[t] = best
+    for i in range(n):
+        r = y[i]
+        for t in range(k):
+            r -= A[i, t] * coef[t]
+        intercept += r
+    coef[k] = intercept / n
     sse = 0.0
     for i in range(n):
         r = -y[i]

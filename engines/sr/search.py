@@ -172,40 +172,50 @@ def search(X: np.ndarray, y: np.ndarray, variables: list[str], config: SearchCon
     evaluator.tick = tick
     evaluator.tick_every = 64
 
-    def agent(terms_of=None) -> MCTSAgent:
-        return MCTSAgent(lib, evaluator, rng, terms_of, config.policy, config.simulations,
+    def agent(library: Library, terms_of=None) -> MCTSAgent:
+        return MCTSAgent(library, evaluator, rng, terms_of, config.policy, config.simulations,
                          config.min_visits, config.epsilon, config.alpha, config.gamma,
                          max_depth=config.mcts_max_depth, max_length=config.mcts_max_length,
                          eta=config.eta, error_scale=config.error_scale)
 
-    def gp(terms_of=None) -> GeneticProgramming:
-        return GeneticProgramming(lib, evaluator, rng, terms_of, config.gp_population,
+    def gp(library: Library, terms_of=None) -> GeneticProgramming:
+        return GeneticProgramming(library, evaluator, rng, terms_of, config.gp_population,
                                   config.gp_generations, max_depth=config.gp_max_depth,
                                   max_length=config.gp_max_length, eta=config.eta)
 
-    rl1, gp1 = agent(), gp()
+    # Two agent/GP pairs without a form: one over constant-free trees whose
+    # summands each get a fitted coefficient (polynomial-like targets), one with
+    # the C token and root scaling only (constants inside functions).  Both
+    # libraries number their tokens alike, so they share the evaluator's cache.
+    plain = Library(variables, config.operators, config.constants, max_constants=0)
+    pairs = [(agent(plain, plain.additive_terms), gp(plain, plain.additive_terms))]
+    if config.constants and config.max_constants > 0:
+        pairs.append((agent(lib, lib.additive_terms), gp(lib, lib.additive_terms)))
     form: Form | None = None
     rl2 = gp2 = None
     forms_seen: list[str] = []
     stop_reason = "epochs done"
     epoch = 0
+    seeds = config.gp_population // 2
     try:
         for epoch in range(config.epochs):
             state["epoch"] = epoch
-            if epoch and epoch % config.reset_every == 0:
-                rl1.reset()
-            rl1.run()
-            hall = gp1.run(rl1.best_expressions(config.gp_population // 2) + list(gp1.hall_of_fame))
-            if config.forms and lib.names.count("add") + lib.names.count("mul") > 0:
+            hall: list[tuple[int, ...]] = []
+            for rl1, gp1 in pairs:
+                if epoch and epoch % config.reset_every == 0:
+                    rl1.reset()
+                rl1.run()
+                hall += gp1.run(rl1.best_expressions(seeds) + list(gp1.hall_of_fame))
+            if config.forms and ("add" in lib.token_of or "mul" in lib.token_of):
                 new_form = discover_form(lib, evaluator, hall)
                 if new_form is not None and new_form != form:
                     form = new_form
                     terms_of = form.terms_of(lib)
-                    rl2, gp2 = agent(terms_of), gp(terms_of)
+                    rl2, gp2 = agent(lib, terms_of), gp(lib, terms_of)
                     forms_seen.append(form.describe(lib))
             if rl2 is not None and gp2 is not None:
                 rl2.run()
-                gp2.run(rl2.best_expressions(config.gp_population // 2) + list(gp2.hall_of_fame))
+                gp2.run(rl2.best_expressions(seeds) + list(gp2.hall_of_fame))
             best = evaluator.best.nrmse if evaluator.best else math.inf
             progress(int(time.monotonic() - started), int(config.time_limit_s),
                      f"epoch {epoch}: best NRMSE {best:.3g}")

@@ -1,0 +1,207 @@
+"""Tests of the symbolic-regression engine (engines/sr, RSRM-style).
+
+Independent facts used: the Nguyen benchmark definitions (DSO table, canonical
+20-point data), elementary identities (sin(x + pi/2) = cos x, exp(log(x)/2) =
+sqrt(x)), and the three implementations of each operator (numpy, numba
+kernel, sympy) agreeing with one another.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+import numpy as np
+import pytest
+import sympy
+from pydantic import ValidationError
+
+from engines.numerics.expressions import parse_expression
+from engines.registry import get_job_type
+from engines.sr import kernels
+from engines.sr.benchmarks import BENCHMARKS, sympy_to_numpy
+from engines.sr.evaluate import Evaluator, compile_prefix, evaluate_prefix
+from engines.sr.grammar import Library
+from engines.sr.job import SRBenchmarkParams, SRParams, run_sr, symbolically_equal
+from engines.sr.operators import OPERATORS
+
+SR = get_job_type("sr_mcts")
+SUITE = get_job_type("sr_benchmark")
+
+
+# -- recovery on the canonical Nguyen data (the issue's acceptance cases) ----
+
+@pytest.mark.parametrize("name", ["Nguyen-1", "Nguyen-5", "Nguyen-7", "Nguyen-8", "Nguyen-10"])
+def test_nguyen_recovered_exactly(name):
+    result = SR.run(SR.validate({"benchmark": name, "seed": 0, "time_limit_s": 40}), lambda *a: None)
+    assert result["recovered"] is True, result["best"]
+    truth = BENCHMARKS[name].expression
+    found = parse_expression(result["best"]["expression"], variables=list(BENCHMARKS[name].variables))
+    assert symbolically_equal(found, truth, positive=BENCHMARKS[name].positive_domain)
+    assert result["best"]["train_nrmse"] < 1e-9 and result["best"]["test_nrmse"] < 1e-9
+    assert result["n_train"] == 20
+
+
+# -- the operator registry: numpy, numba and sympy forms agree -----------------
+
+@pytest.mark.parametrize("name", sorted(OPERATORS))
+def test_operator_forms_agree(name):
+    op = OPERATORS[name]
+    rng = np.random.default_rng(7)
+    X = rng.uniform(0.1, 2.0, (2, 50))  # positive: log, sqrt and pow are defined
+    lib = Library(["a", "b"], [name], constants=False)
+    prefix = lib.encode([name] + ["a", "b"][: op.arity])
+    a, b = sympy.symbols("a b")
+    symbolic = op.sympy(*[a, b][: op.arity])
+    reference = sympy_to_numpy(symbolic, ["a", "b"])(X)
+    expected = op.numpy(*X[: op.arity])
+    code, arg = lib.lower(prefix)
+    np.testing.assert_allclose(expected, reference, rtol=1e-12)
+    np.testing.assert_allclose(kernels.evaluate_program(code, arg, np.zeros(0), X), expected, rtol=1e-12)
+    np.testing.assert_allclose(evaluate_prefix(lib, prefix, X), expected, rtol=1e-12)
+    np.testing.assert_allclose(compile_prefix(lib, prefix)(X), expected, rtol=1e-12)
+    for i in range(3):  # sympy's numeric value at single points, independent of numpy
+        point = {a: float(X[0, i]), b: float(X[1, i])}
+        assert math.isclose(float(symbolic.evalf(subs=point)), expected[i], rel_tol=1e-10)
+    latex = op.latex(*["a", "b"][: op.arity])
+    assert latex.count("{") == latex.count("}") and "a" in latex
+    if op.arity == 2:
+        assert "b" in latex
+
+
+def test_kernel_refuses_undefined_values():
+    lib = Library(["x"], ["log", "div", "sqrt"], constants=False)
+    X = np.array([[-1.0, 0.0, 4.0]])
+    code, arg = lib.lower(lib.encode(["log", "x"]))
+    out = kernels.evaluate_program(code, arg, np.zeros(0), X)
+    assert math.isnan(out[0]) and out[1] == -math.inf and math.isclose(out[2], math.log(4))
+    code, arg = lib.lower(lib.encode(["sqrt", "x"]))
+    assert math.isnan(kernels.evaluate_program(code, arg, np.zeros(0), X)[0])
+
+
+# -- grammar -----------------------------------------------------------------
+
+def test_random_expressions_obey_the_grammar():
+    lib = Library(["x", "y"], ["add", "sub", "mul", "div", "sin", "cos", "exp", "log"], constants=True)
+    rng = random.Random(3)
+    trig = {lib.token_of["sin"], lib.token_of["cos"]}
+    for _ in range(300):
+        e = lib.random_expression(rng, 5, 20)
+        assert lib.is_legal(e, 5, 20) and len(e) <= 20
+        assert lib.count_constants(e) <= lib.max_constants
+        expression = lib.to_sympy(e)
+        for node in sympy.preorder_traversal(expression):  # no trig inside trig
+            if isinstance(node, (sympy.sin, sympy.cos)):
+                assert not node.args[0].has(sympy.sin, sympy.cos)
+    assert not lib.is_legal(lib.encode(["log", "exp", "x"]), 5, 20)
+    assert not lib.is_legal(lib.encode(["sin", "C"]), 5, 20)
+    assert not lib.is_legal(lib.encode(["add", "C", "C"]), 5, 20)
+    assert trig
+
+
+def test_constants_fitted_and_snapped():
+    # y = sin(x + pi/2) is cos(x); y = exp(log(x)*0.5) is sqrt(x): the fitted
+    # constants must snap to pi/2 and 1/2.
+    lib = Library(["x"], ["add", "mul", "sin", "exp", "log"], constants=True)
+    X = np.random.default_rng(1).uniform(0.1, 4, (1, 20))
+    for tokens, truth in ((["sin", "add", "x", "C"], sympy.cos(sympy.Symbol("x"))),
+                          (["exp", "mul", "log", "x", "C"], sympy.sqrt(sympy.Symbol("x")))):
+        ev = Evaluator(lib, X, sympy_to_numpy(truth, ["x"])(X))
+        fit = ev.refit_snapped(ev.fit((lib.encode(tokens),)))
+        from engines.sr.search import fit_to_sympy
+        assert fit.nrmse < 1e-12
+        assert symbolically_equal(fit_to_sympy(lib, fit), truth, positive=True)
+
+
+# -- params: hostile and malformed input is refused ----------------------------
+
+@pytest.mark.parametrize("params, reason", [
+    ({"x": [[1.0], [2.0]], "y": [1.0]}, "rows"),
+    ({"x": [[1.0]] * 6, "y": [1.0, 2, 3, 4, 5, float("nan")]}, "finite"),
+    ({"x": [[1.0]] * 6, "y": [1.0, 2, 3, 4, 5, float("inf")]}, "finite"),
+    ({"x": [[1.0]] * 10_001, "y": [1.0] * 10_001}, "10000"),
+    ({"x": [[1.0] * 11] * 6, "y": [1.0] * 6}, "1 to 10"),
+    ({"x": [[1.0], [1.0, 2.0]] * 3, "y": [1.0] * 6}, "same length"),
+    ({"benchmark": "Nguyen-1", "operators": ["add", "system"]}, "unknown operators"),
+    ({"benchmark": "Nguyen-99"}, "unknown benchmark"),
+    ({"target": "__import__('os').system('true')"}, "target"),
+    ({"target": "x.__class__"}, "target"),
+    ({"target": "exp(z)", "variables": ["x"]}, "target"),
+    ({"target": "x**2", "benchmark": "Nguyen-1"}, "exactly one"),
+    ({}, "exactly one"),
+    ({"benchmark": "Nguyen-1", "time_limit_s": 10**6}, "3600"),
+    ({"benchmark": "Nguyen-1", "simulations": 10**6}, "1000"),
+    ({"benchmark": "Nguyen-1", "bogus": 1}, "Extra inputs"),
+    ({"x": [[1.0]] * 6, "y": [1.0] * 6, "variables": ["os.system"]}, "variable name"),
+])
+def test_bad_params_refused(params, reason):
+    with pytest.raises(ValidationError) as error:
+        SR.validate(params)
+    assert reason in str(error.value)
+
+
+def test_benchmark_params_bounded():
+    with pytest.raises(ValidationError, match="100000"):
+        SUITE.validate({"seeds": 100, "time_limit_s": 600})
+    with pytest.raises(ValidationError, match="unknown benchmarks"):
+        SUITE.validate({"benchmarks": ["Nguyen-13"]})
+
+
+# -- data, target and determinism ---------------------------------------------
+
+def test_user_data_and_target_runs():
+    rng = np.random.default_rng(5)
+    xs = rng.uniform(-2, 2, (40, 2))
+    ys = xs[:, 0] * xs[:, 1] + xs[:, 0]
+    params = SRParams(x=xs.tolist(), y=ys.tolist(), variables=["u", "v"], time_limit_s=20,
+                      test_fraction=0.25, seed=1)
+    result = run_sr(params)
+    assert result["recovered"] is None and result["n_test"] == 10
+    u, v = sympy.symbols("u v")
+    found = parse_expression(result["best"]["expression"], variables=["u", "v"])
+    assert sympy.simplify(found - (u * v + u)) == 0
+    assert result["best"]["test_nrmse"] < 1e-9
+    assert result["pareto"] and all("latex" in row and "complexity" in row for row in result["pareto"])
+    assert result["pareto"][0]["complexity"] <= result["pareto"][-1]["complexity"]
+
+    target = run_sr(SRParams(target="2*sin(x)*cos(x)", domain=(-2, 2), time_limit_s=20))
+    assert target["recovered"] is True, target["best"]
+
+
+def test_same_seed_same_search():
+    params = SRParams(benchmark="Nguyen-6", seed=3, time_limit_s=60, max_evaluations=3000)
+    first, second = run_sr(params), run_sr(params)
+    assert first["best"]["expression"] == second["best"]["expression"]
+    assert first["evaluations"] == second["evaluations"]
+
+
+def test_uct_policy_runs():
+    result = run_sr(SRParams(benchmark="Nguyen-5", seed=0, policy="uct", time_limit_s=30))
+    assert result["recovered"] is True
+
+
+def test_progress_and_cancel():
+    from engines.contract import Cancelled
+
+    calls = []
+
+    def progress(done, total, message=""):
+        calls.append(message)
+        if len(calls) >= 2:
+            raise Cancelled
+
+    with pytest.raises(Cancelled):
+        run_sr(SRParams(benchmark="Nguyen-4", seed=0, time_limit_s=60, target_nrmse=0.0), progress)
+    assert any("best NRMSE" in m for m in calls)
+
+
+def test_benchmark_shards_merge_like_run():
+    params = SRBenchmarkParams(benchmarks=["Nguyen-5", "Nguyen-10"], seeds=2, time_limit_s=20)
+    shards = SUITE.shards(params)
+    assert len(shards) == 4
+    merged = SUITE.merge(params, [SUITE.run(SUITE.validate(s), lambda *a: None) for s in shards])
+    whole = SUITE.run(params, lambda *a: None)
+    strip = [{k: v for k, v in r.items() if k != "time_s"} for r in whole["runs"]]
+    assert strip == [{k: v for k, v in r.items() if k != "time_s"} for r in merged["runs"]]
+    assert merged["recovery_rate"] == whole["recovery_rate"] == 1.0
+    assert [p["problem"] for p in merged["problems"]] == ["Nguyen-5", "Nguyen-10"]
