@@ -38,6 +38,8 @@ MAX_PCFS = 2_000_000
 MAX_TABLE_ROWS = 100_000
 SHARD_SIZE = 50_000
 BATCH_SIZE = 128
+#: wall-time target of one numba kernel call (a signal cannot interrupt one).
+KERNEL_CALL_BUDGET_S = 0.3
 FEATURE_NAMES = ("delta", "delta_naive", "gamma_prime", "eta_prime", "beta", "gamma", "eta",
                  "delta_pred", "digits_per_term", "log_eigen_ratio")
 DEFAULT_BASIS = ["pi", "e", "ln2", "zeta3", "catalan", "sqrt2", "phi", "gauss", "lemniscate",
@@ -107,11 +109,13 @@ class PCFClusterParams(EngineParams):
             raise ValueError(
                 f"the box holds {stop - start:,} PCFs, more than the job bound {MAX_PCFS:,}; "
                 "lower the degrees or the coefficient range, or give index_start/index_stop")
-        # the exact kernel keeps |a(n)|, |b(n)| below 2^62 for n <= depth
+        # the exact kernel (run to n* = depth // 2) needs |a(n)|, |b(n)| < 2^62 there
         reach = max(abs(self.coefficient_min), abs(self.coefficient_max))
+        n_star = self.depth // 2
         for degree in (self.a_degree, self.b_degree):
-            if reach * sum(self.depth**i for i in range(degree + 1)) >= _COEFF_LIMIT:
-                raise ValueError("coefficients * depth^degree exceed 2^62; lower depth or degree")
+            if reach * sum(n_star**i for i in range(degree + 1)) >= _COEFF_LIMIT:
+                raise ValueError("|coefficients| * (depth/2)^degree reaches 2^62; "
+                                 "lower the depth, the degree or the coefficients")
         return self
 
     @property
@@ -141,6 +145,21 @@ def _json_float(x: float, significant: int) -> float | None:
     return float(f"{x:.{significant}g}")
 
 
+def batch_size(params: PCFClusterParams) -> int:
+    """PCFs per kernel call, so that one call stays near KERNEL_CALL_BUDGET_S.
+
+    The exact recurrence costs ~ n*^2 * (bits per step) limb operations, and
+    wide multipliers also narrow the limbs (or need chunks), hence the square;
+    measured: about 1 ms per PCF at n* = 1000 with ~23-bit multipliers.
+    """
+    n_star = params.depth // 2
+    reach = max(abs(params.coefficient_min), abs(params.coefficient_max), 1)
+    degree = max(params.a_degree, params.b_degree)
+    bits = math.log2(reach * (degree + 1)) + degree * math.log2(max(n_star, 2)) + 1
+    per_pcf_s = 1e-3 * (n_star / 1000) ** 2 * (max(bits, 8.0) / 23) ** 2
+    return max(1, min(BATCH_SIZE, int(KERNEL_CALL_BUDGET_S / per_pcf_s)))
+
+
 def feature_rows(params: PCFClusterParams, progress: Progress) -> list[list[Any]]:
     """The feature table rows for the params' index range (see TABLE_COLUMNS)."""
     from engines.pcf.dynamics import STATUS_NAMES, pcf_features
@@ -148,8 +167,9 @@ def feature_rows(params: PCFClusterParams, progress: Progress) -> list[list[Any]
     start, stop = params.index_range
     rows: list[list[Any]] = []
     last_report = 0.0
-    for lo in range(start, stop, BATCH_SIZE):
-        hi = min(lo + BATCH_SIZE, stop)
+    batch = batch_size(params)
+    for lo in range(start, stop, batch):
+        hi = min(lo + batch, stop)
         now = time.monotonic()
         if now - last_report > 0.3:
             progress(lo - start, stop - start, f"features {lo - start:,}/{stop - start:,}")
