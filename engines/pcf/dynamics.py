@@ -65,6 +65,23 @@ FEATURE_COLUMNS = (
     "gamma_prime", "eta_prime", "beta", "gamma", "eta",
     "log_eigen_ratio", "delta_pred",
 )
+#: one-line definitions, carried in every result so that it is self-describing.
+FEATURE_DEFINITIONS = {
+    "limit": "L^ = p_N/q_N, the blind limit estimate at the reference depth N",
+    "digits": "-log10|p_N/q_N - p_{N-1}/q_{N-1}|",
+    "digits_per_term": "-log10|L^ - p_n*/q_n*| / n*, n* = N/2",
+    "delta_naive": "-ln|L^ - p_n*/q_n*| / ln|q_n*| - 1",
+    "delta": "-ln|L^ - p_n*/q_n*| / ln(|q_n*|/gcd(p_n*, q_n*)) - 1 (paper Eq. 3)",
+    "gamma_prime": "gamma' of the least-squares fit ln q~_n = gamma' n + eta' n ln n "
+                   "on n in {6, n*/8, n*/4, n*/2, n*}; refit with eta' = 0 if |eta'| < 0.05",
+    "eta_prime": "eta' of the same fit (0 after the refit)",
+    "beta": "beta of the fit ln|L^ - p_n/q_n| = beta ln n + gamma n + eta n ln n (same points)",
+    "gamma": "gamma of that convergence-law fit",
+    "eta": "eta of that convergence-law fit",
+    "log_eigen_ratio": "ln|lambda_1/lambda_2| of [[0, b(n)], [1, a(n)]] at n = 1e9",
+    "delta_pred": "n ln|lambda_1/lambda_2| / (gamma' n + eta' n ln n) - 1 at n = 1e9 "
+                  "(paper Eq. 5)",
+}
 STATUS_DIVERGENT = 2
 STATUS_COMPLEX_EIGENVALUES = 3
 STATUS_RATIONAL = 5

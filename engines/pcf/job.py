@@ -199,8 +199,30 @@ def feature_rows(params: PCFClusterParams, progress: Progress) -> list[list[Any]
 
 # -- step 3-4: clusters and identification -------------------------------------------
 
+def feature_table_csv(table: dict) -> str:
+    """The result's ``feature_table`` as CSV text (a and b as space-separated coefficients).
+
+    Example
+    -------
+    >>> feature_table_csv({"columns": ["index", "a", "b", "limit"],
+    ...                    "rows": [[0, [1, 2], [0, 0, 1], 1.27]]}).splitlines()
+    ['index,a,b,limit', '0,1 2,0 0 1,1.27']
+    """
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(table["columns"])
+    for row in table["rows"]:
+        writer.writerow([" ".join(map(str, x)) if isinstance(x, list) else ("" if x is None else x)
+                         for x in row])
+    return out.getvalue()
+
+
 def _analyse(params: PCFClusterParams, rows: list[list[Any]], progress: Progress) -> dict:
     from engines.pcf.clustering import cluster_planes
+    from engines.pcf.dynamics import FEATURE_DEFINITIONS
 
     column = {name: i for i, name in enumerate(TABLE_COLUMNS)}
     status_counts: dict[str, int] = {}
@@ -257,6 +279,7 @@ def _analyse(params: PCFClusterParams, rows: list[list[Any]], progress: Progress
                 "count": params.box.count, "index_range": list(params.index_range)},
         "depth": params.depth,
         "sample_depth": params.depth // 2,
+        "feature_definitions": FEATURE_DEFINITIONS,
         "status_counts": status_counts,
         "clustered": len(usable),
         "noise": int((labels < 0).sum()),
