@@ -238,7 +238,9 @@ def run_dysymnet(params: DySymNetParams, progress: Progress = no_progress) -> di
             trained += 1
             error = math.inf
             if network.expression is not None:
-                expression = finish_expression(network.expression, env, data["y"])
+                expression = finish_expression(
+                    network.expression, env, data["y"],
+                    tick=lambda label=f"step {step + 1}: simplifying", done=trained: ticker(done, label))
                 error = nrmse(evaluate(expression, env), data["y"])
                 if math.isfinite(error):
                     key = sympy.srepr(expression)

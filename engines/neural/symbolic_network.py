@@ -21,6 +21,7 @@ numpy; nothing here parses text.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -219,6 +220,8 @@ def evaluate(expr: sympy.Expr, env: dict[sympy.Symbol, np.ndarray]) -> np.ndarra
 def _eval(e: sympy.Expr, env):
     if e.is_Symbol:
         return env[e]
+    if e in (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        return math.nan
     if e.is_Number:
         return float(e)
     if e is sympy.pi:
@@ -294,35 +297,58 @@ def refine_constants(expr: sympy.Expr, env, y: np.ndarray, max_iterations: int =
     return template.xreplace({d: sympy.Float(float(v)) for d, v in zip(dummies, best, strict=True)})
 
 
-def snap_constants(expr: sympy.Expr, env, y: np.ndarray, tolerance: float = 1e-6) -> sympy.Expr:
+def snap_constants(expr: sympy.Expr, env, y: np.ndarray, tolerance: float = 1e-6,
+                   refit_limit: int = 12, until: float = math.inf,
+                   tick: Callable[[], None] = lambda: None) -> sympy.Expr:
     """Snap Float constants to 0, integers or small-denominator rationals when the fit allows.
 
-    A snap is kept when nrmse stays ≤ max(tolerance, 1.001 × the current nrmse);
-    constants are tried one at a time, the largest effect first.
+    Constants are tried one at a time, smallest first (so spurious terms go
+    first); after each trial snap the remaining constants are re-fitted by BFGS
+    (when there are at most ``refit_limit`` and the clock is before ``until``,
+    a ``time.monotonic()`` value), and the snap is kept when nrmse stays
+    ≤ max(tolerance, 1.001 × the current nrmse).  ``tick`` runs between trials.
     """
     current = expr
     base = nrmse(evaluate(current, env), y)
-    for f in sorted(current.atoms(sympy.Float), key=lambda a: -abs(float(a))):
+    tried: set[sympy.Float] = set()
+    while True:
+        # re-read the constants each time: a re-fit replaces the ones not yet tried
+        untried = sorted(current.atoms(sympy.Float) - tried, key=lambda a: abs(float(a)))
+        if not untried:
+            break
+        f = untried[0]
+        tried.add(f)
         value = float(f)
-        candidates = [sympy.Integer(0), sympy.Integer(round(value))]
         rational = Fraction(value).limit_denominator(12)
-        candidates.append(sympy.Rational(rational.numerator, rational.denominator))
+        candidates = dict.fromkeys([sympy.Integer(0), sympy.Integer(round(value)),
+                                    sympy.Rational(rational.numerator, rational.denominator)])
         for candidate in candidates:
+            tick()
             trial = current.xreplace({f: candidate})
             error = nrmse(evaluate(trial, env), y)
+            if (error > max(tolerance, base * 1.001) and 0 < len(trial.atoms(sympy.Float)) <= refit_limit
+                    and time.monotonic() < until):
+                trial = refine_constants(trial, env, y)
+                error = nrmse(evaluate(trial, env), y)
             if error <= max(tolerance, base * 1.001):
-                current, base = trial, min(base, error) if error > 0 else error
+                current, base = trial, error
                 break
     return current
 
 
-def finish_expression(expr: sympy.Expr, env, y: np.ndarray) -> sympy.Expr:
-    """Read-off → positive-domain |·| removal → BFGS → snapping → expansion (when it helps)."""
+def finish_expression(expr: sympy.Expr, env, y: np.ndarray, budget_s: float = 4.0,
+                      tick: Callable[[], None] = lambda: None) -> sympy.Expr:
+    """Read-off → positive-domain |·| removal → BFGS → snapping → expansion (when it helps).
+
+    The re-fitting snaps stop after ``budget_s`` seconds (plain snaps go on).
+    """
+    until = time.monotonic() + budget_s
     expr = drop_abs_on_positive(expr, env)
     expr = refine_constants(expr, env, y)
-    expr = snap_constants(expr, env, y)
+    # the re-fitting snap costs a BFGS per trial: only for formulas that already fit well
+    refit_limit = 12 if nrmse(evaluate(expr, env), y) < 1e-2 else 0
+    expr = snap_constants(expr, env, y, refit_limit=refit_limit, until=until, tick=tick)
     expanded = sympy.expand(expr)
     if complexity(expanded) < complexity(expr):
-        expr = expanded
-    expr = snap_constants(expr, env, y)
+        expr = snap_constants(expanded, env, y, refit_limit=refit_limit, until=until, tick=tick)
     return expr
