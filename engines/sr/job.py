@@ -184,7 +184,7 @@ def _data(params: SRParams):
         if not (np.isfinite(y).all() and np.isfinite(yt).all()):
             raise ValueError("target is not finite everywhere on the domain")
         return X, y, Xt, yt, names, truth, low >= 0, params.target, operators
-    X = np.asarray(params.x, dtype=float).T
+    X = np.ascontiguousarray(np.asarray(params.x, dtype=float).T)
     y = np.asarray(params.y, dtype=float)
     names = params.variables or [f"x{i}" for i in range(X.shape[0])]
     Xt = yt = None
