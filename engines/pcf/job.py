@@ -9,7 +9,10 @@ for Mathematical Constants" (NeurIPS 2024, arXiv 2412.16818), Fig. 1:
 2. compute the convergence-dynamics features (:mod:`engines.pcf.dynamics`);
 3. cluster the convergent ones plane by plane (:mod:`engines.pcf.clustering`);
 4. identify each cluster's limit by PSLQ against registered constants, then
-   confirm the constant on further members (:mod:`engines.pcf.identification`).
+   confirm the constant on further members (:mod:`engines.pcf.identification`);
+   a cluster whose fastest members disagree is re-clustered in the next plane;
+5. look for lines of same-constant members in identified clusters and fit a
+   parametric relation along them (:mod:`engines.pcf.families`).
 
 Sharding: ``shards(params)`` cuts the index range into contiguous pieces run
 with ``stage = "features"`` (feature table only); ``merge`` concatenates the
@@ -245,8 +248,14 @@ def _analyse(params: PCFClusterParams, rows: list[list[Any]], progress: Progress
         return labelled[trace]
 
     def refine(trace: tuple[int, ...], members: np.ndarray) -> bool:
+        # the paper re-clusters clusters whose anchors disagree ("mixed"); with no
+        # anchors, a large cluster that PSLQ cannot label cleanly is refined too
         found = label(trace, members)
-        return found is not None and found["label"] == "mixed"
+        if found is None:
+            return False
+        return found["label"] == "mixed" or (
+            found["label"] in ("unidentified", "partial")
+            and len(members) >= 4 * params.min_cluster_size)
 
     labels, traces = cluster_planes(features, params.planes, refine=refine, grid=params.grid,
                                     radius=params.radius,
@@ -319,7 +328,7 @@ def _summary(cluster_id: int, trace: tuple[int, ...], rows: list[list[Any]],
 
 def _label_cluster(params: PCFClusterParams, rows: list[list[Any]],
                    column: dict[str, int]) -> dict:
-    """PSLQ the fastest-converging members; confirm an agreed constant on others.
+    """PSLQ the simplest members; confirm an agreed constant on others.
 
     Returns ``label`` ("identified" / "rational": every checked member agrees;
     "partial": the representatives agree but some checked members do not match;
@@ -329,9 +338,11 @@ def _label_cluster(params: PCFClusterParams, rows: list[list[Any]],
     from engines.pcf.identification import identify_value, pcf_value
 
     dps = params.check_dps + 10
-    fastest = sorted(rows, key=lambda r: (-(r[column["digits"]] or 0.0), r[0]))
+    # simplest first: known formulas have small coefficients; then the fastest
+    simplest = sorted(rows, key=lambda r: (sum(map(abs, r[1] + r[2])),
+                                           -(r[column["digits"]] or 0.0), r[0]))
     matches = []
-    for row in fastest[: params.representatives]:
+    for row in simplest[: params.representatives]:
         value = pcf_value(row[1], row[2], params.depth, dps)
         match = identify_value(value.value, value.digits, params.constants,
                                search_dps=params.search_dps)
