@@ -30,7 +30,7 @@ import numpy as np
 import sympy
 
 from engines.numerics.expressions import ExpressionError, parse_expression
-from engines.sr.benchmarks import BENCHMARKS, NGUYEN
+from engines.sr.benchmarks import BENCHMARKS, NGUYEN, sympy_to_numpy
 from engines.sr.job import SRParams, run_sr, symbolically_equal
 
 
@@ -52,6 +52,11 @@ def recovered(expression: sympy.Expr | None, name: str) -> bool:
         return False
     problem = BENCHMARKS[name]
     try:
+        # numeric screen first: sympy.simplify on a long wrong model can run for minutes
+        X, y = problem.sample(12345, test=True)
+        values = sympy_to_numpy(expression, list(problem.variables))(X)
+        if not np.allclose(values, y, rtol=1e-6, atol=1e-9):
+            return False
         return symbolically_equal(snap_numbers(expression), problem.expression, problem.positive_domain)
     except Exception:  # noqa: BLE001 - a peer's odd model counts as not recovered
         return False

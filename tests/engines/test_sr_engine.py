@@ -33,7 +33,9 @@ SUITE = get_job_type("sr_benchmark")
 
 @pytest.mark.parametrize("name", ["Nguyen-1", "Nguyen-5", "Nguyen-7", "Nguyen-8", "Nguyen-10"])
 def test_nguyen_recovered_exactly(name):
-    result = SR.run(SR.validate({"benchmark": name, "seed": 0, "time_limit_s": 40}), lambda *a: None)
+    # the search stops as soon as it reaches the target error; the limit only
+    # bounds a failing run (a loaded CI machine is slow, the trajectory is seeded)
+    result = SR.run(SR.validate({"benchmark": name, "seed": 0, "time_limit_s": 60}), lambda *a: None)
     assert result["recovered"] is True, result["best"]
     truth = BENCHMARKS[name].expression
     found = parse_expression(result["best"]["expression"], variables=list(BENCHMARKS[name].variables))
@@ -176,7 +178,7 @@ def test_same_seed_same_search():
 
 
 def test_uct_policy_runs():
-    result = run_sr(SRParams(benchmark="Nguyen-5", seed=0, policy="uct", time_limit_s=30))
+    result = run_sr(SRParams(benchmark="Nguyen-10", seed=0, policy="uct", time_limit_s=60))
     assert result["recovered"] is True
 
 
@@ -198,7 +200,7 @@ def test_progress_and_cancel():
 def test_benchmark_shards_merge_like_run():
     # an evaluation budget (not wall time) makes every run reproducible
     params = SRBenchmarkParams(benchmarks=["Nguyen-5", "Nguyen-10"], seeds=2, time_limit_s=120,
-                               max_evaluations=2000)
+                               max_evaluations=600)
     shards = SUITE.shards(params)
     assert len(shards) == 4
     merged = SUITE.merge(params, [SUITE.run(SUITE.validate(s), lambda *a: None) for s in shards])
