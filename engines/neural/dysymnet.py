@@ -238,10 +238,13 @@ def run_dysymnet(params: DySymNetParams, progress: Progress = no_progress) -> di
             trained += 1
             error = math.inf
             if network.expression is not None:
-                expression = finish_expression(
-                    network.expression, env, data["y"],
-                    tick=lambda label=f"step {step + 1}: simplifying", done=trained: ticker(done, label))
-                error = nrmse(evaluate(expression, env), data["y"])
+                try:
+                    expression = finish_expression(
+                        network.expression, env, data["y"],
+                        tick=lambda label=f"step {step + 1}: simplifying", done=trained: ticker(done, label))
+                    error = nrmse(evaluate(expression, env), data["y"])
+                except ValueError:  # sympy rewrote it outside the evaluator's vocabulary (re, im, ...)
+                    error = math.inf
                 if math.isfinite(error):
                     key = sympy.srepr(expression)
                     if key not in candidates or candidates[key]["nrmse"] > error:
