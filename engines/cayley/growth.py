@@ -65,6 +65,7 @@ class PermutationGraph:
     width: int  # bits per packed symbol
     group_order: int | None = None
     known_vertices: int | None = None  # |V| when known exactly
+    depth_limit: int | None = None  # BFS stops after this many layers (bounds the ball)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -192,11 +193,21 @@ def _known_vertex_count(graph: PermutationGraph) -> int | None:
 
 
 def vertex_upper_bound(graph: PermutationGraph) -> int:
-    """An upper bound on the number of reachable states."""
+    """An upper bound on the number of states the search can reach."""
     if graph.known_vertices is not None:
-        return graph.known_vertices
-    return min(graph.group_order or math.factorial(graph.n),
-               _multinomial(list(Counter(graph.central_state).values())))
+        bound = graph.known_vertices
+    else:
+        bound = min(graph.group_order or math.factorial(graph.n),
+                    _multinomial(list(Counter(graph.central_state).values())))
+    if graph.depth_limit is not None:
+        k, ball, sphere = len(graph.generators), 1, 1
+        for _ in range(graph.depth_limit):
+            sphere *= k
+            ball += sphere
+            if ball >= bound:
+                break
+        bound = min(bound, ball)
+    return bound
 
 
 ALGORITHMS = ("rank_bitset", "rank_bitset_frontier", "sorted_layers")
@@ -291,8 +302,9 @@ def peak_rss_bytes() -> int:
 
 
 def _decode(graph: PermutationGraph, words: np.ndarray) -> list:
-    rows = kernels.unpack_states(np.sort(words & np.uint64((1 << kernels.TAG_SHIFT) - 1)),
-                                 graph.n, graph.width)
+    if graph.n * graph.width <= kernels.TAG_SHIFT:
+        words = words & np.uint64((1 << kernels.TAG_SHIFT) - 1)  # drop generator tags
+    rows = kernels.unpack_states(np.sort(words), graph.n, graph.width)
     symbols = graph.symbols
     if all(isinstance(s, str) for s in symbols):
         return ["".join(symbols[v] for v in row) for row in rows.tolist()]
@@ -331,6 +343,7 @@ def growth(graph: PermutationGraph, *, memory_budget_bytes: int = 8 << 30,
         ``layer_sizes``, ``diameter``, ``num_vertices``, ``bfs_completed``,
         ``last_layer``, ``layers``, ``algorithm`` and memory figures.
     """
+    graph.depth_limit = max_diameter
     estimate = check_budget(graph, memory_budget_bytes, algorithm)
     ledger = MemoryLedger(memory_budget_bytes)
     started = time.perf_counter()

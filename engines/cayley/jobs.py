@@ -130,7 +130,9 @@ def _check_budget(params: GrowthParams) -> None:
         return
     from engines.cayley import growth
 
-    growth.check_budget(_permutation_graph(params), budget, params.algorithm)
+    graph = _permutation_graph(params)
+    graph.depth_limit = params.max_diameter
+    growth.check_budget(graph, budget, params.algorithm)
 
 
 def _budget_bytes(gib: float) -> int:

@@ -16,7 +16,7 @@ import pytest
 from pydantic import ValidationError
 
 from engines.cayley import families
-from engines.cayley.growth import growth, prepare_graph
+from engines.cayley.growth import estimate_memory, growth, prepare_graph
 from engines.cayley.jobs import JOB_TYPES, GrowthParams, run_growth
 from engines.contract import Cancelled
 from engines.registry import get_job_type
@@ -175,8 +175,12 @@ def test_all_algorithms_agree(family, n):
 
 
 def test_frontier_bitsets_chosen_when_lists_do_not_fit():
-    # S_12 lists need ~2.5 GB; three bitsets 180 MB: the lean variant runs
-    result = run_growth(GrowthParams(family="lrx", n=12, memory_budget_gib=0.5, max_diameter=6))
+    # full S_12: lists need ~2.5 GB, three bitsets 180 MB, so the lean variant is chosen
+    graph = prepare_graph(families.lrx(12))
+    assert estimate_memory(graph, budget_bytes=2**29)["algorithm"] == "rank_bitset_frontier"
+    assert estimate_memory(graph, budget_bytes=2**33)["algorithm"] == "rank_bitset"
+    result = run_growth(GrowthParams(family="lrx", n=12, memory_budget_gib=0.5, max_diameter=6,
+                                     algorithm="rank_bitset_frontier"))
     assert result["algorithm"] == "rank_bitset_frontier"
     lists = run_growth(GrowthParams(family="lrx", n=12, max_diameter=6))
     assert lists["algorithm"] == "rank_bitset"
@@ -215,6 +219,30 @@ def test_top_spin_coset_and_explicit_generators():
     explicit = run_growth(GrowthParams(generators=gens, central_state=[0, 0, 0, 1, 1, 1]))
     assert explicit["layer_sizes"] == [1, 2, 3, 4, 4, 3, 2, 1]
     assert explicit["last_layer"] == [[0, 1, 0, 1, 0, 1]]
+
+
+def test_sixteen_points_use_all_64_bits():
+    # a 16-cycle alone: the directed cycle C_16; states fill the whole word
+    result = run_growth(GrowthParams(generators=[families.left_shift(16)],
+                                     store_layers_max_size=1))
+    assert result["layer_sizes"] == [1] * 16
+    assert result["algorithm"] == "sorted_layers"
+    assert result["last_layer"] == [[15] + list(range(15))]
+    assert sorted(tuple(v[0]) for v in result["layers"].values()) == sorted(
+        tuple((i + d) % 16 for i in range(16)) for d in range(16))
+    transpositions = run_growth(GrowthParams(generators=[families.left_shift(16),
+                                                         [1, 0] + list(range(2, 16))],
+                                             max_diameter=3))
+    assert transpositions["layer_sizes"] == [1, 2, 3, 5]  # Fibonacci start of LX
+
+
+def test_depth_limited_search_of_a_huge_group_is_accepted():
+    # S_16 would never fit, but the ball of radius 4 has at most 1 + 2 + ... + 2^4 states
+    job = get_job_type("cayley_growth")
+    with pytest.raises(ValidationError, match="memory budget"):
+        job.validate({"family": "lx", "n": 16})
+    params = job.validate({"family": "lx", "n": 16, "max_diameter": 4})
+    assert run_growth(params)["layer_sizes"] == [1, 2, 3, 5, 8]
 
 
 def test_directed_generators_and_add_inverses():
