@@ -309,7 +309,11 @@ def _formula(candidate: dict, rename: dict, data: dict) -> dict:
            "architecture": candidate["architecture"]}
     if data["test_x"] is not None:
         env = {s: data["test_x"][:, i] for i, s in enumerate(data["symbols"])}
-        out["test_nrmse"] = nrmse(evaluate(candidate["expr"], env), data["test_y"])
+        try:
+            test_error = nrmse(evaluate(candidate["expr"], env), data["test_y"])
+        except ValueError:
+            test_error = math.inf
+        out["test_nrmse"] = test_error if math.isfinite(test_error) else None  # strict JSON has no inf
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -26,6 +27,7 @@ TINY_PSI = {"chi_max": 9, "train_genus_max": 2, "epochs": 6, "d_model": 16, "lay
 def test_psi_regression_learns_and_reports_baseline():
     params = PsiRegressionParams(**TINY_PSI)
     result = run_psi_regression(params)
+    json.dumps(result, allow_nan=False)  # the service stores strict JSON
     history = result["loss_history"]
     assert len(history) == 6 and history[-1] < history[0]
     # the baseline figures are the asymptotic formula's, recomputed here independently
@@ -67,6 +69,7 @@ def test_deeponet_antiderivative_improves():
     params = OperatorLearningParams(n_train_functions=200, n_test_functions=50, iterations=400,
                                     batch_size=50, width=32)
     result = run_operator_learning(params)
+    json.dumps(result, allow_nan=False)
     tests = result["test_history"]
     assert tests[-1] < tests[0] / 5
     assert result["metrics"]["test_mse"] < 0.01
@@ -103,6 +106,7 @@ def test_sr_neural_shape_and_training():
     params = DySymNetParams(benchmark="nguyen-8", iterations1=150, iterations2=50, controller_batch=2,
                             controller_steps=2, time_limit_s=25)
     result = run_dysymnet(params)
+    json.dumps(result, allow_nan=False)
     best = result["best"]
     assert set(best) >= {"expression", "latex", "nrmse", "complexity"}
     assert result["ground_truth"] == "sqrt(x)"
