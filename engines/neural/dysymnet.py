@@ -73,6 +73,12 @@ class DySymNetParams(NeuralCommonParams):
     success_nrmse: float = Field(1e-8, ge=0, le=0.1, description="stop when a formula fits this well")
     time_limit_s: float = Field(60.0, gt=0, le=1800)
 
+    @field_validator("benchmark", mode="before")
+    @classmethod
+    def _lower(cls, name: object) -> object:
+        # sr_mcts spells them "Nguyen-1"; accept both spellings
+        return name.lower() if isinstance(name, str) else name
+
     @field_validator("operators")
     @classmethod
     def _known_ops(cls, ops: list[str] | None) -> list[str] | None:
