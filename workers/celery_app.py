@@ -1,0 +1,112 @@
+"""The Celery application: one task per job type, each a thin call into :mod:`workers.runner`.
+
+Configuration follows Celery's crash-safety settings: JSON only (no pickle),
+``acks_late`` with ``reject_on_worker_lost`` so a job whose worker dies is
+redelivered, prefetch 1, per-type soft/hard time limits; our own attempts
+counter in the job store caps the redeliveries.  The broker carries job ids
+only; results live in the job store, never in a Celery result backend.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+
+from celery import Celery
+from celery.exceptions import SoftTimeLimitExceeded
+
+from engines.registry import job_types
+from workers.runner import execute_job, execute_shard
+from workers.settings import Settings, load_settings
+from workers.store import JobStore
+
+log = logging.getLogger(__name__)
+
+
+def run_task_name(job_type: str) -> str:
+    return f"mathdisco.run.{job_type}"
+
+
+def shard_task_name(job_type: str) -> str:
+    return f"mathdisco.shard.{job_type}"
+
+
+def make_celery(settings: Settings) -> Celery:
+    app = Celery("mathdisco", broker=settings.broker_url, set_as_current=False)
+    transport = {
+        "visibility_timeout": settings.visibility_timeout_s,
+        # kombu's sweep for unacknowledged messages runs every interval x throttle seconds
+        "unacked_restore_interval": float(os.environ.get("MATHDISCO_RESTORE_INTERVAL_S", "10")),
+        "unacked_restore_throttle": 1,
+    }
+    app.conf.update(
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        event_serializer="json",
+        task_ignore_result=True,
+        result_backend=None,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        broker_transport_options=transport,
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+        task_default_queue="default",
+        worker_soft_shutdown_timeout=float(os.environ.get("MATHDISCO_SOFT_SHUTDOWN_S", "30")),
+    )
+    _register_tasks(app, settings)
+    return app
+
+
+_stores: dict[int, JobStore] = {}
+
+
+def _shared_store(settings: Settings) -> JobStore:
+    """One store (connection pool) per worker process, created after fork."""
+    pid = os.getpid()
+    if pid not in _stores:
+        _stores[pid] = JobStore(settings.database_url)
+    return _stores[pid]
+
+
+def _register_tasks(app: Celery, settings: Settings) -> None:
+    host = socket.gethostname()
+
+    def fan_out(job_id: str, job_type: str, count: int) -> None:
+        queue = job_types()[job_type].queue
+        for index in range(count):
+            app.send_task(shard_task_name(job_type), args=[job_id, index],
+                          task_id=f"{job_id}:{index}", queue=queue)
+
+    for job_type in job_types().values():
+        limits = {"soft_time_limit": job_type.soft_time_limit_s, "time_limit": job_type.time_limit_s}
+
+        def run(job_id: str) -> str:
+            try:
+                return execute_job(_shared_store(settings), job_id, f"celery:{host}:{os.getpid()}",
+                                   settings, fan_out=fan_out)
+            except SoftTimeLimitExceeded:
+                _shared_store(settings).finish(job_id, "failed", error="soft time limit exceeded")
+                return "failed"
+
+        def shard(job_id: str, index: int) -> str:
+            return execute_shard(_shared_store(settings), job_id, index, settings)
+
+        app.task(name=run_task_name(job_type.name), queue=job_type.queue, **limits)(run)
+        app.task(name=shard_task_name(job_type.name), queue=job_type.queue, **limits)(shard)
+
+
+_app: Celery | None = None
+
+
+def celery_app() -> Celery:
+    """The process-wide Celery app, configured from the environment."""
+    global _app
+    if _app is None:
+        settings = load_settings()
+        if not settings.broker_url:
+            raise RuntimeError("MATHDISCO_BROKER_URL is not set; Celery needs a broker")
+        _app = make_celery(settings)
+    return _app

@@ -1,0 +1,226 @@
+"""Run one job (or one shard of a job) against the store: the adapter around an engine.
+
+Both executors call :func:`execute_job`; it does not care whether a Celery
+task or the embedded executor delivered the job id.
+
+* The delivery claims the job (see :meth:`JobStore.claim`), which counts the
+  attempt; past ``max_attempts`` deliveries the job is failed instead of run,
+  so a job that kills its worker is not retried forever.
+* Progress is written at most every ``PROGRESS_INTERVAL_S``; each write also
+  reads ``cancel_requested``, and the engine's ``progress`` call raises
+  :class:`Cancelled` when it is set.
+* A heartbeat thread refreshes the job's heartbeat while the engine runs, even
+  inside a long uninterruptible call, so the reconciler can tell a slow job
+  from a dead worker.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import ValidationError
+
+from engines.contract import Cancelled, JobType
+from engines.registry import get_job_type
+from workers.settings import Settings
+from workers.store import JobStore
+
+log = logging.getLogger(__name__)
+
+PROGRESS_INTERVAL_S = 0.5
+
+#: called with (job_id, shard_count) when a job fans out; enqueues its shards
+FanOut = Callable[[str, str, int], None]
+
+
+class ProgressReporter:
+    """The ``progress`` callback handed to an engine: throttled writes, cooperative cancel."""
+
+    def __init__(self, store: JobStore, job_id: str, cancel: threading.Event,
+                 interval_s: float = PROGRESS_INTERVAL_S, write: bool = True) -> None:
+        self.store, self.job_id, self.cancel = store, job_id, cancel
+        self.interval_s, self.write = interval_s, write
+        self._last = 0.0
+
+    def __call__(self, done: int, total: int, message: str = "") -> None:
+        if self.cancel.is_set():
+            raise Cancelled()
+        now = time.monotonic()
+        if now - self._last < self.interval_s:
+            return
+        self._last = now
+        if self.write:
+            requested = self.store.report_progress(self.job_id, done, total, message)
+        else:
+            requested = self.store.heartbeat(self.job_id)
+        if requested:
+            self.cancel.set()
+            raise Cancelled()
+
+
+class Heartbeat:
+    """Refresh a job's heartbeat from a thread while the engine computes."""
+
+    def __init__(self, store: JobStore, job_id: str, interval_s: float, cancel: threading.Event) -> None:
+        self.store, self.job_id, self.interval_s, self.cancel = store, job_id, interval_s, cancel
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{job_id}", daemon=True)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            try:
+                if self.store.heartbeat(self.job_id):
+                    self.cancel.set()
+            except Exception:  # a store hiccup must not kill the job; the next beat retries
+                log.warning("heartbeat for %s failed", self.job_id, exc_info=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+def _describe(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}".strip()
+    return text if len(text) < 2000 else text[:2000] + " ..."
+
+
+def _json_result(result: Any) -> dict[str, Any]:
+    """Results cross process boundaries as JSON; fail loudly on anything else."""
+    if not isinstance(result, dict):
+        raise TypeError(f"engine returned {type(result).__name__}, expected a dict")
+    return json.loads(json.dumps(result, allow_nan=False))
+
+
+def _run_engine(store: JobStore, settings: Settings, job_type: JobType, params: Any,
+                job_id: str, progress_job_id: str, write_progress: bool) -> dict[str, Any]:
+    cancel = threading.Event()
+    reporter = ProgressReporter(store, progress_job_id, cancel, write=write_progress)
+    with Heartbeat(store, progress_job_id, settings.heartbeat_interval_s, cancel):
+        return _json_result(job_type.run(params, reporter))
+
+
+def worker_process_alive(worker: str) -> bool | None:
+    """Whether the process named ``kind:host:pid`` is alive; None when it is on another host."""
+    try:
+        _kind, host, pid = worker.rsplit(":", 2)
+        pid_number = int(pid)
+    except ValueError:
+        return None
+    if host != socket.gethostname():
+        return None
+    try:
+        os.kill(pid_number, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _holder_died(store: JobStore, job_id: str) -> bool:
+    """Requeue a job whose worker process on this host died (a redelivery after kill -9)."""
+    try:
+        job = store.get_job(job_id)
+    except KeyError:
+        return False
+    if job.status != "running" or not job.worker or worker_process_alive(job.worker) is not False:
+        return False
+    return store.requeue(job_id, f"its worker process {job.worker} died")
+
+
+def execute_job(store: JobStore, job_id: str, worker: str, settings: Settings,
+                fan_out: FanOut | None = None) -> str:
+    """Claim and run one job; returns its final status, "fanned_out", or "skipped"."""
+    job = store.claim(job_id, worker, settings.stale_after_s)
+    if job is None and _holder_died(store, job_id):
+        job = store.claim(job_id, worker, settings.stale_after_s)
+    if job is None:
+        return "skipped"  # final, cancelled, or held by a live worker
+    if job.attempts > settings.max_attempts:
+        store.finish(job_id, "failed", error=(
+            f"gave up after {settings.max_attempts} attempts: the worker running this job "
+            "died or was killed each time"))
+        return "failed"
+    try:
+        job_type = get_job_type(job.type)
+        missing = job_type.missing_requirements()
+        if missing:
+            raise RuntimeError(f"this worker lacks {missing}; install mathdisco[{job_type.extra}]")
+        params = job_type.validate(job.params)
+    except (KeyError, RuntimeError, ValidationError) as exc:
+        store.finish(job_id, "failed", error=_describe(exc))
+        return "failed"
+
+    if fan_out is not None and job_type.shards is not None and job_type.merge is not None:
+        shard_params = job_type.shards(params)
+        if len(shard_params) > 1:
+            store.create_shards(job_id, shard_params)
+            store.report_progress(job_id, 0, len(shard_params), f"0/{len(shard_params)} shards")
+            fan_out(job_id, job.type, len(shard_params))
+            return "fanned_out"
+
+    try:
+        result = _run_engine(store, settings, job_type, params, job_id, job_id, True)
+        found = job_type.discoveries(params, result)
+    except Cancelled:
+        store.finish(job_id, "cancelled", error="cancelled on request")
+        return "cancelled"
+    except Exception as exc:  # the engine's failure is the job's outcome, not the worker's
+        log.info("job %s failed: %s", job_id, traceback.format_exc())
+        store.finish(job_id, "failed", error=_describe(exc))
+        return "failed"
+    store.finish(job_id, "succeeded", result=result, discoveries=found)
+    return "succeeded"
+
+
+def execute_shard(store: JobStore, job_id: str, index: int, settings: Settings) -> str:
+    """Run one shard of a fanned-out job; the shard that completes the set merges them."""
+    job = store.get_job(job_id)
+    if job.status != "running":
+        return "skipped"
+    shard = next((s for s in store.shards(job_id) if s.index == index), None)
+    if shard is None or shard.status != "queued":
+        return "skipped"  # a redelivered shard that already landed
+    job_type = get_job_type(job.type)
+    try:
+        result = _run_engine(store, settings, job_type, job_type.validate(shard.params),
+                             job_id, job_id, False)
+        error = None
+    except Cancelled:
+        store.finish(job_id, "cancelled", error="cancelled on request")
+        return "cancelled"
+    except Exception as exc:
+        result, error = None, f"shard {index}: {_describe(exc)}"
+    done, total, completed = store.finish_shard(job_id, index, result=result, error=error)
+    if error:
+        store.finish(job_id, "failed", error=error)
+        return "failed"
+    if completed:
+        return merge_shards(store, job_id, job_type)
+    return "stored"
+
+
+def merge_shards(store: JobStore, job_id: str, job_type: JobType) -> str:
+    job = store.get_job(job_id)
+    params = job_type.validate(job.params)
+    try:
+        results = [s.result for s in store.shards(job_id)]
+        merged = _json_result(job_type.merge(params, results))
+        found = job_type.discoveries(params, merged)
+    except Exception as exc:
+        store.finish(job_id, "failed", error=f"merge: {_describe(exc)}")
+        return "failed"
+    store.finish(job_id, "succeeded", result=merged, discoveries=found)
+    return "succeeded"

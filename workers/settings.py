@@ -1,0 +1,63 @@
+"""Configuration from the environment, read once per process.
+
+| variable | default | meaning |
+|---|---|---|
+| MATHDISCO_DATA_DIR | ~/.mathdisco | where the SQLite store and logs live |
+| MATHDISCO_DATABASE_URL | sqlite:///$DATA_DIR/mathdisco.db | SQLAlchemy URL (postgresql+psycopg://... to scale) |
+| MATHDISCO_BROKER_URL | (unset) | redis://... switches from the embedded executor to Celery |
+| MATHDISCO_MAX_ATTEMPTS | 3 | deliveries of one job before it is failed |
+| MATHDISCO_STALE_AFTER_S | 60 | a running job whose heartbeat is older is requeued or failed |
+| MATHDISCO_VISIBILITY_TIMEOUT_S | 3900 | Redis redelivery of unacknowledged jobs |
+| MATHDISCO_LOCAL_WORKERS | 2 | worker processes of the embedded executor |
+| MATHDISCO_MAX_BODY_BYTES | 4194304 | largest request body the API accepts |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw else default
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    return float(raw) if raw else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    broker_url: str | None
+    max_attempts: int
+    stale_after_s: float
+    heartbeat_interval_s: float
+    visibility_timeout_s: int
+    local_workers: int
+    max_body_bytes: int
+
+    @property
+    def uses_celery(self) -> bool:
+        return bool(self.broker_url)
+
+
+def load_settings() -> Settings:
+    data_dir = Path(os.environ.get("MATHDISCO_DATA_DIR") or Path.home() / ".mathdisco")
+    database_url = os.environ.get("MATHDISCO_DATABASE_URL") or f"sqlite:///{data_dir / 'mathdisco.db'}"
+    stale_after = _float("MATHDISCO_STALE_AFTER_S", 60.0)
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        broker_url=os.environ.get("MATHDISCO_BROKER_URL") or None,
+        max_attempts=_int("MATHDISCO_MAX_ATTEMPTS", 3),
+        stale_after_s=stale_after,
+        heartbeat_interval_s=max(0.2, min(5.0, stale_after / 4)),
+        visibility_timeout_s=_int("MATHDISCO_VISIBILITY_TIMEOUT_S", 3900),
+        local_workers=_int("MATHDISCO_LOCAL_WORKERS", 2),
+        max_body_bytes=_int("MATHDISCO_MAX_BODY_BYTES", 4 * 1024 * 1024),
+    )

@@ -1,0 +1,451 @@
+"""The durable job store: every state change of a job is a short transaction here.
+
+Both executors (Celery and the embedded local one) and the API go through
+this module, so the rules live in one place:
+
+* a job row is committed before its id is handed to any broker;
+* a delivery *claims* the job with one conditional UPDATE, which also counts
+  the attempt, so a redelivered or duplicated message cannot run a job twice
+  at once, and a job that keeps killing its worker stops at the attempts cap;
+* finishing is conditional on the job not being final yet, so the first
+  outcome wins and nothing is overwritten;
+* discoveries are deduplicated by fingerprint and linked to every job that
+  found them.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, and_, create_engine, event, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
+
+from engines.contract import Discovery as FoundDiscovery
+from workers.models import (
+    FINAL_STATUSES,
+    Base,
+    Discovery,
+    Job,
+    JobDiscovery,
+    JobShard,
+    utcnow,
+)
+
+
+class IdempotencyConflict(Exception):
+    """The idempotency key was used before with other params."""
+
+
+class JobNotFound(KeyError):
+    pass
+
+
+class JobFinished(Exception):
+    """The operation needs a job that is not final yet."""
+
+
+def params_fingerprint(job_type: str, params: dict[str, Any]) -> str:
+    canonical = json.dumps({"type": job_type, "params": params}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def make_engine(url: str) -> Engine:
+    """A SQLAlchemy engine; SQLite gets WAL and a busy timeout for multi-process use."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - trivial
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes; every time in the store is UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+def _history(job: Job, status: str, note: str | None = None) -> list[Any]:
+    entry: dict[str, Any] = {"status": status, "at": utcnow().isoformat()}
+    if note:
+        entry["note"] = note
+    return [*(job.status_history or []), entry]
+
+
+def encode_cursor(created_at: datetime, key: str | int) -> str:
+    raw = f"{aware(created_at).isoformat()}|{key}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor.encode()).decode()
+        moment, key = raw.split("|", 1)
+        return datetime.fromisoformat(moment), key
+    except Exception as exc:  # any malformed cursor is the client's error
+        raise ValueError("malformed cursor") from exc
+
+
+class JobStore:
+    """All reads and writes of jobs, shards and discoveries."""
+
+    def __init__(self, url: str, *, create: bool = True) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        if create:
+            self.create_schema()
+
+    def create_schema(self) -> None:
+        try:
+            Base.metadata.create_all(self.engine)
+        except IntegrityError:  # another process created it at the same moment
+            pass
+
+    def ping(self) -> None:
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # -- creating and reading jobs ------------------------------------------------
+
+    def create_job(
+        self,
+        job_type: str,
+        params: dict[str, Any],
+        *,
+        owner: str = "anonymous",
+        idempotency_key: str | None = None,
+    ) -> tuple[Job, bool]:
+        """Insert a queued job; returns (job, created).  A replayed idempotency key returns the old job."""
+        fingerprint = params_fingerprint(job_type, params)
+        if idempotency_key is not None:
+            existing = self._by_idempotency_key(owner, idempotency_key)
+            if existing is not None:
+                return self._replay(existing, fingerprint), False
+        job = Job(
+            id=str(uuid.uuid4()),
+            type=job_type,
+            params=params,
+            params_fingerprint=fingerprint,
+            status="queued",
+            owner=owner,
+            idempotency_key=idempotency_key,
+            created_at=utcnow(),
+        )
+        job.status_history = _history(job, "queued")
+        try:
+            with self.sessions.begin() as session:
+                session.add(job)
+        except IntegrityError:
+            # a concurrent request with the same key won the race
+            existing = self._by_idempotency_key(owner, idempotency_key or "")
+            if existing is None:
+                raise
+            return self._replay(existing, fingerprint), False
+        return job, True
+
+    def _by_idempotency_key(self, owner: str, key: str) -> Job | None:
+        with self.sessions() as session:
+            return session.scalar(select(Job).where(Job.owner == owner, Job.idempotency_key == key))
+
+    @staticmethod
+    def _replay(job: Job, fingerprint: str) -> Job:
+        if job.params_fingerprint != fingerprint:
+            raise IdempotencyConflict(
+                "this Idempotency-Key was already used for a job with other type or params"
+            )
+        return job
+
+    def get_job(self, job_id: str) -> Job:
+        with self.sessions() as session:
+            job = session.get(Job, job_id)
+        if job is None:
+            raise JobNotFound(job_id)
+        return job
+
+    def list_jobs(
+        self,
+        *,
+        job_type: str | None = None,
+        status: str | None = None,
+        owner: str | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> tuple[list[Job], str | None]:
+        """Newest first; ``cursor`` continues after the last job of the previous page."""
+        query = select(Job).order_by(Job.created_at.desc(), Job.id.desc()).limit(limit + 1)
+        if job_type:
+            query = query.where(Job.type == job_type)
+        if status:
+            query = query.where(Job.status == status)
+        if owner:
+            query = query.where(Job.owner == owner)
+        if cursor:
+            created_at, job_id = decode_cursor(cursor)
+            query = query.where(
+                or_(Job.created_at < created_at, and_(Job.created_at == created_at, Job.id < job_id))
+            )
+        with self.sessions() as session:
+            jobs = list(session.scalars(query))
+        next_cursor = None
+        if len(jobs) > limit:
+            jobs = jobs[:limit]
+            next_cursor = encode_cursor(jobs[-1].created_at, jobs[-1].id)
+        return jobs, next_cursor
+
+    def count_jobs(self, *, owner: str | None = None, statuses: Iterable[str] = (),
+                   job_types: Iterable[str] = ()) -> int:
+        from sqlalchemy import func
+
+        query = select(func.count()).select_from(Job)
+        if owner:
+            query = query.where(Job.owner == owner)
+        if statuses := list(statuses):
+            query = query.where(Job.status.in_(statuses))
+        if job_types := list(job_types):
+            query = query.where(Job.type.in_(job_types))
+        with self.sessions() as session:
+            return int(session.scalar(query) or 0)
+
+    # -- running jobs ---------------------------------------------------------------
+
+    def claim(self, job_id: str, worker: str, stale_after_s: float) -> Job | None:
+        """Mark the job running for ``worker`` and count the attempt.
+
+        Succeeds for a queued job, or for a running job whose heartbeat is
+        older than ``stale_after_s`` (its worker died).  Returns None when the
+        job is final, cancelled, or held by a live worker.
+        """
+        now = utcnow()
+        stale = now - timedelta(seconds=stale_after_s)
+        with self.sessions.begin() as session:
+            claimed = session.execute(
+                update(Job)
+                .where(
+                    Job.id == job_id,
+                    Job.cancel_requested.is_(False),
+                    or_(Job.status == "queued",
+                        and_(Job.status == "running",
+                             or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < stale))),
+                )
+                .values(status="running", attempts=Job.attempts + 1, worker=worker,
+                        heartbeat_at=now)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if not claimed:
+                return None
+            job = session.get(Job, job_id)
+            if job.started_at is None:
+                job.started_at = now
+            job.status_history = _history(job, "running", f"attempt {job.attempts} on {worker}")
+            return job
+
+    def next_queued(self, job_types: Sequence[str] | None = None) -> list[str]:
+        """Ids of queued jobs, oldest first (for the embedded executor)."""
+        query = (select(Job.id).where(Job.status == "queued", Job.cancel_requested.is_(False))
+                 .order_by(Job.created_at).limit(20))
+        if job_types is not None:
+            query = query.where(Job.type.in_(job_types))
+        with self.sessions() as session:
+            return list(session.scalars(query))
+
+    def report_progress(self, job_id: str, done: int, total: int, message: str) -> bool:
+        """Store progress and heartbeat; returns True when cancellation was requested."""
+        with self.sessions.begin() as session:
+            session.execute(
+                update(Job).where(Job.id == job_id, Job.status == "running")
+                .values(progress_done=int(done), progress_total=int(total),
+                        progress_message=str(message)[:500], heartbeat_at=utcnow())
+            )
+            return bool(session.scalar(select(Job.cancel_requested).where(Job.id == job_id)))
+
+    def heartbeat(self, job_id: str) -> bool:
+        """Refresh the heartbeat; returns True when cancellation was requested."""
+        with self.sessions.begin() as session:
+            session.execute(update(Job).where(Job.id == job_id, Job.status == "running")
+                            .values(heartbeat_at=utcnow()))
+            return bool(session.scalar(select(Job.cancel_requested).where(Job.id == job_id)))
+
+    def finish(
+        self,
+        job_id: str,
+        status: str,
+        *,
+        result: dict[str, Any] | None = None,
+        error: str | None = None,
+        discoveries: Sequence[FoundDiscovery] = (),
+    ) -> bool:
+        """Record the outcome unless the job is already final; returns whether it was recorded."""
+        assert status in FINAL_STATUSES
+        with self.sessions.begin() as session:
+            job = session.get(Job, job_id, with_for_update=True)
+            if job is None or job.status in FINAL_STATUSES:
+                return False
+            job.status = status
+            job.result = result
+            job.error = error
+            job.finished_at = utcnow()
+            if status == "succeeded" and job.progress_total:
+                job.progress_done = job.progress_total
+            job.status_history = _history(job, status, error)
+        if discoveries:
+            self.record_discoveries(job_id, discoveries)
+        return True
+
+    def requeue(self, job_id: str, note: str) -> bool:
+        """Put a running job back in the queue (its worker died or shut down)."""
+        with self.sessions.begin() as session:
+            job = session.get(Job, job_id, with_for_update=True)
+            if job is None or job.status != "running":
+                return False
+            job.status = "queued"
+            job.worker = None
+            job.status_history = _history(job, "queued", note)
+            return True
+
+    def request_cancel(self, job_id: str) -> Job:
+        """Ask a job to stop: a queued job is cancelled at once, a running one at its next check."""
+        with self.sessions.begin() as session:
+            job = session.get(Job, job_id, with_for_update=True)
+            if job is None:
+                raise JobNotFound(job_id)
+            if job.status in FINAL_STATUSES:
+                raise JobFinished(f"job is already {job.status}")
+            job.cancel_requested = True
+            if job.status == "queued":
+                job.status = "cancelled"
+                job.finished_at = utcnow()
+                job.status_history = _history(job, "cancelled", "cancelled before it started")
+            return job
+
+    def stale_running(self, stale_after_s: float) -> list[Job]:
+        cutoff = utcnow() - timedelta(seconds=stale_after_s)
+        with self.sessions() as session:
+            return list(session.scalars(select(Job).where(
+                Job.status == "running",
+                or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < cutoff))))
+
+    def queued_jobs(self) -> list[Job]:
+        with self.sessions() as session:
+            return list(session.scalars(select(Job).where(Job.status == "queued")))
+
+    # -- shards of a fanned-out job ----------------------------------------------------
+
+    def create_shards(self, job_id: str, shard_params: Sequence[dict[str, Any]]) -> None:
+        with self.sessions.begin() as session:
+            existing = {s.index for s in session.scalars(select(JobShard).where(JobShard.job_id == job_id))}
+            for index, params in enumerate(shard_params):
+                if index not in existing:
+                    session.add(JobShard(job_id=job_id, index=index, params=params, status="queued"))
+
+    def shards(self, job_id: str) -> list[JobShard]:
+        with self.sessions() as session:
+            return list(session.scalars(
+                select(JobShard).where(JobShard.job_id == job_id).order_by(JobShard.index)))
+
+    def finish_shard(self, job_id: str, index: int, *, result: dict[str, Any] | None,
+                     error: str | None) -> tuple[int, int, bool]:
+        """Store one shard's outcome (idempotent); returns (done, total, this_call_completed_all)."""
+        with self.sessions.begin() as session:
+            shard = session.get(JobShard, (job_id, index), with_for_update=True)
+            first_time = shard is not None and shard.status == "queued"
+            if first_time:
+                shard.status = "failed" if error else "succeeded"
+                shard.result, shard.error = result, error
+            session.flush()
+            # lock the parent row so exactly one finisher sees the last shard land
+            session.get(Job, job_id, with_for_update=True)
+            states = list(session.scalars(select(JobShard.status).where(JobShard.job_id == job_id)))
+            done = sum(1 for s in states if s != "queued")
+            session.execute(update(Job).where(Job.id == job_id, Job.status == "running")
+                            .values(progress_done=done, progress_total=len(states),
+                                    progress_message=f"{done}/{len(states)} shards",
+                                    heartbeat_at=utcnow()))
+        return done, len(states), first_time and done == len(states)
+
+    # -- discoveries ----------------------------------------------------------------------
+
+    def record_discoveries(self, job_id: str, found: Sequence[FoundDiscovery]) -> list[int]:
+        ids = []
+        for item in found:
+            fingerprint = item.fingerprint()
+            with self.sessions() as session:
+                existing = session.scalar(select(Discovery.id).where(Discovery.fingerprint == fingerprint))
+            if existing is None:
+                try:
+                    with self.sessions.begin() as session:
+                        row = Discovery(fingerprint=fingerprint, kind=item.kind, target=item.target[:255],
+                                        text=item.text, latex=item.latex, canonical=_jsonable(item.canonical),
+                                        evidence=item.evidence, created_at=utcnow())
+                        session.add(row)
+                        session.flush()
+                        existing = row.id
+                except IntegrityError:
+                    with self.sessions() as session:
+                        existing = session.scalar(select(Discovery.id).where(Discovery.fingerprint == fingerprint))
+            try:
+                with self.sessions.begin() as session:
+                    if session.get(JobDiscovery, (job_id, existing)) is None:
+                        session.add(JobDiscovery(job_id=job_id, discovery_id=existing))
+            except IntegrityError:
+                pass  # linked concurrently
+            ids.append(existing)
+        return ids
+
+    def list_discoveries(
+        self, *, kind: str | None = None, target: str | None = None, search: str | None = None,
+        limit: int = 50, cursor: str | None = None,
+    ) -> tuple[list[tuple[Discovery, list[str]]], str | None]:
+        query = select(Discovery).order_by(Discovery.created_at.desc(), Discovery.id.desc()).limit(limit + 1)
+        if kind:
+            query = query.where(Discovery.kind == kind)
+        if target:
+            query = query.where(Discovery.target == target)
+        if search:
+            pattern = f"%{search}%"
+            query = query.where(or_(Discovery.target.ilike(pattern), Discovery.text.ilike(pattern)))
+        if cursor:
+            created_at, key = decode_cursor(cursor)
+            query = query.where(or_(Discovery.created_at < created_at,
+                                    and_(Discovery.created_at == created_at, Discovery.id < int(key))))
+        with self.sessions() as session:
+            rows = list(session.scalars(query))
+            next_cursor = None
+            if len(rows) > limit:
+                rows = rows[:limit]
+                next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id)
+            links: dict[int, list[str]] = {r.id: [] for r in rows}
+            if rows:
+                for link in session.scalars(select(JobDiscovery).where(
+                        JobDiscovery.discovery_id.in_(list(links)))):
+                    links[link.discovery_id].append(link.job_id)
+        return [(r, sorted(links[r.id])) for r in rows], next_cursor
+
+    def job_discoveries(self, job_id: str) -> list[Discovery]:
+        with self.sessions() as session:
+            return list(session.scalars(
+                select(Discovery).join(JobDiscovery, JobDiscovery.discovery_id == Discovery.id)
+                .where(JobDiscovery.job_id == job_id).order_by(Discovery.id)))
+
+
+def _jsonable(value: Any) -> Any:
+    """Discovery canonical forms go into a JSON column: round-trip through json to be sure."""
+    return json.loads(json.dumps(value, default=str))
