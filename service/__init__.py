@@ -1,0 +1,1 @@
+"""The HTTP service and command line: FastAPI app, dashboard, CLI."""

@@ -1,0 +1,113 @@
+"""The FastAPI application: wiring of store, dispatcher, reconciler and (embedded) executor."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.middleware.base import BaseHTTPMiddleware
+
+from service.jobs_api import router
+from service.problems import install_problem_handlers, problem_response
+from workers.dispatch import make_dispatcher, reconcile
+from workers.settings import Settings, load_settings
+from workers.store import JobStore
+
+log = logging.getLogger(__name__)
+
+RECONCILE_INTERVAL_S = 5.0
+
+
+class BodySizeLimit(BaseHTTPMiddleware):
+    """Refuse bodies over the limit before reading them (413)."""
+
+    def __init__(self, app: Any, max_bytes: int) -> None:
+        super().__init__(app)
+        self.max_bytes = max_bytes
+
+    async def dispatch(self, request: Request, call_next: Any) -> Any:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            return problem_response(413, "Request body too large",
+                                    f"the limit is {self.max_bytes} bytes")
+        if length is None and request.method in {"POST", "PUT", "PATCH"}:
+            body = await request.body()
+            if len(body) > self.max_bytes:
+                return problem_response(413, "Request body too large",
+                                        f"the limit is {self.max_bytes} bytes")
+        return await call_next(request)
+
+
+def _reconcile_forever(app: FastAPI, stop: threading.Event) -> None:
+    while not stop.wait(RECONCILE_INTERVAL_S):
+        try:
+            done = reconcile(app.state.store, app.state.dispatcher, app.state.settings)
+            if any(done.values()):
+                log.warning("reconciler: %s", done)
+        except Exception:
+            log.exception("reconciler failed")
+
+
+def create_app(settings: Settings | None = None, *, local_workers: bool = True) -> FastAPI:
+    """The app.  With no broker configured and ``local_workers``, it runs the embedded executor."""
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        store = JobStore(settings.database_url)
+        app.state.settings, app.state.store = settings, store
+        app.state.dispatcher = make_dispatcher(settings, store)
+        executor = None
+        if not settings.uses_celery and local_workers:
+            from workers.local import LocalExecutor
+
+            executor = LocalExecutor(store, settings)
+            executor.start()
+        app.state.executor = executor
+        stop = threading.Event()
+        reconciler = threading.Thread(target=_reconcile_forever, args=(app, stop), daemon=True)
+        reconciler.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            if executor is not None:
+                executor.stop()
+            store.dispose()
+
+    app = FastAPI(title="mathdisco", version="0.1.0", lifespan=lifespan,
+                  description="A mathematical discovery engine as a service.")
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    install_problem_handlers(app)
+    app.include_router(router)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    def readyz(request: Request) -> JSONResponse:
+        checks: dict[str, str] = {}
+        for name, check in (("database", request.app.state.store.ping),
+                            ("broker", request.app.state.dispatcher.ping)):
+            try:
+                check()
+                checks[name] = "ok"
+            except Exception as exc:
+                checks[name] = f"error: {type(exc).__name__}: {exc}"
+        ready = all(v == "ok" for v in checks.values())
+        return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
+                            status_code=200 if ready else 503)
+
+    @app.get("/", response_class=HTMLResponse)
+    def home() -> str:
+        return ("<!doctype html><title>mathdisco</title><h1>mathdisco</h1>"
+                "<p>API under <a href='/v1/jobs'>/v1</a>; OpenAPI at <a href='/docs'>/docs</a>.</p>")
+
+    return app
