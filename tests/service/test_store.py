@@ -1,0 +1,102 @@
+"""The job store's rules, against SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engines.contract import Discovery
+from workers.store import IdempotencyConflict, JobFinished, JobStore
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> JobStore:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'store.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    s = JobStore(url)
+    yield s
+    s.dispose()
+
+
+def test_idempotency_key_returns_same_job_and_refuses_other_params(store: JobStore) -> None:
+    job, created = store.create_job("sleep", {"seconds": 1}, idempotency_key="k1")
+    again, created_again = store.create_job("sleep", {"seconds": 1}, idempotency_key="k1")
+    assert created and not created_again and again.id == job.id
+    with pytest.raises(IdempotencyConflict):
+        store.create_job("sleep", {"seconds": 2}, idempotency_key="k1")
+    other_owner, created_other = store.create_job("sleep", {"seconds": 2}, owner="bob", idempotency_key="k1")
+    assert created_other and other_owner.id != job.id
+
+
+def test_claim_is_exclusive_and_counts_attempts(store: JobStore) -> None:
+    job, _ = store.create_job("sleep", {})
+    first = store.claim(job.id, "w1", stale_after_s=60)
+    assert first is not None and first.attempts == 1 and first.status == "running"
+    assert store.claim(job.id, "w2", stale_after_s=60) is None  # held by a live worker
+    # a stale heartbeat (stale_after 0) lets another worker take over, counting a second attempt
+    second = store.claim(job.id, "w2", stale_after_s=0)
+    assert second is not None and second.attempts == 2 and second.worker == "w2"
+
+
+def test_first_outcome_wins(store: JobStore) -> None:
+    job, _ = store.create_job("sleep", {})
+    store.claim(job.id, "w1", 60)
+    assert store.finish(job.id, "succeeded", result={"x": 1})
+    assert not store.finish(job.id, "failed", error="late duplicate")
+    final = store.get_job(job.id)
+    assert final.status == "succeeded" and final.result == {"x": 1} and final.error is None
+    assert [h["status"] for h in final.status_history] == ["queued", "running", "succeeded"]
+
+
+def test_cancel_queued_running_and_finished(store: JobStore) -> None:
+    queued, _ = store.create_job("sleep", {"n": 1})
+    assert store.request_cancel(queued.id).status == "cancelled"
+    assert store.claim(queued.id, "w", 60) is None
+    running, _ = store.create_job("sleep", {"n": 2})
+    store.claim(running.id, "w", 60)
+    assert store.request_cancel(running.id).status == "running"
+    assert store.report_progress(running.id, 1, 10, "x") is True  # the worker sees the request
+    store.finish(running.id, "cancelled")
+    with pytest.raises(JobFinished):
+        store.request_cancel(running.id)
+
+
+def test_discoveries_are_deduplicated_and_linked_to_every_job(store: JobStore) -> None:
+    a, _ = store.create_job("identify", {"n": 1})
+    b, _ = store.create_job("identify", {"n": 2})
+    found = Discovery(kind="formula", target="e", text="e = ...", latex="e", canonical={"a": [1, 2]})
+    same = Discovery(kind="formula", target="e", text="other text", latex="e", canonical={"a": [1, 2]})
+    other = Discovery(kind="formula", target="e", text="e = ...", latex="e", canonical={"a": [1, 3]})
+    store.record_discoveries(a.id, [found, other])
+    store.record_discoveries(b.id, [same])
+    rows, _ = store.list_discoveries(kind="formula")
+    assert len(rows) == 2
+    links = {tuple(r.canonical["a"]): jobs for r, jobs in rows}
+    assert links[(1, 2)] == sorted([a.id, b.id]) and links[(1, 3)] == [a.id]
+
+
+def test_cursor_pagination_visits_every_job_once(store: JobStore) -> None:
+    ids = {store.create_job("sleep", {"i": i})[0].id for i in range(23)}
+    seen, cursor = [], None
+    while True:
+        page, cursor = store.list_jobs(limit=5, cursor=cursor)
+        seen += [j.id for j in page]
+        if cursor is None:
+            break
+    assert len(seen) == 23 and set(seen) == ids
+    assert len(store.list_jobs(job_type="nothing")[0]) == 0
+
+
+def test_shards_complete_exactly_once(store: JobStore) -> None:
+    job, _ = store.create_job("sleep", {})
+    store.claim(job.id, "w", 60)
+    store.create_shards(job.id, [{"i": 0}, {"i": 1}])
+    store.create_shards(job.id, [{"i": 0}, {"i": 1}])  # a redelivered parent adds nothing
+    assert len(store.shards(job.id)) == 2
+    assert store.finish_shard(job.id, 1, result={"r": 1}, error=None) == (1, 2, False)
+    assert store.finish_shard(job.id, 1, result={"r": 1}, error=None) == (1, 2, False)  # duplicate
+    assert store.finish_shard(job.id, 0, result={"r": 0}, error=None) == (2, 2, True)
+    assert [s.result for s in store.shards(job.id)] == [{"r": 0}, {"r": 1}]
