@@ -1,11 +1,10 @@
-"""The Nguyen-1..12 symbolic-regression benchmarks (Uy et al., "Semantically-based
-crossover in genetic programming", Genetic Programming and Evolvable Machines
-12, 2011; the DSO/Koza data protocol: 20 points drawn uniformly on the domain).
+"""The Nguyen-1..12 benchmarks as ``sr_neural`` uses them.
 
-A small local table for ``sr_neural``; the ``sr_mcts`` engine keeps its own,
-to be unified later.  ``operators`` is the operator library the symbolic
-network uses by default for that problem (DySymNet configures one per
-benchmark too); a user can override it.
+The definitions (target, variables, domain) come from the one table in
+:mod:`engines.sr.benchmarks`; this module adds only what the symbolic network
+needs on top: the targets in its variable names ``x0, x1`` and the operator
+library it uses by default for each problem (DySymNet configures one per
+benchmark too; a user can override it).
 """
 
 from __future__ import annotations
@@ -13,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sympy
+
+from engines.sr.benchmarks import BENCHMARKS
 
 x0, x1 = sympy.symbols("x0 x1")
 POLY_OPS = ("id", "square", "mul", "add")
@@ -29,21 +30,17 @@ class Benchmark:
     operators: tuple[str, ...]
 
 
-def _poly(degree: int) -> sympy.Expr:
-    return sum(x0**k for k in range(1, degree + 1))
+_OPERATORS = {1: POLY_OPS, 2: POLY_OPS, 3: POLY_OPS, 4: POLY_OPS, 5: TRIG_OPS, 6: TRIG_OPS,
+              7: ("id", "log", "square", "mul"), 8: ("id", "sqrt", "square", "mul"), 9: TRIG_OPS,
+              10: TRIG_OPS, 11: ("id", "exp", "log", "mul"), 12: POLY_OPS}
 
 
-NGUYEN: dict[str, Benchmark] = {b.name: b for b in [
-    Benchmark("nguyen-1", _poly(3), 1, -1, 1, POLY_OPS),
-    Benchmark("nguyen-2", _poly(4), 1, -1, 1, POLY_OPS),
-    Benchmark("nguyen-3", _poly(5), 1, -1, 1, POLY_OPS),
-    Benchmark("nguyen-4", _poly(6), 1, -1, 1, POLY_OPS),
-    Benchmark("nguyen-5", sympy.sin(x0**2) * sympy.cos(x0) - 1, 1, -1, 1, TRIG_OPS),
-    Benchmark("nguyen-6", sympy.sin(x0) + sympy.sin(x0 + x0**2), 1, -1, 1, TRIG_OPS),
-    Benchmark("nguyen-7", sympy.log(x0 + 1) + sympy.log(x0**2 + 1), 1, 0, 2, ("id", "log", "square", "mul")),
-    Benchmark("nguyen-8", sympy.sqrt(x0), 1, 0, 4, ("id", "sqrt", "square", "mul")),
-    Benchmark("nguyen-9", sympy.sin(x0) + sympy.sin(x1**2), 2, 0, 1, TRIG_OPS),
-    Benchmark("nguyen-10", 2 * sympy.sin(x0) * sympy.cos(x1), 2, 0, 1, TRIG_OPS),
-    Benchmark("nguyen-11", x0**x1, 2, 0, 1, ("id", "exp", "log", "mul")),
-    Benchmark("nguyen-12", x0**4 - x0**3 + x1**2 / 2 - x1, 2, 0, 1, POLY_OPS),
-]}
+def _from_shared(k: int) -> Benchmark:
+    problem = BENCHMARKS[f"Nguyen-{k}"]
+    renamed = problem.expression.subs(
+        {sympy.Symbol(v): s for v, s in zip(problem.variables, (x0, x1), strict=False)})
+    return Benchmark(f"nguyen-{k}", renamed, len(problem.variables), problem.train.low,
+                     problem.train.high, _OPERATORS[k])
+
+
+NGUYEN: dict[str, Benchmark] = {b.name: b for b in (_from_shared(k) for k in range(1, 13))}
