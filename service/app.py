@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.middleware.base import BaseHTTPMiddleware
 
+from service.auth import AuthMiddleware
 from service.jobs_api import router
 from service.problems import install_problem_handlers, problem_response
 from workers.dispatch import make_dispatcher, reconcile
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None, *, local_workers: bool = True) 
     app = FastAPI(title="mathdisco", version="0.1.0", lifespan=lifespan,
                   description="A mathematical discovery engine as a service.")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(AuthMiddleware, settings=settings)  # added last = outermost: refuse before reading bodies
     install_problem_handlers(app)
     app.include_router(router)
 

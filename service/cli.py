@@ -6,6 +6,7 @@
     mathdisco submit TYPE [--param k=v ...] [--wait]              submit over HTTP
     mathdisco jobs [--status S] [--type T]                        list jobs
     mathdisco batch FILE [--wait]                                 cron: submit a file of specs
+    mathdisco hash-key [--new] [--name N]                         an API key and its MATHDISCO_API_KEYS entry
 
 ``batch`` exit codes: 0 every job succeeded (or was accepted, without
 ``--wait``); 1 some job failed or was cancelled; 2 the file is bad or the
@@ -141,10 +142,30 @@ def worker(
     celery_app().worker_main(argv)
 
 
+@app.command("hash-key")
+def hash_key_command(
+    name: str = typer.Option("default", help="the key's name (becomes the owner of its jobs)"),
+    new: bool = typer.Option(False, "--new", help="generate a fresh random key"),
+) -> None:
+    """Print a MATHDISCO_API_KEYS entry (name:sha256) for a key read from stdin, or for a --new one."""
+    from service.auth import hash_key, new_key
+
+    if new:
+        key = new_key()
+        _err(f"key (give it to the client, it is not stored): {key}")
+    else:
+        key = sys.stdin.readline().strip()
+        if not key:
+            _err("give the key on stdin, or use --new")
+            raise typer.Exit(EXIT_BAD_INPUT)
+    typer.echo(f"{name}:{hash_key(key)}")
+
+
 def _client(url: str):
     import httpx
 
-    return httpx.Client(base_url=url, timeout=30)
+    key = os.environ.get("MATHDISCO_API_KEY")  # sent when the server has MATHDISCO_API_KEYS set
+    return httpx.Client(base_url=url, timeout=30, headers={"X-API-Key": key} if key else None)
 
 
 def _wait(client: Any, job_id: str, timeout_s: float) -> dict[str, Any]:

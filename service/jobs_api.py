@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from engines.registry import job_types
+from service.limits import check_heavy_quota
 from service.problems import Problem, validation_errors
 from workers.models import Job
 from workers.store import IdempotencyConflict, JobFinished, JobNotFound, aware
@@ -96,6 +97,7 @@ def submit_job(submission: JobSubmission, request: Request, response: Response,
     params = validate_submission(submission)
     owner = getattr(request.state, "owner", "anonymous")
     store = request.app.state.store
+    check_heavy_quota(store, owner, submission.type, request.app.state.settings.max_heavy_jobs)
     try:
         job, created = store.create_job(submission.type, params, owner=owner,
                                         idempotency_key=idempotency_key)
@@ -145,6 +147,8 @@ def get_result(job_id: str, request: Request) -> dict[str, Any]:
 @router.post("/jobs/{job_id}/cancel", status_code=202)
 def cancel_job(job_id: str, request: Request) -> dict[str, Any]:
     store = request.app.state.store
+    if getattr(request.state, "authenticated", False) and _get(request, job_id).owner != request.state.owner:
+        raise Problem(403, "Not your job", "a key may cancel only the jobs it submitted")
     try:
         job = store.request_cancel(job_id)
     except JobNotFound:

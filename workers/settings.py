@@ -10,6 +10,10 @@
 | MATHDISCO_VISIBILITY_TIMEOUT_S | 3900 | Redis redelivery of unacknowledged jobs |
 | MATHDISCO_LOCAL_WORKERS | 2 | worker processes of the embedded executor |
 | MATHDISCO_MAX_BODY_BYTES | 4194304 | largest request body the API accepts |
+| MATHDISCO_API_KEYS | (unset) | `name:sha256hex,...` or a file of such lines; set = writes need a key (see SECURITY.md) |
+| MATHDISCO_PUBLIC_READ | 1 | with keys set, 0 makes reads (GET) need a key too |
+| MATHDISCO_RATE_LIMIT | 0 | writes (POST) per minute per key (per client address when anonymous); 0 = off |
+| MATHDISCO_MAX_HEAVY_JOBS | 0 | queued+running jobs of `heavy`-queue types per owner; 0 = off |
 """
 
 from __future__ import annotations
@@ -40,6 +44,10 @@ class Settings:
     visibility_timeout_s: int
     local_workers: int
     max_body_bytes: int
+    api_keys: str | None = None
+    public_read: bool = True
+    rate_limit_per_min: int = 0
+    max_heavy_jobs: int = 0
 
     @property
     def uses_celery(self) -> bool:
@@ -60,4 +68,8 @@ def load_settings() -> Settings:
         visibility_timeout_s=_int("MATHDISCO_VISIBILITY_TIMEOUT_S", 3900),
         local_workers=_int("MATHDISCO_LOCAL_WORKERS", 2),
         max_body_bytes=_int("MATHDISCO_MAX_BODY_BYTES", 4 * 1024 * 1024),
+        api_keys=os.environ.get("MATHDISCO_API_KEYS") or None,
+        public_read=os.environ.get("MATHDISCO_PUBLIC_READ", "1").strip().lower() not in {"0", "false", "no"},
+        rate_limit_per_min=_int("MATHDISCO_RATE_LIMIT", 0),
+        max_heavy_jobs=_int("MATHDISCO_MAX_HEAVY_JOBS", 0),
     )
