@@ -9,10 +9,11 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from starlette.middleware.base import BaseHTTPMiddleware
 
 from service.auth import AuthMiddleware
+from service.dashboard import install_dashboard
 from service.jobs_api import router
 from service.problems import install_problem_handlers, problem_response
 from workers.dispatch import make_dispatcher, reconcile
@@ -107,9 +108,6 @@ def create_app(settings: Settings | None = None, *, local_workers: bool = True) 
         return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
                             status_code=200 if ready else 503)
 
-    @app.get("/", response_class=HTMLResponse)
-    def home() -> str:
-        return ("<!doctype html><title>mathdisco</title><h1>mathdisco</h1>"
-                "<p>API under <a href='/v1/jobs'>/v1</a>; OpenAPI at <a href='/docs'>/docs</a>.</p>")
+    install_dashboard(app)  # /, /jobs/{id}, /discoveries and /static (service/dashboard.py)
 
     return app
