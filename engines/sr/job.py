@@ -61,6 +61,7 @@ class SearchOptions(EngineParams):
     max_evaluations: int = Field(5_000_000, ge=100, le=50_000_000)
     target_nrmse: float = Field(1e-10, ge=0, le=1, description="stop when the train NRMSE is this small")
     forms: bool = Field(True, description="modulated sub-tree (form) discovery")
+    polynomial: bool = Field(True, description="sparse polynomial and form + polynomial steps")
 
     @field_validator("operators")
     @classmethod
@@ -156,7 +157,7 @@ def _config(params: SearchOptions, seed: int, time_limit_s: float, operators: tu
         mcts_max_depth=params.max_depth, gp_population=params.gp_population,
         gp_generations=params.gp_generations, epochs=params.epochs,
         max_evaluations=params.max_evaluations, target_nrmse=params.target_nrmse,
-        forms=params.forms, seed=seed, time_limit_s=time_limit_s,
+        forms=params.forms, polynomial=params.polynomial, seed=seed, time_limit_s=time_limit_s,
         pareto_size=getattr(params, "pareto_size", 12),
     )
 

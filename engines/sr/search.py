@@ -49,6 +49,7 @@ from engines.sr.gp import GeneticProgramming
 from engines.sr.grammar import Library
 from engines.sr.mcts import MCTSAgent
 from engines.sr.operators import KOZA
+from engines.sr.polynomial import sparse_polynomial
 
 
 @dataclass
@@ -78,6 +79,7 @@ class SearchConfig:
     epochs: int = 100
     reset_every: int = 25
     forms: bool = True
+    polynomial: bool = True
     seed: int = 0
     pareto_size: int = 15
 
@@ -197,7 +199,14 @@ def search(X: np.ndarray, y: np.ndarray, variables: list[str], config: SearchCon
     stop_reason = "epochs done"
     epoch = 0
     seeds = config.gp_population // 2
+    def reached() -> None:
+        if evaluator.best is not None and evaluator.best.nrmse <= config.target_nrmse:
+            raise Finished
+
     try:
+        if config.polynomial:
+            sparse_polynomial(lib, evaluator)
+            reached()
         for epoch in range(config.epochs):
             state["epoch"] = epoch
             hall: list[tuple[int, ...]] = []
@@ -206,6 +215,9 @@ def search(X: np.ndarray, y: np.ndarray, variables: list[str], config: SearchCon
                     rl1.reset()
                 rl1.run()
                 hall += gp1.run(rl1.best_expressions(seeds) + list(gp1.hall_of_fame))
+            if config.polynomial:
+                _polynomial_refinement(lib, evaluator, hall)
+                reached()
             if config.forms and ("add" in lib.token_of or "mul" in lib.token_of):
                 new_form = discover_form(lib, evaluator, hall)
                 if new_form is not None and new_form != form:
@@ -227,6 +239,28 @@ def search(X: np.ndarray, y: np.ndarray, variables: list[str], config: SearchCon
     elapsed = time.monotonic() - started
     evaluator.tick = None
     return _finalise(lib, evaluator, config, epoch + 1, elapsed, stop_reason, forms_seen, positive)
+
+
+def _polynomial_refinement(lib: Library, evaluator: Evaluator, hall: list[tuple[int, ...]],
+                           candidates: int = 4, max_degree: int = 4) -> None:
+    """Summand-wise refinement: each of the best candidates' summands plus a sparse polynomial.
+
+    RSRM's ``A + f`` with ``A`` the summands of one good candidate and ``f``
+    solved as a sparse polynomial (:func:`engines.sr.polynomial.sparse_polynomial`).
+    """
+    scored = []
+    for e in dict.fromkeys(hall):
+        fit = evaluator.fit((e,))
+        if fit.valid:
+            scored.append((fit.nrmse, len(e), e))
+    scored.sort()
+    tried: set[tuple[tuple[int, ...], ...]] = set()
+    for _, _, e in scored[:candidates]:
+        summands = lib.additive_terms(e)
+        if summands in tried:
+            continue
+        tried.add(summands)
+        sparse_polynomial(lib, evaluator, extra=summands, max_degree=max_degree)
 
 
 def _finalise(lib: Library, evaluator: Evaluator, config: SearchConfig, epochs: int,

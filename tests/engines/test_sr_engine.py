@@ -31,7 +31,8 @@ SUITE = get_job_type("sr_benchmark")
 
 # -- recovery on the canonical Nguyen data (the acceptance cases) ----
 
-@pytest.mark.parametrize("name", ["Nguyen-1", "Nguyen-5", "Nguyen-7", "Nguyen-8", "Nguyen-10"])
+@pytest.mark.parametrize("name", ["Nguyen-1", "Nguyen-2", "Nguyen-3", "Nguyen-4", "Nguyen-5", "Nguyen-7",
+                                  "Nguyen-8", "Nguyen-10", "Nguyen-12"])
 def test_nguyen_recovered_exactly(name):
     # the search stops as soon as it reaches the target error; the limit only
     # bounds a failing run (a loaded CI machine is slow, the trajectory is seeded)
@@ -42,6 +43,30 @@ def test_nguyen_recovered_exactly(name):
     assert symbolically_equal(found, truth, positive=BENCHMARKS[name].positive_domain)
     assert result["best"]["train_nrmse"] < 1e-9 and result["best"]["test_nrmse"] < 1e-9
     assert result["n_train"] == 20
+
+
+@pytest.mark.parametrize("name", ["Nguyen-3", "Nguyen-4", "Nguyen-12"])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_polynomial_step_recovers_polynomials_at_once(name, seed):
+    # the sparse polynomial step solves these before the first epoch
+    result = run_sr(SRParams(benchmark=name, seed=seed, time_limit_s=30))
+    assert result["recovered"] is True, result["best"]
+    assert result["epochs"] == 1 and result["evaluations"] <= 10
+
+
+def test_polynomial_step_needs_exact_simple_coefficients():
+    # sin(x) on [-1, 1] is close to a polynomial but not one: the step must not claim it
+    from engines.sr.polynomial import sparse_polynomial
+
+    lib = Library(["x"], ["add", "mul", "sin"], constants=False)
+    X = np.random.default_rng(0).uniform(-1, 1, (1, 20))
+    ev = Evaluator(lib, X, np.sin(X[0]))
+    fit = sparse_polynomial(lib, ev)
+    assert fit is None or fit.nrmse > 1e-9
+    # with the summand sin(x) given (form + polynomial), sin(x) + x**2 is exact
+    ev = Evaluator(lib, X, np.sin(X[0]) + X[0] ** 2)
+    fit = sparse_polynomial(lib, ev, extra=[lib.encode(["sin", "x"])])
+    assert fit is not None and fit.nrmse < 1e-12 and len(fit.terms) == 2
 
 
 # -- the operator registry: numpy, numba and sympy forms agree -----------------
@@ -193,7 +218,7 @@ def test_progress_and_cancel():
             raise Cancelled
 
     with pytest.raises(Cancelled):
-        run_sr(SRParams(benchmark="Nguyen-4", seed=0, time_limit_s=60, target_nrmse=0.0), progress)
+        run_sr(SRParams(benchmark="Nguyen-6", seed=0, time_limit_s=60, target_nrmse=0.0), progress)
     assert any("best NRMSE" in m for m in calls)
 
 

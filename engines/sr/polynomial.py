@@ -1,0 +1,143 @@
+"""Sparse polynomial and "form + polynomial" steps of the pipeline.
+
+Many targets are polynomials in the inputs (Nguyen-1..4 and 12, Keijzer-12,
+...), or a polynomial plus a sub-expression the tree search already found.
+An expression tree needs many tokens for ``x**6 + x**5 + ... + x``, so the
+MCTS/GP rarely builds them whole; a linear least-squares fit over a monomial
+basis finds them in one step.  This is RSRM's modulated sub-tree idea
+(Xu, Liu, Sun, ICLR 2024, section 3.5: search ``A + f`` with ``A`` mined from
+the best candidates) with ``f`` restricted to a sparse polynomial, solved
+directly instead of searched:
+
+1. fit ``y ~ b + sum_m a_m m(x) [+ sum_k c_k A_k(x)]`` over all monomials
+   ``m`` of total degree ``<= d`` (``d = 1, 2, ...`` while the basis stays well
+   below the number of samples) and the summands ``A_k`` of a candidate;
+2. when the residual is (numerically) zero, keep the terms whose coefficient
+   is not, and refit those through :meth:`Evaluator.fit` -- the engine's own
+   model fit, which holds several summands' coefficients to simple
+   rationals, so a polynomial is accepted only when it is exact with simple
+   coefficients.
+
+Every model found this way is an ordinary :class:`~engines.sr.evaluate.Fit`
+of prefix trees (a monomial is a chain of ``mul``), so it joins the Pareto
+front and the snapping like any other candidate.
+
+Examples
+--------
+>>> import numpy as np
+>>> from engines.sr.grammar import Library
+>>> from engines.sr.evaluate import Evaluator
+>>> lib = Library(["x", "y"], ["add", "sub", "mul", "div"], constants=False)
+>>> X = np.random.default_rng(0).uniform(0, 1, (2, 20))
+>>> ev = Evaluator(lib, X, X[0] ** 4 - X[0] ** 3 + X[1] ** 2 / 2 - X[1])
+>>> fit = sparse_polynomial(lib, ev)
+>>> fit.nrmse < 1e-12, sorted(str(lib.to_sympy(t)) for t in fit.terms)
+(True, ['x**3', 'x**4', 'y', 'y**2'])
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from engines.sr.evaluate import Evaluator, Fit
+from engines.sr.grammar import Library
+
+Expr = tuple[int, ...]
+
+
+def monomials(n_variables: int, degree: int) -> list[tuple[int, ...]]:
+    """Exponent vectors of total degree ``1 .. degree``, by degree.
+
+    >>> monomials(2, 2)
+    [(0, 1), (1, 0), (0, 2), (1, 1), (2, 0)]
+    """
+    return [e for d in range(1, degree + 1)
+            for e in itertools.product(range(d + 1), repeat=n_variables) if sum(e) == d]
+
+
+def monomial_prefix(lib: Library, exponents: Sequence[int]) -> Expr:
+    """``x**2*y`` as the prefix chain ``mul x mul x y``."""
+    factors = [v for v, e in enumerate(exponents) for _ in range(e)]
+    mul = lib.token_of["mul"]
+    return tuple([mul] * (len(factors) - 1) + factors)
+
+
+def _values(X: np.ndarray, exponents: Sequence[int]) -> np.ndarray:
+    out = np.ones(X.shape[1])
+    for v, e in enumerate(exponents):
+        if e:
+            out = out * X[v] ** e
+    return out
+
+
+def sparse_polynomial(lib: Library, evaluator: Evaluator, extra: Sequence[Expr] = (),
+                      max_degree: int = 6, max_basis: int = 40,
+                      tolerance: float = 1e-7) -> Fit | None:
+    """The sparse fit of monomials (plus the summands ``extra``), or None.
+
+    Returns the evaluator's fit of the kept terms when the full basis fits the
+    data to ``tolerance`` (NRMSE) at some degree; the caller reads its error.
+    ``extra`` summands with constants or non-finite values are left out.
+    """
+    if "mul" not in lib.token_of and max_degree > 1:
+        max_degree = 1
+    X, y = evaluator.X, evaluator.y
+    n = len(y)
+    kept_extra, columns_extra = [], []
+    for e in dict.fromkeys(extra):
+        column = _extra_values(lib, evaluator, e)
+        if column is not None:
+            kept_extra.append(e)
+            columns_extra.append(column)
+    extra = kept_extra
+    scale = evaluator.scale
+    best: Fit | None = None
+    previous = -1
+    for degree in range(1, max_degree + 1):
+        basis = monomials(lib.n_variables, degree)
+        size = len(basis) + len(extra) + 1
+        if size > min(max_basis, n - 3) or len(basis) == previous:
+            break
+        previous = len(basis)
+        A = np.column_stack([_values(X, m) for m in basis] + columns_extra + [np.ones(n)])
+        with np.errstate(all="ignore"):
+            if not np.isfinite(A).all():
+                break
+            coef, *_ = np.linalg.lstsq(A, y, rcond=None)
+            residual = A @ coef - y
+        nrmse = math.sqrt(float(residual @ residual) / n) / scale
+        if not nrmse <= tolerance:
+            continue
+        magnitude = np.abs(coef[:-1]) * np.abs(A[:, :-1]).max(axis=0)
+        keep = magnitude > 1e-6 * scale
+        terms = [monomial_prefix(lib, m) for m, k in zip(basis, keep[:len(basis)], strict=True) if k]
+        terms += [e for e, k in zip(extra, keep[len(basis):], strict=True) if k]
+        if not terms:
+            return None
+        fit = evaluator.fit(tuple(sorted(set(terms))))
+        if best is None or fit.nrmse < best.nrmse:
+            best = fit
+        if fit.nrmse <= max(evaluator.target_nrmse, 1e-12):
+            return fit
+    return best
+
+
+def _extra_values(lib: Library, evaluator: Evaluator, expression: Expr) -> np.ndarray | None:
+    """Values of a constant-free, non-monomial summand, or None (constants, monomial, not finite)."""
+    from engines.sr import kernels
+
+    if lib.count_constants(expression):
+        return None
+    mul = lib.token_of.get("mul", -2)
+    if all(t < lib.n_variables or t == mul for t in expression):
+        return None  # a monomial: already in the basis
+    code, arg = lib.lower(expression)
+    with np.errstate(all="ignore"):
+        values = kernels.evaluate_program(code, arg, np.zeros(0), evaluator.X)
+    if not np.isfinite(values).all() or np.ptp(values) <= 1e-12 * max(1.0, float(np.abs(values).max())):
+        return None
+    return values
