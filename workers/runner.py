@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_S = 0.5
 
-#: called with (job_id, shard_count) when a job fans out; enqueues its shards
+#: called with (job_id, job_type, shard_count) when a job fans out; enqueues its shards
 FanOut = Callable[[str, str, int], None]
 
 
