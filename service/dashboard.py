@@ -21,6 +21,7 @@ import io
 import json
 from collections.abc import Iterator
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -77,13 +78,19 @@ def _owner(request: Request) -> str:
     return getattr(request.state, "owner", "anonymous")
 
 
-def _type_infos() -> list[dict[str, Any]]:
+@cache  # job types are fixed for the life of the process; checking extras imports modules
+def _type_infos() -> tuple[dict[str, Any], ...]:
     out = []
     for job_type in job_types().values():
         missing = job_type.missing_requirements()
         out.append({"name": job_type.name, "summary": job_type.summary, "available": not missing,
                     "unavailable": f"install mathdisco[{job_type.extra}]" if missing else ""})
-    return out
+    return tuple(out)
+
+
+@cache
+def _fields(type_name: str) -> tuple[render.FormField, ...]:
+    return tuple(render.form_fields(job_types()[type_name].params_model.model_json_schema()))
 
 
 def _form_context(type_name: str | None, values: dict[str, str] | None = None,
@@ -93,8 +100,7 @@ def _form_context(type_name: str | None, values: dict[str, str] | None = None,
     types = job_types()
     name = type_name if type_name in types else ("identify" if "identify" in types else next(iter(types)))
     selected = next(i for i in infos if i["name"] == name)
-    schema = types[name].params_model.model_json_schema()
-    return {"types": infos, "selected": selected, "fields": render.form_fields(schema),
+    return {"types": infos, "selected": selected, "fields": _fields(name),
             "values": values or {}, "errors": errors or {}, "general_errors": general_errors or []}
 
 
@@ -156,8 +162,7 @@ async def submit_form(request: Request) -> Response:
     types = job_types()
     if type_name not in types:
         return _form_error(request, type_name, values, {}, [f"unknown job type {type_name!r}"])
-    fields = render.form_fields(types[type_name].params_model.model_json_schema())
-    params, errors = render.parse_form(fields, values)
+    params, errors = render.parse_form(list(_fields(type_name)), values)
     if errors:
         return _form_error(request, type_name, values, errors, [])
     try:
