@@ -28,6 +28,9 @@ import numpy as np
 
 VAR, CONST, ADD, SUB, MUL, DIV, SIN, COS, TAN, EXP, LOG, SQRT, NEG, SQUARE, CUBE, INV, POW = range(17)
 
+MAX_CANCELLATION = 10.0
+"""The most the summed spreads of a model's summands may exceed the target's (see ``_model``)."""
+
 OPCODES = {"add": ADD, "sub": SUB, "mul": MUL, "div": DIV, "sin": SIN, "cos": COS, "tan": TAN,
            "exp": EXP, "log": LOG, "sqrt": SQRT, "neg": NEG, "square": SQUARE, "cube": CUBE,
            "inv": INV, "pow": POW}
@@ -127,7 +130,9 @@ def _model(code: np.ndarray, arg: np.ndarray, starts: np.ndarray, constants: np.
     The terms are the slices ``starts[t]:starts[t+1]`` of the program; the
     intercept is the last coefficient; SSE is inf when a term is not finite.
     One term gets free linear scaling; with several, each ``a_t`` is the
-    least-squares value rounded to the nearest ``p/q`` with ``q <= 4``.
+    least-squares value rounded to the nearest ``p/q`` with ``q <= 4``, and
+    SSE is inf when the summands mostly cancel each other (their spreads add
+    up to more than ``MAX_CANCELLATION`` times the target's).
     """
     k = starts.shape[0] - 1
     n = y.shape[0]
@@ -164,6 +169,29 @@ def _model(code: np.ndarray, arg: np.ndarray, starts: np.ndarray, constants: np.
             if abs(candidate - coef[t]) < abs(best - coef[t]):
                 best = candidate
         coef[t] = best
+    # Imitations also show as cancellation: summands far larger than the target
+    # that nearly cancel (-473 x + 164 e^x + 158 sin x - 2237 cos(x)/3 ...).
+    # The summands' spread may exceed the target's by MAX_CANCELLATION at most.
+    mean_y = 0.0
+    for i in range(n):
+        mean_y += y[i]
+    mean_y /= n
+    spread_y = 0.0
+    for i in range(n):
+        spread_y += (y[i] - mean_y) ** 2
+    spread_y = np.sqrt(spread_y / n)
+    total = 0.0
+    for t in range(k):
+        mean_t = 0.0
+        for i in range(n):
+            mean_t += A[i, t]
+        mean_t /= n
+        var_t = 0.0
+        for i in range(n):
+            var_t += (A[i, t] - mean_t) ** 2
+        total += abs(coef[t]) * np.sqrt(var_t / n)
+    if spread_y > 0.0 and total > MAX_CANCELLATION * spread_y:
+        return coef, np.inf
     for i in range(n):
         r = y[i]
         for t in range(k):
