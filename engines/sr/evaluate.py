@@ -213,8 +213,11 @@ class Evaluator:
             return None
         return A
 
-    def fit(self, terms: Terms) -> Fit:
-        """The least-squares fit of ``terms`` (cached by their tokens)."""
+    def fit(self, terms: Terms, start: Sequence[float] | None = None) -> Fit:
+        """The least-squares fit of ``terms`` (cached by their tokens).
+
+        ``start``: initial values of the ``C`` constants (default all 1).
+        """
         cached = self.cache.get(terms)
         if cached is not None:
             return cached
@@ -223,7 +226,7 @@ class Evaluator:
             self.tick()
         n_const = sum(self.lib.count_constants(t) for t in terms)
         size = sum(len(t) for t in terms) + len(terms) - 1
-        fit = self._fit_model(terms, n_const, size)
+        fit = self._fit_model(terms, n_const, size, start)
         self.cache[terms] = fit
         if fit.valid and (self.best is None or fit.nrmse < self.best.nrmse):
             self.best = fit
@@ -234,7 +237,8 @@ class Evaluator:
         starts = np.cumsum([0] + [len(t) for t in terms]).astype(np.int64)
         return code, arg, starts
 
-    def _fit_model(self, terms: Terms, n_const: int, size: int) -> Fit:
+    def _fit_model(self, terms: Terms, n_const: int, size: int,
+                   start: Sequence[float] | None = None) -> Fit:
         """Everything in the numba kernels: linear coefficients, and constants by LM."""
         code, arg, starts = self._program(terms)
         with np.errstate(all="ignore"):
@@ -243,7 +247,9 @@ class Evaluator:
                 coef, sse = kernels.solve_model(code, arg, starts, c, self.X, self.y)
             else:
                 # a short fit for every candidate, a long one only for the promising
-                c, coef, sse = kernels.fit_constants(code, arg, starts, np.ones(n_const), self.X,
+                initial = (np.ones(n_const) if start is None or len(start) != n_const
+                           else np.asarray(start, dtype=float))
+                c, coef, sse = kernels.fit_constants(code, arg, starts, initial, self.X,
                                                      self.y, self.max_nfev * n_const)
                 if 1e-28 * len(self.y) < sse / self.scale**2 < 1e-4 * len(self.y):
                     c2, coef2, sse2 = kernels.fit_constants(code, arg, starts, c, self.X, self.y,

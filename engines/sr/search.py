@@ -47,6 +47,7 @@ from engines.sr.evaluate import (
 from engines.sr.forms import Form, discover_form
 from engines.sr.gp import GeneticProgramming
 from engines.sr.grammar import Library
+from engines.sr.linear import base_features, linear_step, mined_features
 from engines.sr.mcts import MCTSAgent
 from engines.sr.operators import KOZA
 from engines.sr.polynomial import sparse_polynomial
@@ -120,6 +121,37 @@ def fit_to_sympy(lib: Library, fit: Fit, symbols: list[sympy.Symbol] | None = No
             continue
         expression += _number(coefficient) * lib.to_sympy(term, constants, symbols)
     return expression
+
+
+def fold_numbers(expression: sympy.Expr) -> sympy.Expr:
+    """Products of numbers such as ``1.8508157 * cos(1)`` replaced by the simple rational they equal.
+
+    Linear scaling pays for a constant-valued sub-tree (``cos(x/x)``) with a
+    float coefficient; their product is the number that matters.  Floats
+    within ``1e-10`` (relative to the expression's numbers) of zero are dropped.
+    The caller checks the folded expression against the data.
+
+    >>> x = sympy.Symbol("x")
+    >>> fold_numbers(sympy.Float(1 / math.cos(1)) * sympy.cos(1) * sympy.sin(x) + sympy.Float(1e-13) * x)
+    sin(x)
+    """
+    def walk(e: sympy.Expr) -> sympy.Expr:
+        if not e.args:
+            if isinstance(e, sympy.Float) and abs(float(e)) < 1e-10:
+                return sympy.Integer(0)
+            return e
+        args = [walk(a) for a in e.args]
+        if e.is_Mul:
+            numeric = [a for a in args if not a.free_symbols]
+            if numeric and any(a.has(sympy.Float) for a in numeric):
+                value = float(sympy.Mul(*numeric))
+                snapped = snap_value(value, rtol=1e-9)
+                if snapped is not None:
+                    rest = [a for a in args if a.free_symbols]
+                    return sympy.Rational(snapped.numerator, snapped.denominator) * sympy.Mul(*rest)
+        return e.func(*args)
+
+    return walk(expression)
 
 
 def tidy(expression: sympy.Expr, max_ops: int = 60) -> sympy.Expr:
@@ -204,8 +236,12 @@ def search(X: np.ndarray, y: np.ndarray, variables: list[str], config: SearchCon
             raise Finished
 
     try:
+        base = None
         if config.polynomial:
             sparse_polynomial(lib, evaluator)
+            reached()
+            base = base_features(lib, evaluator)
+            linear_step(lib, evaluator, base)
             reached()
         for epoch in range(config.epochs):
             state["epoch"] = epoch
@@ -215,8 +251,10 @@ def search(X: np.ndarray, y: np.ndarray, variables: list[str], config: SearchCon
                     rl1.reset()
                 rl1.run()
                 hall += gp1.run(rl1.best_expressions(seeds) + list(gp1.hall_of_fame))
-            if config.polynomial:
-                _polynomial_refinement(lib, evaluator, hall)
+            if config.polynomial and base is not None:
+                ranked = _polynomial_refinement(lib, evaluator, hall)
+                reached()
+                linear_step(lib, evaluator, mined_features(lib, evaluator, ranked, base))
                 reached()
             if config.forms and ("add" in lib.token_of or "mul" in lib.token_of):
                 new_form = discover_form(lib, evaluator, hall)
@@ -242,11 +280,12 @@ def search(X: np.ndarray, y: np.ndarray, variables: list[str], config: SearchCon
 
 
 def _polynomial_refinement(lib: Library, evaluator: Evaluator, hall: list[tuple[int, ...]],
-                           candidates: int = 4, max_degree: int = 4) -> None:
+                           candidates: int = 4, max_degree: int = 4) -> list[tuple[int, ...]]:
     """Summand-wise refinement: each of the best candidates' summands plus a sparse polynomial.
 
     RSRM's ``A + f`` with ``A`` the summands of one good candidate and ``f``
     solved as a sparse polynomial (:func:`engines.sr.polynomial.sparse_polynomial`).
+    Returns the candidates of ``hall`` best first (the feature miner's input).
     """
     scored = []
     for e in dict.fromkeys(hall):
@@ -261,6 +300,21 @@ def _polynomial_refinement(lib: Library, evaluator: Evaluator, hall: list[tuple[
             continue
         tried.add(summands)
         sparse_polynomial(lib, evaluator, extra=summands, max_degree=max_degree)
+    return [e for _, _, e in scored]
+
+
+def _matches(expression: sympy.Expr, variables: list[str], evaluator: Evaluator,
+             nrmse: float) -> bool:
+    """Whether ``expression`` fits the training data as well as the model it renders."""
+    from engines.sr.benchmarks import sympy_to_numpy
+
+    try:
+        values = sympy_to_numpy(expression, variables)(evaluator.X)
+    except (ValueError, TypeError):
+        return False
+    values = np.broadcast_to(values, evaluator.y.shape)
+    error = float(np.sqrt(np.mean((values - evaluator.y) ** 2))) / evaluator.scale
+    return math.isfinite(error) and error <= max(1e-12, 10 * evaluator.target_nrmse, 1.000001 * nrmse)
 
 
 def _finalise(lib: Library, evaluator: Evaluator, config: SearchConfig, epochs: int,
@@ -272,6 +326,10 @@ def _finalise(lib: Library, evaluator: Evaluator, config: SearchConfig, epochs: 
     for fit in front:
         snapped = evaluator.refit_snapped(fit)
         expression = fit_to_sympy(lib, snapped, symbols)
+        if expression.has(sympy.Float):
+            folded = fold_numbers(expression)
+            if folded != expression and _matches(folded, lib.variables, evaluator, snapped.nrmse):
+                expression = folded
         rows.append((snapped, expression))
     if not rows:
         raise ValueError("no candidate could be evaluated on this data (all non-finite)")

@@ -1,0 +1,364 @@
+"""Sparse linear steps over a feature library, directly and through the inverse of ``exp``/``log``.
+
+The tree search is good at finding the *pieces* of an expression and poor at
+assembling many of them (every extra summand costs tokens and a lucky
+rollout); a linear model over the pieces assembles them in one solve.  This
+module is that step, after two published ideas:
+
+* FFX (McConaghy, "FFX: Fast, Scalable, Deterministic Symbolic Regression
+  Technology", GPTP 2011): a fixed basis of univariate functions of each
+  input (powers and the library's unary operators) and their pairwise
+  products, combined by sparse linear regression;
+* MRGP (Arnaldo, Krawiec, O'Reilly, "Multiple Regression Genetic
+  Programming", GECCO 2014): every sub-tree of the population's expressions is
+  a feature of a linear model -- here the sub-trees of the best candidates of
+  RSRM's MCTS and GP (Xu, Liu, Sun, ICLR 2024), which plays the role of the
+  modulated sub-tree ``A + f`` search with ``f`` solved instead of searched.
+
+The sparse model is found by a beam search over forward selection
+(orthogonalised columns; a step's gain is the exact drop of the squared
+residual) and accepted only when the residual vanishes, so the step either
+reproduces the data exactly with a few features or reports nothing.  The same
+search runs on ``exp(y)`` (a target ``log(P)``) and ``log|y|`` (``exp(P)``)
+when the library has ``log`` / ``exp``.  A direct model is fitted through
+:meth:`Evaluator.fit` (which holds several summands' coefficients to simple
+rationals and refuses cancelling summands); an inverse one is the single tree
+``log(sum c_i f_i + c_0)`` or ``exp(sum c_i f_i)``, with a ``C`` token for
+every coefficient other than 1, fitted from the solved values.
+
+Examples
+--------
+>>> import numpy as np
+>>> from engines.sr.grammar import Library
+>>> from engines.sr.evaluate import Evaluator
+>>> lib = Library(["x"], ["add", "sub", "mul", "div", "sin", "cos", "exp", "log"])
+>>> X = np.random.default_rng(0).uniform(0, 2, (1, 20))
+>>> ev = Evaluator(lib, X, np.log(X[0] + 1) + np.log(X[0] ** 2 + 1))
+>>> fit = linear_step(lib, ev, base_features(lib, ev))
+>>> fit.nrmse < 1e-12, str(lib.to_sympy(fit.terms[0], [1.0]))
+(True, 'log(x**3 + x**2 + x + 1.0)')
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+import numba
+import numpy as np
+
+from engines.sr import kernels
+from engines.sr.evaluate import Evaluator, Fit
+from engines.sr.grammar import Library
+from engines.sr.polynomial import monomial_prefix, monomials
+
+Expr = tuple[int, ...]
+
+
+def _values(lib: Library, evaluator: Evaluator, expression: Expr) -> np.ndarray | None:
+    """The feature's values, or None when not finite, constant, or holding a ``C``."""
+    if lib.count_constants(expression):
+        return None
+    code, arg = lib.lower(expression)
+    with np.errstate(all="ignore"):
+        values = kernels.evaluate_program(code, arg, np.zeros(0), evaluator.X)
+    if not np.isfinite(values).all() or np.abs(values).max() > 1e8:
+        return None
+    if np.ptp(values) <= 1e-9 * max(1.0, float(np.abs(values).max())):
+        return None
+    return values
+
+
+class FeatureSet:
+    """Distinct features (by their values on the data), shortest tree kept for each."""
+
+    def __init__(self, lib: Library, evaluator: Evaluator, limit: int = 300) -> None:
+        self.lib, self.evaluator, self.limit = lib, evaluator, limit
+        self.exprs: list[Expr] = []
+        self.columns: list[np.ndarray] = []
+        self._seen: dict[bytes, int] = {}
+
+    def add(self, expression: Expr) -> bool:
+        if len(self.exprs) >= self.limit:
+            return False
+        values = self._values(expression)
+        if values is None:
+            return False
+        key = np.round(values / max(1e-300, float(np.abs(values).max())), 9).tobytes()
+        index = self._seen.get(key)
+        if index is not None:
+            if len(expression) < len(self.exprs[index]):
+                self.exprs[index] = expression
+            return False
+        self._seen[key] = len(self.exprs)
+        self.exprs.append(expression)
+        self.columns.append(values)
+        return True
+
+    def _values(self, expression: Expr) -> np.ndarray | None:
+        return _values(self.lib, self.evaluator, expression)
+
+    def extend(self, expressions: Iterable[Expr]) -> None:
+        for e in expressions:
+            self.add(e)
+
+    def copy(self) -> FeatureSet:
+        other = FeatureSet(self.lib, self.evaluator, self.limit)
+        other.exprs, other.columns = list(self.exprs), list(self.columns)
+        other._seen = dict(self._seen)
+        return other
+
+
+def base_features(lib: Library, evaluator: Evaluator, max_degree: int = 3) -> FeatureSet:
+    """FFX's basis: monomials, the unary operators of each input, and their pairwise products."""
+    features = FeatureSet(lib, evaluator)
+    mul = lib.token_of.get("mul")
+    degree = max_degree if mul is not None else 1
+    features.extend(monomial_prefix(lib, m) for m in monomials(lib.n_variables, degree))
+    unary = [t for t in lib.functions if lib.arity[t] == 1]
+    univariate = [(u, v) for v in range(lib.n_variables) for u in unary]
+    univariate = [u for u in univariate if features.add(u)]
+    if mul is not None:
+        singles = [(v,) for v in range(lib.n_variables)] + univariate
+        for i, a in enumerate(singles):
+            for b in singles[i:]:
+                if len(a) > 1 or len(b) > 1:
+                    features.add((mul,) + a + b)
+    return features
+
+
+def subtrees(lib: Library, expression: Expr) -> list[Expr]:
+    """Every sub-tree of a prefix expression, the whole first."""
+    return [tuple(expression[i:lib.subtree_end(expression, i)]) for i in range(len(expression))]
+
+
+def mined_features(lib: Library, evaluator: Evaluator, expressions: Sequence[Expr],
+                   base: FeatureSet, max_mined: int = 60, products: int = 8) -> FeatureSet:
+    """``base`` plus the sub-trees of ``expressions`` (best first) and products of the first mined ones."""
+    features = base.copy()
+    features.limit = len(base.exprs) + max_mined + products * (lib.n_variables + products)
+    mined: list[Expr] = []
+    for e in expressions:
+        for s in subtrees(lib, e):
+            if len(mined) >= max_mined:
+                break
+            if len(s) > 1 and features.add(s):
+                mined.append(s)
+    mul = lib.token_of.get("mul")
+    if mul is not None:
+        partners = [(v,) for v in range(lib.n_variables)] + mined[:products]
+        for i, a in enumerate(mined[:products]):
+            for b in partners[:lib.n_variables] + mined[i:products]:
+                features.add((mul,) + a + b)
+    return features
+
+
+@numba.njit(cache=True, nogil=True)
+def _screen_small(G: np.ndarray, b: np.ndarray, zz: float, m: int, size: int, tol2: float,
+                  capacity: int) -> np.ndarray:
+    """Subsets of ``size`` (1..3) of the first ``m`` columns whose residual looks exact.
+
+    Normal equations on the Gram matrix ``G`` of the centred, normalised
+    columns (``b`` = their products with the target, ``zz`` = its squared
+    norm): a screen only, confirmed by a direct solve by the caller.
+    """
+    out = np.full((capacity, 3), -1, dtype=np.int64)
+    found = 0
+    for i in range(m):
+        if size == 1:
+            if G[i, i] > 0.5 and zz - b[i] * b[i] / G[i, i] <= tol2:
+                out[found, 0] = i
+                found += 1
+                if found == capacity:
+                    return out
+            continue
+        for j in range(i + 1, m):
+            a11, a12, a22 = G[i, i], G[i, j], G[j, j]
+            det2 = a11 * a22 - a12 * a12
+            if det2 <= 1e-10:
+                continue
+            if size == 2:
+                x1 = (b[i] * a22 - b[j] * a12) / det2
+                x2 = (b[j] * a11 - b[i] * a12) / det2
+                if zz - (x1 * b[i] + x2 * b[j]) <= tol2:
+                    out[found, 0] = i
+                    out[found, 1] = j
+                    found += 1
+                    if found == capacity:
+                        return out
+                continue
+            for k in range(j + 1, m):
+                a13, a23, a33 = G[i, k], G[j, k], G[k, k]
+                det = (a11 * (a22 * a33 - a23 * a23) - a12 * (a12 * a33 - a23 * a13)
+                       + a13 * (a12 * a23 - a22 * a13))
+                if det <= 1e-12:
+                    continue
+                bi, bj, bk = b[i], b[j], b[k]
+                x1 = (bi * (a22 * a33 - a23 * a23) - a12 * (bj * a33 - a23 * bk)
+                      + a13 * (bj * a23 - a22 * bk)) / det
+                x2 = (a11 * (bj * a33 - a23 * bk) - bi * (a12 * a33 - a23 * a13)
+                      + a13 * (a12 * bk - bj * a13)) / det
+                x3 = (a11 * (a22 * bk - a23 * bj) - a12 * (a12 * bk - bj * a13)
+                      + bi * (a12 * a23 - a22 * a13)) / det
+                if zz - (x1 * bi + x2 * bj + x3 * bk) <= tol2:
+                    out[found, 0] = i
+                    out[found, 1] = j
+                    out[found, 2] = k
+                    found += 1
+                    if found == capacity:
+                        return out
+    return out[:found]
+
+
+def sparse_exact(A: np.ndarray, z: np.ndarray, max_terms: int = 5, beam: int = 30,
+                 tolerance: float = 1e-9, exhaustive: int = 120) -> list[tuple[int, ...]]:
+    """Column subsets (at most ``max_terms``, plus an intercept) that reproduce ``z`` exactly.
+
+    Subsets of one to three of the first ``exhaustive`` columns are all
+    tried; larger ones come from a beam search over forward selection: each state holds an orthonormal
+    basis of its centred columns and its residual; adding column ``j`` lowers
+    the squared residual by ``(p_j . r)^2 / |p_j|^2`` with ``p_j`` the part of
+    the column orthogonal to the basis.  Returns the exact subsets of the
+    smallest size that has any (best first), or ``[]``.
+
+    >>> import numpy as np
+    >>> t = np.linspace(-1, 1, 20)
+    >>> A = np.column_stack([t, t**2, np.sin(t), np.cos(t), np.exp(t)])
+    >>> sparse_exact(A, 2 * np.sin(t) - np.exp(t) + 3)
+    [(2, 4)]
+    """
+    zc = z - z.mean()
+    target = float(np.linalg.norm(zc))
+    if target == 0.0:
+        return []
+    Ac = A - A.mean(axis=0)
+    norms = np.linalg.norm(Ac, axis=0)
+    usable = norms > 1e-12 * max(1.0, float(norms.max(initial=0.0)))
+    An = np.where(usable, Ac / np.where(usable, norms, 1.0), 0.0)
+
+    def confirmed(key: tuple[int, ...]) -> bool:
+        M = np.column_stack([Ac[:, list(key)], np.ones(len(z))])
+        coef = np.linalg.lstsq(M, zc, rcond=None)[0]
+        return float(np.linalg.norm(M @ coef - zc)) <= tolerance * target
+
+    # every subset of one to three of the first ``exhaustive`` columns, screened in numba
+    m = min(exhaustive, A.shape[1])
+    G = An[:, :m].T @ An[:, :m]
+    b = An[:, :m].T @ zc
+    for size in range(1, min(3, max_terms) + 1):
+        hits = _screen_small(G, b, target**2, m, size, 1e-8 * target**2, 64)
+        exact = [key for key in (tuple(int(v) for v in row if v >= 0) for row in hits)
+                 if confirmed(key)]
+        if exact:
+            return exact
+    states: list[tuple[tuple[int, ...], np.ndarray, np.ndarray]] = [((), np.zeros((len(z), 0)), zc)]
+    for _ in range(min(max_terms, len(z) - 2)):
+        # rank every (state, column) child by its residual, then build only the kept ones
+        children: dict[tuple[int, ...], tuple[float, int, int]] = {}
+        projected = []
+        for s, (chosen, Q, r) in enumerate(states):
+            P = An - Q @ (Q.T @ An)
+            pn = np.linalg.norm(P, axis=0)
+            ok = usable & (pn > 1e-6)
+            gain = np.where(ok, (P.T @ r) ** 2 / np.where(ok, pn, 1.0) ** 2, -1.0)
+            gain[list(chosen)] = -1.0
+            rest = float(r @ r)
+            projected.append((P, pn))
+            for j in np.argsort(-gain, kind="stable")[:beam]:
+                if gain[j] < 0:
+                    break
+                key = tuple(sorted(chosen + (int(j),)))
+                residual = max(rest - float(gain[j]), 0.0)
+                if key not in children or residual < children[key][0]:
+                    children[key] = (residual, s, int(j))
+        if not children:
+            break
+        ranked = sorted(children.items(), key=lambda kv: (kv[1][0], kv[0]))[:beam]
+        new_states = []
+        exact = []
+        for key, (_, s, j) in ranked:
+            P, pn = projected[s]
+            chosen, Q, r = states[s]
+            q = P[:, j] / pn[j]
+            q = q - Q @ (Q.T @ q)  # a second Gram-Schmidt pass keeps the basis orthonormal
+            q /= np.linalg.norm(q)
+            r2 = r - q * float(q @ r)
+            if float(np.linalg.norm(r2)) <= 1e-6 * target and confirmed(key):
+                exact.append(key)
+            new_states.append((key, np.column_stack([Q, q]), r2))
+        if exact:
+            return exact
+        states = new_states
+    return []
+
+
+def _solve(columns: list[np.ndarray], z: np.ndarray) -> tuple[np.ndarray, float]:
+    """Least-squares coefficients (intercept last) and the relative residual."""
+    A = np.column_stack(columns + [np.ones_like(z)])
+    coef, *_ = np.linalg.lstsq(A, z, rcond=None)
+    spread = float(np.linalg.norm(z - z.mean())) or 1.0
+    return coef, float(np.linalg.norm(A @ coef - z)) / spread
+
+
+def _inverse_tree(lib: Library, kind: str, parts: list[Expr], coef: np.ndarray,
+                  with_intercept: bool) -> tuple[Expr, list[float]] | None:
+    """``log(sum c_i f_i + c_0)`` or ``exp(sum c_i f_i)`` as a prefix tree and its constants."""
+    add, mul, C = lib.token_of.get("add"), lib.token_of.get("mul"), lib.const_token
+    pieces: list[Expr] = []
+    constants: list[float] = []
+    for f, c in zip(parts, coef[:-1], strict=True):
+        if abs(c - 1.0) <= 1e-9:
+            pieces.append(f)
+        elif C >= 0 and mul is not None:
+            pieces.append((mul, C) + f)
+            constants.append(float(c))
+        else:
+            return None
+    if with_intercept and abs(coef[-1]) > 1e-9:
+        if C < 0:
+            return None
+        pieces.append((C,))
+        constants.append(float(coef[-1]))
+    if len(pieces) > 1 and add is None:
+        return None
+    body: Expr = pieces[-1]
+    for piece in reversed(pieces[:-1]):
+        body = (add,) + piece + body
+    return (lib.token_of[kind],) + body, constants
+
+
+def linear_step(lib: Library, evaluator: Evaluator, features: FeatureSet, max_terms: int = 5,
+                beam: int = 30) -> Fit | None:
+    """The best exact sparse model of the data over ``features`` (direct or inverse), or None."""
+    if not features.exprs:
+        return None
+    A = np.column_stack(features.columns)
+    y = evaluator.y
+    targets: list[tuple[str, np.ndarray]] = [("direct", y)]
+    with np.errstate(all="ignore"):
+        if "log" in lib.token_of and float(y.max()) < 30:
+            targets.append(("log", np.exp(y)))
+        if "exp" in lib.token_of and (np.all(y > 0) or np.all(y < 0)):
+            targets.append(("exp", np.log(np.abs(y))))
+    best: Fit | None = None
+    for kind, z in targets:
+        if not np.isfinite(z).all():
+            continue
+        for subset in sparse_exact(A, z, max_terms, beam)[:3]:
+            parts = [features.exprs[j] for j in subset]
+            coef, residual = _solve([features.columns[j] for j in subset], z)
+            if not residual <= 1e-8:
+                continue
+            if kind == "direct":
+                fit = evaluator.fit(tuple(sorted(parts)))
+            else:
+                built = _inverse_tree(lib, kind, parts, coef, with_intercept=kind == "log")
+                if built is None:
+                    continue
+                tree, start = built
+                fit = evaluator.fit((tree,), start=start)
+            if fit.valid and (best is None or (fit.nrmse, fit.size) < (best.nrmse, best.size)):
+                best = fit
+            if best is not None and best.nrmse <= max(evaluator.target_nrmse, 1e-12):
+                return best
+    return best if best is not None and math.isfinite(best.nrmse) else None
