@@ -213,6 +213,8 @@ def is_recovered(found: sympy.Expr, truth: sympy.Expr, symbols, nonnegative: boo
 
 def run_dysymnet(params: DySymNetParams, progress: Progress = no_progress) -> dict:
     """Search architectures with the controller; see the module docstring."""
+    total = params.controller_steps * params.controller_batch
+    progress(0, total, "starting torch")  # importing torch can take seconds: cancellable before it
     torch, device = setup_torch(params.seed, params.max_threads, "cpu" if params.device == "auto" else params.device)
     deadline = Deadline(params.time_limit_s)
     rng = np.random.default_rng(params.seed)
@@ -224,7 +226,7 @@ def run_dysymnet(params: DySymNetParams, progress: Progress = no_progress) -> di
     controller = build_controller(torch, len(params.layer_choices), len(params.width_choices), len(operators))
     optimiser = torch.optim.Adam(controller.parameters(), lr=params.controller_lr)
     generator = torch.Generator().manual_seed(params.seed)
-    total = params.controller_steps * params.controller_batch
+    progress(0, total, "training the first network")
     ticker = Ticker(progress, total)
     candidates: dict[str, dict] = {}
     reward_history: list[dict] = []

@@ -167,6 +167,7 @@ def train_network(torch, architecture: Architecture, x, y, *, iterations1: int, 
             optimiser.step()
             if i % 50 == 0:
                 history.append(float(mse.detach()))
+            if i % 10 == 0:  # a step is ~2-5 ms; the ticker itself throttles what it forwards
                 tick()
         return bool(torch.all(torch.isfinite(torch.cat([p.detach().reshape(-1) for p in net.parameters()]))))
 

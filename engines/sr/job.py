@@ -321,12 +321,15 @@ def _benchmark_runs(params: SRBenchmarkParams, progress: Progress) -> list[dict]
     for i, name in enumerate(params.benchmarks):
         for j in range(params.seeds):
             seed = params.first_seed + j
-            progress(i * params.seeds + j, total, f"{name} seed {seed}")
+            done, label = i * params.seeds + j, f"{name} seed {seed}"
+            progress(done, total, label)
             single = SRParams(benchmark=name, seed=seed, time_limit_s=params.time_limit_s,
                               **params.model_dump(exclude={"benchmarks", "seeds", "first_seed",
                                                            "time_limit_s"}))
             started = time.monotonic()
-            result = run_sr(single)
+            # the run's own progress calls carry cancellation; the counts stay per run
+            result = run_sr(single, lambda _d, _t, message="", done=done, label=label:
+                            progress(done, total, f"{label}: {message}"))
             runs.append({"problem": name, "seed": seed, "recovered": bool(result["recovered"]),
                          "time_s": round(time.monotonic() - started, 3),
                          "nrmse": result["best"]["train_nrmse"],

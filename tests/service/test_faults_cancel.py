@@ -21,12 +21,13 @@ LONG_RUNNING = {
     "esma": {"constant": "pi", "lhs_degree": 1, "lhs_coefficient_bound": 4, "max_sign_period": 5, "n_terms": 400},
     "pcf_cluster": {"a_degree": 2, "b_degree": 2, "coefficient_min": -4, "coefficient_max": 4, "depth": 10_000},
     "sr_mcts": {"benchmark": "Nguyen-5", "time_limit_s": 120, "target_nrmse": 0},
+    "sr_benchmark": {"benchmarks": ["Nguyen-5", "Nguyen-6"], "seeds": 4, "time_limit_s": 120, "target_nrmse": 0},
     "sleep": {"seconds": 60, "steps": 600},
 }
 if importlib.util.find_spec("torch") is not None:
     LONG_RUNNING["sr_neural"] = {"benchmark": "Nguyen-5", "time_limit_s": 120}
-#: found by this test: these types check for cancellation less often than every 5 s
-SLOW_TO_CANCEL = {"sr_neural"}
+    LONG_RUNNING["psi_intersections"] = {"epochs": 300, "time_limit_s": 120}
+    LONG_RUNNING["operator_learning"] = {"iterations": 50_000, "time_limit_s": 120}
 
 
 @pytest.fixture(scope="module")
@@ -39,9 +40,7 @@ def server(tmp_path_factory: pytest.TempPathFactory):
     made.stop()
 
 
-@pytest.mark.parametrize("job_type", [
-    pytest.param(t, marks=pytest.mark.xfail(reason="cancel is checked less often than every 5 s", strict=False))
-    if t in SLOW_TO_CANCEL else t for t in sorted(LONG_RUNNING)])
+@pytest.mark.parametrize("job_type", sorted(LONG_RUNNING))
 def test_cancel_running_job_of_each_type_within_5s(server, job_type: str) -> None:
     with server.client() as client:
         r = client.post("/v1/jobs", json={"type": job_type, "params": LONG_RUNNING[job_type]})
