@@ -10,7 +10,6 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from starlette.middleware.base import BaseHTTPMiddleware
 
 from service.auth import AuthMiddleware
 from service.dashboard import install_dashboard
@@ -25,24 +24,50 @@ log = logging.getLogger(__name__)
 RECONCILE_INTERVAL_S = 5.0
 
 
-class BodySizeLimit(BaseHTTPMiddleware):
-    """Refuse bodies over the limit before reading them (413)."""
+class BodySizeLimit:
+    """Refuse bodies over the limit (413) before the app reads them.
+
+    Pure ASGI, like :class:`service.auth.AuthMiddleware`: ``BaseHTTPMiddleware``
+    costs a task group and two memory streams per request on the submit path.
+    A declared ``content-length`` is checked at once; a chunked body is read
+    up to the limit and handed on from a buffer.
+    """
 
     def __init__(self, app: Any, max_bytes: int) -> None:
-        super().__init__(app)
+        self.app = app
         self.max_bytes = max_bytes
 
-    async def dispatch(self, request: Request, call_next: Any) -> Any:
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            return problem_response(413, "Request body too large",
-                                    f"the limit is {self.max_bytes} bytes")
-        if length is None and request.method in {"POST", "PUT", "PATCH"}:
-            body = await request.body()
-            if len(body) > self.max_bytes:
-                return problem_response(413, "Request body too large",
-                                        f"the limit is {self.max_bytes} bytes")
-        return await call_next(request)
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None:
+            if not length.isdigit() or int(length) > self.max_bytes:
+                await self._refuse(scope, receive, send)
+                return
+        elif scope.get("method") in {"POST", "PUT", "PATCH"}:
+            messages, size = [], 0
+            while True:
+                message = await receive()
+                messages.append(message)
+                size += len(message.get("body", b""))
+                if size > self.max_bytes:
+                    await self._refuse(scope, receive, send)
+                    return
+                if message["type"] != "http.request" or not message.get("more_body"):
+                    break
+
+            async def replay() -> Any:
+                return messages.pop(0) if messages else await receive()
+
+            await self.app(scope, replay, send)
+            return
+        await self.app(scope, receive, send)
+
+    async def _refuse(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        response = problem_response(413, "Request body too large", f"the limit is {self.max_bytes} bytes")
+        await response(scope, receive, send)
 
 
 def _reconcile_forever(app: FastAPI, stop: threading.Event) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from functools import cache
 from typing import Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from engines.registry import job_types
@@ -113,7 +116,7 @@ def submit_job(submission: JobSubmission, request: Request, response: Response,
     else:
         response.headers["Idempotent-Replayed"] = "true"
     response.headers["Location"] = f"/v1/jobs/{job.id}"
-    return job_view(store.get_job(job.id))
+    return job_view(job)  # as accepted; no re-read (a worker may already have it: GET shows that)
 
 
 @router.get("/jobs")
@@ -160,7 +163,12 @@ def cancel_job(job_id: str, request: Request) -> dict[str, Any]:
 
 
 @router.get("/job-types")
-def list_job_types() -> list[dict[str, Any]]:
+def list_job_types() -> JSONResponse:
+    return JSONResponse(_job_types_catalogue())
+
+
+@cache  # fixed for the life of the process; building every schema takes ~40 ms
+def _job_types_catalogue() -> list[dict[str, Any]]:
     out = []
     for job_type in job_types().values():
         schema = job_type.params_model.model_json_schema()
@@ -169,16 +177,10 @@ def list_job_types() -> list[dict[str, Any]]:
                     if not field.is_required()}
         missing = job_type.missing_requirements()
         out.append({"name": job_type.name, "summary": job_type.summary, "schema": schema,
-                    "defaults": _jsonable(defaults), "queue": job_type.queue,
+                    "defaults": json.loads(json.dumps(defaults, default=str)), "queue": job_type.queue,
                     "available": not missing,
                     "unavailable_reason": f"install mathdisco[{job_type.extra}]" if missing else None})
     return out
-
-
-def _jsonable(value: Any) -> Any:
-    import json
-
-    return json.loads(json.dumps(value, default=str))
 
 
 def discovery_view(row: Any, jobs: list[str]) -> dict[str, Any]:

@@ -61,7 +61,10 @@ class Job(Base):
 
     __table_args__ = (
         UniqueConstraint("owner", "idempotency_key", name="uq_jobs_owner_idempotency_key"),
+        # newest-first pages, unfiltered and filtered by status or type (GET /v1/jobs, the dashboard)
         Index("ix_jobs_created_id", "created_at", "id"),
+        Index("ix_jobs_status_created_id", "status", "created_at", "id"),
+        Index("ix_jobs_type_created_id", "type", "created_at", "id"),
     )
 
 

@@ -24,8 +24,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, and_, create_engine, event, or_, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.orm import defer, sessionmaker
 
 from engines.contract import Discovery as FoundDiscovery
 from workers.models import (
@@ -112,10 +112,14 @@ class JobStore:
             self.create_schema()
 
     def create_schema(self) -> None:
+        """Create missing tables, and missing indexes on tables an older version created."""
         try:
             Base.metadata.create_all(self.engine)
-        except IntegrityError:  # another process created it at the same moment
-            pass
+            for table in Base.metadata.sorted_tables:
+                for index in table.indexes:
+                    index.create(self.engine, checkfirst=True)
+        except (IntegrityError, OperationalError, ProgrammingError):
+            pass  # another process created it at the same moment
 
     def ping(self) -> None:
         with self.engine.connect() as connection:
@@ -190,8 +194,13 @@ class JobStore:
         limit: int = 50,
         cursor: str | None = None,
     ) -> tuple[list[Job], str | None]:
-        """Newest first; ``cursor`` continues after the last job of the previous page."""
-        query = select(Job).order_by(Job.created_at.desc(), Job.id.desc()).limit(limit + 1)
+        """Newest first; ``cursor`` continues after the last job of the previous page.
+
+        The rows come without ``result`` (a list never shows it, and one result
+        can be megabytes): reading ``job.result`` on them raises.
+        """
+        query = (select(Job).options(defer(Job.result, raiseload=True))
+                 .order_by(Job.created_at.desc(), Job.id.desc()).limit(limit + 1))
         if job_type:
             query = query.where(Job.type == job_type)
         if status:

@@ -58,6 +58,22 @@ def test_malformed_json_and_oversize_bodies(client: TestClient) -> None:
     assert client.post("/v1/jobs", json=big).status_code == 413
 
 
+def test_chunked_bodies_are_limited_too(client: TestClient) -> None:
+    """With no content-length the body is read up to the limit, then passed on intact."""
+    import json
+
+    def chunks(body: bytes, size: int = 1000):
+        for i in range(0, len(body), size):
+            yield body[i:i + size]
+
+    big = json.dumps({"type": "identify", "params": {"value": "1." + "1" * 30000}}).encode()
+    r = client.post("/v1/jobs", content=chunks(big), headers={"content-type": "application/json"})
+    assert r.status_code == 413 and r.json()["title"] == "Request body too large"
+    small = json.dumps(IDENTIFY).encode()
+    r = client.post("/v1/jobs", content=chunks(small, 7), headers={"content-type": "application/json"})
+    assert r.status_code == 202 and r.json()["params"]["value"] == IDENTIFY["params"]["value"]
+
+
 def test_unknown_ids_result_conflicts_and_cancel(client: TestClient) -> None:
     assert client.get("/v1/jobs/nope").status_code == 404
     assert client.get("/v1/jobs/nope/result").status_code == 404
