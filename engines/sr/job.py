@@ -61,7 +61,9 @@ class SearchOptions(EngineParams):
     max_evaluations: int = Field(5_000_000, ge=100, le=50_000_000)
     target_nrmse: float = Field(1e-10, ge=0, le=1, description="stop when the train NRMSE is this small")
     forms: bool = Field(True, description="modulated sub-tree (form) discovery")
-    polynomial: bool = Field(True, description="sparse polynomial and form + polynomial steps")
+    polynomial: bool = Field(True, description=(
+        "linear steps: sparse polynomial, FFX basis and mined sub-trees, directly and through "
+        "exp/log; off: MCTS + GP + forms only"))
 
     @field_validator("operators")
     @classmethod

@@ -6,9 +6,10 @@ rollout); a linear model over the pieces assembles them in one solve.  This
 module is that step, after two published ideas:
 
 * FFX (McConaghy, "FFX: Fast, Scalable, Deterministic Symbolic Regression
-  Technology", GPTP 2011): a fixed basis of univariate functions of each
-  input (powers and the library's unary operators) and their pairwise
-  products, combined by sparse linear regression;
+  Technology", GPTP 2011): a fixed basis of univariate functions (here: the
+  library's unary operators applied to each monomial of degree <= 2) and
+  their pairwise products, plus monomials, combined by sparse linear
+  regression;
 * MRGP (Arnaldo, Krawiec, O'Reilly, "Multiple Regression Genetic
   Programming", GECCO 2014): every sub-tree of the population's expressions is
   a feature of a linear model -- here the sub-trees of the best candidates of
@@ -69,11 +70,21 @@ def _values(lib: Library, evaluator: Evaluator, expression: Expr) -> np.ndarray 
     return values
 
 
+MAX_ROWS = 256
+"""Rows the sparse search looks at (evenly spaced); a model it finds is refitted on all rows."""
+
+
 class FeatureSet:
-    """Distinct features (by their values on the data), shortest tree kept for each."""
+    """Distinct features (by their values on the data), shortest tree kept for each.
+
+    A feature must be finite on every row; its values are kept on the
+    screening rows only (:data:`MAX_ROWS`).
+    """
 
     def __init__(self, lib: Library, evaluator: Evaluator, limit: int = 300) -> None:
         self.lib, self.evaluator, self.limit = lib, evaluator, limit
+        n = len(evaluator.y)
+        self.rows = np.unique(np.linspace(0, n - 1, min(n, MAX_ROWS)).round().astype(np.int64))
         self.exprs: list[Expr] = []
         self.columns: list[np.ndarray] = []
         self._seen: dict[bytes, int] = {}
@@ -84,6 +95,7 @@ class FeatureSet:
         values = self._values(expression)
         if values is None:
             return False
+        values = values[self.rows]
         key = np.round(values / max(1e-300, float(np.abs(values).max())), 9).tobytes()
         index = self._seen.get(key)
         if index is not None:
@@ -104,26 +116,33 @@ class FeatureSet:
 
     def copy(self) -> FeatureSet:
         other = FeatureSet(self.lib, self.evaluator, self.limit)
+        other.rows = self.rows
         other.exprs, other.columns = list(self.exprs), list(self.columns)
         other._seen = dict(self._seen)
         return other
 
 
-def base_features(lib: Library, evaluator: Evaluator, max_degree: int = 3) -> FeatureSet:
-    """FFX's basis: monomials, the unary operators of each input, and their pairwise products."""
-    features = FeatureSet(lib, evaluator)
+def base_features(lib: Library, evaluator: Evaluator, max_degree: int = 3,
+                  inner_degree: int = 2) -> FeatureSet:
+    """FFX's basis: monomials, unary operators of low-degree monomials, and pairwise products.
+
+    Univariate bases are the library's unary operators applied to every
+    monomial of degree ``<= inner_degree`` (``sin x``, ``cos x**2``,
+    ``log(x*y)`` ...); the bivariate ones are products of two of them or of one
+    with a variable.  Shorter products come first.
+    """
+    features = FeatureSet(lib, evaluator, limit=600)
     mul = lib.token_of.get("mul")
     degree = max_degree if mul is not None else 1
+    inner = [monomial_prefix(lib, m) for m in monomials(lib.n_variables, min(degree, inner_degree))]
     features.extend(monomial_prefix(lib, m) for m in monomials(lib.n_variables, degree))
     unary = [t for t in lib.functions if lib.arity[t] == 1]
-    univariate = [(u, v) for v in range(lib.n_variables) for u in unary]
-    univariate = [u for u in univariate if features.add(u)]
+    univariate = [u for u in ((op,) + m for m in inner for op in unary) if features.add(u)]
     if mul is not None:
-        singles = [(v,) for v in range(lib.n_variables)] + univariate
-        for i, a in enumerate(singles):
-            for b in singles[i:]:
-                if len(a) > 1 or len(b) > 1:
-                    features.add((mul,) + a + b)
+        singles = inner + univariate
+        products = [(mul,) + a + b for i, a in enumerate(singles) for b in singles[i:]
+                    if len(a) + len(b) > 2 and (a in univariate or b in univariate)]
+        features.extend(sorted(products, key=len))
     return features
 
 
@@ -333,7 +352,7 @@ def linear_step(lib: Library, evaluator: Evaluator, features: FeatureSet, max_te
     if not features.exprs:
         return None
     A = np.column_stack(features.columns)
-    y = evaluator.y
+    y = evaluator.y[features.rows]
     targets: list[tuple[str, np.ndarray]] = [("direct", y)]
     with np.errstate(all="ignore"):
         if "log" in lib.token_of and float(y.max()) < 30:

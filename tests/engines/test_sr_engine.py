@@ -45,6 +45,14 @@ def test_nguyen_recovered_exactly(name):
     assert result["n_train"] == 20
 
 
+@pytest.mark.parametrize("name", ["Nguyen-5", "Nguyen-8", "Nguyen-10"])
+def test_tree_search_alone_recovers(name):
+    # MCTS + double Q + GP + forms, without the linear steps that solve these at once
+    result = run_sr(SRParams(benchmark=name, seed=0, time_limit_s=60, polynomial=False))
+    assert result["recovered"] is True, result["best"]
+    assert result["evaluations"] > 100
+
+
 @pytest.mark.parametrize("name", ["Nguyen-3", "Nguyen-4", "Nguyen-12"])
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_polynomial_step_recovers_polynomials_at_once(name, seed):
@@ -67,6 +75,35 @@ def test_polynomial_step_needs_exact_simple_coefficients():
     ev = Evaluator(lib, X, np.sin(X[0]) + X[0] ** 2)
     fit = sparse_polynomial(lib, ev, extra=[lib.encode(["sin", "x"])])
     assert fit is not None and fit.nrmse < 1e-12 and len(fit.terms) == 2
+
+
+def test_linear_step_through_inverses_and_basis():
+    # exp(y) is a polynomial for log(x + 1) + log(x**2 + 1); log(y) = y log x for x**y;
+    # sin(x + x**2) = sin x cos x**2 + cos x sin x**2 lies in the FFX basis
+    from engines.sr.linear import base_features, linear_step
+    from engines.sr.search import fit_to_sympy
+
+    for name in ("Nguyen-7", "Nguyen-11", "Nguyen-6"):
+        problem = BENCHMARKS[name]
+        lib = Library(list(problem.variables), problem.operators, constants=True)
+        X, y = problem.sample(4)
+        ev = Evaluator(lib, X, y)
+        fit = linear_step(lib, ev, base_features(lib, ev))
+        assert fit is not None and fit.nrmse < 1e-12, name
+        found = fit_to_sympy(lib, ev.refit_snapped(fit))
+        assert symbolically_equal(found, problem.expression, problem.positive_domain), (name, found)
+
+
+@pytest.mark.parametrize("target", ["sin(x)/(1 + x**2)", "exp(-x)*cos(3*x)", "x**7 - x"])
+def test_linear_step_claims_nothing_inexact(target):
+    # outside the basis and its span (x**7 needs degree 7): no model, or none that is exact
+    from engines.sr.linear import base_features, linear_step
+
+    lib = Library(["x"], ["add", "sub", "mul", "div", "sin", "cos", "exp", "log"], constants=True)
+    X = np.random.default_rng(2).uniform(-1, 1, (1, 20))
+    ev = Evaluator(lib, X, sympy_to_numpy(parse_expression(target, variables=["x"]), ["x"])(X))
+    fit = linear_step(lib, ev, base_features(lib, ev))
+    assert fit is None or fit.nrmse > 1e-6
 
 
 # -- the operator registry: numpy, numba and sympy forms agree -----------------
@@ -196,14 +233,16 @@ def test_user_data_and_target_runs():
 
 
 def test_same_seed_same_search():
-    params = SRParams(benchmark="Nguyen-6", seed=3, time_limit_s=60, max_evaluations=3000)
+    params = SRParams(benchmark="Nguyen-6", seed=3, time_limit_s=60, max_evaluations=3000,
+                      polynomial=False)
     first, second = run_sr(params), run_sr(params)
     assert first["best"]["expression"] == second["best"]["expression"]
     assert first["evaluations"] == second["evaluations"]
 
 
 def test_uct_policy_runs():
-    result = run_sr(SRParams(benchmark="Nguyen-10", seed=0, policy="uct", time_limit_s=60))
+    result = run_sr(SRParams(benchmark="Nguyen-10", seed=0, policy="uct", time_limit_s=60,
+                             polynomial=False))
     assert result["recovered"] is True
 
 
