@@ -22,6 +22,7 @@ figures; everything it started is stopped by pid at the end.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import random
 import statistics
@@ -53,16 +54,19 @@ def submit_all(url: str, jobs: int, clients: int, rate: float | None, seed: int 
     ids: list[str] = []
     lock = threading.Lock()
     per_client = [jobs // clients + (i < jobs % clients) for i in range(clients)]
+    began = time.perf_counter()
+
+    # one Poisson arrival schedule for all jobs, dealt round-robin to the clients
+    rng = random.Random(seed)
+    arrivals = list(itertools.accumulate(rng.expovariate(rate) for _ in range(jobs))) if rate else []
 
     def client_loop(index: int) -> None:
-        rng = random.Random(seed * 1000 + index)
         with httpx.Client(base_url=url, timeout=30) as client:
-            due = time.perf_counter()
-            for _ in range(per_client[index]):
-                if rate:
-                    due += rng.expovariate(rate / clients)
-                    time.sleep(max(0.0, due - time.perf_counter()))
+            for k in range(per_client[index]):
                 start = time.perf_counter()
+                if rate:  # latency counts from the scheduled arrival (no coordinated omission)
+                    start = began + arrivals[index + k * clients]
+                    time.sleep(max(0.0, start - time.perf_counter()))
                 r = client.post("/v1/jobs", json=TINY)
                 elapsed = time.perf_counter() - start
                 r.raise_for_status()
@@ -70,7 +74,6 @@ def submit_all(url: str, jobs: int, clients: int, rate: float | None, seed: int 
                     latencies.append(elapsed)
                     ids.append(r.json()["id"])
 
-    began = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
         list(pool.map(client_loop, range(clients)))
     submitted = time.perf_counter() - began
@@ -121,6 +124,10 @@ def main() -> None:
     try:
         all_ids: list[str] = []
         with httpx.Client(base_url=server.url, timeout=30) as client:
+            # warm up: both workers started (importing the engines takes seconds) and ran a job
+            warm = [client.post("/v1/jobs", json=TINY).json()["id"] for _ in range(4)]
+            if wait_final(client, warm, args.timeout):
+                raise SystemExit("the workers did not start")
             for phase, rate in (("saturated", None), ("paced", args.rate)):
                 run = submit_all(server.url, args.jobs, args.clients, rate)
                 lost = wait_final(client, run["ids"], args.timeout)
