@@ -82,19 +82,22 @@ def main() -> None:
     print(f"  {counts['pairs']} pairs, {counts['bm_hits']} BM hits, {counts['approved']} approved, "
           f"{counts['distinct_values']} distinct values (authors' test expects 13) in {elapsed:.2f} s")
 
-    print("\nESMA search, reference-notes domain (sign periods 1..4, N = 100, Approve 1000/1000)")
-    for constant in ("e", "tan1"):
-        params = EsmaParams(constant=constant)
-        start = time.perf_counter()
-        result = run(params)
-        elapsed = time.perf_counter() - start
-        counts = result["counts"]
-        faster = sum(1 for c in result["conjectures"]
-                     for f in [c, *c["alternatives"]] if f["faster_than_simple_cf"])
-        print(f"  {constant}: {counts['pairs']} pairs, {counts['bm_hits']} BM hits, "
-              f"{counts['approved']} approved, {counts['distinct_values']} distinct values, "
-              f"{faster} formulas faster than the simple CF, {elapsed:.1f} s "
-              f"({elapsed / counts['pairs'] * 1e3:.2f} ms/pair)")
+    print("\nESMA default search (LHS degree 1, |c| <= 2, sign periods 1..4, N = 100, Approve 1000/1000),")
+    print("one core; strict = the original ESMA, pre-periods = expansions with a pre-period accepted too")
+    print(f"{'constant':>16} {'mode':>12} {'pairs':>6} {'BM hits':>8} {'approved':>9} {'distinct':>9} "
+          f"{'faster':>7} {'CPU s':>6} {'wall s':>7}")
+    for constant in ("e", "e2", "tan1", "bessel_i0_i1_2", "bessel_i0_i1_1"):
+        for strict in (True, False):
+            params = EsmaParams(constant=constant, strict=strict)
+            start, cpu = time.perf_counter(), time.process_time()
+            result = run(params)
+            elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+            counts = result["counts"]
+            faster = sum(1 for c in result["conjectures"]
+                         for f in [c, *c["alternatives"]] if f["faster_than_simple_cf"])
+            print(f"{constant:>16} {'strict' if strict else 'pre-periods':>12} {counts['pairs']:>6} "
+                  f"{counts['bm_hits']:>8} {counts['approved']:>9} {counts['distinct_values']:>9} "
+                  f"{faster:>7} {cpu:>6.1f} {elapsed:>7.1f}")
     print("load average:", os.getloadavg())
 
 

@@ -185,9 +185,12 @@ def run(params: EsmaParams, progress: Progress = no_progress) -> dict[str, Any]:
     groups = _group(approved)
     conjectures = []
     for members in groups[: params.max_conjectures]:
-        conjecture = _conjecture(members[0], len(members), constant_expr, params)
+        # every member has the same value, so the simple-CF comparison is computed once
+        simple = _simple_cf_reference(members[0].lhs.value, params)
+        equals = to_text(members[0].lhs.expression(constant_expr))
+        conjecture = _conjecture(members[0], len(members), equals, params, simple)
         # other sign patterns for the same value (e.g. T14 for tan 1 beside its simple CF)
-        conjecture["alternatives"] = [_conjecture(m, len(members), constant_expr, params)
+        conjecture["alternatives"] = [_conjecture(m, len(members), equals, params, simple)
                                       for m in members[1:]]
         conjectures.append(conjecture)
     progress(total, total, "done")
@@ -208,22 +211,35 @@ def _group(approved: list[Candidate]) -> list[list[Candidate]]:
     return sorted(groups, key=lambda g: g[0].complexity)
 
 
-def _conjecture(candidate: Candidate, equivalent: int, constant: sympy.Expr,
-                params: EsmaParams) -> dict[str, Any]:
+def _simple_cf_reference(value: mpmath.mpf, params: EsmaParams) -> dict[str, Any]:
+    """The value's simple CF: its first terms, digits at n_terms and n_terms/2, its shape."""
+    n = params.n_terms
+    with mpmath.workdps(_working_digits(params)):
+        simple = simple_continued_fraction(value, n + 1, correct_digits=params.approve_digits)
+        terms = simple.terms
+        digits = digits_at(terms, [1] * len(terms), value, [n // 2, n],
+                           params.approve_digits) if len(terms) > n else {}
+    shape = _simple_cf_shape(terms)
+    return {
+        "terms": terms[:20],
+        "digits_at_n_terms": digits.get(n),
+        "digits_per_term": round((digits[n] - digits[n // 2]) / (n - n // 2), 4) if digits else None,
+        "period": shape.period if shape else None,
+        "formula": shape.to_json() if shape else None,
+    }
+
+
+def _conjecture(candidate: Candidate, equivalent: int, equals: str,
+                params: EsmaParams, simple: dict[str, Any]) -> dict[str, Any]:
     n = params.n_terms
     b = QuasiPolynomial.signs(candidate.signs)
     lhs = candidate.lhs
-    cap = params.approve_digits
     with mpmath.workdps(_working_digits(params)):
-        ours = digits_at(candidate.a.terms(n + 1), b.terms(n + 1), lhs.value, [n // 2, n], cap)
-        simple = simple_continued_fraction(lhs.value, n + 1, correct_digits=cap)
-        simple_terms = simple.terms
-        reference = digits_at(simple_terms, [1] * len(simple_terms), lhs.value,
-                              [n // 2, n], cap) if len(simple_terms) > n else {}
-    simple_qp = _simple_cf_shape(simple_terms)
+        ours = digits_at(candidate.a.terms(n + 1), b.terms(n + 1), lhs.value, [n // 2, n],
+                         params.approve_digits)
     ours_rate = (ours[n] - ours[n // 2]) / (n - n // 2)
     result = formula_json(
-        candidate.a, b, to_text(lhs.expression(constant)), candidate.verified_digits,
+        candidate.a, b, equals, candidate.verified_digits,
         sign_period=list(candidate.signs),
         lhs=lhs.to_json(),
         connection_polynomial=candidate.connection,
@@ -234,18 +250,12 @@ def _conjecture(candidate: Candidate, equivalent: int, constant: sympy.Expr,
         equivalent_results=equivalent,
         digits_at_n_terms=ours[n],
         digits_per_term=round(ours_rate, 4),
-        simple_cf={
-            "terms": simple_terms[:20],
-            "digits_at_n_terms": reference.get(n),
-            "digits_per_term": (round((reference[n] - reference[n // 2]) / (n - n // 2), 4)
-                                if reference else None),
-            "period": simple_qp.period if simple_qp else None,
-            "formula": simple_qp.to_json() if simple_qp else None,
-        },
+        simple_cf=simple,
     )
-    result["faster_than_simple_cf"] = bool(reference) and ours[n] > reference[n]
-    result["simpler_than_simple_cf"] = (simple_qp is None
-                                        or candidate.a.period < simple_qp.period)
+    reference = simple["digits_at_n_terms"]
+    result["faster_than_simple_cf"] = reference is not None and ours[n] > reference
+    result["simpler_than_simple_cf"] = (simple["period"] is None
+                                        or candidate.a.period < simple["period"])
     return result
 
 

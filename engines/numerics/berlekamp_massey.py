@@ -34,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from math import gcd
 
 import numpy as np
@@ -241,16 +242,24 @@ def quasi_polynomial_shape(connection: Sequence[int | Fraction], *, max_period: 
     True
     """
     coefficients = [Fraction(c) for c in connection]
+    if any(c.denominator != 1 for c in coefficients):
+        return None  # a product of cyclotomic polynomials is integral
+    return _integral_shape(tuple(int(c) for c in coefficients), max_period)
+
+
+@lru_cache(maxsize=8192)  # a search meets the same few connection polynomials again and again
+def _integral_shape(connection: tuple[int, ...], max_period: int) -> tuple[int, int, int] | None:
+    coefficients = list(connection)
     preperiod = 0
     while len(coefficients) > 1 and coefficients[-1] == 0:
         coefficients.pop()
         preperiod += 1
     if len(coefficients) == 1:
         return (preperiod, 1, -1)  # the zero sequence after the pre-period
-    if any(c.denominator != 1 for c in coefficients) or abs(coefficients[-1]) != 1:
-        return None  # a product of cyclotomic polynomials is integral with leading coefficient +-1
+    if abs(coefficients[-1]) != 1:
+        return None  # a product of cyclotomic polynomials has leading coefficient +-1
     x = sympy.Symbol("x")
-    polynomial = sympy.Poly([int(c) for c in reversed(coefficients)], x)
+    polynomial = sympy.Poly(list(reversed(coefficients)), x)
     period, multiplicity = 1, 0
     for factor, power in polynomial.factor_list()[1]:
         order = _cyclotomic_order(factor, x)

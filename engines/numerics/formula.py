@@ -38,6 +38,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from itertools import accumulate
 from math import comb
 from typing import Any
@@ -102,9 +103,11 @@ class QuasiPolynomial:
         k, p = preperiod, period
         if len(terms) < k + p * (degree + 1):
             return None
+        columns = [[int(t) for t in terms[k + j::p]] for j in range(p)]
+        if not all(_vanishing_differences(column, degree + 1) for column in columns):
+            return None  # the cheap integer test rejects most (period, degree) guesses
         polynomials = []
-        for j in range(p):
-            column = list(terms[k + j::p])
+        for column in columns:
             coefficients = _interpolate(column[: degree + 1])
             if coefficients is None:
                 return None
@@ -188,20 +191,19 @@ class QuasiPolynomial:
         """(index label, polynomial expression) pairs for text and LaTeX forms."""
         k, p = self.preperiod, self.period
         if p == 1:
-            shifted = _as_expr(self.polynomials[0], _N - k)
-            return [("n", sympy.expand(shifted))]
+            return [("n", _polynomial_expr(self.polynomials[0], k))]
         pieces = []
         for j, poly in enumerate(self.polynomials):
             offset = k + j
             label = f"{p}m" + (f" + {offset}" if offset else "")
-            pieces.append((label, _as_expr(poly, _M)))
+            pieces.append((label, _polynomial_expr(poly, None)))
         return pieces
 
     def text(self, name: str = "a") -> str:
         parts = []
         if self.initial:
             parts.append(", ".join(f"{name}({i}) = {t}" for i, t in enumerate(self.initial)))
-        pieces = [f"{name}({label}) = {sympy.sstr(expr)}" for label, expr in self._pieces()]
+        pieces = [f"{name}({label}) = {_printed(expr)[0]}" for label, expr in self._pieces()]
         general = ", ".join(pieces)
         if self.period == 1:
             general += f" for n >= {self.preperiod}" if self.initial else ""
@@ -217,9 +219,9 @@ class QuasiPolynomial:
                 condition = f"n \\ge {self.preperiod}" if self.initial else ""
             else:
                 condition = f"n = {label.replace(' ', '')}"
-            rows.append(f"{sympy.latex(expr)} & {condition}".rstrip(" &"))
+            rows.append(f"{_printed(expr)[1]} & {condition}".rstrip(" &"))
         if len(rows) == 1 and self.period == 1 and not self.initial:
-            return f"{name}_n = {sympy.latex(self._pieces()[0][1])}"
+            return f"{name}_n = {_printed(self._pieces()[0][1])[1]}"
         return f"{name}_n = \\begin{{cases}} " + r" \\ ".join(rows) + r" \end{cases}"
 
 
@@ -247,6 +249,13 @@ def _polynomial_values(coefficients: Sequence[int], count: int) -> list[int]:
 
 def _as_expr(coefficients: Sequence[int], variable: sympy.Expr) -> sympy.Expr:
     return sum((c * variable**i for i, c in enumerate(coefficients)), sympy.Integer(0))
+
+
+def _vanishing_differences(values: list[int], order: int) -> bool:
+    """Whether the ``order``-th forward differences of ``values`` are all zero (a polynomial of degree < order)."""
+    for _ in range(order):
+        values = [b - a for a, b in zip(values, values[1:], strict=False)]
+    return not any(values)
 
 
 def _interpolate(values: Sequence[int]) -> list[int] | None:
@@ -360,12 +369,32 @@ def formula_json(a: QuasiPolynomial, b: QuasiPolynomial, equals: str, verified_d
     >>> f["text"]
     '(1 + E)/(-1 + E) = 2 + 1/(6 + 1/(10 + 1/(14 + 1/(18 + ...)))); a(n) = 4*n + 2; b(n) = 1'
     """
-    limit = parse_expression(equals)
-    equals_text = to_text(limit)
-    latex = (f"{sympy.latex(limit)} = {gcf_latex(a, b)}, \\quad "
+    equals_text, equals_latex = _limit_forms(equals)
+    latex = (f"{equals_latex} = {gcf_latex(a, b)}, \\quad "
              f"{a.latex('a')}, \\quad {b.latex('b')}")
     text = f"{equals_text} = {gcf_text(a, b)}; {a.text('a')}; {b.text('b')}"
     result = {"kind": "gcf", "a": a.to_json(), "b": b.to_json(), "equals": equals_text,
               "latex": latex, "text": text, "verified_digits": int(verified_digits)}
     result.update(extra)
     return result
+
+
+@lru_cache(maxsize=4096)
+def _limit_forms(equals: str) -> tuple[str, str]:
+    """``equals`` re-printed as text and as LaTeX (a search states many formulas per limit)."""
+    limit = parse_expression(equals)
+    return to_text(limit), sympy.latex(limit)
+
+
+@lru_cache(maxsize=8192)
+def _polynomial_expr(coefficients: tuple[int, ...], shift: int | None) -> sympy.Expr:
+    """``P(n - shift)`` expanded, or ``P(m)`` when ``shift`` is None."""
+    if shift is None:
+        return _as_expr(coefficients, _M)
+    return sympy.expand(_as_expr(coefficients, _N - shift))
+
+
+@lru_cache(maxsize=8192)
+def _printed(expr: sympy.Expr) -> tuple[str, str]:
+    """(text, LaTeX) of a polynomial piece: a search prints a thousand formulas over few pieces."""
+    return sympy.sstr(expr), sympy.latex(expr)
