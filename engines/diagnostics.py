@@ -1,7 +1,9 @@
 """Diagnostic job types for the service's own fault tests (not for users).
 
 ``sleep`` sleeps in small steps, reporting progress, so tests can watch a job
-run, cancel it, or kill its worker mid-job.  ``crash`` kills the process that
+run, cancel it, or kill its worker mid-job.  ``sleep_shards`` does the same in
+shards, each recording the pid that ran it, so tests can see which shards a
+retry had to run again.  ``crash`` kills the process that
 runs it, so tests can check that a job which always crashes its worker stops
 after the attempts cap.  Registered only with ``MATHDISCO_ENABLE_TEST_JOBS=1``.
 """
@@ -31,6 +33,32 @@ def sleep(params: SleepParams, progress: Progress) -> dict:
     return {"slept_s": params.seconds, "pid": os.getpid()}
 
 
+class SleepShardsParams(EngineParams):
+    shards: int = Field(4, ge=1, le=50)
+    seconds_per_shard: float = Field(1.0, ge=0.0, le=60.0)
+    first_index: int = Field(0, ge=0, le=49)
+
+
+def sleep_shards(params: SleepShardsParams, progress: Progress) -> dict:
+    ran = []
+    for i in range(params.shards):
+        steps = max(1, int(params.seconds_per_shard * 10))
+        for step in range(steps):
+            progress(i * steps + step, params.shards * steps, f"shard {params.first_index + i}")
+            time.sleep(params.seconds_per_shard / steps)
+        ran.append({"index": params.first_index + i, "pid": os.getpid()})
+    return {"shards": ran}
+
+
+def split_sleep_shards(params: SleepShardsParams) -> list[dict]:
+    return [{"shards": 1, "seconds_per_shard": params.seconds_per_shard, "first_index": params.first_index + i}
+            for i in range(params.shards)]
+
+
+def merge_sleep_shards(params: SleepShardsParams, results: list[dict]) -> dict:
+    return {"shards": sorted((s for r in results for s in r["shards"]), key=lambda s: s["index"])}
+
+
 class CrashParams(EngineParams):
     delay_s: float = Field(0.2, ge=0.0, le=30.0)
 
@@ -45,6 +73,8 @@ def crash(params: CrashParams, progress: Progress) -> dict:
 JOB_TYPES = [
     JobType("sleep", SleepParams, sleep, "Sleep with progress (diagnostic).",
             soft_time_limit_s=300, time_limit_s=330),
+    JobType("sleep_shards", SleepShardsParams, sleep_shards, "Sleep in shards (diagnostic).",
+            shards=split_sleep_shards, merge=merge_sleep_shards, soft_time_limit_s=300, time_limit_s=330),
     JobType("crash", CrashParams, crash, "Kill the worker process (diagnostic).",
             soft_time_limit_s=60, time_limit_s=90),
 ]

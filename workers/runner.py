@@ -45,9 +45,10 @@ class ProgressReporter:
     """The ``progress`` callback handed to an engine: throttled writes, cooperative cancel."""
 
     def __init__(self, store: JobStore, job_id: str, cancel: threading.Event,
-                 interval_s: float = PROGRESS_INTERVAL_S, write: bool = True) -> None:
+                 interval_s: float = PROGRESS_INTERVAL_S, write: bool = True,
+                 describe: Callable[[str], str] | None = None) -> None:
         self.store, self.job_id, self.cancel = store, job_id, cancel
-        self.interval_s, self.write = interval_s, write
+        self.interval_s, self.write, self.describe = interval_s, write, describe
         self._last = 0.0
 
     def __call__(self, done: int, total: int, message: str = "") -> None:
@@ -57,7 +58,9 @@ class ProgressReporter:
         if now - self._last < self.interval_s:
             return
         self._last = now
-        if self.write:
+        if self.write and self.describe is not None:  # a shard: the job's counts are per shard
+            requested = self.store.report_message(self.job_id, self.describe(message))
+        elif self.write:
             requested = self.store.report_progress(self.job_id, done, total, message)
         else:
             requested = self.store.heartbeat(self.job_id)
@@ -104,9 +107,10 @@ def _json_result(result: Any) -> dict[str, Any]:
 
 
 def _run_engine(store: JobStore, settings: Settings, job_type: JobType, params: Any,
-                job_id: str, progress_job_id: str, write_progress: bool) -> dict[str, Any]:
+                job_id: str, progress_job_id: str, write_progress: bool,
+                describe: Callable[[str], str] | None = None) -> dict[str, Any]:
     cancel = threading.Event()
-    reporter = ProgressReporter(store, progress_job_id, cancel, write=write_progress)
+    reporter = ProgressReporter(store, progress_job_id, cancel, write=write_progress, describe=describe)
     with Heartbeat(store, progress_job_id, settings.heartbeat_interval_s, cancel):
         return _json_result(job_type.run(params, reporter))
 
@@ -163,13 +167,14 @@ def execute_job(store: JobStore, job_id: str, worker: str, settings: Settings,
         store.finish(job_id, "failed", error=_describe(exc))
         return "failed"
 
-    if fan_out is not None and job_type.shards is not None and job_type.merge is not None:
-        shard_params = job_type.shards(params)
-        if len(shard_params) > 1:
-            store.create_shards(job_id, shard_params)
-            store.report_progress(job_id, 0, len(shard_params), f"0/{len(shard_params)} shards")
-            fan_out(job_id, job.type, len(shard_params))
-            return "fanned_out"
+    shard_params = job_type.shards(params) if job_type.shards and job_type.merge else []
+    if fan_out is not None and len(shard_params) > 1:
+        store.create_shards(job_id, shard_params)
+        store.report_progress(job_id, 0, len(shard_params), f"0/{len(shard_params)} shards")
+        fan_out(job_id, job.type, len(shard_params))
+        return "fanned_out"
+    if len(shard_params) > 1:
+        return _run_shards_here(store, settings, job_type, job_id, shard_params)
 
     try:
         result = _run_engine(store, settings, job_type, params, job_id, job_id, True)
@@ -183,6 +188,44 @@ def execute_job(store: JobStore, job_id: str, worker: str, settings: Settings,
         return "failed"
     store.finish(job_id, "succeeded", result=result, discoveries=found)
     return "succeeded"
+
+
+def _run_shards_here(store: JobStore, settings: Settings, job_type: JobType, job_id: str,
+                     shard_params: list[dict[str, Any]]) -> str:
+    """Run a sharded job's shards one after another in this process, then merge.
+
+    Each shard's result is stored as it lands, so a retry after the worker
+    died resumes at the first shard not yet stored instead of starting over
+    (the embedded executor has no fan-out; under Celery the shards go to many
+    workers instead).  The contract ``merge(p, [run(s) for s in shards(p)]) ==
+    run(p)`` makes the outcome the same as one ``run``.
+    """
+    store.create_shards(job_id, shard_params)  # keeps the shards an earlier attempt stored
+    shards = store.shards(job_id)
+    done = sum(1 for s in shards if s.status != "queued")
+    for shard in shards:
+        if shard.status != "queued":
+            continue
+        label = f"shard {shard.index + 1}/{len(shards)} ({done} stored)"
+        if store.report_progress(job_id, done, len(shards), label):
+            store.finish(job_id, "cancelled", error="cancelled on request")
+            return "cancelled"
+        try:
+            result = _run_engine(store, settings, job_type, job_type.validate(shard.params), job_id,
+                                 job_id, True, lambda message, label=label: f"{label}: {message}")
+            error = None
+        except Cancelled:
+            store.finish(job_id, "cancelled", error="cancelled on request")
+            return "cancelled"
+        except Exception as exc:
+            log.info("job %s shard %d failed: %s", job_id, shard.index, traceback.format_exc())
+            result, error = None, f"shard {shard.index}: {_describe(exc)}"
+        store.finish_shard(job_id, shard.index, result=result, error=error)
+        if error:
+            store.finish(job_id, "failed", error=error)
+            return "failed"
+        done += 1
+    return merge_shards(store, job_id, job_type)
 
 
 def execute_shard(store: JobStore, job_id: str, index: int, settings: Settings) -> str:

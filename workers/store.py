@@ -286,6 +286,14 @@ class JobStore:
             )
             return bool(session.scalar(select(Job.cancel_requested).where(Job.id == job_id)))
 
+    def report_message(self, job_id: str, message: str) -> bool:
+        """Store a progress message (not the counts) and heartbeat; True when cancellation was requested."""
+        with self.sessions.begin() as session:
+            session.execute(
+                update(Job).where(Job.id == job_id, Job.status == "running")
+                .values(progress_message=str(message)[:500], heartbeat_at=utcnow()))
+            return bool(session.scalar(select(Job.cancel_requested).where(Job.id == job_id)))
+
     def heartbeat(self, job_id: str) -> bool:
         """Refresh the heartbeat; returns True when cancellation was requested."""
         with self.sessions.begin() as session:

@@ -64,3 +64,29 @@ def test_queued_jobs_left_by_a_killed_server_run_after_restart(server_factory) -
         assert resumed["status_history"][-2]["status"] == "queued"
         client.post(f"/v1/jobs/{job['id']}/cancel")
         assert wait_for(client, job["id"], timeout=10)["status"] == "cancelled"
+
+
+def test_sharded_job_resumes_after_its_worker_is_killed(server_factory) -> None:
+    """The shards stored before a kill -9 are not run again; the retry finishes the rest."""
+    import os
+    import signal
+
+    server = server_factory(MATHDISCO_LOCAL_WORKERS="1").start()
+    params = {"shards": 6, "seconds_per_shard": 1.0}
+    with server.client() as client:
+        job = client.post("/v1/jobs", json={"type": "sleep_shards", "params": params}).json()
+        deadline = time.monotonic() + 60
+        while (running := client.get(f"/v1/jobs/{job['id']}").json())["progress"]["done"] < 2:
+            assert time.monotonic() < deadline, running
+            time.sleep(0.1)
+        assert running["status"] == "running" and running["progress"]["total"] == 6
+        first_pid = int(running["status_history"][-1]["note"].rsplit(":", 1)[1])
+        os.kill(first_pid, signal.SIGKILL)
+        final = wait_for(client, job["id"], timeout=90)
+        assert final["status"] == "succeeded" and final["attempts"] == 2, final
+        shards = client.get(f"/v1/jobs/{job['id']}/result").json()["shards"]
+    assert [s["index"] for s in shards] == list(range(6))
+    pids = [s["pid"] for s in shards]
+    stored_before = pids.index(next(p for p in pids if p != first_pid))
+    assert stored_before >= 2 and set(pids[:stored_before]) == {first_pid}
+    assert first_pid not in pids[stored_before:]  # the retry ran only the rest
