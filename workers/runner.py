@@ -210,20 +210,10 @@ def _run_shards_here(store: JobStore, settings: Settings, job_type: JobType, job
         if store.report_progress(job_id, done, len(shards), label):
             store.finish(job_id, "cancelled", error="cancelled on request")
             return "cancelled"
-        try:
-            result = _run_engine(store, settings, job_type, job_type.validate(shard.params), job_id,
-                                 job_id, True, lambda message, label=label: f"{label}: {message}")
-            error = None
-        except Cancelled:
-            store.finish(job_id, "cancelled", error="cancelled on request")
-            return "cancelled"
-        except Exception as exc:
-            log.info("job %s shard %d failed: %s", job_id, shard.index, traceback.format_exc())
-            result, error = None, f"shard {shard.index}: {_describe(exc)}"
-        store.finish_shard(job_id, shard.index, result=result, error=error)
-        if error:
-            store.finish(job_id, "failed", error=error)
-            return "failed"
+        ended, _ = _run_shard(store, settings, job_type, job_id, shard,
+                              lambda message, label=label: f"{label}: {message}")
+        if ended:
+            return ended
         done += 1
     return merge_shards(store, job_id, job_type)
 
@@ -237,22 +227,38 @@ def execute_shard(store: JobStore, job_id: str, index: int, settings: Settings) 
     if shard is None or shard.status != "queued":
         return "skipped"  # a redelivered shard that already landed
     job_type = get_job_type(job.type)
-    try:
-        result = _run_engine(store, settings, job_type, job_type.validate(shard.params),
-                             job_id, job_id, False)
-        error = None
-    except Cancelled:
-        store.finish(job_id, "cancelled", error="cancelled on request")
-        return "cancelled"
-    except Exception as exc:
-        result, error = None, f"shard {index}: {_describe(exc)}"
-    done, total, completed = store.finish_shard(job_id, index, result=result, error=error)
-    if error:
-        store.finish(job_id, "failed", error=error)
-        return "failed"
+    ended, completed = _run_shard(store, settings, job_type, job_id, shard, None)
+    if ended:
+        return ended
     if completed:
         return merge_shards(store, job_id, job_type)
     return "stored"
+
+
+def _run_shard(store: JobStore, settings: Settings, job_type: JobType, job_id: str, shard: Any,
+               describe: Callable[[str], str] | None) -> tuple[str | None, bool]:
+    """Run one shard and store its outcome.
+
+    Returns (the job's final status when this shard ended the job -- cancelled
+    or failed -- else None, whether this call stored the last missing shard).
+    With ``describe`` the shard's progress messages are written (one shard at
+    a time); without, shards running side by side only heartbeat.
+    """
+    try:
+        result = _run_engine(store, settings, job_type, job_type.validate(shard.params), job_id,
+                             job_id, describe is not None, describe)
+        error = None
+    except Cancelled:
+        store.finish(job_id, "cancelled", error="cancelled on request")
+        return "cancelled", False
+    except Exception as exc:
+        log.info("job %s shard %d failed: %s", job_id, shard.index, traceback.format_exc())
+        result, error = None, f"shard {shard.index}: {_describe(exc)}"
+    _, _, completed = store.finish_shard(job_id, shard.index, result=result, error=error)
+    if error:
+        store.finish(job_id, "failed", error=error)
+        return "failed", False
+    return None, completed
 
 
 def merge_shards(store: JobStore, job_id: str, job_type: JobType) -> str:
