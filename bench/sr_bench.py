@@ -14,14 +14,19 @@ Run (peers in a separate virtualenv that sees the system packages)::
     /tmp/bench-sr/bin/pip install gplearn pyoperon
     PYTHONPATH=. /tmp/bench-sr/bin/python bench/sr_bench.py --seeds 10 --time-limit 60
 
-A tool that is not installed is skipped.  ``--tools ours`` runs only this engine.
+A tool that is not installed is skipped.  ``--tools ours`` runs only this engine;
+``ours-search`` is this engine without its linear steps (``polynomial=False``: MCTS +
+double Q + GP + forms only), the ablation that shows what the tree search does alone.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import multiprocessing
+import os
 import re
+import resource
 import statistics
 import time
 from fractions import Fraction
@@ -47,6 +52,38 @@ def snap_numbers(expression: sympy.Expr) -> sympy.Expr:
     return expression.xreplace(replacements)
 
 
+CHECK_SECONDS = 60
+CHECK_BYTES = 4 << 30
+
+
+def _check_child(expression: sympy.Expr, name: str, pipe) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (CHECK_BYTES, CHECK_BYTES))
+    problem = BENCHMARKS[name]
+    try:
+        pipe.send(symbolically_equal(snap_numbers(expression), problem.expression,
+                                     problem.positive_domain))
+    except BaseException:  # noqa: BLE001 - MemoryError, RecursionError ...: not recovered
+        pipe.send(False)
+
+
+def _symbolic_check(expression: sympy.Expr, name: str) -> bool:
+    """symbolically_equal in a forked child bounded to CHECK_SECONDS and CHECK_BYTES.
+
+    sympy.simplify on a near-miss such as Operon's ``x**(cos(0.352) - 0.4387)``
+    (numerically sqrt(x)) grew past 20 GB here and got the whole run OOM-killed.
+    """
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_check_child, args=(expression, name, send))
+    child.start()
+    answer = receive.recv() if receive.poll(CHECK_SECONDS) else None
+    if answer is None:
+        child.kill()
+        print(f"# symbolic check of {name} stopped after {CHECK_SECONDS} s: {str(expression)[:80]}")
+    child.join()
+    return bool(answer)
+
+
 def recovered(expression: sympy.Expr | None, name: str) -> bool:
     if expression is None:
         return False
@@ -57,17 +94,21 @@ def recovered(expression: sympy.Expr | None, name: str) -> bool:
         values = sympy_to_numpy(expression, list(problem.variables))(X)
         if not np.allclose(values, y, rtol=1e-6, atol=1e-9):
             return False
-        return symbolically_equal(snap_numbers(expression), problem.expression, problem.positive_domain)
     except Exception:  # noqa: BLE001 - a peer's odd model counts as not recovered
         return False
+    return _symbolic_check(expression, name)
 
 
 # -- this engine ---------------------------------------------------------------
 
-def run_ours(name: str, seed: int, time_limit: float) -> tuple[bool, float, str]:
+def run_ours(name: str, seed: int, time_limit: float, linear: bool = True) -> tuple[bool, float, str]:
     started = time.monotonic()
-    result = run_sr(SRParams(benchmark=name, seed=seed, time_limit_s=time_limit))
+    result = run_sr(SRParams(benchmark=name, seed=seed, time_limit_s=time_limit, polynomial=linear))
     return bool(result["recovered"]), time.monotonic() - started, result["best"]["expression"]
+
+
+def run_ours_search(name: str, seed: int, time_limit: float) -> tuple[bool, float, str]:
+    return run_ours(name, seed, time_limit, linear=False)
 
 
 # -- gplearn -----------------------------------------------------------------------
@@ -150,7 +191,8 @@ def _plain_decimals(text: str) -> str:
                   lambda m: format(float(m.group(0)), ".20f").rstrip("0").rstrip("."), text)
 
 
-TOOLS = {"ours": run_ours, "gplearn": run_gplearn, "pyoperon": run_operon}
+TOOLS = {"ours": run_ours, "ours-search": run_ours_search, "gplearn": run_gplearn,
+         "pyoperon": run_operon}
 
 
 def main() -> None:
@@ -161,6 +203,7 @@ def main() -> None:
     parser.add_argument("--tools", default="ours,gplearn,pyoperon")
     args = parser.parse_args()
     problems = args.problems.split(",")
+    print(f"# load average at start: {os.getloadavg()}", flush=True)
     tools = []
     for tool in args.tools.split(","):
         try:
@@ -199,6 +242,7 @@ def main() -> None:
     print("| **all** | " + " | ".join(
         f"**{totals[t][0]}/{totals[t][1]} ({100 * totals[t][0] / max(1, totals[t][1]):.0f}%)** | "
         f"{statistics.median(medians[t]):.2f}" for t in tools) + " |")
+    print(f"# load average at end: {os.getloadavg()}")
     if "ours" in tools:
         for tool in tools:
             if tool != "ours":

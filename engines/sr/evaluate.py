@@ -160,6 +160,29 @@ def snap_value(value: float, max_denominator: int = 12, rtol: float = 1e-5) -> F
     return None
 
 
+def snap_decimal(value: float, places: int = 3, rtol: float = 1e-9) -> Fraction | None:
+    """The decimal with at most ``places`` places that ``value`` equals to ``rtol``, or None.
+
+    For exact fits only (the tolerance is tight): benchmark constants such as
+    ``0.426`` or ``1.82`` are short decimals, not small-denominator fractions.
+
+    >>> snap_decimal(0.42600000000001), snap_decimal(0.4261234)
+    (Fraction(213, 500), None)
+    """
+    if not math.isfinite(value) or abs(value) > 1e6:
+        return None
+    r = Fraction(round(value * 10**places), 10**places)
+    if abs(float(r) - value) <= rtol * max(1.0, abs(value)):
+        return r
+    return None
+
+
+def _snap_any(value: float) -> Fraction | None:
+    """A simple fraction within 1e-5, else a short decimal within 1e-9."""
+    r = snap_value(value)
+    return r if r is not None else snap_decimal(value)
+
+
 def snap_pi_multiple(value: float, rtol: float = 1e-5) -> Fraction | None:
     """``r`` when ``value`` is near ``r * pi`` with ``r = p/q``, ``q <= 4`` (phases such as pi/2).
 
@@ -297,7 +320,9 @@ class Evaluator:
         """``fit`` with constants and coefficients snapped to simple rationals.
 
         Constants snap first (coefficients re-solved), then the coefficients
-        and intercept; a snapped value is kept only when the error stays within
+        and intercept, each to a fraction with denominator <= 12 (within 1e-5)
+        or else a decimal with three places (within 1e-9, so only exact fits
+        get one); a snapped value is kept only when the error stays within
         ``max(1e-12, 1.000001 * error)`` of the unsnapped fit.  Snapped values
         are stored as floats equal to the rationals; :func:`engines.sr.search`
         renders them exactly.
@@ -310,7 +335,7 @@ class Evaluator:
         constants = list(fit.constants)
         snapped_c = []
         for c in constants:
-            rational = snap_value(c)
+            rational = _snap_any(c)
             pi_multiple = snap_pi_multiple(c) if rational is None else None
             snapped_c.append(float(rational) if rational is not None else
                              float(pi_multiple) * math.pi if pi_multiple is not None else None)
@@ -322,7 +347,7 @@ class Evaluator:
                 if candidate.nrmse <= tolerance:
                     fit = candidate
         values = list(fit.coefficients) + [fit.intercept]
-        snapped = [snap_value(v) for v in values]
+        snapped = [_snap_any(v) for v in values]
         if any(s is not None for s in snapped):
             trial_coef = np.array([float(s) if s is not None else v for s, v in zip(snapped, values, strict=True)])
             A = self._columns(fit.terms, fit.constants)

@@ -23,9 +23,12 @@ reproduces the data exactly with a few features or reports nothing.  The same
 search runs on ``exp(y)`` (a target ``log(P)``) and ``log|y|`` (``exp(P)``)
 when the library has ``log`` / ``exp``.  A direct model is fitted through
 :meth:`Evaluator.fit` (which holds several summands' coefficients to simple
-rationals and refuses cancelling summands); an inverse one is the single tree
-``log(sum c_i f_i + c_0)`` or ``exp(sum c_i f_i)``, with a ``C`` token for
-every coefficient other than 1, fitted from the solved values.
+rationals and refuses cancelling summands) and, when that loses the exact
+fit (coefficients such as ``1/5`` or ``3.39``), as the single tree
+``sum c_i f_i`` with a ``C`` token for every coefficient ratio other than 1;
+an inverse one is the single tree ``log(sum c_i f_i + c_0)`` or
+``exp(sum c_i f_i)`` built the same way.  Constants start from the solved
+values and are snapped afterwards like any other.
 
 Examples
 --------
@@ -319,9 +322,13 @@ def _solve(columns: list[np.ndarray], z: np.ndarray) -> tuple[np.ndarray, float]
     return coef, float(np.linalg.norm(A @ coef - z)) / spread
 
 
-def _inverse_tree(lib: Library, kind: str, parts: list[Expr], coef: np.ndarray,
-                  with_intercept: bool) -> tuple[Expr, list[float]] | None:
-    """``log(sum c_i f_i + c_0)`` or ``exp(sum c_i f_i)`` as a prefix tree and its constants."""
+def _tree(lib: Library, kind: str, parts: list[Expr], coef: np.ndarray,
+          with_intercept: bool) -> tuple[Expr, list[float]] | None:
+    """``log(sum c_i f_i + c_0)``, ``exp(sum c_i f_i)`` or (kind "direct") ``sum c_i f_i``.
+
+    A prefix tree with a ``C`` token for every coefficient other than 1, and
+    the values of those constants.
+    """
     add, mul, C = lib.token_of.get("add"), lib.token_of.get("mul"), lib.const_token
     pieces: list[Expr] = []
     constants: list[float] = []
@@ -343,6 +350,8 @@ def _inverse_tree(lib: Library, kind: str, parts: list[Expr], coef: np.ndarray,
     body: Expr = pieces[-1]
     for piece in reversed(pieces[:-1]):
         body = (add,) + piece + body
+    if kind == "direct":
+        return body, constants
     return (lib.token_of[kind],) + body, constants
 
 
@@ -364,14 +373,31 @@ def linear_step(lib: Library, evaluator: Evaluator, features: FeatureSet, max_te
         if not np.isfinite(z).all():
             continue
         for subset in sparse_exact(A, z, max_terms, beam)[:3]:
-            parts = [features.exprs[j] for j in subset]
+            coef, residual = _solve([features.columns[j] for j in subset], z)
+            # a beam may reach an exact subset only through a superset: drop idle columns
+            scale = float(np.linalg.norm(z - z.mean())) or 1.0
+            subset = [j for j, c in zip(subset, coef[:-1], strict=True)
+                      if abs(c) * float(np.linalg.norm(features.columns[j])) > 1e-9 * scale]
+            if not subset:
+                continue
             coef, residual = _solve([features.columns[j] for j in subset], z)
             if not residual <= 1e-8:
                 continue
+            parts = [features.exprs[j] for j in subset]
+            fit = None
             if kind == "direct":
+                # summands with simple-rational coefficients (the evaluator's own model) ...
                 fit = evaluator.fit(tuple(sorted(parts)))
-            else:
-                built = _inverse_tree(lib, kind, parts, coef, with_intercept=kind == "log")
+                if fit.nrmse > max(evaluator.target_nrmse, 1e-12) and len(parts) > 1:
+                    # ... else one tree with fitted constants: exactness is already established
+                    first = int(np.argmax(np.abs(coef[:-1])))
+                    order = [first] + [i for i in range(len(parts)) if i != first]
+                    ratios = np.append(coef[order] / coef[first], 0.0)
+                    fit = None
+                    parts = [parts[i] for i in order]
+                    coef = ratios
+            if fit is None:
+                built = _tree(lib, kind, parts, coef, with_intercept=kind == "log")
                 if built is None:
                     continue
                 tree, start = built

@@ -11,6 +11,12 @@ ICLR 2024, section 3 and the reference code's ``pipeline.py``):
 4. when there is a form, a second agent and GP search ``f`` under it (both are
    restarted when the form changes).
 
+Before the first epoch, and after the GP of every epoch, linear steps
+(:mod:`engines.sr.polynomial`, :mod:`engines.sr.linear`) look for an exact
+sparse model: a polynomial, a combination of FFX basis functions and of
+sub-trees mined from the best candidates (MRGP), directly or through
+``exp``/``log``.  ``polynomial=False`` leaves them out (tree search only).
+
 Every fitted candidate updates the global best; reaching ``target_nrmse``
 ends the search at once.  The wall time and the number of fits are bounded.
 The final model is chosen from the error/complexity Pareto front after
@@ -41,6 +47,7 @@ from engines.sr.evaluate import (
     Evaluator,
     Finished,
     Fit,
+    snap_decimal,
     snap_pi_multiple,
     snap_value,
 )
@@ -101,6 +108,8 @@ class SearchOutcome:
 
 def _number(value: float) -> sympy.Expr:
     snapped = snap_value(value, rtol=1e-12)
+    if snapped is None:
+        snapped = snap_decimal(value, rtol=1e-12)
     if snapped is not None:
         return sympy.Rational(snapped.numerator, snapped.denominator)
     phase = snap_pi_multiple(value, rtol=1e-12)
@@ -146,6 +155,8 @@ def fold_numbers(expression: sympy.Expr) -> sympy.Expr:
             if numeric and any(a.has(sympy.Float) for a in numeric):
                 value = float(sympy.Mul(*numeric))
                 snapped = snap_value(value, rtol=1e-9)
+                if snapped is None:
+                    snapped = snap_decimal(value, rtol=1e-9)
                 if snapped is not None:
                     rest = [a for a in args if a.free_symbols]
                     return sympy.Rational(snapped.numerator, snapped.denominator) * sympy.Mul(*rest)

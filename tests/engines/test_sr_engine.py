@@ -94,6 +94,15 @@ def test_linear_step_through_inverses_and_basis():
         assert symbolically_equal(found, problem.expression, problem.positive_domain), (name, found)
 
 
+@pytest.mark.parametrize("name", ["Keijzer-15", "Constant-1", "Constant-6", "Constant-8"])
+def test_exact_fits_with_other_coefficients(name):
+    # x**3/5 (denominator 5), 3.39 x**3 + 2.12 x**2 + 1.78 x, x**0.426, log(x + 1.4) + log(x**2 + 1.3):
+    # an exact sparse fit keeps free coefficients, and short decimals snap exactly
+    result = run_sr(SRParams(benchmark=name, seed=0, time_limit_s=30))
+    assert result["recovered"] is True, result["best"]
+    assert result["epochs"] == 1
+
+
 @pytest.mark.parametrize("target", ["sin(x)/(1 + x**2)", "exp(-x)*cos(3*x)", "x**7 - x"])
 def test_linear_step_claims_nothing_inexact(target):
     # outside the basis and its span (x**7 needs degree 7): no model, or none that is exact
