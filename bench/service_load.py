@@ -48,39 +48,40 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def submit_all(url: str, jobs: int, clients: int, rate: float | None, seed: int = 0) -> dict:
-    """Submit ``jobs`` from ``clients`` threads; back to back, or paced at ``rate`` jobs/s in total."""
-    latencies: list[float] = []
+def submit_all(clients: list[httpx.Client], jobs: int, rate: float | None, seed: int = 0) -> dict:
+    """Submit ``jobs`` from one thread per client; back to back, or paced at ``rate`` jobs/s in total."""
+    samples: list[tuple[float, float]] = []  # (scheduled or sent at, latency), seconds
     ids: list[str] = []
     lock = threading.Lock()
-    per_client = [jobs // clients + (i < jobs % clients) for i in range(clients)]
-    began = time.perf_counter()
-
     # one Poisson arrival schedule for all jobs, dealt round-robin to the clients
     rng = random.Random(seed)
     arrivals = list(itertools.accumulate(rng.expovariate(rate) for _ in range(jobs))) if rate else []
+    began = time.perf_counter()
 
     def client_loop(index: int) -> None:
-        with httpx.Client(base_url=url, timeout=30) as client:
-            for k in range(per_client[index]):
-                start = time.perf_counter()
-                if rate:  # latency counts from the scheduled arrival (no coordinated omission)
-                    start = began + arrivals[index + k * clients]
-                    time.sleep(max(0.0, start - time.perf_counter()))
-                r = client.post("/v1/jobs", json=TINY)
-                elapsed = time.perf_counter() - start
-                r.raise_for_status()
-                with lock:
-                    latencies.append(elapsed)
-                    ids.append(r.json()["id"])
+        client = clients[index]
+        for k in range(index, jobs, len(clients)):
+            start = time.perf_counter()
+            if rate:  # latency counts from the scheduled arrival (no coordinated omission)
+                start = began + arrivals[k]
+                time.sleep(max(0.0, start - time.perf_counter()))
+            r = client.post("/v1/jobs", json=TINY)
+            elapsed = time.perf_counter() - start
+            r.raise_for_status()
+            with lock:
+                samples.append((start - began, elapsed))
+                ids.append(r.json()["id"])
 
-    with ThreadPoolExecutor(clients) as pool:
-        list(pool.map(client_loop, range(clients)))
+    with ThreadPoolExecutor(len(clients)) as pool:
+        list(pool.map(client_loop, range(len(clients))))
     submitted = time.perf_counter() - began
+    latencies = [latency for _, latency in samples]
+    slowest = sorted(samples, key=lambda s: -s[1])[:5]
     return {"ids": ids, "began": began, "figures": {
         "submit_p50_ms": round(1000 * statistics.median(latencies), 2),
         "submit_p99_ms": round(1000 * pct(latencies, 0.99), 2),
         "submit_max_ms": round(1000 * max(latencies), 2),
+        "slowest": [f"{1000 * latency:.1f} ms at {at:.2f} s" for at, latency in slowest],
         "submit_rate_per_s": round(jobs / submitted, 1)}}
 
 
@@ -128,8 +129,12 @@ def main() -> None:
             warm = [client.post("/v1/jobs", json=TINY).json()["id"] for _ in range(4)]
             if wait_final(client, warm, args.timeout):
                 raise SystemExit("the workers did not start")
+            # keep-alive clients, connected before any timing (as long-lived callers would be)
+            clients = [httpx.Client(base_url=server.url, timeout=60) for _ in range(args.clients)]
+            for each in clients:
+                each.get("/healthz").raise_for_status()
             for phase, rate in (("saturated", None), ("paced", args.rate)):
-                run = submit_all(server.url, args.jobs, args.clients, rate)
+                run = submit_all(clients, args.jobs, rate)
                 lost = wait_final(client, run["ids"], args.timeout)
                 finished = time.perf_counter() - run["began"]
                 all_ids += run["ids"]
@@ -137,6 +142,8 @@ def main() -> None:
                                   "end_to_end_s": round(finished, 2),
                                   "throughput_jobs_per_s": round(args.jobs / finished, 1),
                                   "lost_jobs": len(lost)}
+            for each in clients:
+                each.close()
             failed = sum(1 for job_id in all_ids
                          if client.get(f"/v1/jobs/{job_id}").json()["status"] != "succeeded")
         figures["not_succeeded"] = failed

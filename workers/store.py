@@ -18,14 +18,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import threading
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, create_engine, event, or_, select, update
+from sqlalchemy import Engine, and_, create_engine, event, make_url, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
-from sqlalchemy.orm import defer, sessionmaker
+from sqlalchemy.orm import Session, defer, sessionmaker
 
 from engines.contract import Discovery as FoundDiscovery
 from workers.models import (
@@ -59,16 +61,22 @@ def params_fingerprint(job_type: str, params: dict[str, Any]) -> str:
 def make_engine(url: str) -> Engine:
     """A SQLAlchemy engine; SQLite gets WAL and a busy timeout for multi-process use."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        in_memory = make_url(url).database in (None, "", ":memory:")
+        # A pool as large as the API's thread pool: under a burst, overflow connections
+        # would be opened and closed per request, each paying the connect pragmas.
+        pool = {} if in_memory else {"pool_size": 40, "max_overflow": 0, "pool_timeout": 60}
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **pool)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - trivial
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
+        if not in_memory:
+            with engine.connect() as connection:  # WAL is a property of the file: set it once
+                connection.exec_driver_sql("PRAGMA journal_mode=WAL")
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
@@ -108,8 +116,24 @@ class JobStore:
         self.url = url
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_lock = threading.Lock() if url.startswith("sqlite") else None
         if create:
             self.create_schema()
+
+    @contextmanager
+    def _writing(self) -> Iterator[Session]:
+        """A write transaction.
+
+        SQLite takes one writer at a time and a blocked writer sleep-polls
+        (1, 2, 5, ... 100 ms), which turns a burst of concurrent submits into
+        tails of a second; this process's writers queue on a lock instead.
+        """
+        if self._write_lock is None:
+            with self.sessions.begin() as session:
+                yield session
+            return
+        with self._write_lock, self.sessions.begin() as session:
+            yield session
 
     def create_schema(self) -> None:
         """Create missing tables, and missing indexes on tables an older version created."""
@@ -156,7 +180,7 @@ class JobStore:
         )
         job.status_history = _history(job, "queued")
         try:
-            with self.sessions.begin() as session:
+            with self._writing() as session:
                 session.add(job)
         except IntegrityError:
             # a concurrent request with the same key won the race
@@ -245,7 +269,7 @@ class JobStore:
         """
         now = utcnow()
         stale = now - timedelta(seconds=stale_after_s)
-        with self.sessions.begin() as session:
+        with self._writing() as session:
             claimed = session.execute(
                 update(Job)
                 .where(
@@ -278,7 +302,7 @@ class JobStore:
 
     def report_progress(self, job_id: str, done: int, total: int, message: str) -> bool:
         """Store progress and heartbeat; returns True when cancellation was requested."""
-        with self.sessions.begin() as session:
+        with self._writing() as session:
             session.execute(
                 update(Job).where(Job.id == job_id, Job.status == "running")
                 .values(progress_done=int(done), progress_total=int(total),
@@ -288,7 +312,7 @@ class JobStore:
 
     def report_message(self, job_id: str, message: str) -> bool:
         """Store a progress message (not the counts) and heartbeat; True when cancellation was requested."""
-        with self.sessions.begin() as session:
+        with self._writing() as session:
             session.execute(
                 update(Job).where(Job.id == job_id, Job.status == "running")
                 .values(progress_message=str(message)[:500], heartbeat_at=utcnow()))
@@ -296,7 +320,7 @@ class JobStore:
 
     def heartbeat(self, job_id: str) -> bool:
         """Refresh the heartbeat; returns True when cancellation was requested."""
-        with self.sessions.begin() as session:
+        with self._writing() as session:
             session.execute(update(Job).where(Job.id == job_id, Job.status == "running")
                             .values(heartbeat_at=utcnow()))
             return bool(session.scalar(select(Job.cancel_requested).where(Job.id == job_id)))
@@ -312,7 +336,7 @@ class JobStore:
     ) -> bool:
         """Record the outcome unless the job is already final; returns whether it was recorded."""
         assert status in FINAL_STATUSES
-        with self.sessions.begin() as session:
+        with self._writing() as session:
             job = session.get(Job, job_id, with_for_update=True)
             if job is None or job.status in FINAL_STATUSES:
                 return False
@@ -329,7 +353,7 @@ class JobStore:
 
     def requeue(self, job_id: str, note: str) -> bool:
         """Put a running job back in the queue (its worker died or shut down)."""
-        with self.sessions.begin() as session:
+        with self._writing() as session:
             job = session.get(Job, job_id, with_for_update=True)
             if job is None or job.status != "running":
                 return False
@@ -340,7 +364,7 @@ class JobStore:
 
     def request_cancel(self, job_id: str) -> Job:
         """Ask a job to stop: a queued job is cancelled at once, a running one at its next check."""
-        with self.sessions.begin() as session:
+        with self._writing() as session:
             job = session.get(Job, job_id, with_for_update=True)
             if job is None:
                 raise JobNotFound(job_id)
@@ -367,7 +391,7 @@ class JobStore:
     # -- shards of a fanned-out job ----------------------------------------------------
 
     def create_shards(self, job_id: str, shard_params: Sequence[dict[str, Any]]) -> None:
-        with self.sessions.begin() as session:
+        with self._writing() as session:
             existing = {s.index for s in session.scalars(select(JobShard).where(JobShard.job_id == job_id))}
             for index, params in enumerate(shard_params):
                 if index not in existing:
@@ -381,7 +405,7 @@ class JobStore:
     def finish_shard(self, job_id: str, index: int, *, result: dict[str, Any] | None,
                      error: str | None) -> tuple[int, int, bool]:
         """Store one shard's outcome (idempotent); returns (done, total, this_call_completed_all)."""
-        with self.sessions.begin() as session:
+        with self._writing() as session:
             shard = session.get(JobShard, (job_id, index), with_for_update=True)
             first_time = shard is not None and shard.status == "queued"
             if first_time:
@@ -408,7 +432,7 @@ class JobStore:
                 existing = session.scalar(select(Discovery.id).where(Discovery.fingerprint == fingerprint))
             if existing is None:
                 try:
-                    with self.sessions.begin() as session:
+                    with self._writing() as session:
                         row = Discovery(fingerprint=fingerprint, kind=item.kind, target=item.target[:255],
                                         text=item.text, latex=item.latex, canonical=_jsonable(item.canonical),
                                         evidence=item.evidence, created_at=utcnow())
@@ -419,7 +443,7 @@ class JobStore:
                     with self.sessions() as session:
                         existing = session.scalar(select(Discovery.id).where(Discovery.fingerprint == fingerprint))
             try:
-                with self.sessions.begin() as session:
+                with self._writing() as session:
                     if session.get(JobDiscovery, (job_id, existing)) is None:
                         session.add(JobDiscovery(job_id=job_id, discovery_id=existing))
             except IntegrityError:
