@@ -52,7 +52,7 @@ import numba
 import numpy as np
 
 from engines.sr import kernels
-from engines.sr.evaluate import Evaluator, Fit
+from engines.sr.evaluate import Evaluator, Fit, snap_decimal, snap_value
 from engines.sr.grammar import Library
 from engines.sr.polynomial import monomial_prefix, monomials
 
@@ -355,6 +355,57 @@ def _tree(lib: Library, kind: str, parts: list[Expr], coef: np.ndarray,
     return (lib.token_of[kind],) + body, constants
 
 
+def exact_model(lib: Library, evaluator: Evaluator, kind: str, parts: list[Expr],
+                columns: list[np.ndarray], z: np.ndarray) -> Fit | None:
+    """The evaluator's fit of ``z ~ sum c_i parts_i + c_0`` read as ``kind``, or None if inexact.
+
+    ``columns`` are the parts' values on the rows where ``z`` is given.  Idle
+    columns are dropped first.  A direct model tries the evaluator's
+    simple-rational summands, then one tree with ``C`` tokens (see the
+    module docstring); ``log``/``exp`` models are always that tree.
+    """
+    coef, residual = _solve(columns, z)
+    # a beam may reach an exact subset only through a superset: drop idle columns
+    scale = float(np.linalg.norm(z - z.mean())) or 1.0
+    keep = [i for i, c in enumerate(coef[:-1])
+            if abs(c) * float(np.linalg.norm(columns[i])) > 1e-9 * scale]
+    if not keep:
+        return None
+    parts, columns = [parts[i] for i in keep], [columns[i] for i in keep]
+    coef, residual = _solve(columns, z)
+    if not residual <= 1e-8:
+        return None
+    if kind == "direct":
+        # summands with simple-rational coefficients (the evaluator's own model) ...
+        fit = evaluator.fit(tuple(sorted(parts)))
+        if fit.nrmse <= max(evaluator.target_nrmse, 1e-12) or len(parts) == 1:
+            return fit
+        # ... else one tree with fitted constants: exactness is already established
+        if not all(_simple(c) for c in coef[:-1]):
+            return None
+        first = int(np.argmax(np.abs(coef[:-1])))
+        order = [first] + [i for i in range(len(parts)) if i != first]
+        coef = np.append(coef[order] / coef[first], 0.0)
+        parts = [parts[i] for i in order]
+    elif not all(_simple(c) for c in (coef if kind == "log" else coef[:-1])):
+        return None
+    built = _tree(lib, kind, parts, coef, with_intercept=kind == "log")
+    if built is None:
+        return None
+    tree, start = built
+    return evaluator.fit((tree,), start=start)
+
+
+def _simple(value: float) -> bool:
+    """A fraction with denominator <= 12 or a decimal with <= 3 places, to 1e-8.
+
+    Free coefficients make a few smooth terms imitate anything on a narrow
+    range (``x - x**3/6 + x**5/120`` for ``sin x`` on ``[0, 0.1]``, exact to
+    1e-11): an exact fit is believed only with simple numbers.
+    """
+    return snap_value(value, rtol=1e-8) is not None or snap_decimal(value, rtol=1e-8) is not None
+
+
 def linear_step(lib: Library, evaluator: Evaluator, features: FeatureSet, max_terms: int = 5,
                 beam: int = 30) -> Fit | None:
     """The best exact sparse model of the data over ``features`` (direct or inverse), or None."""
@@ -373,35 +424,10 @@ def linear_step(lib: Library, evaluator: Evaluator, features: FeatureSet, max_te
         if not np.isfinite(z).all():
             continue
         for subset in sparse_exact(A, z, max_terms, beam)[:3]:
-            coef, residual = _solve([features.columns[j] for j in subset], z)
-            # a beam may reach an exact subset only through a superset: drop idle columns
-            scale = float(np.linalg.norm(z - z.mean())) or 1.0
-            subset = [j for j, c in zip(subset, coef[:-1], strict=True)
-                      if abs(c) * float(np.linalg.norm(features.columns[j])) > 1e-9 * scale]
-            if not subset:
-                continue
-            coef, residual = _solve([features.columns[j] for j in subset], z)
-            if not residual <= 1e-8:
-                continue
-            parts = [features.exprs[j] for j in subset]
-            fit = None
-            if kind == "direct":
-                # summands with simple-rational coefficients (the evaluator's own model) ...
-                fit = evaluator.fit(tuple(sorted(parts)))
-                if fit.nrmse > max(evaluator.target_nrmse, 1e-12) and len(parts) > 1:
-                    # ... else one tree with fitted constants: exactness is already established
-                    first = int(np.argmax(np.abs(coef[:-1])))
-                    order = [first] + [i for i in range(len(parts)) if i != first]
-                    ratios = np.append(coef[order] / coef[first], 0.0)
-                    fit = None
-                    parts = [parts[i] for i in order]
-                    coef = ratios
+            fit = exact_model(lib, evaluator, kind, [features.exprs[j] for j in subset],
+                              [features.columns[j] for j in subset], z)
             if fit is None:
-                built = _tree(lib, kind, parts, coef, with_intercept=kind == "log")
-                if built is None:
-                    continue
-                tree, start = built
-                fit = evaluator.fit((tree,), start=start)
+                continue
             if fit.valid and (best is None or (fit.nrmse, fit.size) < (best.nrmse, best.size)):
                 best = fit
             if best is not None and best.nrmse <= max(evaluator.target_nrmse, 1e-12):

@@ -16,7 +16,9 @@ directly instead of searched:
    is not, and refit those through :meth:`Evaluator.fit` -- the engine's own
    model fit, which holds several summands' coefficients to simple
    rationals, so a polynomial is accepted only when it is exact with simple
-   coefficients.
+   coefficients; coefficients beyond ``p/q, q <= 4`` (``x**3/5``, ``3.39``)
+   go into one tree with fitted constants
+   (:func:`engines.sr.linear.exact_model`), still only when simple.
 
 Every model found this way is an ordinary :class:`~engines.sr.evaluate.Fit`
 of prefix trees (a monomial is a chain of ``mul``), so it joins the Pareto
@@ -119,6 +121,16 @@ def sparse_polynomial(lib: Library, evaluator: Evaluator, extra: Sequence[Expr] 
         if not terms:
             return None
         fit = evaluator.fit(tuple(sorted(set(terms))))
+        if fit.nrmse > max(evaluator.target_nrmse, 1e-12):
+            # coefficients beyond p/q, q <= 4 (x**3/5): one tree with fitted constants
+            from engines.sr.linear import exact_model
+
+            every = [monomial_prefix(lib, m) for m in basis] + list(extra)
+            kept = [i for i, k in enumerate(keep) if k]
+            other = exact_model(lib, evaluator, "direct", [every[i] for i in kept],
+                                [A[:, i] for i in kept], y)
+            if other is not None and other.nrmse < fit.nrmse:
+                fit = other
         if best is None or fit.nrmse < best.nrmse:
             best = fit
         if fit.nrmse <= max(evaluator.target_nrmse, 1e-12):
