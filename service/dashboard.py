@@ -34,7 +34,13 @@ from sqlalchemy import select
 
 from engines.registry import job_types
 from service import dashboard_render as render
-from service.jobs_api import JobSubmission, discovery_view, job_view, validate_submission
+from service.jobs_api import (
+    JobSubmission,
+    discovery_view,
+    job_types_catalogue,
+    job_view,
+    validate_submission,
+)
 from service.problems import Problem
 from workers.models import STATUSES, Discovery
 from workers.store import IdempotencyConflict, JobFinished, JobNotFound
@@ -78,19 +84,16 @@ def _owner(request: Request) -> str:
     return getattr(request.state, "owner", "anonymous")
 
 
-@cache  # job types are fixed for the life of the process; checking extras imports modules
+@cache
 def _type_infos() -> tuple[dict[str, Any], ...]:
-    out = []
-    for job_type in job_types().values():
-        missing = job_type.missing_requirements()
-        out.append({"name": job_type.name, "summary": job_type.summary, "available": not missing,
-                    "unavailable": f"install mathdisco[{job_type.extra}]" if missing else ""})
-    return tuple(out)
+    return tuple({"name": c["name"], "summary": c["summary"], "available": c["available"],
+                  "unavailable": c["unavailable_reason"] or ""} for c in job_types_catalogue())
 
 
 @cache
 def _fields(type_name: str) -> tuple[render.FormField, ...]:
-    return tuple(render.form_fields(job_types()[type_name].params_model.model_json_schema()))
+    schema = next(c["schema"] for c in job_types_catalogue() if c["name"] == type_name)
+    return tuple(render.form_fields(schema))
 
 
 def _form_context(type_name: str | None, values: dict[str, str] | None = None,

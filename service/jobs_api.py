@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from functools import cache
 from typing import Any, Literal
@@ -15,7 +14,7 @@ from engines.registry import job_types
 from service.limits import check_heavy_quota
 from service.problems import Problem, validation_errors
 from workers.models import Job
-from workers.store import IdempotencyConflict, JobFinished, JobNotFound, aware
+from workers.store import IdempotencyConflict, JobFinished, JobNotFound, aware, jsonable
 
 router = APIRouter(prefix="/v1")
 
@@ -164,11 +163,12 @@ def cancel_job(job_id: str, request: Request) -> dict[str, Any]:
 
 @router.get("/job-types")
 def list_job_types() -> JSONResponse:
-    return JSONResponse(_job_types_catalogue())
+    return JSONResponse(job_types_catalogue())
 
 
 @cache  # fixed for the life of the process; building every schema takes ~40 ms
-def _job_types_catalogue() -> list[dict[str, Any]]:
+def job_types_catalogue() -> list[dict[str, Any]]:
+    """Each job type with its params' JSON schema, defaults, queue and availability."""
     out = []
     for job_type in job_types().values():
         schema = job_type.params_model.model_json_schema()
@@ -177,7 +177,7 @@ def _job_types_catalogue() -> list[dict[str, Any]]:
                     if not field.is_required()}
         missing = job_type.missing_requirements()
         out.append({"name": job_type.name, "summary": job_type.summary, "schema": schema,
-                    "defaults": json.loads(json.dumps(defaults, default=str)), "queue": job_type.queue,
+                    "defaults": jsonable(defaults), "queue": job_type.queue,
                     "available": not missing,
                     "unavailable_reason": f"install mathdisco[{job_type.extra}]" if missing else None})
     return out

@@ -434,7 +434,7 @@ class JobStore:
                 try:
                     with self._writing() as session:
                         row = Discovery(fingerprint=fingerprint, kind=item.kind, target=item.target[:255],
-                                        text=item.text, latex=item.latex, canonical=_jsonable(item.canonical),
+                                        text=item.text, latex=item.latex, canonical=jsonable(item.canonical),
                                         evidence=item.evidence, created_at=utcnow())
                         session.add(row)
                         session.flush()
@@ -487,6 +487,6 @@ class JobStore:
                 .where(JobDiscovery.job_id == job_id).order_by(Discovery.id)))
 
 
-def _jsonable(value: Any) -> Any:
-    """Discovery canonical forms go into a JSON column: round-trip through json to be sure."""
+def jsonable(value: Any) -> Any:
+    """``value`` as plain JSON types (non-JSON values become strings), for JSON columns and responses."""
     return json.loads(json.dumps(value, default=str))

@@ -108,14 +108,12 @@ class QuasiPolynomial:
             return None  # the cheap integer test rejects most (period, degree) guesses
         polynomials = []
         for column in columns:
+            # the vanishing differences make the column equal this polynomial at every m
             coefficients = _interpolate(column[: degree + 1])
             if coefficients is None:
                 return None
             polynomials.append(tuple(coefficients))
-        candidate = cls(tuple(terms[:k]), p, tuple(polynomials))
-        if candidate.terms(len(terms)) != [int(t) for t in terms]:
-            return None
-        return candidate
+        return cls(tuple(terms[:k]), p, tuple(polynomials))
 
     # -- values ----------------------------------------------------------------
     @property
