@@ -1,18 +1,28 @@
 """The engine contract: what every job type provides and what the service calls.
 
 An engine is pure computation.  It knows nothing of HTTP, Celery or the job
-store; the service adapts it.  A job type is described by a :class:`JobType`:
+store; the service adapts it.  A job type is described by a :class:`JobType`
+(docs/design.md, "The engine contract"):
 
 * ``params_model`` -- a pydantic model that validates *and bounds* every input
   (``extra="forbid"``; every size, depth, precision and time has an upper
   bound), so a bad request is refused with a 422 before anything is queued;
+* ``result_model`` -- a :class:`engines.results.ResultModel` describing the
+  result; the runner validates every result against it before storing, and
+  ``GET /v1/job-types`` publishes its JSON Schema;
 * ``run(params, progress) -> dict`` -- a plain function returning a
   JSON-serialisable, self-describing result.  It calls
   ``progress(done, total, message)`` from time to time; the callback raises
   :class:`Cancelled` when the job was cancelled, so loops stop cooperatively
   (keep every uninterruptible numba call short: a signal cannot stop one);
 * ``discoveries(params, result)`` -- the verified statements the result
-  contains, stored once each in the catalogue (deduplicated by fingerprint);
+  contains (:class:`engines.discoveries.Discovery`), stored once each in the
+  catalogue;
+* ``view(result)`` -- what the dashboard shows of a (validated) result:
+  formulas with labels, evidence, charts declared as data
+  (:class:`engines.results.ResultView`);
+* ``estimate(params)`` -- the engine's own cost model (seconds, bytes) for the
+  heavy types, shown at submission and checked against the limits;
 * optionally ``shards(params) -> list[params]`` and
   ``merge(params, results) -> dict`` so one job fans out over many workers and
   merges exactly: ``merge(p, [run(s) for s in shards(p)])`` must equal
@@ -21,29 +31,53 @@ store; the service adapts it.  A job type is described by a :class:`JobType`:
 Example
 -------
 >>> from pydantic import Field
+>>> from engines.results import ResultModel
 >>> class Params(EngineParams):
 ...     n: int = Field(3, ge=1, le=10)
+>>> class Result(ResultModel):
+...     square: int
 >>> def run(params, progress=no_progress):
 ...     progress(1, 1, "done")
 ...     return {"square": params.n ** 2}
->>> jt = JobType(name="square", params_model=Params, run=run, summary="n squared")
+>>> jt = JobType(name="square", params_model=Params, run=run, summary="n squared",
+...              result_model=Result)
 >>> jt.run(jt.validate({"n": 4}), no_progress)
 {'square': 16}
+>>> jt.check_result({"square": "sixteen"})
+Traceback (most recent call last):
+...
+engines.contract.ResultContractError: square result does not match its model: square: Input should be a valid integer, unable to parse string as an integer
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from engines.discoveries import Discovery
+from engines.results import ResultModel, ResultView
+
+__all__ = [
+    "Cancelled",
+    "EngineParams",
+    "Estimate",
+    "JobType",
+    "Progress",
+    "ResultContractError",
+    "TimeLimits",
+    "no_progress",
+]
 
 
 class Cancelled(Exception):
     """Raised by a progress callback when the job was asked to stop."""
+
+
+class ResultContractError(ValueError):
+    """An engine returned a result that does not match its declared result model."""
 
 
 class Progress(Protocol):
@@ -61,39 +95,40 @@ class EngineParams(BaseModel):
 
 
 @dataclass(frozen=True)
-class Discovery:
-    """One verified statement found by a job.
+class TimeLimits:
+    """How long a job of a type may run: ``soft_s`` asks it to stop, ``hard_s`` kills it."""
 
-    ``canonical`` is the normalised, JSON-serialisable form of the statement
-    (for a continued fraction: the constant and the exact coefficients); two
-    jobs that find the same statement produce the same ``canonical`` and so
-    the same :meth:`fingerprint`, and the catalogue stores it once.
-    """
+    soft_s: int = 3600
+    hard_s: int = 3900
 
-    kind: str  # "formula", "relation", "diameter_formula", "expression", ...
-    target: str  # what it is about: a constant name, a group family, a dataset
-    text: str  # plain text, e.g. "e = 2 + 1/(1 + 1/(2 + ...))"
-    latex: str
-    canonical: Any
-    evidence: dict[str, Any] = field(default_factory=dict)
+    def __post_init__(self) -> None:
+        if not 0 < self.soft_s < self.hard_s:
+            raise ValueError("need 0 < soft_s < hard_s")
 
-    def fingerprint(self) -> str:
-        payload = json.dumps(
-            {"kind": self.kind, "target": self.target, "canonical": self.canonical},
-            sort_keys=True,
-            separators=(",", ":"),
-        )
-        return hashlib.sha256(payload.encode()).hexdigest()
+
+class Estimate(BaseModel):
+    """An engine's cost model of a job, before it runs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seconds: float = Field(..., ge=0, description="expected wall-clock seconds on one worker")
+    memory_bytes: int = Field(..., ge=0, description="expected peak memory")
 
 
 RunFn = Callable[[Any, Progress], dict]
 DiscoveriesFn = Callable[[Any, dict], Sequence[Discovery]]
 ShardsFn = Callable[[Any], list[dict]]
 MergeFn = Callable[[Any, list[dict]], dict]
+ViewFn = Callable[[Any], ResultView]
+EstimateFn = Callable[[Any], Estimate | None]
 
 
 def _no_discoveries(params: Any, result: dict) -> Sequence[Discovery]:
     return ()
+
+
+def _plain_view(result: Any) -> ResultView:
+    return ResultView()
 
 
 @dataclass(frozen=True)
@@ -104,21 +139,40 @@ class JobType:
     params_model: type[EngineParams]
     run: RunFn
     summary: str
+    result_model: type[ResultModel] | None = None
     discoveries: DiscoveriesFn = _no_discoveries
+    view: ViewFn = _plain_view
+    estimate: EstimateFn | None = None
     shards: ShardsFn | None = None
     merge: MergeFn | None = None
     queue: str = "default"  # "heavy" routes to dedicated workers
-    soft_time_limit_s: int = 3600
-    time_limit_s: int = 3900
+    limits: TimeLimits = field(default_factory=TimeLimits)
     requires: tuple[str, ...] = ()  # importable modules needed at run time, e.g. ("torch",)
     extra: str | None = None  # the pip extra that provides ``requires``
+    #: params fields that set how results are verified (precision, depth), named in provenance
+    verification_fields: tuple[str, ...] = ()
 
     def validate(self, params: dict[str, Any]) -> EngineParams:
         """Validate raw params; raises pydantic.ValidationError on bad input."""
         return self.params_model.model_validate(params)
 
+    def check_result(self, result: dict[str, Any]) -> ResultModel | None:
+        """The result parsed by ``result_model``; :class:`ResultContractError` when it does not match."""
+        if self.result_model is None:
+            return None
+        try:
+            return self.result_model.model_validate(result)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'result'}: {e['msg']}"
+                for e in exc.errors()[:5])
+            raise ResultContractError(
+                f"{self.name} result does not match its model: {problems}") from None
+
     def missing_requirements(self) -> list[str]:
-        """The modules in ``requires`` that cannot be imported here."""
+        """The modules in ``requires`` that cannot be imported here (asked afresh each time)."""
+        import importlib
         import importlib.util
 
+        importlib.invalidate_caches()  # an extra installed while the server runs is seen
         return [m for m in self.requires if importlib.util.find_spec(m) is None]

@@ -16,7 +16,7 @@ import time
 
 from pydantic import Field
 
-from engines.contract import EngineParams, JobType, Progress
+from engines.contract import EngineParams, JobType, Progress, TimeLimits
 
 
 class SleepParams(EngineParams):
@@ -72,9 +72,9 @@ def crash(params: CrashParams, progress: Progress) -> dict:
 
 JOB_TYPES = [
     JobType("sleep", SleepParams, sleep, "Sleep with progress (diagnostic).",
-            soft_time_limit_s=300, time_limit_s=330),
+            limits=TimeLimits(300, 330)),
     JobType("sleep_shards", SleepShardsParams, sleep_shards, "Sleep in shards (diagnostic).",
-            shards=split_sleep_shards, merge=merge_sleep_shards, soft_time_limit_s=300, time_limit_s=330),
+            shards=split_sleep_shards, merge=merge_sleep_shards, limits=TimeLimits(300, 330)),
     JobType("crash", CrashParams, crash, "Kill the worker process (diagnostic).",
-            soft_time_limit_s=60, time_limit_s=90),
+            limits=TimeLimits(60, 90)),
 ]

@@ -31,7 +31,8 @@ import mpmath
 import sympy
 from pydantic import Field, field_validator
 
-from engines.contract import Discovery, EngineParams, JobType, Progress, no_progress
+from engines.contract import EngineParams, JobType, Progress, TimeLimits, no_progress
+from engines.discoveries import Discovery, identity_statement
 from engines.numerics.constants import CONSTANTS, constant_value
 from engines.numerics.relations import Relation, find_relation
 
@@ -180,10 +181,10 @@ def discoveries(params: IdentifyParams, result: dict) -> list[Discovery]:
     if not result.get("expression"):
         return []
     return [Discovery(
-        kind="identity", target=params.value[:40],
+        target=params.value[:40],
         text=f"{params.value[:40]}... = {result['expression']}",
         latex=result["latex"],
-        canonical={"expression": result["expression"], "value": params.value[:30]},
+        statement=identity_statement(params.value, result["expression"]),
         evidence={"verified_digits": result["verified_digits"],
                   "precision_digits": result["precision_digits"]},
     )]
@@ -192,5 +193,5 @@ def discoveries(params: IdentifyParams, result: dict) -> list[Discovery]:
 JOB_TYPES = [
     JobType("identify", IdentifyParams, identify,
             "Recognise a decimal number as a closed form in registered constants (PSLQ).",
-            discoveries=discoveries, soft_time_limit_s=300, time_limit_s=330),
+            discoveries=discoveries, limits=TimeLimits(300, 330)),
 ]

@@ -81,7 +81,7 @@ def _register_tasks(app: Celery, settings: Settings) -> None:
                           task_id=f"{job_id}:{index}", queue=queue)
 
     for job_type in job_types().values():
-        limits = {"soft_time_limit": job_type.soft_time_limit_s, "time_limit": job_type.time_limit_s}
+        limits = {"soft_time_limit": job_type.limits.soft_s, "time_limit": job_type.limits.hard_s}
 
         def run(job_id: str) -> str:
             try:

@@ -116,7 +116,7 @@ class LocalExecutor:
             process = by_name.get(job.worker or "")
             if process is None or job.started_at is None:
                 continue
-            limit = get_job_type(job.type).time_limit_s
+            limit = get_job_type(job.type).limits.hard_s
             started = job.started_at if job.started_at.tzinfo else job.started_at.replace(tzinfo=now.tzinfo)
             if now - started > timedelta(seconds=limit):
                 self.store.finish(job.id, "failed", error=f"hard time limit of {limit} s exceeded")

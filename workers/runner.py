@@ -24,14 +24,15 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
-
-from pydantic import ValidationError
 
 from engines.contract import Cancelled, JobType
 from engines.registry import get_job_type
+from workers.models import utcnow
+from workers.provenance import provenance
 from workers.settings import Settings
-from workers.store import JobStore
+from workers.store import JobStore, aware
 
 log = logging.getLogger(__name__)
 
@@ -94,9 +95,13 @@ class Heartbeat:
         self._thread.join(timeout=5)
 
 
-def _describe(exc: BaseException) -> str:
+def _describe(exc: BaseException, with_traceback: bool = False) -> str:
     text = f"{type(exc).__name__}: {exc}".strip()
-    return text if len(text) < 2000 else text[:2000] + " ..."
+    text = text if len(text) < 2000 else text[:2000] + " ..."
+    if with_traceback:
+        trace = "".join(traceback.format_exception(exc))
+        text += "\n\n" + (trace if len(trace) < 6000 else "...\n" + trace[-6000:])
+    return text
 
 
 def _json_result(result: Any) -> dict[str, Any]:
@@ -104,6 +109,15 @@ def _json_result(result: Any) -> dict[str, Any]:
     if not isinstance(result, dict):
         raise TypeError(f"engine returned {type(result).__name__}, expected a dict")
     return json.loads(json.dumps(result, allow_nan=False))
+
+
+def _final_result(job_type: JobType, params: Any, result: dict[str, Any], job_id: str,
+                  started: datetime) -> dict[str, Any]:
+    """The result as stored: JSON, with its provenance, checked against the declared model."""
+    result = _json_result(result)
+    result["provenance"] = provenance(job_type, params, job_id=job_id, started=started)
+    job_type.check_result(result)
+    return result
 
 
 def _run_engine(store: JobStore, settings: Settings, job_type: JobType, params: Any,
@@ -157,17 +171,19 @@ def execute_job(store: JobStore, job_id: str, worker: str, settings: Settings,
             f"gave up after {settings.max_attempts} attempts: the worker running this job "
             "died or was killed each time"))
         return "failed"
+    started = utcnow()
     try:
         job_type = get_job_type(job.type)
         missing = job_type.missing_requirements()
         if missing:
             raise RuntimeError(f"this worker lacks {missing}; install mathdisco[{job_type.extra}]")
         params = job_type.validate(job.params)
-    except (KeyError, RuntimeError, ValidationError) as exc:
-        store.finish(job_id, "failed", error=_describe(exc))
+        shard_params = job_type.shards(params) if job_type.shards and job_type.merge else []
+    except Exception as exc:  # engine code (validation, shards) failing is the job's outcome
+        log.info("job %s failed before running: %s", job_id, traceback.format_exc())
+        store.finish(job_id, "failed", error=_describe(exc, with_traceback=True))
         return "failed"
 
-    shard_params = job_type.shards(params) if job_type.shards and job_type.merge else []
     if fan_out is not None and len(shard_params) > 1:
         store.create_shards(job_id, shard_params)
         store.report_progress(job_id, 0, len(shard_params), f"0/{len(shard_params)} shards")
@@ -178,13 +194,14 @@ def execute_job(store: JobStore, job_id: str, worker: str, settings: Settings,
 
     try:
         result = _run_engine(store, settings, job_type, params, job_id, job_id, True)
+        result = _final_result(job_type, params, result, job_id, started)
         found = job_type.discoveries(params, result)
     except Cancelled:
         store.finish(job_id, "cancelled", error="cancelled on request")
         return "cancelled"
     except Exception as exc:  # the engine's failure is the job's outcome, not the worker's
         log.info("job %s failed: %s", job_id, traceback.format_exc())
-        store.finish(job_id, "failed", error=_describe(exc))
+        store.finish(job_id, "failed", error=_describe(exc, with_traceback=True))
         return "failed"
     store.finish(job_id, "succeeded", result=result, discoveries=found)
     return "succeeded"
@@ -253,7 +270,7 @@ def _run_shard(store: JobStore, settings: Settings, job_type: JobType, job_id: s
         return "cancelled", False
     except Exception as exc:
         log.info("job %s shard %d failed: %s", job_id, shard.index, traceback.format_exc())
-        result, error = None, f"shard {shard.index}: {_describe(exc)}"
+        result, error = None, f"shard {shard.index}: {_describe(exc, with_traceback=True)}"
     _, _, completed = store.finish_shard(job_id, shard.index, result=result, error=error)
     if error:
         store.finish(job_id, "failed", error=error)
@@ -263,13 +280,15 @@ def _run_shard(store: JobStore, settings: Settings, job_type: JobType, job_id: s
 
 def merge_shards(store: JobStore, job_id: str, job_type: JobType) -> str:
     job = store.get_job(job_id)
-    params = job_type.validate(job.params)
     try:
+        params = job_type.validate(job.params)
         results = [s.result for s in store.shards(job_id)]
-        merged = _json_result(job_type.merge(params, results))
+        merged = _final_result(job_type, params, job_type.merge(params, results), job_id,
+                               aware(job.started_at) or utcnow())
         found = job_type.discoveries(params, merged)
     except Exception as exc:
-        store.finish(job_id, "failed", error=f"merge: {_describe(exc)}")
+        log.info("job %s merge failed: %s", job_id, traceback.format_exc())
+        store.finish(job_id, "failed", error=f"merge: {_describe(exc, with_traceback=True)}")
         return "failed"
     store.finish(job_id, "succeeded", result=merged, discoveries=found)
     return "succeeded"

@@ -334,8 +334,22 @@ class JobStore:
         error: str | None = None,
         discoveries: Sequence[FoundDiscovery] = (),
     ) -> bool:
-        """Record the outcome unless the job is already final; returns whether it was recorded."""
+        """Record the outcome unless the job is already final; returns whether it was recorded.
+
+        The status, the result and the discoveries are committed in one
+        transaction: a job is never "succeeded" without the statements it found.
+        """
         assert status in FINAL_STATUSES
+        for attempt in range(3):
+            try:
+                return self._finish_once(job_id, status, result, error, discoveries)
+            except IntegrityError:
+                if attempt == 2:  # another job stored the same statement at the same moment, thrice
+                    raise
+        return False
+
+    def _finish_once(self, job_id: str, status: str, result: dict[str, Any] | None,
+                     error: str | None, discoveries: Sequence[FoundDiscovery]) -> bool:
         with self._writing() as session:
             job = session.get(Job, job_id, with_for_update=True)
             if job is None or job.status in FINAL_STATUSES:
@@ -347,8 +361,8 @@ class JobStore:
             if status == "succeeded" and job.progress_total:
                 job.progress_done = job.progress_total
             job.status_history = _history(job, status, error)
-        if discoveries:
-            self.record_discoveries(job_id, discoveries)
+            if discoveries:
+                self._link_discoveries(session, job_id, discoveries)
         return True
 
     def requeue(self, job_id: str, note: str) -> bool:
@@ -383,10 +397,6 @@ class JobStore:
             return list(session.scalars(select(Job).where(
                 Job.status == "running",
                 or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < cutoff))))
-
-    def queued_jobs(self) -> list[Job]:
-        with self.sessions() as session:
-            return list(session.scalars(select(Job).where(Job.status == "queued")))
 
     # -- shards of a fanned-out job ----------------------------------------------------
 
@@ -425,30 +435,31 @@ class JobStore:
     # -- discoveries ----------------------------------------------------------------------
 
     def record_discoveries(self, job_id: str, found: Sequence[FoundDiscovery]) -> list[int]:
-        ids = []
-        for item in found:
-            fingerprint = item.fingerprint()
-            with self.sessions() as session:
-                existing = session.scalar(select(Discovery.id).where(Discovery.fingerprint == fingerprint))
-            if existing is None:
-                try:
-                    with self._writing() as session:
-                        row = Discovery(fingerprint=fingerprint, kind=item.kind, target=item.target[:255],
-                                        text=item.text, latex=item.latex, canonical=jsonable(item.canonical),
-                                        evidence=item.evidence, created_at=utcnow())
-                        session.add(row)
-                        session.flush()
-                        existing = row.id
-                except IntegrityError:
-                    with self.sessions() as session:
-                        existing = session.scalar(select(Discovery.id).where(Discovery.fingerprint == fingerprint))
-            try:
-                with self._writing() as session:
-                    if session.get(JobDiscovery, (job_id, existing)) is None:
-                        session.add(JobDiscovery(job_id=job_id, discovery_id=existing))
-            except IntegrityError:
-                pass  # linked concurrently
-            ids.append(existing)
+        """Store each statement once (by fingerprint) and link it to the job, in one transaction."""
+        with self._writing() as session:
+            return self._link_discoveries(session, job_id, found)
+
+    @staticmethod
+    def _link_discoveries(session: Session, job_id: str, found: Sequence[FoundDiscovery]) -> list[int]:
+        ids: list[int] = []
+        by_fingerprint = {item.fingerprint(): item for item in found}
+        existing = dict(session.execute(
+            select(Discovery.fingerprint, Discovery.id)
+            .where(Discovery.fingerprint.in_(list(by_fingerprint)))).all()) if by_fingerprint else {}
+        for fingerprint, item in by_fingerprint.items():
+            if fingerprint not in existing:
+                # a concurrent writer inserting the same statement makes this transaction fail
+                # on the unique fingerprint; the caller's retry then finds the row
+                row = Discovery(fingerprint=fingerprint, kind=item.kind, target=item.target[:255],
+                                text=item.text, latex=item.latex, canonical=item.canonical,
+                                evidence=jsonable(item.evidence), created_at=utcnow())
+                session.add(row)
+                session.flush()
+                existing[fingerprint] = row.id
+            discovery_id = existing[fingerprint]
+            if session.get(JobDiscovery, (job_id, discovery_id)) is None:
+                session.add(JobDiscovery(job_id=job_id, discovery_id=discovery_id))
+            ids.append(discovery_id)
         return ids
 
     def list_discoveries(

@@ -21,7 +21,8 @@ from pydantic import Field, model_validator
 
 from engines.cayley import families
 from engines.cayley.quasipolynomial import fit_quasi_polynomial
-from engines.contract import Discovery, EngineParams, JobType, Progress, no_progress
+from engines.contract import EngineParams, JobType, Progress, TimeLimits, no_progress
+from engines.discoveries import Discovery, diameter_statement, growth_statement
 
 FamilyName = Literal[families.FAMILY_NAMES]  # type: ignore[valid-type]
 PermutationFamilyName = Literal[tuple(families.PERMUTATION_FAMILIES)]  # type: ignore[valid-type]
@@ -204,10 +205,10 @@ def growth_discoveries(params: GrowthParams, result: dict) -> list[Discovery]:
         target += f" mod {params.modulus}"
     sizes = result["layer_sizes"]
     return [Discovery(
-        kind="growth_sequence", target=target,
+        target=target,
         text=f"growth of {target}, n={params.n}: {sizes} (diameter {result['diameter']})",
         latex=rf"\gamma_{{{params.n}}} = ({', '.join(map(str, sizes))})",
-        canonical={"n": params.n, "layer_sizes": sizes},
+        statement=growth_statement(target, params.n, sizes),
         evidence={"num_vertices": result["num_vertices"],
                   "invariants_checked": result["invariants_checked"],
                   "algorithm": result["algorithm"]},
@@ -311,11 +312,11 @@ def sweep_discoveries(params: SweepParams, result: dict) -> list[Discovery]:
         return []
     target = params.family if params.k is None else f"{params.family}(k={params.k})"
     return [Discovery(
-        kind="diameter_formula", target=target,
+        target=target,
         text=f"diam Cay({target}, n) = {formula['text']} for n >= {formula['valid_from']}",
         latex=formula["latex"],
-        canonical={"period": formula["period"], "valid_from": formula["valid_from"],
-                   "polynomials": [p["coefficients"] for p in formula["polynomials"]]},
+        statement=diameter_statement(target, formula["valid_from"], formula["period"],
+                                     [p["coefficients"] for p in formula["polynomials"]]),
         evidence={"fitted_on": formula["fitted_on"], "checked_on": formula["checked_on"],
                   "diameters": result["diameters"]},
     )]
@@ -325,10 +326,10 @@ JOB_TYPES = [
     JobType("cayley_growth", GrowthParams, run_growth,
             "Exact growth function, diameter and size of a Cayley/Schreier/matrix-group graph.",
             discoveries=growth_discoveries, queue="heavy",
-            soft_time_limit_s=4 * 3600, time_limit_s=4 * 3600 + 300),
+            limits=TimeLimits(4 * 3600, 4 * 3600 + 300)),
     JobType("cayley_sweep", SweepParams, run_sweep,
             "Diameters of a generator family over a range of n, with an exact "
             "quasi-polynomial formula fit.",
             discoveries=sweep_discoveries, shards=sweep_shards, merge=sweep_merge,
-            queue="heavy", soft_time_limit_s=4 * 3600, time_limit_s=4 * 3600 + 300),
+            queue="heavy", limits=TimeLimits(4 * 3600, 4 * 3600 + 300)),
 ]

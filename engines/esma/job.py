@@ -27,7 +27,8 @@ import mpmath
 import sympy
 from pydantic import Field, field_validator, model_validator
 
-from engines.contract import Discovery, EngineParams, Progress, no_progress
+from engines.contract import EngineParams, Progress, no_progress
+from engines.discoveries import Discovery, formula_statement
 from engines.esma.search import (
     Candidate,
     ScreenCounts,
@@ -276,10 +277,10 @@ def discoveries(params: EsmaParams, result: dict[str, Any]) -> list[Discovery]:
     formulas = [f for c in result.get("conjectures", []) for f in [c, *c.get("alternatives", [])]]
     for conjecture in formulas:
         found.append(Discovery(
-            kind="formula", target=params.constant, text=conjecture["text"],
-            latex=conjecture["latex"],
-            canonical={"constant": params.constant, "equals": conjecture["equals"],
-                       "a": conjecture["a"], "b": conjecture["b"]},
+            target=params.constant, text=conjecture["text"], latex=conjecture["latex"],
+            statement=formula_statement(conjecture["equals"],
+                                        QuasiPolynomial.from_json(conjecture["a"]),
+                                        QuasiPolynomial.from_json(conjecture["b"])),
             evidence={"verified_digits": conjecture["verified_digits"],
                       **conjecture["evidence"]},
         ))

@@ -28,7 +28,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
-from engines.contract import JobType, Progress, no_progress
+from engines.contract import JobType, Progress, TimeLimits, no_progress
 from engines.neural.training import Deadline, NeuralCommonParams, Ticker, rounded, setup_torch
 
 FINE_PER_SENSOR = 10  # fine-grid points per sensor interval
@@ -264,5 +264,5 @@ def run_operator_learning(params: OperatorLearningParams, progress: Progress = n
 OPERATOR_LEARNING = JobType(
     "operator_learning", OperatorLearningParams, run_operator_learning,
     "DeepONet learning the antiderivative or an ODE solution operator from random functions.",
-    queue="heavy", soft_time_limit_s=1900, time_limit_s=2000, requires=("torch",), extra="neural",
+    queue="heavy", limits=TimeLimits(1900, 2000), requires=("torch",), extra="neural",
 )

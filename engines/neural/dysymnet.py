@@ -29,7 +29,8 @@ import numpy as np
 import sympy
 from pydantic import Field, field_validator, model_validator
 
-from engines.contract import Discovery, JobType, Progress, no_progress
+from engines.contract import JobType, Progress, TimeLimits, no_progress
+from engines.discoveries import Discovery, expression_statement
 from engines.neural.nguyen import NGUYEN
 from engines.neural.symbolic_network import (
     OPERATORS,
@@ -330,9 +331,10 @@ def sr_discoveries(params: DySymNetParams, result: dict) -> list[Discovery]:
         return []
     best = result["best"]
     return [Discovery(
-        kind="expression", target=result["benchmark"] or "data",
+        target=result["benchmark"] or "data",
         text=f"{result['benchmark']}: y = {best['expression']}", latex=best["latex"],
-        canonical={"benchmark": result["benchmark"], "expression": best["expression"]},
+        statement=expression_statement(result["benchmark"] or "data", best["expression"],
+                                       result["variables"]),
         evidence={"recovered": "exact sympy equivalence with the ground truth", "nrmse": best["nrmse"]},
     )]
 
@@ -340,6 +342,6 @@ def sr_discoveries(params: DySymNetParams, result: dict) -> list[Discovery]:
 SR_NEURAL = JobType(
     "sr_neural", DySymNetParams, run_dysymnet,
     "DySymNet symbolic regression: an RNN controller samples symbolic networks, trained, pruned, read off.",
-    discoveries=sr_discoveries, queue="heavy", soft_time_limit_s=1900, time_limit_s=2000,
+    discoveries=sr_discoveries, queue="heavy", limits=TimeLimits(1900, 2000),
     requires=("torch",), extra="neural",
 )

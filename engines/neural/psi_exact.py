@@ -49,7 +49,8 @@ import gmpy2
 from gmpy2 import mpq
 from pydantic import Field, model_validator
 
-from engines.contract import Discovery, EngineParams, JobType, Progress, no_progress
+from engines.contract import EngineParams, JobType, Progress, TimeLimits, no_progress
+from engines.discoveries import Discovery, intersection_statement
 
 # χ = 2g − 2 + n bounds the recursion depth and the memo size.  Measured cold on
 # this 2-core box: ⟨τ_46⟩_16 (χ = 31) 4 s, ⟨τ_7^5 τ_10⟩_14 (χ = 32) 3.5 s,
@@ -340,12 +341,10 @@ def psi_discoveries(params: PsiExactParams, result: dict) -> list[Discovery]:
     if not result.get("dimension_matches"):
         return []
     return [Discovery(
-        kind="intersection_number",
         target=f"M_{{{result['genus']},{len(result['insertions'])}}}",
         text=f"{result['bracket']} = {result['value']}",
         latex=result["latex"],
-        canonical={"genus": result["genus"], "insertions": result["insertions"],
-                   "value": result["value"]},
+        statement=intersection_statement(result["genus"], result["insertions"], result["value"]),
         evidence={"method": result["method"]},
     )]
 
@@ -353,5 +352,5 @@ def psi_discoveries(params: PsiExactParams, result: dict) -> list[Discovery]:
 PSI_EXACT = JobType(
     "psi_exact", PsiExactParams, run_psi_exact,
     "Exact psi-class intersection number <tau_d1...tau_dn>_g on M_{g,n} (DVV recursion).",
-    discoveries=psi_discoveries, soft_time_limit_s=120, time_limit_s=150,
+    discoveries=psi_discoveries, limits=TimeLimits(120, 150),
 )

@@ -32,7 +32,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from engines.contract import JobType, Progress, no_progress
+from engines.contract import JobType, Progress, TimeLimits, no_progress
 from engines.neural.dra import activation
 from engines.neural.psi_exact import all_entries, intersection_number, log_asymptotic
 from engines.neural.training import Deadline, NeuralCommonParams, Ticker, rounded, setup_torch
@@ -372,5 +372,5 @@ PSI_INTERSECTIONS = JobType(
     "psi_intersections", PsiRegressionParams, run_psi_regression,
     "DRA transformer regressing log psi-class intersection numbers; tested on unseen genus "
     "against the large-genus asymptotic, with conformal intervals.",
-    queue="heavy", soft_time_limit_s=1900, time_limit_s=2000, requires=("torch",), extra="neural",
+    queue="heavy", limits=TimeLimits(1900, 2000), requires=("torch",), extra="neural",
 )

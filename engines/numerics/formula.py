@@ -37,7 +37,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from functools import lru_cache
 from itertools import accumulate
 from math import comb
@@ -46,6 +45,7 @@ from typing import Any
 import sympy
 
 from engines.numerics.expressions import parse_expression, to_text
+from engines.numerics.polynomials import integer_coefficients, interpolate
 
 _M, _N = sympy.symbols("m n")
 
@@ -258,34 +258,7 @@ def _vanishing_differences(values: list[int], order: int) -> bool:
 
 def _interpolate(values: Sequence[int]) -> list[int] | None:
     """Integer coefficients (lowest first) of the polynomial through (i, values[i]), or None."""
-    n = len(values)
-    # Newton forward differences, then the binomial basis C(m, i) to monomials.
-    differences = [Fraction(v) for v in values]
-    newton = []
-    for _ in range(n):
-        newton.append(differences[0])
-        differences = [b - a for a, b in zip(differences, differences[1:], strict=False)]
-    coefficients = [Fraction(0)] * n
-    # C(m, i) = m(m-1)...(m-i+1)/i!
-    for i, delta in enumerate(newton):
-        if delta == 0:
-            continue
-        falling = [Fraction(1)]  # coefficients of m(m-1)...(m-i+1)
-        for r in range(i):
-            falling = [Fraction(0)] + falling
-            for s in range(len(falling) - 1):
-                falling[s] -= r * falling[s + 1]
-        factorial = 1
-        for r in range(2, i + 1):
-            factorial *= r
-        for s, c in enumerate(falling):
-            coefficients[s] += delta * c / factorial
-    if any(c.denominator != 1 for c in coefficients):
-        return None
-    result = [int(c) for c in coefficients]
-    while result and result[-1] == 0:
-        result.pop()
-    return result
+    return integer_coefficients(interpolate(range(len(values)), values))
 
 
 def _shift_back_fits(qp: QuasiPolynomial) -> bool:

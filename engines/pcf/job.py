@@ -33,8 +33,10 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
-from engines.contract import Discovery, EngineParams, JobType, Progress, no_progress
+from engines.contract import EngineParams, JobType, Progress, TimeLimits, no_progress
+from engines.discoveries import Discovery, formula_statement
 from engines.numerics.constants import CONSTANTS
+from engines.numerics.formula import QuasiPolynomial
 from engines.pcf.enumeration import CoefficientBox, first_positive_root, terminating_value
 
 MAX_PCFS = 2_000_000
@@ -493,9 +495,9 @@ def discoveries(params: PCFClusterParams, result: dict) -> list[Discovery]:
     out = []
     for formula in result.get("identified", []):
         out.append(Discovery(
-            kind="formula", target=formula["constant"], text=formula["text"],
-            latex=formula["latex"],
-            canonical={"a": formula["a"], "b": formula["b"], "equals": formula["equals"]},
+            target=formula["constant"], text=formula["text"], latex=formula["latex"],
+            statement=formula_statement(formula["equals"], QuasiPolynomial.from_json(formula["a"]),
+                                        QuasiPolynomial.from_json(formula["b"])),
             evidence={"verified_digits": formula["verified_digits"], **formula["evidence"]},
         ))
     return out
@@ -507,5 +509,5 @@ JOB_TYPES = [
             "convergence dynamics (irrationality measure δ, growth rates), cluster them and "
             "identify the clusters' constants (Shalyt et al., NeurIPS 2024).",
             discoveries=discoveries, shards=shards, merge=merge,
-            soft_time_limit_s=4 * 3600, time_limit_s=4 * 3600 + 300),
+            limits=TimeLimits(4 * 3600, 4 * 3600 + 300)),
 ]

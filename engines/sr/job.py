@@ -34,7 +34,8 @@ import numpy as np
 import sympy
 from pydantic import Field, field_validator, model_validator
 
-from engines.contract import Discovery, EngineParams, JobType, Progress, no_progress
+from engines.contract import EngineParams, JobType, Progress, TimeLimits, no_progress
+from engines.discoveries import Discovery, expression_statement
 from engines.sr.benchmarks import BENCHMARKS, NGUYEN, sympy_to_numpy
 from engines.sr.operators import KOZA, validate_operator_names
 
@@ -286,9 +287,9 @@ def sr_discoveries(params: SRParams, result: dict) -> list[Discovery]:
         return []
     target = params.benchmark or params.target or "data"
     return [Discovery(
-        kind="expression", target=target[:80],
+        target=target[:80],
         text=f"y = {best['expression']}", latex=f"y = {best['latex']}",
-        canonical={"expression": best["expression"], "variables": result["variables"]},
+        statement=expression_statement(target[:80], best["expression"], result["variables"]),
         evidence={"train_nrmse": best["train_nrmse"], "test_nrmse": best["test_nrmse"],
                   "recovered": result["recovered"], "n_train": result["n_train"]},
     )]
@@ -382,9 +383,9 @@ def benchmark_merge(params: SRBenchmarkParams, results: list[dict]) -> dict:
 JOB_TYPES = [
     JobType("sr_mcts", SRParams, run_sr,
             "Symbolic regression by MCTS + double Q-learning, GP and form discovery (RSRM).",
-            discoveries=sr_discoveries, soft_time_limit_s=3700, time_limit_s=3800),
+            discoveries=sr_discoveries, limits=TimeLimits(3700, 3800)),
     JobType("sr_benchmark", SRBenchmarkParams, run_benchmark,
             "Symbolic-regression benchmark suite over seeds: recovery rate and time per problem.",
             shards=benchmark_shards, merge=benchmark_merge,
-            soft_time_limit_s=36_000, time_limit_s=36_300),
+            limits=TimeLimits(36_000, 36_300)),
 ]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from engines.contract import Discovery
+from engines.discoveries import Discovery, growth_statement, identity_statement
 from service import dashboard_render as render
 from service.app import create_app
 from workers.settings import load_settings
@@ -139,10 +139,11 @@ def test_html_is_escaped(client: TestClient) -> None:
 
 
 def _discoveries(client: TestClient) -> str:
-    found = (Discovery(kind="identity", target="e", text="-1 + e = ...", latex="e - 1",
-                       canonical={"x": 1}, evidence={"verified_digits": 40}),
-             Discovery(kind="growth_sequence", target="lrx", text="growth of lrx", latex="\\gamma_4",
-                       canonical={"y": 2}, evidence={}))
+    found = (Discovery(target="e", text="-1 + e = ...", latex="e - 1",
+                       statement=identity_statement("1.718281828", "E - 1"),
+                       evidence={"verified_digits": 40}),
+             Discovery(target="lrx", text="growth of lrx", latex="\\gamma_4",
+                       statement=growth_statement("lrx", 4, [1, 3, 6]), evidence={}))
     return _finished(client, "identify", {"value": "3"}, IDENTIFY_RESULT, discoveries=found)
 
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from engines.contract import Discovery
+from engines.discoveries import Discovery, formula_statement
+from engines.numerics.formula import QuasiPolynomial
 from workers.store import IdempotencyConflict, JobFinished, JobStore
 
 
@@ -67,14 +68,17 @@ def test_cancel_queued_running_and_finished(store: JobStore) -> None:
 def test_discoveries_are_deduplicated_and_linked_to_every_job(store: JobStore) -> None:
     a, _ = store.create_job("identify", {"n": 1})
     b, _ = store.create_job("identify", {"n": 2})
-    found = Discovery(kind="formula", target="e", text="e = ...", latex="e", canonical={"a": [1, 2]})
-    same = Discovery(kind="formula", target="e", text="other text", latex="e", canonical={"a": [1, 2]})
-    other = Discovery(kind="formula", target="e", text="e = ...", latex="e", canonical={"a": [1, 3]})
+    one = QuasiPolynomial.constant(1)
+    statement = formula_statement("E", QuasiPolynomial.polynomial([1, 2]), one)
+    found = Discovery(target="e", text="e = ...", latex="e", statement=statement)
+    same = Discovery(target="e", text="other text", latex="e", statement=statement)
+    other = Discovery(target="e", text="e = ...", latex="e",
+                      statement=formula_statement("E", QuasiPolynomial.polynomial([1, 3]), one))
     store.record_discoveries(a.id, [found, other])
     store.record_discoveries(b.id, [same])
     rows, _ = store.list_discoveries(kind="formula")
     assert len(rows) == 2
-    links = {tuple(r.canonical["a"]): jobs for r, jobs in rows}
+    links = {tuple(r.canonical["a"]["polynomials"][0]): jobs for r, jobs in rows}
     assert links[(1, 2)] == sorted([a.id, b.id]) and links[(1, 3)] == [a.id]
 
 
