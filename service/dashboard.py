@@ -40,7 +40,7 @@ from service.dashboard_exports import discovery_filters, install_exports
 from service.problems import Problem
 from service.rendering import render_result, show_value
 from service.submission import Caller
-from service.views import discovery_view, job_types_catalogue, job_view
+from service.views import discovery_view, job_view
 from workers.models import ACTIVE_STATUSES, STATUSES, Job, JobStatus
 
 HERE = Path(__file__).parent
@@ -86,15 +86,14 @@ templates.env.globals.update(static=_static, when=_when, duration=_duration, sho
                              size=_bytes)
 
 
-@cache
 def _type_infos() -> tuple[dict[str, Any], ...]:
-    return tuple({"name": c["name"], "summary": c["summary"]} for c in job_types_catalogue())
+    return tuple({"name": jt.name, "summary": jt.summary} for jt in job_types().values())
 
 
-@cache
+@cache  # a schema is fixed for the life of the process
 def _fields(type_name: str) -> tuple[forms.FormField, ...]:
-    entry = next(c for c in job_types_catalogue() if c["name"] == type_name)
-    return tuple(forms.form_fields(entry["schema"], tuple(entry["key_params"])))
+    job_type = job_types()[type_name]
+    return tuple(forms.form_fields(job_type.params_model.model_json_schema(), job_type.key_params))
 
 
 def _form_values(type_name: str, params: dict[str, Any]) -> dict[str, str]:

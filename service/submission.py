@@ -105,13 +105,22 @@ def submit(store: JobStore, dispatcher: Any, settings: Settings, caller: Caller,
            callback_url: str | None = None, rerun_of: str | None = None) -> tuple[Job, bool]:
     """Validate, check the limits, store and enqueue a job; returns (job, created)."""
     job_type, model = validate_params(type_name, params)
+    normalised = model.model_dump(mode="json")
+    if idempotency_key is not None:  # a replay answers the first job, whatever the limits say now
+        try:
+            existing = store.replay(caller.owner, idempotency_key, job_type.name, normalised)
+        except IdempotencyConflict as exc:
+            raise Problem(422, "Idempotency key reused", str(exc),
+                          [{"field": "Idempotency-Key", "message": str(exc)}]) from None
+        if existing is not None:
+            return existing, False
     estimate = _check_estimate(job_type, model, settings)
     if callback_url is not None:
         check_callback_url(callback_url, settings)
     check_heavy_quota(store, caller.owner, job_type.name, settings.max_heavy_jobs)
     try:
         job, created = store.create_job(
-            job_type.name, model.model_dump(mode="json"), owner=caller.owner,
+            job_type.name, normalised, owner=caller.owner,
             idempotency_key=idempotency_key, rerun_of=rerun_of, callback_url=callback_url,
             estimate=estimate.model_dump() if estimate else None)
     except IdempotencyConflict as exc:

@@ -235,6 +235,14 @@ class JobStore:
             return self._replay(existing, fingerprint), False
         return job, True
 
+    def replay(self, owner: str, key: str, job_type: str, params: dict[str, Any]) -> Job | None:
+        """The job an earlier request with this idempotency key created, or None.
+
+        Raises IdempotencyConflict when that request had another type or params.
+        """
+        existing = self._by_idempotency_key(owner, key)
+        return None if existing is None else self._replay(existing, params_fingerprint(job_type, params))
+
     def _by_idempotency_key(self, owner: str, key: str) -> Job | None:
         with self.sessions() as session:
             return session.scalar(select(Job).where(Job.owner == owner, Job.idempotency_key == key))

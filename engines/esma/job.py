@@ -27,7 +27,7 @@ import mpmath
 import sympy
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from engines.contract import EngineParams, JobType, Progress, TimeLimits, no_progress
+from engines.contract import EngineParams, Estimate, JobType, Progress, TimeLimits, no_progress
 from engines.discoveries import Discovery, formula_statement
 from engines.esma.search import (
     Candidate,
@@ -192,6 +192,33 @@ def view(result: EsmaResult) -> ResultView:
     if result.truncated:
         notes.append("more conjectures were found than max_conjectures; the simplest are listed")
     return ResultView(formulas=formulas, evidence=evidence, notes=notes)
+
+
+
+#: fitted on this machine (docs/benchmarks.md, ESMA): seconds per screened (LHS, signs) pair at
+#: n_terms = 100, and per approved candidate at depth x digits = 10^6; distinct LHS values are
+#: about a fifth of the raw count
+_SECONDS_PER_PAIR, _SECONDS_PER_APPROVAL, _DISTINCT_FRACTION = 5.5e-4, 5e-3, 0.2
+_BASE_MEMORY_BYTES = 300 * 2**20
+
+
+def estimate(params: EsmaParams) -> Estimate:
+    """The engine's cost model: screening grows with the pairs and n_terms^2, Approve with depth x digits.
+
+    >>> estimate(EsmaParams(constant="e")).seconds < 10
+    True
+    """
+    raw = (raw_lhs_count(params.lhs_degree, params.lhs_coefficient_bound)
+           * len(primitive_sign_periods(params.min_sign_period, params.max_sign_period)))
+    pairs = _DISTINCT_FRACTION * raw
+    screen_s = pairs * _SECONDS_PER_PAIR * (params.n_terms / 100) ** 2
+    approvals = 0.02 * pairs
+    approve_s = approvals * _SECONDS_PER_APPROVAL * params.approve_depth * params.approve_digits / 1e6
+    working = _working_digits(params)
+    # the LHS values are held at the working precision (~0.42 bytes a digit) while pairs stream
+    lhs_values = raw_lhs_count(params.lhs_degree, params.lhs_coefficient_bound)
+    memory = _BASE_MEMORY_BYTES + int(lhs_values * working * 0.5)
+    return Estimate(seconds=round(screen_s + approve_s, 3), memory_bytes=memory)
 
 
 def _working_digits(params: EsmaParams) -> int:
@@ -420,8 +447,8 @@ def _rank(conjecture: dict[str, Any]) -> tuple:
 JOB_TYPES = [
     JobType("esma", EsmaParams, run,
             "Signed continued fractions + Berlekamp-Massey conjecture search (ESMA) for a constant.",
-            result_model=EsmaResult, discoveries=discoveries, view=view, shards=shards, merge=merge,
-            key_params=("constant", "lhs_coefficient_bound", "max_sign_period"),
+            result_model=EsmaResult, discoveries=discoveries, view=view, estimate=estimate,
+            shards=shards, merge=merge, key_params=("constant", "lhs_coefficient_bound", "max_sign_period"),
             verification_fields=("approve_depth", "approve_digits", "approve_min_digits"),
             limits=TimeLimits(1800, 1900)),
 ]
