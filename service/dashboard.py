@@ -41,7 +41,7 @@ from service.problems import Problem
 from service.rendering import render_result, show_value
 from service.submission import Caller
 from service.views import discovery_view, job_view
-from workers.models import ACTIVE_STATUSES, STATUSES, Job, JobStatus
+from workers.models import ACTIVE_STATUSES, STATUSES, Job, JobStatus, ShardStatus
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -259,7 +259,7 @@ def _job_context(request: Request, job_id: str) -> dict[str, Any]:
     rendered = render_result(job.id, job.type, view["finished_at"], result) if result is not None else None
     log_lines = store.job_log(job.id)
     partial = (job.status in (JobStatus.CANCELLED, JobStatus.FAILED)
-               and any(s.status == "succeeded" for s in store.shards(job.id)))
+               and any(s.status == ShardStatus.SUCCEEDED for s in store.shards(job.id)))
     return {
         "nav": "jobs", "job": view, "active": job.status in ACTIVE_STATUSES,
         "params_json": json.dumps(job.params, indent=2, sort_keys=True),

@@ -6,7 +6,7 @@ lives in :mod:`service.submission`, every JSON shape in :mod:`service.views`.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Body, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
@@ -16,11 +16,10 @@ from service import submission
 from service.problems import Problem
 from service.submission import Caller
 from service.views import JobView, discovery_view, job_types_catalogue, job_view
-from workers.models import JobStatus
+from workers.models import JobStatus, ShardStatus
 
 router = APIRouter(prefix="/v1")
 
-Status = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 MAX_PAGE_ITEMS = 1000
 
 
@@ -68,7 +67,7 @@ def submit_job(submission_body: JobSubmission, request: Request, response: Respo
 
 @router.get("/jobs")
 def list_jobs(request: Request, type: str | None = Query(None, max_length=64),
-              status: Status | None = None, limit: int = Query(50, ge=1, le=500),
+              status: JobStatus | None = None, limit: int = Query(50, ge=1, le=500),
               cursor: str | None = Query(None, max_length=500)) -> dict[str, Any]:
     try:
         jobs, next_cursor = request.app.state.store.list_jobs(
@@ -86,7 +85,7 @@ def get_job(job_id: str, request: Request) -> dict[str, Any]:
 def _partial_result(request: Request, job: Any) -> dict[str, Any] | None:
     """What a cancelled or failed sharded job stored before it stopped, or None."""
     shards = request.app.state.store.shards(job.id)
-    stored = [s for s in shards if s.status == "succeeded"]
+    stored = [s for s in shards if s.status == ShardStatus.SUCCEEDED]
     if not stored:
         return None
     return {"partial": True, "status": job.status, "shards_total": len(shards),
@@ -144,7 +143,7 @@ def get_shard_result(job_id: str, index: int, request: Request) -> dict[str, Any
     shard = next((s for s in store.shards(job_id) if s.index == index), None)
     if shard is None:
         raise Problem(404, "Shard not found", f"job {job_id!r} has no shard {index}")
-    if shard.status != "succeeded":
+    if shard.status != ShardStatus.SUCCEEDED:
         raise Problem(409, "No result", f"shard {index} is {shard.status}")
     return shard.result or {}
 
@@ -170,7 +169,7 @@ def page_items(job_id: str, path: str, request: Request, offset: int = Query(0, 
     if not keys or len(keys) > 5 or any(len(k) > 64 for k in keys):
         raise Problem(422, "Invalid path", "a dotted path of up to 5 keys",
                       [{"field": "path", "message": "a dotted path of up to 5 keys"}])
-    shards = [s for s in store.shards(job.id) if s.status == "succeeded"]
+    shards = [s for s in store.shards(job.id) if s.status == ShardStatus.SUCCEEDED]
     sources = [s.result for s in shards] if shards else (
         [job.result] if job.status == JobStatus.SUCCEEDED else [])
     items, seen, total = [], 0, 0

@@ -36,7 +36,7 @@ from typing import Any
 from engines.contract import Cancelled, JobType
 from engines.registry import get_job_type
 from workers.joblog import JobLog
-from workers.models import JobStatus, utcnow
+from workers.models import JobStatus, ShardStatus, utcnow
 from workers.provenance import provenance
 from workers.settings import Settings
 from workers.store import JobStore, aware
@@ -248,11 +248,11 @@ def _run_shards_here(store: JobStore, settings: Settings, job_type: JobType, job
     """
     store.create_shards(job_id, shard_params)  # keeps the shards an earlier attempt stored
     shards = store.shards(job_id)
-    done = sum(1 for s in shards if s.status != "queued")
+    done = sum(1 for s in shards if s.status != ShardStatus.QUEUED)
     joblog.info(f"{len(shards)} shards, {done} stored by earlier attempts" if done
                 else f"{len(shards)} shards, run one after another")
     for shard in shards:
-        if shard.status != "queued":
+        if shard.status != ShardStatus.QUEUED:
             continue
         label = f"shard {shard.index + 1} of {len(shards)}"
         if store.report_progress(job_id, done, len(shards), label):
@@ -271,7 +271,7 @@ def execute_shard(store: JobStore, job_id: str, index: int, settings: Settings) 
     if job.status != JobStatus.RUNNING:
         return "skipped"
     shard = next((s for s in store.shards(job_id) if s.index == index), None)
-    if shard is None or shard.status != "queued":
+    if shard is None or shard.status != ShardStatus.QUEUED:
         return "skipped"  # a redelivered shard that already landed
     joblog = JobLog(store, job_id, prefix=f"shard {index}: ")
     try:

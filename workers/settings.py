@@ -20,6 +20,12 @@
 | MATHDISCO_CALLBACK_SECRET | (unset) | signs callbacks: `X-Mathdisco-Signature: sha256=HMAC(secret, "<timestamp>.<body>")` |
 | MATHDISCO_URL | http://127.0.0.1:8000 | the server the CLI's `submit`, `jobs` and `batch` talk to |
 | MATHDISCO_API_KEY | (unset) | the key the CLI sends (`X-API-Key`) |
+| MATHDISCO_RESTORE_INTERVAL_S | 10 | Redis: how often unacknowledged messages are swept back |
+| MATHDISCO_SOFT_SHUTDOWN_S | 30 | Celery: seconds a warm shutdown lets running jobs finish |
+| MATHDISCO_ENABLE_TEST_JOBS | 0 | register the diagnostic job types (tests only) |
+
+Engines know nothing of this module; the one engine-side switch,
+MATHDISCO_ENABLE_TEST_JOBS, is read by engines/registry.py itself.
 """
 
 from __future__ import annotations
@@ -60,7 +66,8 @@ class Settings:
     callback_secret: str | None = None
     server_url: str = "http://127.0.0.1:8000"
     api_key: str | None = None
-    enable_test_jobs: bool = False
+    restore_interval_s: float = 10.0
+    soft_shutdown_s: float = 30.0
 
     @property
     def uses_celery(self) -> bool:
@@ -108,5 +115,6 @@ def load_settings() -> Settings:
         callback_secret=os.environ.get("MATHDISCO_CALLBACK_SECRET") or None,
         server_url=os.environ.get("MATHDISCO_URL") or "http://127.0.0.1:8000",
         api_key=os.environ.get("MATHDISCO_API_KEY") or None,
-        enable_test_jobs=_flag("MATHDISCO_ENABLE_TEST_JOBS", False),
+        restore_interval_s=_float("MATHDISCO_RESTORE_INTERVAL_S", 10.0),
+        soft_shutdown_s=_float("MATHDISCO_SOFT_SHUTDOWN_S", 30.0),
     )

@@ -50,6 +50,7 @@ from workers.models import (
     JobLogLine,
     JobShard,
     JobStatus,
+    ShardStatus,
     utcnow,
 )
 
@@ -223,7 +224,7 @@ class JobStore:
             callback_attempts=[],
             log_bytes=0,
         )
-        job.status_history = _history(job, "queued")
+        job.status_history = _history(job, JobStatus.QUEUED)
         try:
             with self._writing() as session:
                 session.add(job)
@@ -328,11 +329,11 @@ class JobStore:
                 .where(
                     Job.id == job_id,
                     Job.cancel_requested.is_(False),
-                    or_(Job.status == "queued",
-                        and_(Job.status == "running",
+                    or_(Job.status == JobStatus.QUEUED,
+                        and_(Job.status == JobStatus.RUNNING,
                              or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < stale))),
                 )
-                .values(status="running", attempts=Job.attempts + 1, worker=worker,
+                .values(status=JobStatus.RUNNING, attempts=Job.attempts + 1, worker=worker,
                         heartbeat_at=now)
                 .execution_options(synchronize_session=False)
             ).rowcount
@@ -341,12 +342,12 @@ class JobStore:
             job = session.get(Job, job_id)
             if job.started_at is None:
                 job.started_at = now
-            job.status_history = _history(job, "running", f"attempt {job.attempts} on {worker}")
+            job.status_history = _history(job, JobStatus.RUNNING, f"attempt {job.attempts} on {worker}")
             return job
 
     def next_queued(self, job_types: Sequence[str] | None = None) -> list[str]:
         """Ids of queued jobs, oldest first (for the embedded executor)."""
-        query = (select(Job.id).where(Job.status == "queued", Job.cancel_requested.is_(False))
+        query = (select(Job.id).where(Job.status == JobStatus.QUEUED, Job.cancel_requested.is_(False))
                  .order_by(Job.created_at).limit(20))
         if job_types is not None:
             query = query.where(Job.type.in_(job_types))
@@ -357,7 +358,7 @@ class JobStore:
         """Store progress and heartbeat; returns True when cancellation was requested."""
         with self._writing() as session:
             session.execute(
-                update(Job).where(Job.id == job_id, Job.status == "running")
+                update(Job).where(Job.id == job_id, Job.status == JobStatus.RUNNING)
                 .values(progress_done=int(done), progress_total=int(total),
                         progress_message=str(message)[:500], heartbeat_at=utcnow())
             )
@@ -367,14 +368,14 @@ class JobStore:
         """Store a progress message (not the counts) and heartbeat; True when cancellation was requested."""
         with self._writing() as session:
             session.execute(
-                update(Job).where(Job.id == job_id, Job.status == "running")
+                update(Job).where(Job.id == job_id, Job.status == JobStatus.RUNNING)
                 .values(progress_message=str(message)[:500], heartbeat_at=utcnow()))
             return bool(session.scalar(select(Job.cancel_requested).where(Job.id == job_id)))
 
     def heartbeat(self, job_id: str) -> bool:
         """Refresh the heartbeat; returns True when cancellation was requested."""
         with self._writing() as session:
-            session.execute(update(Job).where(Job.id == job_id, Job.status == "running")
+            session.execute(update(Job).where(Job.id == job_id, Job.status == JobStatus.RUNNING)
                             .values(heartbeat_at=utcnow()))
             return bool(session.scalar(select(Job.cancel_requested).where(Job.id == job_id)))
 
@@ -425,11 +426,11 @@ class JobStore:
         """Put a running job back in the queue (its worker died or shut down)."""
         with self._writing() as session:
             job = session.get(Job, job_id, with_for_update=True)
-            if job is None or job.status != "running":
+            if job is None or job.status != JobStatus.RUNNING:
                 return False
-            job.status = "queued"
+            job.status = JobStatus.QUEUED
             job.worker = None
-            job.status_history = _history(job, "queued", note)
+            job.status_history = _history(job, JobStatus.QUEUED, note)
             return True
 
     def request_cancel(self, job_id: str) -> Job:
@@ -453,7 +454,7 @@ class JobStore:
         cutoff = utcnow() - timedelta(seconds=stale_after_s)
         with self.sessions() as session:
             return list(session.scalars(select(Job).where(
-                Job.status == "running",
+                Job.status == JobStatus.RUNNING,
                 or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < cutoff))))
 
     # -- the job log ---------------------------------------------------------------------
@@ -530,7 +531,7 @@ class JobStore:
             existing = {s.index for s in session.scalars(select(JobShard).where(JobShard.job_id == job_id))}
             for index, params in enumerate(shard_params):
                 if index not in existing:
-                    session.add(JobShard(job_id=job_id, index=index, params=params, status="queued"))
+                    session.add(JobShard(job_id=job_id, index=index, params=params, status=ShardStatus.QUEUED))
 
     def shards(self, job_id: str) -> list[JobShard]:
         with self.sessions() as session:
@@ -542,16 +543,16 @@ class JobStore:
         """Store one shard's outcome (idempotent); returns (done, total, this_call_completed_all)."""
         with self._writing() as session:
             shard = session.get(JobShard, (job_id, index), with_for_update=True)
-            first_time = shard is not None and shard.status == "queued"
+            first_time = shard is not None and shard.status == ShardStatus.QUEUED
             if first_time:
-                shard.status = "failed" if error else "succeeded"
+                shard.status = ShardStatus.FAILED if error else ShardStatus.SUCCEEDED
                 shard.result, shard.error = result, error
             session.flush()
             # lock the parent row so exactly one finisher sees the last shard land
             session.get(Job, job_id, with_for_update=True)
             states = list(session.scalars(select(JobShard.status).where(JobShard.job_id == job_id)))
-            done = sum(1 for s in states if s != "queued")
-            session.execute(update(Job).where(Job.id == job_id, Job.status == "running")
+            done = sum(1 for s in states if s != ShardStatus.QUEUED)
+            session.execute(update(Job).where(Job.id == job_id, Job.status == JobStatus.RUNNING)
                             .values(progress_done=done, progress_total=len(states),
                                     progress_message="shard stored",
                                     heartbeat_at=utcnow()))
