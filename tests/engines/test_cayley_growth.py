@@ -16,8 +16,9 @@ import pytest
 from pydantic import ValidationError
 
 from engines.cayley import families
-from engines.cayley.growth import estimate_memory, growth, prepare_graph
-from engines.cayley.jobs import JOB_TYPES, GrowthParams, run_growth
+from engines.cayley.graph import prepare_graph
+from engines.cayley.growth import estimate_memory, growth
+from engines.cayley.job import JOB_TYPES, GrowthParams, run_growth
 from engines.contract import Cancelled
 from engines.registry import get_job_type
 
@@ -284,7 +285,7 @@ def test_matrix_groups():
     {"generators": [[1, 0, 2]], "central_state": "0011"},
     {"family": "lrx", "n": 6, "central_state": "0011"},
     {"family": "pancake", "n": 17},
-    {"family": "burnt_pancake", "n": 9},
+    {"family": "burnt_pancake", "n": 17},
     {"family": "pancake"},
     {"family": "heisenberg", "n": 3, "modulus": 0},
     {"family": "heisenberg", "n": 3, "modulus": -5},
@@ -344,7 +345,7 @@ def test_progress_is_frequent_and_cancellation_stops_quickly():
 
 def test_job_types_registered():
     names = {jt.name for jt in JOB_TYPES}
-    assert names == {"cayley_growth", "cayley_sweep"}
+    assert names == {"cayley_growth", "cayley_sweep", "cayley_catalogue"}
     assert get_job_type("cayley_sweep").shards is not None
 
 

@@ -8,7 +8,7 @@ from fractions import Fraction
 import pytest
 from pydantic import ValidationError
 
-from engines.cayley.jobs import SweepParams, run_sweep, sweep_discoveries, sweep_merge, sweep_shards
+from engines.cayley.job import SweepParams, run_sweep, sweep_discoveries, sweep_merge, sweep_shards
 from engines.cayley.quasipolynomial import fit_quasi_polynomial
 from engines.registry import get_job_type
 
