@@ -22,7 +22,7 @@ def test_each_type_declares_its_result_model_view_and_key_params(name: str) -> N
     assert job_type.view is not contract._plain_view, f"{name} declares no view"
     fields = job_type.params_model.model_fields
     assert set(job_type.key_params) <= set(fields), "key params must be params"
-    assert job_type.limits.soft_s < job_type.limits.hard_s
+    assert job_type.limits.hard_s > job_type.limits.soft_s
 
 
 @pytest.mark.parametrize("name", TYPES)
