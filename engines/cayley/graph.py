@@ -52,7 +52,7 @@ __all__ = [
 #: the most positions a state may have
 MAX_POSITIONS = 256
 #: the most 64-bit words a packed state may take
-MAX_WORDS = 8
+MAX_WORDS = 16
 #: permutation states up to this many points are packed as nibbles (rank kernels)
 MAX_RANK_POINTS = 16
 
@@ -231,10 +231,30 @@ def prepare_graph(generators: list[list[int]], central_state: list | str | None 
     return graph
 
 
+def _parity(p: list[int]) -> int:
+    seen, transpositions = set(), 0
+    for start in range(len(p)):
+        length, x = 0, start
+        while x not in seen:
+            seen.add(x)
+            x = p[x]
+            length += 1
+        transpositions += max(length - 1, 0)
+    return transpositions % 2
+
+
 def _group_order(gens: list[list[int]]) -> int:
+    """|<gens>|: Alt/Sym recognised first (cheap, certain when it says yes), else Schreier-Sims."""
     from sympy.combinatorics import Permutation, PermutationGroup
 
-    return int(PermutationGroup([Permutation(g) for g in gens]).order())
+    group = PermutationGroup([Permutation(g) for g in gens])
+    n = len(gens[0])
+    # sympy's test is one-sided: True is a theorem (Jordan: a transitive group with a
+    # p-cycle, n/2 < p < n-2, contains A_n); False may be wrong, and then the full
+    # Schreier-Sims order below decides
+    if n >= 8 and group.is_alt_sym():
+        return math.factorial(n) // (1 if any(_parity(g) for g in gens) else 2)
+    return int(group.order())
 
 
 def _known_vertex_count(graph: PermutationGraph) -> int | None:

@@ -112,7 +112,7 @@ def estimate_memory(graph: PermutationGraph, algorithm: str = "auto",
     _check_applies(graph, algorithm)
     vertices = vertex_upper_bound(graph)
     k = len(graph.generators)
-    buffer = (WORK_PER_CALL // max(k, 1) + 1) * k * 8
+    buffer = min(WORK_PER_CALL // max(k, 1) + 1, vertices) * k * 8  # one expansion slice
     fact = math.factorial(graph.n)
     if algorithm == "rank_bitset":
         held = int(PEAK_TWO_LAYER_FRACTION * vertices) + 1
