@@ -111,9 +111,12 @@ def _json_result(result: Any) -> dict[str, Any]:
     return json.loads(json.dumps(result, allow_nan=False))
 
 
-def _final_result(job_type: JobType, params: Any, result: dict[str, Any], job_id: str,
-                  started: datetime) -> dict[str, Any]:
-    """The result as stored: JSON, with its provenance, checked against the declared model."""
+def final_result(job_type: JobType, params: Any, result: dict[str, Any], job_id: str | None,
+                 started: datetime) -> dict[str, Any]:
+    """The result as stored: JSON, with its provenance, checked against the declared model.
+
+    Public: ``mathdisco run`` (service/cli.py) finishes its in-process result the same way.
+    """
     result = _json_result(result)
     result["provenance"] = provenance(job_type, params, job_id=job_id, started=started)
     job_type.check_result(result)
@@ -194,7 +197,7 @@ def execute_job(store: JobStore, job_id: str, worker: str, settings: Settings,
 
     try:
         result = _run_engine(store, settings, job_type, params, job_id, job_id, True)
-        result = _final_result(job_type, params, result, job_id, started)
+        result = final_result(job_type, params, result, job_id, started)
         found = job_type.discoveries(params, result)
     except Cancelled:
         store.finish(job_id, "cancelled", error="cancelled on request")
@@ -283,7 +286,7 @@ def merge_shards(store: JobStore, job_id: str, job_type: JobType) -> str:
     try:
         params = job_type.validate(job.params)
         results = [s.result for s in store.shards(job_id)]
-        merged = _final_result(job_type, params, job_type.merge(params, results), job_id,
+        merged = final_result(job_type, params, job_type.merge(params, results), job_id,
                                aware(job.started_at) or utcnow())
         found = job_type.discoveries(params, merged)
     except Exception as exc:
