@@ -84,8 +84,7 @@ def _owner(request: Request) -> str:
     return getattr(request.state, "owner", "anonymous")
 
 
-@cache
-def _type_infos() -> tuple[dict[str, Any], ...]:
+def _type_infos() -> tuple[dict[str, Any], ...]:  # not cached: availability can change (an extra installed)
     return tuple({"name": c["name"], "summary": c["summary"], "available": c["available"],
                   "unavailable": c["unavailable_reason"] or ""} for c in job_types_catalogue())
 

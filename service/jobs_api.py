@@ -167,18 +167,30 @@ def list_job_types() -> JSONResponse:
 
 
 @cache  # fixed for the life of the process; building every schema takes ~40 ms
-def job_types_catalogue() -> list[dict[str, Any]]:
-    """Each job type with its params' JSON schema, defaults, queue and availability."""
+def _static_catalogue() -> tuple[dict[str, Any], ...]:
     out = []
     for job_type in job_types().values():
         schema = job_type.params_model.model_json_schema()
         defaults = {name: field.get_default(call_default_factory=True)
                     for name, field in job_type.params_model.model_fields.items()
                     if not field.is_required()}
-        missing = job_type.missing_requirements()
         out.append({"name": job_type.name, "summary": job_type.summary, "schema": schema,
-                    "defaults": jsonable(defaults), "queue": job_type.queue,
-                    "available": not missing,
+                    "defaults": jsonable(defaults), "queue": job_type.queue})
+    return tuple(out)
+
+
+def job_types_catalogue() -> list[dict[str, Any]]:
+    """Each job type with its params' JSON schema, defaults, queue and availability.
+
+    Availability is asked afresh on every call (an extra installed while the
+    server runs is seen at once); the schemas are built once.
+    """
+    types = job_types()
+    out = []
+    for entry in _static_catalogue():
+        job_type = types[entry["name"]]
+        missing = job_type.missing_requirements()
+        out.append({**entry, "available": not missing,
                     "unavailable_reason": f"install mathdisco[{job_type.extra}]" if missing else None})
     return out
 
