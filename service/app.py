@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 
 from service.auth import AuthMiddleware
 from service.dashboard import install_dashboard
+from service.docs_ui import install_docs
 from service.jobs_api import router
 from service.openapi import install_openapi
 from service.problems import install_problem_handlers, problem_response
@@ -125,7 +126,8 @@ def create_app(settings: Settings | None = None, *, local_workers: bool = True) 
             store.dispose()
 
     app = FastAPI(title="mathdisco", version="0.1.0", lifespan=lifespan,
-                  description="A mathematical discovery engine as a service.")
+                  description="A mathematical discovery engine as a service.",
+                  docs_url=None, redoc_url=None)  # vendored, offline: service/docs_ui.py
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(AuthMiddleware, settings=settings)  # added last = outermost: refuse before reading bodies
     install_problem_handlers(app)
@@ -151,5 +153,6 @@ def create_app(settings: Settings | None = None, *, local_workers: bool = True) 
                             status_code=200 if ready else 503)
 
     install_dashboard(app)  # /, /jobs/{id}, /discoveries and /static (service/dashboard.py)
+    install_docs(app)  # /docs and /redoc from the vendored Swagger UI and ReDoc
 
     return app
