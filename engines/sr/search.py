@@ -12,10 +12,13 @@ ICLR 2024, section 3 and the reference code's ``pipeline.py``):
    restarted when the form changes).
 
 Before the first epoch, and after the GP of every epoch, linear steps
-(:mod:`engines.sr.polynomial`, :mod:`engines.sr.linear`) look for a sparse
-model: a polynomial, a combination of FFX basis functions and of sub-trees
-mined from the best candidates (MRGP), directly or through ``exp``/``log``.
-``polynomial=False`` leaves them out (tree search only).
+(:mod:`engines.sr.polynomial`, :mod:`engines.sr.linear`,
+:mod:`engines.sr.rational`) look for a sparse model: a polynomial, a
+combination of FFX basis functions and of sub-trees mined from the best
+candidates (MRGP), directly or through an inverse (``exp``, ``log``, ``sqrt``,
+``1/``), and a ratio of sparse polynomials.  ``polynomial=False`` leaves them
+out (tree search only).  Every fit records the step that proposed it
+(``Fit.origin``), so a result can say what found its model.
 
 Stopping: reaching ``target_nrmse`` (exact data) ends the search at once; so
 does the deadline (every ``tick``), the evaluation budget, and -- on noisy
@@ -61,6 +64,7 @@ from engines.sr.mcts import MCTSAgent
 from engines.sr.noise import NoiseEstimate, estimate_noise
 from engines.sr.operators import KOZA
 from engines.sr.polynomial import sparse_polynomial
+from engines.sr.rational import rational_step
 from engines.sr.selection import FLOOR, quick_length
 
 __all__ = ["SearchConfig", "SearchOutcome", "search"]
@@ -211,11 +215,16 @@ def search(X: np.ndarray, y: np.ndarray, variables: list[str], config: SearchCon
     try:
         base = None
         if config.polynomial:
-            sparse_polynomial(lib, evaluator)
+            evaluator.origin = "sparse polynomial"
+            sparse_polynomial(lib, evaluator, noisy=True)
             tick()
+            evaluator.origin = "linear basis (FFX)"
             base = base_features(lib, evaluator)
             tick()
-            linear_step(lib, evaluator, base)
+            linear_step(lib, evaluator, base, noisy=True)
+            tick()
+            evaluator.origin = "rational P/Q"
+            rational_step(lib, evaluator, noisy=True)
             tick()
         for epoch in range(config.epochs):
             state["epoch"] = epoch
@@ -223,12 +232,16 @@ def search(X: np.ndarray, y: np.ndarray, variables: list[str], config: SearchCon
             for rl1, gp1 in pairs:
                 if epoch and epoch % config.reset_every == 0:
                     rl1.reset()
+                evaluator.origin = "MCTS"
                 rl1.run()
+                evaluator.origin = "GP"
                 hall += gp1.run(rl1.best_expressions(seeds) + list(gp1.hall_of_fame))
             if config.polynomial and base is not None:
+                evaluator.origin = "polynomial over GP summands"
                 ranked = _polynomial_refinement(lib, evaluator, hall)
                 tick()
-                linear_step(lib, evaluator, mined_features(lib, evaluator, ranked, base))
+                evaluator.origin = "linear over mined sub-trees (MRGP)"
+                linear_step(lib, evaluator, mined_features(lib, evaluator, ranked, base), noisy=True)
                 tick()
             if config.forms and ("add" in lib.token_of or "mul" in lib.token_of):
                 new_form = discover_form(lib, evaluator, hall)
@@ -238,7 +251,9 @@ def search(X: np.ndarray, y: np.ndarray, variables: list[str], config: SearchCon
                     rl2, gp2 = agent(lib, terms_of), gp(lib, terms_of)
                     forms_seen.append(form.describe(lib))
             if rl2 is not None and gp2 is not None:
+                evaluator.origin = "MCTS under a form"
                 rl2.run()
+                evaluator.origin = "GP under a form"
                 gp2.run(rl2.best_expressions(seeds) + list(gp2.hall_of_fame))
             _report(progress, time.monotonic() - started, budget, epoch, evaluator)
             tick()

@@ -6,9 +6,9 @@ score); each is processed here on all training rows:
 1. **refit**: the linear coefficients by least squares and the constants
    inside the terms by Levenberg-Marquardt (variable projection), every value
    free;
-2. **drop terms** (backward elimination): the term whose removal is least
-   significant is dropped while the partial F-test of the removal has a
-   p-value above ``alpha`` (Seber & Lee 2003, section 4.3:
+2. **drop terms** (backward elimination, down to the constant model): the
+   term whose removal is least significant is dropped while the partial
+   F-test of the removal has a p-value above ``alpha`` (Seber & Lee 2003, section 4.3:
    ``F = ((RSS_r - RSS) / q) / s**2``, ``s**2 = RSS / (n - p)``, with ``q`` the
    parameters removed);
 3. **snap constants**: a free value is replaced by a simple number
@@ -123,6 +123,7 @@ class Model:
     redundant: int | None = None  # when degenerate: the free constant most in the Jacobian's null space
     length: float = math.inf  # description length
     snapped: list[dict] = field(default_factory=list)  # what snap() fixed, in order
+    origin: str = ""  # the search step that proposed the model
 
     @property
     def free(self) -> int:
@@ -131,9 +132,9 @@ class Model:
 
     @property
     def tokens(self) -> int:
-        size = sum(len(t) for t in self.terms) + len(self.terms) - 1
+        size = sum(len(t) for t in self.terms) + max(0, len(self.terms) - 1)
         size += sum(1 for c in self.coefficients if abs(abs(c) - 1.0) > 1e-12)
-        return size + (self.intercept != 0.0)
+        return size + (self.intercept != 0.0) + (not self.terms)
 
     def nrmse(self, scale: float) -> float:
         return math.sqrt(self.rss / max(1, self.n)) / scale if math.isfinite(self.rss) else math.inf
@@ -341,7 +342,7 @@ def _without(model: Model, j: int, lib: Library) -> Model:
 
 def prune(model: Model, context: Context) -> Model:
     """Backward elimination of terms by the partial F-test (module docstring, step 2)."""
-    while len(model.terms) > 1 and time.monotonic() < context.deadline:
+    while model.terms and time.monotonic() < context.deadline:
         spans = _offsets(context.lib, model.terms)
         best = None
         for j in range(len(model.terms)):
@@ -372,7 +373,7 @@ def _options(model: Model, context: Context) -> list[tuple[float, str, int, Simp
             width = Z_WINDOW * error if math.isfinite(error) else 0.0
             keep = free_cost(value, error)
             options = candidates(value, width, decimals=exact)
-            if kind == "intercept" and abs(value) <= width:
+            if kind != "coefficients" and abs(value) <= width:  # a zero coefficient is prune's
                 options = [ZERO] + options
             for number in options[:2]:
                 if number.cost < keep:
@@ -443,7 +444,7 @@ def from_fit(fit: Fit) -> Model:
     return Model(terms=tuple(fit.terms), constants=list(fit.constants),
                  constant_fixed=[None] * len(fit.constants), coefficients=list(fit.coefficients),
                  coefficient_fixed=[None] * len(fit.coefficients), intercept=fit.intercept,
-                 intercept_fixed=None)
+                 intercept_fixed=None, origin=fit.origin)
 
 
 def repair(model: Model, context: Context) -> Model:
