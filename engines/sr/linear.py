@@ -83,7 +83,7 @@ def _values(lib: Library, evaluator: Evaluator, expression: Expr) -> np.ndarray 
     return values
 
 
-MAX_ROWS = 256
+MAX_ROWS = 160
 """Rows the sparse search looks at (evenly spaced); a model it finds is refitted on all rows."""
 
 
@@ -344,7 +344,7 @@ def targets(lib: Library, y: np.ndarray) -> list[tuple[str, np.ndarray, np.ndarr
 
 
 def linear_step(lib: Library, evaluator: Evaluator, features: FeatureSet, max_terms: int = 5,
-                beam: int = 30, noisy: bool = False) -> Fit | None:
+                beam: int = 20, noisy: bool = False) -> Fit | None:
     """The best sparse model of the data over ``features``, directly or through an inverse.
 
     Exact subsets are tried first; an exact model (NRMSE at the target) is

@@ -44,7 +44,7 @@ from engines.sr.sparse import sparse_fit
 __all__ = ["rational_step"]
 
 Expr = tuple[int, ...]
-MAX_ROWS = 256
+MAX_ROWS = 160
 
 
 def _sum_tree(lib: Library, parts: list[Expr], coefficients: list[float], unit: int,

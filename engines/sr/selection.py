@@ -67,7 +67,6 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 import numpy as np
-import scipy.optimize
 import scipy.special
 import sympy
 
@@ -209,15 +208,7 @@ def refit(model: Model, context: Context) -> Model | None:
             start = constants[free]
             if not np.all(residual(start) < 1e150):
                 return None
-            method = "lm" if len(y) >= len(free) else "trf"
-            try:
-                solved = scipy.optimize.least_squares(
-                    residual, start, method=method, xtol=1e-12, ftol=1e-12, gtol=1e-12,
-                    max_nfev=60 * (len(free) + 1))
-                if float(np.sum(residual(solved.x) ** 2)) <= float(np.sum(residual(start) ** 2)):
-                    constants[free] = solved.x
-            except (ValueError, np.linalg.LinAlgError):
-                pass
+            constants[free] = levenberg_marquardt(residual, start)
         T = _columns(lib, model.terms, constants, X)
         if T is None:
             return None
@@ -231,6 +222,54 @@ def refit(model: Model, context: Context) -> Model | None:
     _standard_errors(out, T, context)
     out.length = description_length(out, context)
     return out
+
+
+def levenberg_marquardt(residual, start: np.ndarray, iterations: int = 60) -> np.ndarray:
+    """Minimise ``|residual(x)|**2`` from ``start`` (forward-difference Jacobian, Marquardt damping).
+
+    Never returns a point worse than ``start``.
+
+    >>> levenberg_marquardt(lambda x: np.array([x[0] - 3.0, 2 * (x[0] - 3.0)]), np.array([0.0]))
+    array([3.])
+    """
+    x = np.asarray(start, dtype=float).copy()
+    r = residual(x)
+    cost = float(r @ r)
+    damping = 1e-3
+    J = np.empty((r.shape[0], x.shape[0]))
+    for _ in range(iterations):
+        if cost <= 1e-300:
+            break
+        for j in range(x.shape[0]):
+            h = 1e-7 * max(1.0, abs(x[j]))
+            shifted = x.copy()
+            shifted[j] += h
+            J[:, j] = (residual(shifted) - r) / h
+        if not np.isfinite(J).all():
+            break
+        g, H = J.T @ r, J.T @ J
+        moved = False
+        while damping < 1e12:
+            try:
+                step = np.linalg.solve(H + damping * np.diag(np.diag(H) + 1e-12), -g)
+            except np.linalg.LinAlgError:
+                damping *= 10.0
+                continue
+            trial = x + step
+            r_trial = residual(trial)
+            cost_trial = float(r_trial @ r_trial)
+            if cost_trial < cost:
+                small = float(np.abs(step).max()) <= 1e-13 * (1.0 + float(np.abs(x).max()))
+                relative = (cost - cost_trial) <= 1e-15 * cost
+                x, r, cost, moved = trial, r_trial, cost_trial, True
+                damping = max(damping * 0.3, 1e-12)
+                if small or relative:
+                    return x
+                break
+            damping *= 10.0
+        if not moved:
+            break
+    return x
 
 
 def _prediction(model: Model, constants: np.ndarray, context: Context) -> np.ndarray | None:

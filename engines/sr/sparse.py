@@ -6,9 +6,10 @@ subsets ``S`` with ``z ~ c_0 + sum_{j in S} c_j A_j``:
 * subsets of one to three of the first ``exhaustive`` columns are screened in
   numba (:func:`engines.sr.kernels.screen_subsets`) for an exact fit;
 * larger ones come from a beam search over forward selection: each state
-  holds an orthonormal basis of its (centred) columns and its residual; adding
-  column ``j`` lowers the squared residual by ``(p_j . r)**2 / |p_j|**2`` with
-  ``p_j`` the part of the column orthogonal to the basis.
+  holds every column's part orthogonal to its chosen (centred) columns and
+  its residual; adding column ``j`` lowers the squared residual by
+  ``(p_j . r)**2 / |p_j|**2``, and one rank-one Gram-Schmidt update makes
+  the child's state.
 
 Exact data want the exact subsets of the smallest size (``exact``); noisy data
 want, for every size, the subset of least residual (``best``), among which the
@@ -88,19 +89,17 @@ def sparse_fit(A: np.ndarray, z: np.ndarray, max_terms: int = 5, beam: int = 30,
             out.exact = exact
             out.best = [(exact[0], 0.0)]
             return out
-    states: list[tuple[tuple[int, ...], np.ndarray, np.ndarray]] = [((), np.zeros((n, 0)), zc)]
+    # beam states: (chosen columns, the columns' parts orthogonal to them, squared norms, residual)
+    pn2 = np.where(usable, 1.0, 0.0)
+    states: list[tuple[tuple[int, ...], np.ndarray, np.ndarray, np.ndarray]] = [((), An, pn2, zc)]
     for _ in range(min(max_terms, n - 2)):
         # rank every (state, column) child by its residual, then build only the kept ones
         children: dict[tuple[int, ...], tuple[float, int, int]] = {}
-        projected = []
-        for s, (chosen, Q, r) in enumerate(states):
-            P = An - Q @ (Q.T @ An)
-            pn = np.linalg.norm(P, axis=0)
-            ok = usable & (pn > 1e-6)
-            gain = np.where(ok, (P.T @ r) ** 2 / np.where(ok, pn, 1.0) ** 2, -1.0)
+        for s, (chosen, P, norms2, r) in enumerate(states):
+            ok = usable & (norms2 > 1e-12)
+            gain = np.where(ok, (P.T @ r) ** 2 / np.where(ok, norms2, 1.0), -1.0)
             gain[list(chosen)] = -1.0
             rest = float(r @ r)
-            projected.append((P, pn))
             for j in np.argsort(-gain, kind="stable")[:beam]:
                 if gain[j] < 0:
                     break
@@ -114,16 +113,14 @@ def sparse_fit(A: np.ndarray, z: np.ndarray, max_terms: int = 5, beam: int = 30,
         new_states = []
         exact = []
         for key, (_, s, j) in ranked:
-            P, pn = projected[s]
-            chosen, Q, r = states[s]
-            q = P[:, j] / pn[j]
-            q = q - Q @ (Q.T @ q)  # a second Gram-Schmidt pass keeps the basis orthonormal
-            q /= np.linalg.norm(q)
+            chosen, P, norms2, r = states[s]
+            q = P[:, j] / np.sqrt(norms2[j])
+            c = q @ P  # one Gram-Schmidt step for every column at once
             r2 = r - q * float(q @ r)
             if float(np.linalg.norm(r2)) <= 1e-6 * target and confirmed(key):
                 exact.append(key)
-            new_states.append((key, np.column_stack([Q, q]), r2))
-        top_key, top_r = ranked[0][0], float(np.linalg.norm(new_states[0][2])) / target
+            new_states.append((key, P - np.outer(q, c), np.maximum(norms2 - c * c, 0.0), r2))
+        top_key, top_r = ranked[0][0], float(np.linalg.norm(new_states[0][3])) / target
         out.best.append((top_key, top_r))
         if exact:
             out.exact = exact
