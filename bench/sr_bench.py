@@ -54,7 +54,7 @@ import numpy as np
 import sympy
 
 from engines.numerics.expressions import ExpressionError, parse_expression
-from engines.sr.benchmarks import BENCHMARKS, LIVERMORE, NGUYEN, sympy_to_numpy
+from engines.sr.benchmarks import LIVERMORE, NGUYEN, sympy_to_numpy
 from engines.sr.feynman import FEYNMAN, FEYNMAN_OPERATORS
 from engines.sr.job import SRParams, problem, run_sr_mcts, symbolically_equal
 
