@@ -28,7 +28,9 @@ data -- *convergence*: the candidate of least quick description length
 taken as the smaller of the model-free estimate (:mod:`engines.sr.noise`,
 only when its smoother levelled off) and the most accurate candidate's
 residual corrected for its degrees of freedom -- and only when that level is
-at least ``EXACT`` (``1e-6``): data fitted more closely are treated as exact.  The model-free estimate also sets
+at least ``EXACT`` (``1e-6``): data fitted more closely are treated as exact;
+and never on fewer than ``MIN_ROWS`` rows, where a smoother of a few degrees
+levels off on approximation error as readily as on noise.  The model-free estimate also sets
 the reward's error scale, so rewards still separate candidates when the
 noise floor is high.  The reported model is chosen on all rows by
 :func:`engines.sr.finalise.finalise` (noise-aware selection, snapping under a
@@ -121,6 +123,8 @@ class SearchOutcome:
 
 EXACT = 1e-6
 """Data fitted better than this (relative) are treated as exact: no early stop, the search goes on."""
+MIN_ROWS = 50
+"""Below this many rows the smoother's levelling-off says too little: no early stop."""
 
 
 class Converged(Exception):  # noqa: N818 - a control-flow signal
@@ -204,7 +208,8 @@ def search(X: np.ndarray, y: np.ndarray, variables: list[str], config: SearchCon
             return
         watch["stable"] += 1
         shortest, best = evaluator.shortest, evaluator.best
-        if shortest is None or best is None or not noise.resolved or watch["stable"] < config.patience:
+        if (shortest is None or best is None or not noise.resolved or watch["stable"] < config.patience
+                or n_rows < MIN_ROWS):
             return
         # the noise is at most the smoother's estimate and the most accurate fit's own residual
         p = len(best.constants) + len(best.terms) + 1
