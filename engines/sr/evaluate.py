@@ -63,6 +63,7 @@ class Fit:
     constants: list[float]
     nrmse: float
     size: int  # tokens of the summands plus the joining additions
+    origin: str = ""  # which step of the search proposed it first
 
     @property
     def valid(self) -> bool:
@@ -215,6 +216,7 @@ class Evaluator:
     cache: dict[Terms, Fit] = field(default_factory=dict)
     evaluations: int = 0
     length: Callable[[Fit], float] | None = None
+    origin: str = ""  # the step now proposing candidates (recorded on each new fit)
 
     def __post_init__(self) -> None:
         self.scale = _scale(self.y)
@@ -255,6 +257,7 @@ class Evaluator:
         n_const = sum(self.lib.count_constants(t) for t in terms)
         size = sum(len(t) for t in terms) + len(terms) - 1
         fit = self._fit_model(terms, n_const, size, start)
+        fit.origin = self.origin
         self.cache[terms] = fit
         if fit.valid and (self.best is None or fit.nrmse < self.best.nrmse):
             self.best = fit

@@ -329,7 +329,7 @@ def _run(params: SRParams, progress: Progress, started: float, deadline: float) 
     best = _row(outcome.best_expression, chosen.nrmse, chosen.length, True)
     best.update(train_nrmse=_finite(chosen.nrmse), test_nrmse=_finite(test_nrmse),
                 srepr=sympy.srepr(outcome.best_expression), snapped=model.snapped,
-                free_parameters=model.free)
+                free_parameters=model.free, found_by=model.origin or "search")
     limited = outcome.stop_reason in ("time limit", "evaluation budget")
     return {
         **common,
@@ -358,7 +358,7 @@ def _unready(X: np.ndarray, y: np.ndarray, names: list[str], common: dict, noise
     expression, nrmse = _linear_fallback(X, y, names)
     row = _row(expression, nrmse, None, True)
     row.update(train_nrmse=_finite(nrmse), test_nrmse=None, srepr=sympy.srepr(expression),
-               snapped=[], free_parameters=len(names) + 1)
+               snapped=[], free_parameters=len(names) + 1, found_by="least squares (no search)")
     return {**common, "best": row, "pareto": [row], "recovered": None if common["target"] is None else False,
             "epochs": 0, "evaluations": 0, "elapsed_s": 0.0,
             "stop_reason": "time limit reached while compiling the numba kernels (a linear fit only)",

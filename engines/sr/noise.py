@@ -48,6 +48,8 @@ __all__ = ["NoiseEstimate", "estimate_noise"]
 
 MAX_ROWS = 600
 MAX_COLUMNS = 150
+PLAUSIBLE = 0.25
+"""A levelled-off residual above this share of ``std(y)`` is not taken for noise."""
 
 
 @dataclass(frozen=True)
@@ -55,8 +57,9 @@ class NoiseEstimate:
     """``std``: estimated noise standard deviation; ``relative``: ``std / RMS(y)``.
 
     ``resolved``: whether the smoother's residual levelled off with the degree
-    (the mark of noise); a residual still falling fast at the largest degree
-    the data allow is approximation error, and the estimate is only an upper
+    (the mark of noise) at a plausible level (below ``PLAUSIBLE`` times the
+    spread of ``y``); a residual still falling fast at the largest degree the
+    data allow is approximation error, and the estimate is only an upper
     bound.
     """
 
@@ -135,4 +138,6 @@ def estimate_noise(X: np.ndarray, y: np.ndarray, seed: int = 0) -> NoiseEstimate
                 best, resolved, method = logged, levelled, "polynomial smoother in log-log"
     if not math.isfinite(best):
         best, resolved, method = float(np.std(y)), False, "spread of y (no smoother fits)"
+    if best > PLAUSIBLE * float(np.std(y)):
+        resolved = False  # a level that high is the smoother failing, not noise
     return NoiseEstimate(best, best / rms, method, resolved)

@@ -5,8 +5,9 @@ A fitted constant ``0.4987 +- 0.004`` may be ``1/2``; ``0.3991`` may be
 pi**(c/2)`` with ``q <= 12``, ``a, b`` in ``{0, 1}`` and ``c`` in ``-4 .. 4``
 (``1/2``, ``4 pi``, ``sqrt(2)``, ``1/sqrt(2 pi)``, ``pi**2/6`` ...), and the
 codelength of a candidate, in nats, is that of its parts: a sign, ``|p|`` and
-``q`` as integers (``log(1 + |p|) + log(q)``, plus ``log 2`` for a proper
-fraction) and each irrational factor.  Whether a candidate replaces the fitted
+``q`` as integers (``2 log(1 + |p|) + 2 log(q)``, a proper code: with the
+lengths of ``log(1 + |p|)`` there would be so many cheap candidates that one
+always lies within a standard error of any value) and each irrational factor.  Whether a candidate replaces the fitted
 value is decided by :mod:`engines.sr.selection` (a statistical test and a
 shorter description); this module only lists them, cheapest first.
 
@@ -56,8 +57,8 @@ class SimpleNumber:
 
 
 def integer_cost(k: int) -> float:
-    """``log(1 + |k|)`` nats (zero and one are cheapest)."""
-    return math.log1p(abs(k))
+    """``2 log(1 + |k|)`` nats: a proper code (the lengths satisfy Kraft's inequality)."""
+    return 2.0 * math.log1p(abs(k))
 
 
 def free_cost(value: float, standard_error: float) -> float:
@@ -82,9 +83,7 @@ _BASES = _bases()  # the first is 1
 
 
 def _rational_cost(r: Fraction) -> float:
-    cost = integer_cost(r.numerator) + math.log(r.denominator)
-    if r.denominator > 1:
-        cost += LN2
+    cost = integer_cost(r.numerator) + 2.0 * math.log(r.denominator)
     return cost + (LN2 if r < 0 else 0.0)
 
 

@@ -83,6 +83,7 @@ class SRBest(SRParetoRow):
     srepr: str
     snapped: list[SnappedValue] = Field(default_factory=list)
     free_parameters: int = Field(..., ge=0)
+    found_by: str = Field(..., description="the search step that first proposed the model")
 
 
 class NoiseReport(_Strict):
@@ -186,7 +187,7 @@ def sr_view(result: SRResult) -> ResultView:
         latex=f"y = {best.latex}",
         facts={"train NRMSE": best.train_nrmse, "test NRMSE": best.test_nrmse,
                "complexity": best.complexity, "free parameters": best.free_parameters,
-               "snapped values": len(best.snapped)})]
+               "snapped values": len(best.snapped), "found by": best.found_by})]
     for row in result.pareto:
         if row.selected or row.expression == best.expression:
             continue

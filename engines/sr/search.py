@@ -12,10 +12,13 @@ ICLR 2024, section 3 and the reference code's ``pipeline.py``):
    restarted when the form changes).
 
 Before the first epoch, and after the GP of every epoch, linear steps
-(:mod:`engines.sr.polynomial`, :mod:`engines.sr.linear`) look for a sparse
-model: a polynomial, a combination of FFX basis functions and of sub-trees
-mined from the best candidates (MRGP), directly or through ``exp``/``log``.
-``polynomial=False`` leaves them out (tree search only).
+(:mod:`engines.sr.polynomial`, :mod:`engines.sr.linear`,
+:mod:`engines.sr.rational`) look for a sparse model: a polynomial, a
+combination of FFX basis functions and of sub-trees mined from the best
+candidates (MRGP), directly or through an inverse (``exp``, ``log``, ``sqrt``,
+``1/``), and a ratio of sparse polynomials.  ``polynomial=False`` leaves them
+out (tree search only).  Every fit records the step that proposed it
+(``Fit.origin``), so a result can say what found its model.
 
 Stopping: reaching ``target_nrmse`` (exact data) ends the search at once; so
 does the deadline (every ``tick``), the evaluation budget, and -- on noisy
@@ -25,7 +28,9 @@ data -- *convergence*: the candidate of least quick description length
 taken as the smaller of the model-free estimate (:mod:`engines.sr.noise`,
 only when its smoother levelled off) and the most accurate candidate's
 residual corrected for its degrees of freedom -- and only when that level is
-at least ``EXACT`` (``1e-6``): data fitted more closely are treated as exact.  The model-free estimate also sets
+at least ``EXACT`` (``1e-6``): data fitted more closely are treated as exact;
+and never on fewer than ``MIN_ROWS`` rows, where a smoother of a few degrees
+levels off on approximation error as readily as on noise.  The model-free estimate also sets
 the reward's error scale, so rewards still separate candidates when the
 noise floor is high.  The reported model is chosen on all rows by
 :func:`engines.sr.finalise.finalise` (noise-aware selection, snapping under a
@@ -61,6 +66,7 @@ from engines.sr.mcts import MCTSAgent
 from engines.sr.noise import NoiseEstimate, estimate_noise
 from engines.sr.operators import KOZA
 from engines.sr.polynomial import sparse_polynomial
+from engines.sr.rational import rational_step
 from engines.sr.selection import FLOOR, quick_length
 
 __all__ = ["SearchConfig", "SearchOutcome", "search"]
@@ -117,6 +123,8 @@ class SearchOutcome:
 
 EXACT = 1e-6
 """Data fitted better than this (relative) are treated as exact: no early stop, the search goes on."""
+MIN_ROWS = 50
+"""Below this many rows the smoother's levelling-off says too little: no early stop."""
 
 
 class Converged(Exception):  # noqa: N818 - a control-flow signal
@@ -200,7 +208,8 @@ def search(X: np.ndarray, y: np.ndarray, variables: list[str], config: SearchCon
             return
         watch["stable"] += 1
         shortest, best = evaluator.shortest, evaluator.best
-        if shortest is None or best is None or not noise.resolved or watch["stable"] < config.patience:
+        if (shortest is None or best is None or not noise.resolved or watch["stable"] < config.patience
+                or n_rows < MIN_ROWS):
             return
         # the noise is at most the smoother's estimate and the most accurate fit's own residual
         p = len(best.constants) + len(best.terms) + 1
@@ -211,11 +220,16 @@ def search(X: np.ndarray, y: np.ndarray, variables: list[str], config: SearchCon
     try:
         base = None
         if config.polynomial:
-            sparse_polynomial(lib, evaluator)
+            evaluator.origin = "sparse polynomial"
+            sparse_polynomial(lib, evaluator, noisy=True)
             tick()
+            evaluator.origin = "linear basis (FFX)"
             base = base_features(lib, evaluator)
             tick()
-            linear_step(lib, evaluator, base)
+            linear_step(lib, evaluator, base, noisy=True)
+            tick()
+            evaluator.origin = "rational P/Q"
+            rational_step(lib, evaluator, noisy=True)
             tick()
         for epoch in range(config.epochs):
             state["epoch"] = epoch
@@ -223,12 +237,16 @@ def search(X: np.ndarray, y: np.ndarray, variables: list[str], config: SearchCon
             for rl1, gp1 in pairs:
                 if epoch and epoch % config.reset_every == 0:
                     rl1.reset()
+                evaluator.origin = "MCTS"
                 rl1.run()
+                evaluator.origin = "GP"
                 hall += gp1.run(rl1.best_expressions(seeds) + list(gp1.hall_of_fame))
             if config.polynomial and base is not None:
+                evaluator.origin = "polynomial over GP summands"
                 ranked = _polynomial_refinement(lib, evaluator, hall)
                 tick()
-                linear_step(lib, evaluator, mined_features(lib, evaluator, ranked, base))
+                evaluator.origin = "linear over mined sub-trees (MRGP)"
+                linear_step(lib, evaluator, mined_features(lib, evaluator, ranked, base), noisy=True)
                 tick()
             if config.forms and ("add" in lib.token_of or "mul" in lib.token_of):
                 new_form = discover_form(lib, evaluator, hall)
@@ -238,7 +256,9 @@ def search(X: np.ndarray, y: np.ndarray, variables: list[str], config: SearchCon
                     rl2, gp2 = agent(lib, terms_of), gp(lib, terms_of)
                     forms_seen.append(form.describe(lib))
             if rl2 is not None and gp2 is not None:
+                evaluator.origin = "MCTS under a form"
                 rl2.run()
+                evaluator.origin = "GP under a form"
                 gp2.run(rl2.best_expressions(seeds) + list(gp2.hall_of_fame))
             _report(progress, time.monotonic() - started, budget, epoch, evaluator)
             tick()

@@ -6,9 +6,9 @@ score); each is processed here on all training rows:
 1. **refit**: the linear coefficients by least squares and the constants
    inside the terms by Levenberg-Marquardt (variable projection), every value
    free;
-2. **drop terms** (backward elimination): the term whose removal is least
-   significant is dropped while the partial F-test of the removal has a
-   p-value above ``alpha`` (Seber & Lee 2003, section 4.3:
+2. **drop terms** (backward elimination, down to the constant model): the
+   term whose removal is least significant is dropped while the partial
+   F-test of the removal has a p-value above ``alpha`` (Seber & Lee 2003, section 4.3:
    ``F = ((RSS_r - RSS) / q) / s**2``, ``s**2 = RSS / (n - p)``, with ``q`` the
    parameters removed);
 3. **snap constants**: a free value is replaced by a simple number
@@ -67,7 +67,6 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 import numpy as np
-import scipy.optimize
 import scipy.special
 import sympy
 
@@ -123,6 +122,7 @@ class Model:
     redundant: int | None = None  # when degenerate: the free constant most in the Jacobian's null space
     length: float = math.inf  # description length
     snapped: list[dict] = field(default_factory=list)  # what snap() fixed, in order
+    origin: str = ""  # the search step that proposed the model
 
     @property
     def free(self) -> int:
@@ -131,9 +131,9 @@ class Model:
 
     @property
     def tokens(self) -> int:
-        size = sum(len(t) for t in self.terms) + len(self.terms) - 1
+        size = sum(len(t) for t in self.terms) + max(0, len(self.terms) - 1)
         size += sum(1 for c in self.coefficients if abs(abs(c) - 1.0) > 1e-12)
-        return size + (self.intercept != 0.0)
+        return size + (self.intercept != 0.0) + (not self.terms)
 
     def nrmse(self, scale: float) -> float:
         return math.sqrt(self.rss / max(1, self.n)) / scale if math.isfinite(self.rss) else math.inf
@@ -208,15 +208,7 @@ def refit(model: Model, context: Context) -> Model | None:
             start = constants[free]
             if not np.all(residual(start) < 1e150):
                 return None
-            method = "lm" if len(y) >= len(free) else "trf"
-            try:
-                solved = scipy.optimize.least_squares(
-                    residual, start, method=method, xtol=1e-12, ftol=1e-12, gtol=1e-12,
-                    max_nfev=60 * (len(free) + 1))
-                if float(np.sum(residual(solved.x) ** 2)) <= float(np.sum(residual(start) ** 2)):
-                    constants[free] = solved.x
-            except (ValueError, np.linalg.LinAlgError):
-                pass
+            constants[free] = levenberg_marquardt(residual, start)
         T = _columns(lib, model.terms, constants, X)
         if T is None:
             return None
@@ -230,6 +222,54 @@ def refit(model: Model, context: Context) -> Model | None:
     _standard_errors(out, T, context)
     out.length = description_length(out, context)
     return out
+
+
+def levenberg_marquardt(residual, start: np.ndarray, iterations: int = 60) -> np.ndarray:
+    """Minimise ``|residual(x)|**2`` from ``start`` (forward-difference Jacobian, Marquardt damping).
+
+    Never returns a point worse than ``start``.
+
+    >>> levenberg_marquardt(lambda x: np.array([x[0] - 3.0, 2 * (x[0] - 3.0)]), np.array([0.0]))
+    array([3.])
+    """
+    x = np.asarray(start, dtype=float).copy()
+    r = residual(x)
+    cost = float(r @ r)
+    damping = 1e-3
+    J = np.empty((r.shape[0], x.shape[0]))
+    for _ in range(iterations):
+        if cost <= 1e-300:
+            break
+        for j in range(x.shape[0]):
+            h = 1e-7 * max(1.0, abs(x[j]))
+            shifted = x.copy()
+            shifted[j] += h
+            J[:, j] = (residual(shifted) - r) / h
+        if not np.isfinite(J).all():
+            break
+        g, H = J.T @ r, J.T @ J
+        moved = False
+        while damping < 1e12:
+            try:
+                step = np.linalg.solve(H + damping * np.diag(np.diag(H) + 1e-12), -g)
+            except np.linalg.LinAlgError:
+                damping *= 10.0
+                continue
+            trial = x + step
+            r_trial = residual(trial)
+            cost_trial = float(r_trial @ r_trial)
+            if cost_trial < cost:
+                small = float(np.abs(step).max()) <= 1e-13 * (1.0 + float(np.abs(x).max()))
+                relative = (cost - cost_trial) <= 1e-15 * cost
+                x, r, cost, moved = trial, r_trial, cost_trial, True
+                damping = max(damping * 0.3, 1e-12)
+                if small or relative:
+                    return x
+                break
+            damping *= 10.0
+        if not moved:
+            break
+    return x
 
 
 def _prediction(model: Model, constants: np.ndarray, context: Context) -> np.ndarray | None:
@@ -341,7 +381,7 @@ def _without(model: Model, j: int, lib: Library) -> Model:
 
 def prune(model: Model, context: Context) -> Model:
     """Backward elimination of terms by the partial F-test (module docstring, step 2)."""
-    while len(model.terms) > 1 and time.monotonic() < context.deadline:
+    while model.terms and time.monotonic() < context.deadline:
         spans = _offsets(context.lib, model.terms)
         best = None
         for j in range(len(model.terms)):
@@ -372,7 +412,7 @@ def _options(model: Model, context: Context) -> list[tuple[float, str, int, Simp
             width = Z_WINDOW * error if math.isfinite(error) else 0.0
             keep = free_cost(value, error)
             options = candidates(value, width, decimals=exact)
-            if kind == "intercept" and abs(value) <= width:
+            if kind != "coefficients" and abs(value) <= width:  # a zero coefficient is prune's
                 options = [ZERO] + options
             for number in options[:2]:
                 if number.cost < keep:
@@ -443,7 +483,7 @@ def from_fit(fit: Fit) -> Model:
     return Model(terms=tuple(fit.terms), constants=list(fit.constants),
                  constant_fixed=[None] * len(fit.constants), coefficients=list(fit.coefficients),
                  coefficient_fixed=[None] * len(fit.coefficients), intercept=fit.intercept,
-                 intercept_fixed=None)
+                 intercept_fixed=None, origin=fit.origin)
 
 
 def repair(model: Model, context: Context) -> Model:
