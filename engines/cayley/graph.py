@@ -290,7 +290,7 @@ def vertex_upper_bound(graph: PermutationGraph) -> int:
 
 
 def decode_states(graph: PermutationGraph, words: np.ndarray) -> list:
-    """Packed states (a 1-D one-word array, or a (W, m) array) as full states in original symbols.
+    """Packed states (a 1-D one-word array, or (m, W) rows) as full states in original symbols.
 
     Generator tags above bit 52 (rank-bitset frontiers) are dropped; states
     are returned sorted by their packed value.
@@ -299,8 +299,8 @@ def decode_states(graph: PermutationGraph, words: np.ndarray) -> list:
         if graph.n * graph.width <= kernels.TAG_SHIFT:
             words = words & np.uint64((1 << kernels.TAG_SHIFT) - 1)
         words = np.sort(words)[None, :]
-    else:  # (W, m): word w of state i at [w, i]; sorted by word 0, then word 1, ...
-        words = words[:, np.lexsort(words[::-1])]
+    else:  # (m, W) rows: sorted by word 0, then word 1, ...
+        words = words[np.lexsort(words.T[::-1])].T
     per_word = graph.per_word
     mask = np.uint64((1 << graph.width) - 1)
     columns = []
