@@ -47,8 +47,12 @@ def layer_states(bits: np.ndarray, count: int, n: int) -> np.ndarray:
 
 
 def bfs_bitset_frontier(graph: PermutationGraph, ledger: MemoryLedger, max_diameter: int | None,
-                        store_cap: int, last_cap: int, progress: Progress):
-    """Layer sizes, stored small layers, last layer (packed, or None), completed flag."""
+                        store_cap: int, last_cap: int, progress: Progress, threads: int = 1):
+    """Layer sizes, stored small layers, last layer (packed, or None), completed flag.
+
+    With ``threads > 1`` the words of a layer are expanded by that many numba
+    threads, the shared bitsets updated with atomic ORs.
+    """
     n = graph.n
     k = len(graph.generators)
     masks, lefts, rights, offsets = kernels.compile_generators(graph.generators, 4)
@@ -74,11 +78,16 @@ def bfs_bitset_frontier(graph: PermutationGraph, ledger: MemoryLedger, max_diame
         density = max(sizes[-1] / (words * 64), 1e-9)
         step = int(min(words, max(1024, WORK_PER_CALL / max(k, 1) / (64 * density))))
         layer_size = 0
-        for a in range(0, words, step):
-            b = min(words, a + step)
-            layer_size += kernels.expand_bitset_frontier(current, a, b, masks, lefts, rights,
-                                                         offsets, n, fact, reciprocal, visited,
-                                                         following)
+        for a in range(0, words, step * threads):
+            b = min(words, a + step * threads)
+            if threads > 1:
+                layer_size += kernels.expand_bitset_frontier_parallel(
+                    current, a, b, masks, lefts, rights, offsets, n, fact, reciprocal, visited,
+                    following, 8 * threads)
+            else:
+                layer_size += kernels.expand_bitset_frontier(
+                    current, a, b, masks, lefts, rights, offsets, n, fact, reciprocal, visited,
+                    following)
             report.expanding(done + layer_size, len(sizes), int(sizes[-1] * b / words), sizes[-1])
         if layer_size == 0:
             completed = True

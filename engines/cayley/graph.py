@@ -12,7 +12,8 @@ arXiv:2509.19162, Section 2; the packing follows the reference
 * anything else (Schreier coset graphs, puzzles' sticker colourings, more
   than 16 points) drops the positions no generator moves -- they never change
   -- and packs ``w = ceil(log2 s)`` bits per symbol, ``64 // w`` symbols per
-  word, in as many words as needed (at most :data:`MAX_WORDS`).
+  word, in as many words as needed (at most :data:`MAX_WORDS`), in the
+  order :func:`engines.cayley.layout.layout` finds cheapest.
 
 Examples
 --------
@@ -35,6 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engines.cayley import kernels
+from engines.cayley.layout import layout
 
 __all__ = [
     "MAX_POSITIONS",
@@ -221,6 +223,13 @@ def prepare_graph(generators: list[list[int]], central_state: list | str | None 
     if words > MAX_WORDS:
         raise ValueError(f"a state of {len(kept)} moving positions with {len(symbols)} distinct "
                          f"symbols needs {words} 64-bit words; at most {MAX_WORDS} are supported")
+    if not (full_symbols == n and n <= MAX_RANK_POINTS):
+        # pack positions in an order that makes the generators cheap to apply
+        order = layout(gens, width, 64 // width)
+        slot_of = {p: j for j, p in enumerate(order)}
+        gens = [[slot_of[g[p]] for p in order] for g in gens]
+        relabelled = [relabelled[p] for p in order]
+        kept = [kept[p] for p in order]
     lookup = {tuple(g): i for i, g in enumerate(gens)}
     inverse_of = [lookup.get(tuple(inverse_permutation(g)), -1) for g in gens]
     graph = PermutationGraph(gens, relabelled, symbols, all(i >= 0 for i in inverse_of),
@@ -290,7 +299,7 @@ def vertex_upper_bound(graph: PermutationGraph) -> int:
 
 
 def decode_states(graph: PermutationGraph, words: np.ndarray) -> list:
-    """Packed states (a 1-D one-word array, or a (W, m) array) as full states in original symbols.
+    """Packed states (a 1-D one-word array, or (m, W) rows) as full states in original symbols.
 
     Generator tags above bit 52 (rank-bitset frontiers) are dropped; states
     are returned sorted by their packed value.
@@ -299,8 +308,8 @@ def decode_states(graph: PermutationGraph, words: np.ndarray) -> list:
         if graph.n * graph.width <= kernels.TAG_SHIFT:
             words = words & np.uint64((1 << kernels.TAG_SHIFT) - 1)
         words = np.sort(words)[None, :]
-    else:  # (W, m): word w of state i at [w, i]; sorted by word 0, then word 1, ...
-        words = words[:, np.lexsort(words[::-1])]
+    else:  # (m, W) rows: sorted by word 0, then word 1, ...
+        words = words[np.lexsort(words.T[::-1])].T
     per_word = graph.per_word
     mask = np.uint64((1 << graph.width) - 1)
     columns = []

@@ -39,7 +39,7 @@ import time
 from engines.cayley import kernels
 from engines.cayley.bitset_frontier import bfs_bitset_frontier
 from engines.cayley.graph import PermutationGraph, decode_states, vertex_upper_bound
-from engines.cayley.memory import WORK_PER_CALL, MemoryLedger, peak_rss_bytes
+from engines.cayley.memory import WORK_PER_CALL, MemoryLedger, peak_rss_bytes, sorted_work
 from engines.cayley.packed_layers import bfs_packed_layers, packed_row_bytes
 from engines.cayley.rank_bitset import MAX_RANK_BITSET_N, bfs_rank_bitset
 from engines.cayley.sorted_layers import bfs_sorted_layers
@@ -112,7 +112,8 @@ def estimate_memory(graph: PermutationGraph, algorithm: str = "auto",
     _check_applies(graph, algorithm)
     vertices = vertex_upper_bound(graph)
     k = len(graph.generators)
-    buffer = min(WORK_PER_CALL // max(k, 1) + 1, vertices) * k * 8  # one expansion slice
+    work = sorted_work(budget_bytes) if algorithm == "sorted_layers" else WORK_PER_CALL
+    buffer = min(work // max(k, 1) + 1, vertices) * k * 8  # one expansion slice
     fact = math.factorial(graph.n)
     if algorithm == "rank_bitset":
         held = int(PEAK_TWO_LAYER_FRACTION * vertices) + 1
@@ -162,7 +163,7 @@ _DRIVERS = {"rank_bitset": bfs_rank_bitset, "rank_bitset_frontier": bfs_bitset_f
 def growth(graph: PermutationGraph, *, memory_budget_bytes: int = 8 << 30,
            max_diameter: int | None = None, store_layers_max_size: int = 0,
            last_layer_max_size: int = 1000, progress: Progress = no_progress,
-           algorithm: str = "auto") -> dict:
+           algorithm: str = "auto", threads: int = 1) -> dict:
     """Sphere sizes of the graph around its central state.
 
     Parameters
@@ -183,6 +184,8 @@ def growth(graph: PermutationGraph, *, memory_budget_bytes: int = 8 << 30,
         Called per layer and between kernel calls (~0.1-0.5 s apart).
     algorithm : str
         "auto" (the cheapest that fits the budget) or one of :data:`ALGORITHMS`.
+    threads : int
+        Threads for the three-bitset search (the others run on one).
 
     Returns
     -------
@@ -194,8 +197,19 @@ def growth(graph: PermutationGraph, *, memory_budget_bytes: int = 8 << 30,
     estimate = check_budget(graph, memory_budget_bytes, algorithm)
     ledger = MemoryLedger(memory_budget_bytes)
     started = time.perf_counter()
-    sizes, stored, last, completed = _DRIVERS[estimate["algorithm"]](
-        graph, ledger, max_diameter, store_layers_max_size, last_layer_max_size, progress)
+    driver = _DRIVERS[estimate["algorithm"]]
+    arguments = (graph, ledger, max_diameter, store_layers_max_size, last_layer_max_size, progress)
+    if estimate["algorithm"] == "rank_bitset_frontier" and threads > 1:
+        import numba
+
+        previous = numba.get_num_threads()
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+        try:
+            sizes, stored, last, completed = driver(*arguments, threads=threads)
+        finally:
+            numba.set_num_threads(previous)
+    else:
+        sizes, stored, last, completed = driver(*arguments)
     elapsed = time.perf_counter() - started
     last_layer = decode_states(graph, last) if last is not None else None
     return {

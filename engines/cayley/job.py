@@ -85,7 +85,7 @@ def run_growth(params: GrowthParams, progress: Progress = no_progress) -> dict:
                     max_diameter=params.max_diameter,
                     store_layers_max_size=params.store_layers_max_size,
                     last_layer_max_size=params.last_layer_max_size, progress=progress,
-                    algorithm=params.algorithm)
+                    algorithm=params.algorithm, threads=params.threads)
     checks = {}
     if result["bfs_completed"] and graph.known_vertices is not None:
         checks["sum_of_layers_equals_vertex_count"] = graph.known_vertices

@@ -40,6 +40,7 @@ __all__ = [
     "MemoryLedger",
     "chunk_states",
     "depth_reached",
+    "sorted_work",
     "peak_rss_bytes",
 ]
 
@@ -78,9 +79,15 @@ def peak_rss_bytes() -> int:
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
 
 
-def chunk_states(k: int) -> int:
-    """Frontier states per kernel call for ``k`` generators."""
-    return max(256, WORK_PER_CALL // max(k, 1))
+def chunk_states(k: int, work: int = WORK_PER_CALL) -> int:
+    """Frontier states per kernel call for ``k`` generators (``work`` evaluations a call)."""
+    return max(256, work // max(k, 1))
+
+
+def sorted_work(budget_bytes: int | None) -> int:
+    """Evaluations per slice of a sorted-layers search: larger slices sort faster per state
+    (fewer pieces to merge) and are used when the budget leaves room for their buffers."""
+    return 4 * WORK_PER_CALL if budget_bytes is None or budget_bytes >= 2 << 30 else WORK_PER_CALL
 
 
 def depth_reached(max_diameter: int | None, depth: int) -> bool:

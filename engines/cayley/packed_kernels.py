@@ -1,4 +1,4 @@
-"""numba kernels for states packed into several 64-bit words (rows of a 2-D uint64 array).
+"""numba kernels for states packed into several 64-bit words.
 
 Position ``i`` of a state with ``w`` bits per symbol lives in word
 ``i // (64 // w)`` at bit ``w * (i % (64 // w))``: symbols never straddle two
@@ -8,13 +8,16 @@ bit distance; applying it costs one mask-and-shift per group (CayleyPy's
 bit-packing idea, arXiv:2509.19162 Section 2; reference ``cayley.md``
 Section 1.3), not one step per symbol.
 
-A set of ``m`` states is a ``(W, m)`` array -- word ``w`` of state ``i`` at
-``[w, i]`` -- so that each word is one contiguous column.  States are ordered
-lexicographically by word 0, then word 1, ... (:func:`radix_sort_rows` sorts
-in that order; word 0 is the fullest, so comparisons rarely look further),
-and every comparison looks at whole states, so de-duplication and set
-differences are exact: a state is never confused with another because two
-hashes collide.
+A set of ``m`` states is a pair: ``rows``, an ``(m, W)`` array (one state a
+row), and ``keys``, one 64-bit key per state.  With one word the key *is* the
+state (``keys`` is a view of the only column); with more, the key is a hash
+of the row (splitmix64 mixing, as CayleyPy's multi-word hash).  States are
+ordered by key, then by their words -- so equal keys of different states
+(hash collisions) are still told apart: every comparison that finds equal
+keys goes on to compare whole rows, and de-duplication and set differences
+are exact.  A hash only decides the *order*, which lets numpy's vectorised
+sort do the work (:func:`sort_states`: one sort of 64-bit keys with the row
+index in their low bits, then a gather).
 
 Every kernel processes a caller-chosen slice or array, so one call stays well
 under a second and the Python driver can report progress and honour
@@ -24,15 +27,15 @@ Examples
 --------
 >>> moves = compile_moves([[1, 2, 0]], width=2, per_word=2)
 >>> state = pack_rows([[0, 1, 2]], width=2, per_word=2, words=2)
->>> out = np.empty((2, 1), dtype=np.uint64)
+>>> out = np.empty((1, 2), dtype=np.uint64)
 >>> expand_rows(state, 0, 1, *moves, out)
 1
 >>> unpack_rows(out, 3, width=2, per_word=2).tolist()
 [[1, 2, 0]]
->>> rows = np.array([[3, 1], [2, 1], [9, 0], [2, 1]], dtype=np.uint64).T.copy()
->>> tmp = np.empty_like(rows)
->>> radix_sort_rows(rows, tmp, 4).T.tolist()
-[[2, 1], [2, 1], [3, 1], [9, 0]]
+>>> rows = np.array([[3, 1], [2, 1], [9, 0], [2, 1]], dtype=np.uint64)
+>>> keys, ordered = sort_states(rows, state_keys(rows))
+>>> unique_rows(keys, ordered, 4), sorted(map(tuple, ordered[:3].tolist()))
+(3, [(2, 1), (3, 1), (9, 0)])
 """
 
 from __future__ import annotations
@@ -43,18 +46,16 @@ from numba import njit
 __all__ = [
     "compile_moves",
     "expand_rows",
-    "merge_rows",
+    "hash_rows",
+    "merge_runs",
+    "merge_states",
     "pack_rows",
-    "radix_sort_rows",
-    "sort_rows",
-    "unique_not_in_rows",
+    "sort_states",
+    "state_keys",
+    "unique_not_in",
     "unique_rows",
     "unpack_rows",
 ]
-
-DIGIT_BITS = 11
-BUCKETS = 1 << DIGIT_BITS
-DIGITS_PER_WORD = -(-64 // DIGIT_BITS)
 
 
 def compile_moves(generators: list[list[int]], width: int, per_word: int
@@ -87,148 +88,180 @@ def compile_moves(generators: list[list[int]], width: int, per_word: int
 
 
 def pack_rows(states: list[list[int]], width: int, per_word: int, words: int) -> np.ndarray:
-    """Pack sequences of small non-negative ints into a (words, m) uint64 array."""
-    out = np.zeros((words, len(states)), dtype=np.uint64)
+    """Pack sequences of small non-negative ints into an (m, words) uint64 array."""
+    out = np.zeros((len(states), words), dtype=np.uint64)
     for r, state in enumerate(states):
         values = [0] * words
         for i, v in enumerate(state):
             w, o = divmod(i, per_word)
             values[w] |= int(v) << (width * o)
-        out[:, r] = values
+        out[r] = values
     return out
 
 
 def unpack_rows(rows: np.ndarray, n: int, width: int, per_word: int) -> np.ndarray:
-    """The symbols of packed states (a (words, m) array), as an (m, n) int64 array."""
+    """The symbols of packed states (an (m, W) array), as an (m, n) int64 array."""
     mask = np.uint64((1 << width) - 1)
-    out = np.empty((rows.shape[1], n), dtype=np.int64)
+    out = np.empty((rows.shape[0], n), dtype=np.int64)
     for i in range(n):
         w, o = divmod(i, per_word)
-        out[:, i] = (rows[w] >> np.uint64(width * o)) & mask
+        out[:, i] = (rows[:, w] >> np.uint64(width * o)) & mask
     return out
 
 
 @njit(cache=True)
 def expand_rows(states, start, stop, src, dst, mask, left, right, offsets, out):
-    """All k neighbours of states[:, start:stop] into out (generator-major); returns k * m."""
+    """All k neighbours of states[start:stop] into out (generator-major); returns k * m."""
     k = offsets.shape[0] - 1
     m = stop - start
-    words = states.shape[0]
+    words = states.shape[1]
     if words == 1:  # one word: accumulate in a register
-        s0 = states[0]
-        o0 = out[0]
         for g in range(k):
             base = g * m - start
             for idx in range(start, stop):
-                s = s0[idx]
+                s = states[idx, 0]
                 t = np.uint64(0)
                 for j in range(offsets[g], offsets[g + 1]):
                     t |= ((s & mask[j]) << left[j]) >> right[j]
-                o0[base + idx] = t
+                out[base + idx, 0] = t
         return k * m
-    t = np.zeros(words, dtype=np.uint64)
     for g in range(k):
         base = g * m - start
         for idx in range(start, stop):
-            t[:] = 0
-            for j in range(offsets[g], offsets[g + 1]):
-                t[dst[j]] |= ((states[src[j], idx] & mask[j]) << left[j]) >> right[j]
+            row = base + idx
             for w in range(words):
-                out[w, base + idx] = t[w]
+                out[row, w] = 0
+            for j in range(offsets[g], offsets[g + 1]):
+                out[row, dst[j]] |= ((states[idx, src[j]] & mask[j]) << left[j]) >> right[j]
     return k * m
 
 
-def sort_rows(rows: np.ndarray, tmp: np.ndarray, used_bits: int) -> np.ndarray:
-    """Sorted states (word 0 first): numpy's vectorised sort for one word, else radix."""
-    if rows.shape[0] == 1:
-        rows[0].sort()
-        return rows
-    return radix_sort_rows(rows, tmp, used_bits)
+@njit(cache=True)
+def _mix(z):
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
 
 
 @njit(cache=True)
-def radix_sort_rows(rows, tmp, used_bits):
-    """Sort states (lexicographically, word 0 first) by LSD radix; returns the sorted array.
+def hash_rows(rows, keys):
+    """keys[i] = a 64-bit mix of every word of rows[i] (the order key of multi-word states)."""
+    for i in range(rows.shape[0]):
+        h = np.uint64(0x9E3779B97F4A7C15)
+        for w in range(rows.shape[1]):
+            h = _mix(h ^ rows[i, w])
+        keys[i] = h
+    return rows.shape[0]
 
-    ``tmp`` has the shape of ``rows``; the result is one of the two (their
-    contents are exchanged pass by pass).  ``used_bits`` is the number of
-    low bits that can be non-zero in any word; digits that are equal across
-    all rows are skipped.
-    """
-    words = rows.shape[0]
-    m = rows.shape[1]
-    digits = (used_bits + DIGIT_BITS - 1) // DIGIT_BITS
-    counts = np.zeros((words, digits, BUCKETS), dtype=np.int64)
-    digit_mask = np.uint64(BUCKETS - 1)
-    for w in range(words):
-        for i in range(m):
-            x = rows[w, i]
-            for d in range(digits):
-                counts[w, d, np.int64((x >> np.uint64(DIGIT_BITS * d)) & digit_mask)] += 1
-    source = rows
-    target = tmp
-    for w in range(words - 1, -1, -1):
-        for d in range(digits):
-            c = counts[w, d]
-            distinct = 0
-            for b in range(BUCKETS):
-                if c[b] > 0:
-                    distinct += 1
-            if distinct <= 1:
-                continue
-            position = 0
-            for b in range(BUCKETS):
-                here = c[b]
-                c[b] = position
-                position += here
-            shift = np.uint64(DIGIT_BITS * d)
-            for i in range(m):
-                b = np.int64((source[w, i] >> shift) & digit_mask)
-                p = c[b]
-                c[b] = p + 1
-                for x in range(words):
-                    target[x, p] = source[x, i]
-            source, target = target, source
-    return source
+
+def state_keys(rows: np.ndarray) -> np.ndarray:
+    """The order keys of states: the word itself for one-word states (a view), else a hash."""
+    if rows.shape[1] == 1:
+        return rows[:, 0]
+    keys = np.empty(rows.shape[0], dtype=np.uint64)
+    hash_rows(rows, keys)
+    return keys
 
 
 @njit(cache=True)
-def _compare_rest(a, i, b, j):
-    # -1, 0, 1 comparing words 1.. of states a[:, i] and b[:, j]
-    for w in range(1, a.shape[0]):
-        x = a[w, i]
-        y = b[w, j]
-        if x != y:
-            return -1 if x < y else 1
-    return 0
-
-
-# (numba's IR-level inline="always" made these loops several times slower;
-# LLVM inlines the plain functions by itself)
-@njit(cache=True)
-def _less(a, a0, i, b, b0, j):
-    # state a[:, i] below state b[:, j]; a0, b0 are the word-0 columns
-    x = a0[i]
-    y = b0[j]
+def _less(ka, ra, i, kb, rb, j):
+    # state i of (ka, ra) is ordered before state j of (kb, rb): by key, then by words
+    x = ka[i]
+    y = kb[j]
     if x != y:
         return x < y
-    return _compare_rest(a, i, b, j) < 0
+    for w in range(ra.shape[1]):
+        if ra[i, w] != rb[j, w]:
+            return ra[i, w] < rb[j, w]
+    return False
 
 
 @njit(cache=True)
-def _equal(a, a0, i, b, b0, j):
-    if a0[i] != b0[j]:
+def _equal(ka, ra, i, kb, rb, j):
+    if ka[i] != kb[j]:
         return False
-    return _compare_rest(a, i, b, j) == 0
+    for w in range(ra.shape[1]):
+        if ra[i, w] != rb[j, w]:
+            return False
+    return True
 
 
 @njit(cache=True)
-def _lower_bound(a, a0, x, x0, i, lo):
-    # galloping search from lo: first index r with a[:, r] >= x[:, i]
-    n = a0.shape[0]
+def _gather(composite, index_bits, keys, rows, out_keys, out_rows):
+    # states in the order of the sorted composites (key prefix | index), then the rare runs
+    # of equal key prefixes put in full (key, row) order by insertion sort
+    mask = (np.uint64(1) << np.uint64(index_bits)) - np.uint64(1)
+    m = composite.shape[0]
+    words = rows.shape[1]
+    for j in range(m):
+        idx = np.int64(composite[j] & mask)
+        out_keys[j] = keys[idx]
+        for w in range(words):
+            out_rows[j, w] = rows[idx, w]
+    tmp = np.empty(words, dtype=np.uint64)
+    start = 0
+    while start < m:
+        end = start + 1
+        prefix = composite[start] >> np.uint64(index_bits)
+        while end < m and (composite[end] >> np.uint64(index_bits)) == prefix:
+            end += 1
+        for a in range(start + 1, end):
+            b = a
+            while b > start and _less(out_keys, out_rows, b, out_keys, out_rows, b - 1):
+                key = out_keys[b]
+                out_keys[b] = out_keys[b - 1]
+                out_keys[b - 1] = key
+                for w in range(words):
+                    tmp[w] = out_rows[b, w]
+                    out_rows[b, w] = out_rows[b - 1, w]
+                    out_rows[b - 1, w] = tmp[w]
+                b -= 1
+        start = end
+    return m
+
+
+@njit(cache=True)
+def _composites(keys, index_bits, out):
+    high = ~((np.uint64(1) << np.uint64(index_bits)) - np.uint64(1))
+    for i in range(keys.shape[0]):
+        out[i] = (keys[i] & high) | np.uint64(i)
+    return keys.shape[0]
+
+
+def sort_states(rows: np.ndarray, keys: np.ndarray, scratch: tuple | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """(keys, rows) in state order.  One word: sorted in place.  More: into other arrays.
+
+    The composite ``(key with its low bits replaced by the row index)`` is
+    sorted by numpy's vectorised sort, the rows gathered in that order, and
+    the runs whose keys agree above the index bits are finished by insertion
+    sort on (key, row) -- duplicates of one state, or true collisions.
+    ``scratch`` -- (composites, keys, rows) arrays of at least ``len(rows)``
+    entries -- is used instead of fresh arrays when given (fresh memory costs
+    a page fault per 4 KiB on first touch, a large share of the time here).
+    """
+    if rows.shape[1] == 1:
+        keys.sort()  # keys is the rows' only column
+        return keys, rows
+    m = rows.shape[0]
+    if scratch is None:
+        scratch = (np.empty(m, dtype=np.uint64), np.empty(m, dtype=np.uint64),
+                   np.empty_like(rows))
+    composite, out_keys, out_rows = scratch[0][:m], scratch[1][:m], scratch[2][:m]
+    index_bits = max(1, (m - 1).bit_length())
+    _composites(keys, index_bits, composite)
+    composite.sort()
+    _gather(composite, index_bits, keys, rows, out_keys, out_rows)
+    return out_keys, out_rows
+
+
+@njit(cache=True)
+def _lower_bound(ka, ra, kx, rx, i, lo):
+    # galloping search from lo: first index r with state r of (ka, ra) >= state i of (kx, rx)
+    n = ka.shape[0]
     step = 1
     hi = lo + 1
-    while hi < n and _less(a, a0, hi, x, x0, i):
+    while hi < n and _less(ka, ra, hi, kx, rx, i):
         lo = hi
         step *= 2
         hi = lo + step
@@ -236,7 +269,7 @@ def _lower_bound(a, a0, x, x0, i, lo):
         hi = n
     while lo < hi:
         mid = (lo + hi) // 2
-        if _less(a, a0, mid, x, x0, i):
+        if _less(ka, ra, mid, kx, rx, i):
             lo = mid + 1
         else:
             hi = mid
@@ -244,89 +277,136 @@ def _lower_bound(a, a0, x, x0, i, lo):
 
 
 @njit(cache=True)
-def unique_not_in_rows(candidates, count, seen_a, seen_b):
-    """Compact sorted candidates[:, :count] in place to states absent from both sorted arrays.
+def unique_not_in(keys, rows, count, a_keys, a_rows, b_keys, b_rows):
+    """Compact sorted states [:count] in place to those absent from both sorted sets a, b.
 
     Duplicates are removed too; returns the new length.  Lookups gallop
-    forward through each seen array (the candidates are sorted).
+    forward through each set (the candidates are sorted).  ``keys`` may be a
+    view of ``rows`` (one-word states).
     """
-    c0 = candidates[0]
-    a0 = seen_a[0]
-    b0 = seen_b[0]
     out = 0
     ia = 0
     ib = 0
-    na = a0.shape[0]
-    nb = b0.shape[0]
-    words = candidates.shape[0]
+    na = a_keys.shape[0]
+    nb = b_keys.shape[0]
+    words = rows.shape[1]
     for i in range(count):
-        if out > 0 and _equal(candidates, c0, i, candidates, c0, out - 1):
+        if out > 0 and _equal(keys, rows, i, keys, rows, out - 1):
             continue
-        if ia < na and _less(seen_a, a0, ia, candidates, c0, i):
-            ia = _lower_bound(seen_a, a0, candidates, c0, i, ia)
-        if ia < na and _equal(seen_a, a0, ia, candidates, c0, i):
+        if ia < na and _less(a_keys, a_rows, ia, keys, rows, i):
+            ia = _lower_bound(a_keys, a_rows, keys, rows, i, ia)
+        if ia < na and _equal(a_keys, a_rows, ia, keys, rows, i):
             continue
-        if ib < nb and _less(seen_b, b0, ib, candidates, c0, i):
-            ib = _lower_bound(seen_b, b0, candidates, c0, i, ib)
-        if ib < nb and _equal(seen_b, b0, ib, candidates, c0, i):
+        if ib < nb and _less(b_keys, b_rows, ib, keys, rows, i):
+            ib = _lower_bound(b_keys, b_rows, keys, rows, i, ib)
+        if ib < nb and _equal(b_keys, b_rows, ib, keys, rows, i):
             continue
         if out != i:
+            keys[out] = keys[i]
             for w in range(words):
-                candidates[w, out] = candidates[w, i]
+                rows[out, w] = rows[i, w]
         out += 1
     return out
 
 
 @njit(cache=True)
-def unique_rows(rows, count):
-    """Compact sorted rows[:, :count] in place to distinct states; returns the new length."""
+def unique_rows(keys, rows, count):
+    """Compact sorted states [:count] in place to distinct ones; returns the new length."""
     out = 0
-    words = rows.shape[0]
-    r0 = rows[0]
+    words = rows.shape[1]
     for i in range(count):
-        if out > 0 and _equal(rows, r0, i, rows, r0, out - 1):
+        if out > 0 and _equal(keys, rows, i, keys, rows, out - 1):
             continue
         if out != i:
+            keys[out] = keys[i]
             for w in range(words):
-                rows[w, out] = rows[w, i]
+                rows[out, w] = rows[i, w]
         out += 1
     return out
 
 
 @njit(cache=True)
-def merge_rows(a, b, out):
-    """Merge two sorted state arrays into out, keeping one copy of states in both; returns the count.
+def merge_states(a_keys, a_rows, b_keys, b_rows, out_keys, out_rows):
+    """Merge two sorted state sets into out, keeping one copy of states in both; returns the count.
 
-    ``out`` needs room for all states of a and b.
+    ``out_*`` need room for all states of a and b (``out_keys`` may be a view
+    of ``out_rows``).
     """
     i = 0
     j = 0
     r = 0
-    words = a.shape[0]
-    na = a.shape[1]
-    nb = b.shape[1]
-    a0 = a[0]
-    b0 = b[0]
-    while i < na and j < nb:
-        if _less(b, b0, j, a, a0, i):
+    words = a_rows.shape[1]
+    na = a_keys.shape[0]
+    nb = b_keys.shape[0]
+    while i < na or j < nb:
+        take_b = i >= na or (j < nb and _less(b_keys, b_rows, j, a_keys, a_rows, i))
+        if take_b:
+            out_keys[r] = b_keys[j]
             for w in range(words):
-                out[w, r] = b[w, j]
+                out_rows[r, w] = b_rows[j, w]
             j += 1
         else:
-            if _equal(a, a0, i, b, b0, j):
+            if j < nb and _equal(a_keys, a_rows, i, b_keys, b_rows, j):
                 j += 1
+            out_keys[r] = a_keys[i]
             for w in range(words):
-                out[w, r] = a[w, i]
+                out_rows[r, w] = a_rows[i, w]
             i += 1
         r += 1
-    while i < na:
-        for w in range(words):
-            out[w, r] = a[w, i]
-        i += 1
-        r += 1
-    while j < nb:
-        for w in range(words):
-            out[w, r] = b[w, j]
-        j += 1
-        r += 1
     return r
+
+
+@njit(cache=True)
+def _heap_less(keys, rows, heads, a, b):
+    return _less(keys, rows, heads[a], keys, rows, heads[b])
+
+
+@njit(cache=True)
+def merge_runs(keys, rows, starts, ends, out_keys, out_rows):
+    """k-way merge of sorted runs [starts[r], ends[r]) of (keys, rows) into out, dropping
+    duplicates; returns the count.  A binary heap of run heads: log2(runs) comparisons a state.
+    """
+    runs = starts.shape[0]
+    heads = starts.copy()
+    heap = np.empty(runs, dtype=np.int64)
+    size = 0
+    for r in range(runs):  # push every non-empty run, sifting up
+        if heads[r] < ends[r]:
+            heap[size] = r
+            c = size
+            size += 1
+            while c > 0:
+                parent = (c - 1) // 2
+                if _heap_less(keys, rows, heads, heap[c], heap[parent]):
+                    heap[c], heap[parent] = heap[parent], heap[c]
+                    c = parent
+                else:
+                    break
+    words = rows.shape[1]
+    count = 0
+    while size > 0:
+        r = heap[0]
+        i = heads[r]
+        if count == 0 or not _equal(keys, rows, i, out_keys, out_rows, count - 1):
+            out_keys[count] = keys[i]
+            for w in range(words):
+                out_rows[count, w] = rows[i, w]
+            count += 1
+        heads[r] = i + 1
+        if heads[r] >= ends[r]:
+            size -= 1
+            heap[0] = heap[size]
+        c = 0
+        while True:  # sift down
+            left = 2 * c + 1
+            if left >= size:
+                break
+            child = left
+            if left + 1 < size and _heap_less(keys, rows, heads, heap[left + 1], heap[left]):
+                child = left + 1
+            if _heap_less(keys, rows, heads, heap[child], heap[c]):
+                heap[c], heap[child] = heap[child], heap[c]
+                c = child
+            else:
+                break
+    return count

@@ -71,6 +71,7 @@ def _machine_budget_gib() -> float:
 #: the largest memory budget a job may ask for: 60% of this machine's memory, at most 20 GiB
 MAX_BUDGET_GIB = _machine_budget_gib()
 DEFAULT_BUDGET_GIB = min(8.0, MAX_BUDGET_GIB)
+MAX_THREADS = max(1, os.cpu_count() or 1)
 GROWTH_LIMITS = TimeLimits(4 * 3600, 4 * 3600 + 300)
 #: extending sweeps without a time budget stop after this long
 DEFAULT_EXTEND_BUDGET_S = 1800.0
@@ -119,6 +120,8 @@ class GrowthParams(EngineParams):
     memory_budget_gib: float = Field(DEFAULT_BUDGET_GIB, gt=0, le=MAX_BUDGET_GIB, description=(
         f"refuse or stop a search needing more (at most {MAX_BUDGET_GIB} GiB on this machine)"))
     algorithm: Algorithm = "auto"
+    threads: int = Field(1, ge=1, le=MAX_THREADS, description=(
+        "threads for the three-bitset search over S_n (rank_bitset_frontier)"))
 
     @model_validator(mode="after")
     def _consistent(self) -> GrowthParams:

@@ -25,7 +25,13 @@ import numpy as np
 
 from engines.cayley import kernels
 from engines.cayley.graph import PermutationGraph, decode_states
-from engines.cayley.memory import LayerProgress, MemoryLedger, chunk_states, depth_reached
+from engines.cayley.memory import (
+    LayerProgress,
+    MemoryLedger,
+    chunk_states,
+    depth_reached,
+    sorted_work,
+)
 from engines.contract import Progress
 
 __all__ = ["bfs_sorted_layers"]
@@ -59,7 +65,7 @@ def bfs_sorted_layers(graph: PermutationGraph, ledger: MemoryLedger, max_diamete
     ledger.take(8, "layer 0")
     sizes = [1]
     stored = {0: decode_states(graph, current)} if store_cap >= 1 else {}
-    chunk = chunk_states(k)
+    chunk = chunk_states(k, sorted_work(ledger.budget))
     done = 1
     completed = False
     report.start()

@@ -63,9 +63,11 @@ def test_packed_agrees_with_rank_bitset_on_every_small_family(family, n):
 def test_every_algorithm_agrees(family, n):
     results = {a: run_growth(GrowthParams(family=family, n=n, algorithm=a))
                for a in ("rank_bitset", "rank_bitset_frontier", "sorted_layers", "packed_layers")}
+    results["threads"] = run_growth(GrowthParams(family=family, n=n, threads=2,
+                                                 algorithm="rank_bitset_frontier"))
     reference = results["rank_bitset"]
     for algorithm, result in results.items():
-        assert result["algorithm"] == algorithm
+        assert result["algorithm"] == algorithm.replace("threads", "rank_bitset_frontier")
         assert result["layer_sizes"] == reference["layer_sizes"]
         assert result["last_layer"] == reference["last_layer"]
 
@@ -106,7 +108,7 @@ def test_fixed_positions_are_dropped_and_restored():
     gens = [g + list(range(5, 10)) for g in families.pancake(5)]
     state = ["a", "b", "c", "d", "e", "x", "x", "y", "y", "z"]
     graph = prepare_graph(gens, central_state=state)
-    assert graph.n == 5 and graph.kept == [0, 1, 2, 3, 4] and graph.positions == 10
+    assert graph.n == 5 and sorted(graph.kept) == [0, 1, 2, 3, 4] and graph.positions == 10
     result = growth(graph, store_layers_max_size=10)
     assert result["layer_sizes"] == [1, 4, 12, 35, 48, 20]
     assert result["layers"]["0"] == ["abcdexxyyz"]
@@ -134,21 +136,36 @@ def test_random_generators_and_states_match_python_bfs(seed):
     assert result["layer_sizes"] == python_bfs(gens, state, depth)
 
 
-def test_radix_sort_and_set_kernels_are_exact():
+def test_set_kernels_are_exact_when_keys_collide():
+    # keys decide only the order: with keys that collide all the time (2 bits of the first
+    # word) sorting, de-duplication, set difference and merging must still be exact
     rng = np.random.default_rng(7)
-    # many rows equal in word 0 so that the later words decide the order
-    rows = rng.integers(0, 4, size=(3, 5000), dtype=np.uint64)
-    rows[1] = rng.integers(0, 2**63, size=5000, dtype=np.uint64) | np.uint64(1 << 63)
-    ordered = pk.radix_sort_rows(rows.copy(), np.empty_like(rows), 64)
-    expected = sorted(map(tuple, rows.T.tolist()))
-    assert list(map(tuple, ordered.T.tolist())) == expected
-    count = pk.unique_rows(ordered, ordered.shape[1])
-    assert count == len(set(expected))
-    seen = np.ascontiguousarray(ordered[:, ::3][:, :count // 3])
-    candidates = ordered[:, :count].copy()
-    kept = pk.unique_not_in_rows(candidates, count, seen, seen[:, :0])
-    assert set(map(tuple, candidates[:, :kept].T.tolist())) == \
-        set(expected) - set(map(tuple, seen.T.tolist()))
-    merged = np.empty((3, count + seen.shape[1]), dtype=np.uint64)
-    total = pk.merge_rows(ordered[:, :count], seen, merged)
+    rows = rng.integers(0, 3, size=(6000, 3), dtype=np.uint64)
+    keys = rows[:, 0] & np.uint64(3)
+    keys, ordered = pk.sort_states(rows, keys.copy())
+    pairs = list(zip(keys.tolist(), map(tuple, ordered.tolist()), strict=True))
+    assert pairs == sorted(pairs)
+    count = pk.unique_rows(keys, ordered, len(keys))
+    distinct = {tuple(r) for r in rows.tolist()}
+    assert count == len(distinct)
+    assert {tuple(r) for r in ordered[:count].tolist()} == distinct
+    seen_keys, seen_rows = keys[:count:3].copy(), ordered[:count:3].copy()
+    cand_keys, cand_rows = keys[:count].copy(), ordered[:count].copy()
+    kept = pk.unique_not_in(cand_keys, cand_rows, count, seen_keys, seen_rows,
+                            seen_keys[:0], seen_rows[:0])
+    assert {tuple(r) for r in cand_rows[:kept].tolist()} == \
+        distinct - {tuple(r) for r in seen_rows.tolist()}
+    out_rows = np.empty((count + len(seen_keys), 3), dtype=np.uint64)
+    out_keys = np.empty(len(out_rows), dtype=np.uint64)
+    total = pk.merge_states(keys[:count], ordered[:count], seen_keys, seen_rows, out_keys, out_rows)
     assert total == count  # seen is a subset: kept once
+    merged = list(zip(out_keys[:total].tolist(), map(tuple, out_rows[:total].tolist()), strict=True))
+    assert merged == sorted(set(merged))
+
+
+def test_real_hash_keys_order_the_states():
+    rows = np.random.default_rng(3).integers(0, 2**63, size=(4000, 2), dtype=np.uint64)
+    rows = np.concatenate([rows, rows[:1000]])  # duplicates
+    keys, ordered = pk.sort_states(rows, pk.state_keys(rows))
+    assert np.array_equal(keys, pk.state_keys(ordered))
+    assert pk.unique_rows(keys, ordered, len(keys)) == 4000
