@@ -32,7 +32,7 @@ PEER_ALGORITHMS = ["bfs", "bfs_numpy", "bfs_bitmask"]
 
 OURS = r"""
 import json, resource, sys, time
-from engines.cayley.jobs import GrowthParams, run_growth
+from engines.cayley.job import GrowthParams, run_growth
 family, n = sys.argv[1], int(sys.argv[2])
 run_growth(GrowthParams(family=family, n=6))
 baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

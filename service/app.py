@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -15,6 +16,7 @@ from service.auth import AuthMiddleware
 from service.dashboard import install_dashboard
 from service.docs_ui import install_docs
 from service.jobs_api import router
+from service.openapi import install_openapi
 from service.problems import install_problem_handlers, problem_response
 from workers.dispatch import make_dispatcher, reconcile
 from workers.settings import Settings, load_settings
@@ -23,6 +25,7 @@ from workers.store import JobStore
 log = logging.getLogger(__name__)
 
 RECONCILE_INTERVAL_S = 5.0
+CALLBACK_INTERVAL_S = 1.0
 
 
 class BodySizeLimit:
@@ -71,10 +74,23 @@ class BodySizeLimit:
         await response(scope, receive, send)
 
 
-def _reconcile_forever(app: FastAPI, stop: threading.Event) -> None:
-    while not stop.wait(RECONCILE_INTERVAL_S):
+def _maintain_forever(app: FastAPI, stop: threading.Event) -> None:
+    """Deliver due completion callbacks every second; repair lost deliveries every few seconds."""
+    from service.callbacks import deliver_due
+    from service.views import job_view
+
+    last_reconcile = 0.0
+    while not stop.wait(CALLBACK_INTERVAL_S):
+        state = app.state
         try:
-            done = reconcile(app.state.store, app.state.dispatcher, app.state.settings)
+            deliver_due(state.store, state.settings, job_view)
+        except Exception:
+            log.exception("callback delivery failed")
+        if time.monotonic() - last_reconcile < RECONCILE_INTERVAL_S:
+            continue
+        last_reconcile = time.monotonic()
+        try:
+            done = reconcile(state.store, state.dispatcher, state.settings)
             if any(done.values()):
                 log.warning("reconciler: %s", done)
         except Exception:
@@ -99,7 +115,7 @@ def create_app(settings: Settings | None = None, *, local_workers: bool = True) 
             executor.start()
         app.state.executor = executor
         stop = threading.Event()
-        reconciler = threading.Thread(target=_reconcile_forever, args=(app, stop), daemon=True)
+        reconciler = threading.Thread(target=_maintain_forever, args=(app, stop), daemon=True)
         reconciler.start()
         try:
             yield
@@ -116,6 +132,7 @@ def create_app(settings: Settings | None = None, *, local_workers: bool = True) 
     app.add_middleware(AuthMiddleware, settings=settings)  # added last = outermost: refuse before reading bodies
     install_problem_handlers(app)
     app.include_router(router)
+    install_openapi(app)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -239,7 +239,7 @@ def run(
     bar = _ProgressBar()
     started = utcnow()
     try:
-        result = final_result(spec, model, spec.run(model, bar), None, started)
+        result = final_result(spec, model, spec.run(model, bar), started=started)
     except Cancelled:
         raise CliError("the job was cancelled", EXIT_FAILED) from None
     except ResultContractError as exc:

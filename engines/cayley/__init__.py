@@ -20,6 +20,6 @@ parameters are validated (HTTP 422) and the arrays held are checked against the
 budget while the search runs.
 """
 
-from engines.cayley.jobs import JOB_TYPES
+from engines.cayley.job import JOB_TYPES
 
 __all__ = ["JOB_TYPES"]

@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from engines.cayley.growth import MemoryLedger, peak_rss_bytes
+from engines.cayley.memory import MemoryLedger, peak_rss_bytes
 from engines.contract import Progress, no_progress
 
 ENTRY_LIMIT = 1 << 40  # over Z: stop before products could overflow int64

@@ -200,7 +200,9 @@ class Evaluator:
     """Fits and caches candidates on one data set; counts evaluations and time.
 
     ``tick`` (optional) is called every ``tick_every`` fits; the search uses it
-    for progress reports, cancellation and the budget.
+    for progress reports, cancellation and the budget.  ``length`` (optional)
+    scores a fit by a description length; the evaluator keeps the fit of least
+    length seen (``shortest``) beside the most accurate one (``best``).
     """
 
     lib: Library
@@ -212,6 +214,7 @@ class Evaluator:
     tick_every: int = 256
     cache: dict[Terms, Fit] = field(default_factory=dict)
     evaluations: int = 0
+    length: Callable[[Fit], float] | None = None
 
     def __post_init__(self) -> None:
         self.scale = _scale(self.y)
@@ -219,6 +222,8 @@ class Evaluator:
         self.mean_y = float(self.y.mean())
         self._no_constants = np.zeros(0)
         self.best: Fit | None = None
+        self.shortest: Fit | None = None
+        self.shortest_length = math.inf
         self.started = time.monotonic()
 
     # -- fitting ---------------------------------------------------------
@@ -253,6 +258,10 @@ class Evaluator:
         self.cache[terms] = fit
         if fit.valid and (self.best is None or fit.nrmse < self.best.nrmse):
             self.best = fit
+        if fit.valid and self.length is not None:
+            length = self.length(fit)
+            if length < self.shortest_length:
+                self.shortest, self.shortest_length = fit, length
         return fit
 
     def _program(self, terms: Terms) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

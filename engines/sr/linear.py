@@ -48,13 +48,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 
-import numba
 import numpy as np
 
 from engines.sr import kernels
+from engines.sr.basis import monomial_prefix, monomials
 from engines.sr.evaluate import Evaluator, Fit, snap_decimal, snap_value
 from engines.sr.grammar import Library
-from engines.sr.polynomial import monomial_prefix, monomials
 
 Expr = tuple[int, ...]
 
@@ -175,63 +174,6 @@ def mined_features(lib: Library, evaluator: Evaluator, expressions: Sequence[Exp
     return features
 
 
-@numba.njit(cache=True, nogil=True)
-def _screen_small(G: np.ndarray, b: np.ndarray, zz: float, m: int, size: int, tol2: float,
-                  capacity: int) -> np.ndarray:
-    """Subsets of ``size`` (1..3) of the first ``m`` columns whose residual looks exact.
-
-    Normal equations on the Gram matrix ``G`` of the centred, normalised
-    columns (``b`` = their products with the target, ``zz`` = its squared
-    norm): a screen only, confirmed by a direct solve by the caller.
-    """
-    out = np.full((capacity, 3), -1, dtype=np.int64)
-    found = 0
-    for i in range(m):
-        if size == 1:
-            if G[i, i] > 0.5 and zz - b[i] * b[i] / G[i, i] <= tol2:
-                out[found, 0] = i
-                found += 1
-                if found == capacity:
-                    return out
-            continue
-        for j in range(i + 1, m):
-            a11, a12, a22 = G[i, i], G[i, j], G[j, j]
-            det2 = a11 * a22 - a12 * a12
-            if det2 <= 1e-10:
-                continue
-            if size == 2:
-                x1 = (b[i] * a22 - b[j] * a12) / det2
-                x2 = (b[j] * a11 - b[i] * a12) / det2
-                if zz - (x1 * b[i] + x2 * b[j]) <= tol2:
-                    out[found, 0] = i
-                    out[found, 1] = j
-                    found += 1
-                    if found == capacity:
-                        return out
-                continue
-            for k in range(j + 1, m):
-                a13, a23, a33 = G[i, k], G[j, k], G[k, k]
-                det = (a11 * (a22 * a33 - a23 * a23) - a12 * (a12 * a33 - a23 * a13)
-                       + a13 * (a12 * a23 - a22 * a13))
-                if det <= 1e-12:
-                    continue
-                bi, bj, bk = b[i], b[j], b[k]
-                x1 = (bi * (a22 * a33 - a23 * a23) - a12 * (bj * a33 - a23 * bk)
-                      + a13 * (bj * a23 - a22 * bk)) / det
-                x2 = (a11 * (bj * a33 - a23 * bk) - bi * (a12 * a33 - a23 * a13)
-                      + a13 * (a12 * bk - bj * a13)) / det
-                x3 = (a11 * (a22 * bk - a23 * bj) - a12 * (a12 * bk - bj * a13)
-                      + bi * (a12 * a23 - a22 * a13)) / det
-                if zz - (x1 * bi + x2 * bj + x3 * bk) <= tol2:
-                    out[found, 0] = i
-                    out[found, 1] = j
-                    out[found, 2] = k
-                    found += 1
-                    if found == capacity:
-                        return out
-    return out[:found]
-
-
 def sparse_exact(A: np.ndarray, z: np.ndarray, max_terms: int = 5, beam: int = 30,
                  tolerance: float = 1e-9, exhaustive: int = 120) -> list[tuple[int, ...]]:
     """Column subsets (at most ``max_terms``, plus an intercept) that reproduce ``z`` exactly.
@@ -268,7 +210,7 @@ def sparse_exact(A: np.ndarray, z: np.ndarray, max_terms: int = 5, beam: int = 3
     G = An[:, :m].T @ An[:, :m]
     b = An[:, :m].T @ zc
     for size in range(1, min(3, max_terms) + 1):
-        hits = _screen_small(G, b, target**2, m, size, 1e-8 * target**2, 64)
+        hits = kernels.screen_subsets(G, b, target**2, m, size, 1e-8 * target**2, 64)
         exact = [key for key in (tuple(int(v) for v in row if v >= 0) for row in hits)
                  if confirmed(key)]
         if exact:

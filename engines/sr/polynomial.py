@@ -39,41 +39,19 @@ Examples
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Sequence
 
 import numpy as np
 
+from engines.sr.basis import monomial_prefix, monomial_values, monomials
 from engines.sr.evaluate import Evaluator, Fit
 from engines.sr.grammar import Library
+from engines.sr.linear import exact_model
+
+__all__ = ["sparse_polynomial"]
 
 Expr = tuple[int, ...]
-
-
-def monomials(n_variables: int, degree: int) -> list[tuple[int, ...]]:
-    """Exponent vectors of total degree ``1 .. degree``, by degree.
-
-    >>> monomials(2, 2)
-    [(0, 1), (1, 0), (0, 2), (1, 1), (2, 0)]
-    """
-    return [e for d in range(1, degree + 1)
-            for e in itertools.product(range(d + 1), repeat=n_variables) if sum(e) == d]
-
-
-def monomial_prefix(lib: Library, exponents: Sequence[int]) -> Expr:
-    """``x**2*y`` as the prefix chain ``mul x mul x y``."""
-    factors = [v for v, e in enumerate(exponents) for _ in range(e)]
-    mul = lib.token_of["mul"]
-    return tuple([mul] * (len(factors) - 1) + factors)
-
-
-def _values(X: np.ndarray, exponents: Sequence[int]) -> np.ndarray:
-    out = np.ones(X.shape[1])
-    for v, e in enumerate(exponents):
-        if e:
-            out = out * X[v] ** e
-    return out
 
 
 def sparse_polynomial(lib: Library, evaluator: Evaluator, extra: Sequence[Expr] = (),
@@ -105,7 +83,7 @@ def sparse_polynomial(lib: Library, evaluator: Evaluator, extra: Sequence[Expr] 
         if size > min(max_basis, n - 3) or len(basis) == previous:
             break
         previous = len(basis)
-        A = np.column_stack([_values(X, m) for m in basis] + columns_extra + [np.ones(n)])
+        A = np.column_stack([monomial_values(X, m) for m in basis] + columns_extra + [np.ones(n)])
         with np.errstate(all="ignore"):
             if not np.isfinite(A).all():
                 break
@@ -123,8 +101,6 @@ def sparse_polynomial(lib: Library, evaluator: Evaluator, extra: Sequence[Expr] 
         fit = evaluator.fit(tuple(sorted(set(terms))))
         if fit.nrmse > max(evaluator.target_nrmse, 1e-12):
             # coefficients beyond p/q, q <= 4 (x**3/5): one tree with fitted constants
-            from engines.sr.linear import exact_model
-
             every = [monomial_prefix(lib, m) for m in basis] + list(extra)
             kept = [i for i, k in enumerate(keep) if k]
             other = exact_model(lib, evaluator, "direct", [every[i] for i in kept],

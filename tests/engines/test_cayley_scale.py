@@ -10,7 +10,7 @@ import math
 
 import pytest
 
-from engines.cayley.jobs import GrowthParams, run_growth
+from engines.cayley.job import GrowthParams, run_growth
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(3600)]
 

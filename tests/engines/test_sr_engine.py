@@ -80,8 +80,8 @@ def test_polynomial_step_needs_exact_simple_coefficients():
 def test_linear_step_through_inverses_and_basis():
     # exp(y) is a polynomial for log(x + 1) + log(x**2 + 1); log(y) = y log x for x**y;
     # sin(x + x**2) = sin x cos x**2 + cos x sin x**2 lies in the FFX basis
+    from engines.sr.finalise import fit_to_sympy
     from engines.sr.linear import base_features, linear_step
-    from engines.sr.search import fit_to_sympy
 
     for name in ("Nguyen-7", "Nguyen-11", "Nguyen-6"):
         problem = BENCHMARKS[name]
@@ -185,7 +185,7 @@ def test_constants_fitted_and_snapped():
                           (["exp", "mul", "log", "x", "C"], sympy.sqrt(sympy.Symbol("x")))):
         ev = Evaluator(lib, X, sympy_to_numpy(truth, ["x"])(X))
         fit = ev.refit_snapped(ev.fit((lib.encode(tokens),)))
-        from engines.sr.search import fit_to_sympy
+        from engines.sr.finalise import fit_to_sympy
         assert fit.nrmse < 1e-12
         assert symbolically_equal(fit_to_sympy(lib, fit), truth, positive=True)
 
