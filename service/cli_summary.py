@@ -97,15 +97,25 @@ def _chart(chart: Chart) -> list[str]:
     scale = f", {chart.y.scale} scale" if chart.y.scale != "linear" else ""
     lines = [f"{chart.title} ({chart.y.label} by {chart.x.label}{scale}):"]
     for series in chart.series:
-        xs = series.x
-        consecutive = all(b - a == 1 for a, b in zip(xs, xs[1:], strict=False))
-        where = f" at {chart.x.label} = {_number(xs[0])}..{_number(xs[-1])}" if xs and consecutive else ""
-        lines.append(f"{INDENT}{series.label}{where}: {_sequence(series.y)}")
-        if xs and not consecutive:
-            lines.append(f"{INDENT}{INDENT}{chart.x.label}: {_sequence(xs)}")
+        where = _progression(series.x)
+        lines.append(f"{INDENT}{series.label}"
+                     + (f" at {chart.x.label} = {where}" if where else "") + f": {_sequence(series.y)}")
+        if series.x and not where:
+            lines.append(f"{INDENT}{INDENT}{chart.x.label}: {_sequence(series.x)}")
     if chart.note:
         lines.append(f"{INDENT}{chart.note}")
     return lines
+
+
+def _progression(xs: Sequence[float]) -> str:
+    """``a..b`` (or ``a..b step d``) when ``xs`` is an arithmetic progression, else ``""``."""
+    if len(xs) < 2:
+        return _number(xs[0]) if xs else ""
+    step = xs[1] - xs[0]
+    if step <= 0 or any(abs((b - a) - step) > 1e-3 * step for a, b in zip(xs, xs[1:], strict=False)):
+        return ""
+    span = f"{_number(xs[0])}..{_number(xs[-1])}"
+    return span if step == 1 else f"{span} step {_number(step)}"
 
 
 def render_generic(result: Mapping[str, Any], depth: int = 0) -> str:

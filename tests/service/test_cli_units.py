@@ -9,7 +9,7 @@ from engines.registry import job_types
 from engines.results import Axis, Chart, EvidenceRow, ResultModel, ResultView, Series, ShownFormula
 from service.cli import batch_key, spec_problems, types_overview
 from service.cli_params import CliError, check_against_schema, coerce, parse_pairs
-from service.cli_summary import render_generic, summary
+from service.cli_summary import render_generic, render_view, summary
 from service.jobs_api import job_types_catalogue
 
 APERY = "1.2020569031595942853997381615114499907650"
@@ -140,3 +140,13 @@ def test_overview_lists_every_type_with_its_defaults() -> None:
     for name in job_types():
         assert f"{name}:" in text
     assert "max_coeff=10000" in text and "value (required)" in text
+
+
+def test_chart_positions_in_steps_are_written_as_a_range() -> None:
+    chart = Chart(id="loss", title="Loss", kind="line", x=Axis(label="step", integer=True),
+                  y=Axis(label="MSE", scale="log"), series=[Series(label="train", x=[4, 8, 12], y=[0.5, 0.25, 0.125])])
+    assert render_view(ResultView(charts=[chart])).splitlines() == [
+        "Loss (MSE by step, log scale):", "    train at step = 4..12 step 4: 0.5, 0.25, 0.125"]
+    scattered = Chart(id="pareto", title="Front", kind="scatter", x=Axis(label="size"), y=Axis(label="error"),
+                      series=[Series(label="models", x=[3, 5, 9], y=[0.1, 0.01, 0.001])])
+    assert render_view(ResultView(charts=[scattered])).splitlines()[2] == "        size: 3, 5, 9"
