@@ -37,7 +37,7 @@
     const out = { title: { display: true, text: axis.label }, ticks: {} };
     if (isBar) {
       out.type = "category";
-    } else if (axis.scale === "log" || logOn) {
+    } else if ((axis.scale === "log") !== Boolean(logOn)) {  // the toggle flips the declared scale
       out.type = "logarithmic";
       out.ticks.callback = function (v) {
         const exponent = Math.log10(v);
@@ -105,7 +105,8 @@
         entry.logOn = !entry.logOn;
         entry.chart.destroy();
         entry.chart = new Chart(canvas, build(entry.spec, entry.logOn));
-        button.textContent = entry.logOn ? "linear scale" : "log scale";
+        const isLog = (entry.spec.y.scale === "log") !== entry.logOn;
+        button.textContent = isLog ? "linear scale" : "log scale";
         button.setAttribute("aria-pressed", entry.logOn ? "true" : "false");
       });
     });
