@@ -39,51 +39,34 @@ Examples
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Sequence
 
 import numpy as np
 
+from engines.sr.basis import monomial_prefix, monomial_values, monomials
 from engines.sr.evaluate import Evaluator, Fit
 from engines.sr.grammar import Library
+from engines.sr.linear import exact_model
+from engines.sr.sparse import sparse_fit
+
+__all__ = ["sparse_polynomial"]
 
 Expr = tuple[int, ...]
 
 
-def monomials(n_variables: int, degree: int) -> list[tuple[int, ...]]:
-    """Exponent vectors of total degree ``1 .. degree``, by degree.
-
-    >>> monomials(2, 2)
-    [(0, 1), (1, 0), (0, 2), (1, 1), (2, 0)]
-    """
-    return [e for d in range(1, degree + 1)
-            for e in itertools.product(range(d + 1), repeat=n_variables) if sum(e) == d]
-
-
-def monomial_prefix(lib: Library, exponents: Sequence[int]) -> Expr:
-    """``x**2*y`` as the prefix chain ``mul x mul x y``."""
-    factors = [v for v, e in enumerate(exponents) for _ in range(e)]
-    mul = lib.token_of["mul"]
-    return tuple([mul] * (len(factors) - 1) + factors)
-
-
-def _values(X: np.ndarray, exponents: Sequence[int]) -> np.ndarray:
-    out = np.ones(X.shape[1])
-    for v, e in enumerate(exponents):
-        if e:
-            out = out * X[v] ** e
-    return out
-
-
 def sparse_polynomial(lib: Library, evaluator: Evaluator, extra: Sequence[Expr] = (),
-                      max_degree: int = 6, max_basis: int = 40,
-                      tolerance: float = 1e-7) -> Fit | None:
+                      max_degree: int = 10, max_basis: int = 40, tolerance: float = 1e-7,
+                      noisy: bool = False, max_terms: int = 6) -> Fit | None:
     """The sparse fit of monomials (plus the summands ``extra``), or None.
 
     Returns the evaluator's fit of the kept terms when the full basis fits the
     data to ``tolerance`` (NRMSE) at some degree; the caller reads its error.
     ``extra`` summands with constants or non-finite values are left out.
+    With ``noisy``, when no degree fits exactly, the best subset of every size
+    (up to ``max_terms``) of the largest basis with at most ``n/3`` columns is
+    fitted as well, for the final selection to judge; the fit of least quick
+    length is returned then.
     """
     if "mul" not in lib.token_of and max_degree > 1:
         max_degree = 1
@@ -99,33 +82,33 @@ def sparse_polynomial(lib: Library, evaluator: Evaluator, extra: Sequence[Expr] 
     scale = evaluator.scale
     best: Fit | None = None
     previous = -1
+    widest: tuple[list[Expr], np.ndarray] | None = None
     for degree in range(1, max_degree + 1):
         basis = monomials(lib.n_variables, degree)
         size = len(basis) + len(extra) + 1
         if size > min(max_basis, n - 3) or len(basis) == previous:
             break
         previous = len(basis)
-        A = np.column_stack([_values(X, m) for m in basis] + columns_extra + [np.ones(n)])
+        A = np.column_stack([monomial_values(X, m) for m in basis] + columns_extra + [np.ones(n)])
         with np.errstate(all="ignore"):
             if not np.isfinite(A).all():
                 break
             coef, *_ = np.linalg.lstsq(A, y, rcond=None)
             residual = A @ coef - y
+        every = [monomial_prefix(lib, m) for m in basis] + list(extra)
+        if size <= n / 3:
+            widest = (every, A[:, :-1])
         nrmse = math.sqrt(float(residual @ residual) / n) / scale
         if not nrmse <= tolerance:
             continue
         magnitude = np.abs(coef[:-1]) * np.abs(A[:, :-1]).max(axis=0)
         keep = magnitude > 1e-6 * scale
-        terms = [monomial_prefix(lib, m) for m, k in zip(basis, keep[:len(basis)], strict=True) if k]
-        terms += [e for e, k in zip(extra, keep[len(basis):], strict=True) if k]
+        terms = [e for e, k in zip(every, keep, strict=True) if k]
         if not terms:
             return None
         fit = evaluator.fit(tuple(sorted(set(terms))))
         if fit.nrmse > max(evaluator.target_nrmse, 1e-12):
             # coefficients beyond p/q, q <= 4 (x**3/5): one tree with fitted constants
-            from engines.sr.linear import exact_model
-
-            every = [monomial_prefix(lib, m) for m in basis] + list(extra)
             kept = [i for i, k in enumerate(keep) if k]
             other = exact_model(lib, evaluator, "direct", [every[i] for i in kept],
                                 [A[:, i] for i in kept], y)
@@ -135,7 +118,23 @@ def sparse_polynomial(lib: Library, evaluator: Evaluator, extra: Sequence[Expr] 
             best = fit
         if fit.nrmse <= max(evaluator.target_nrmse, 1e-12):
             return fit
+    if noisy and widest is not None:
+        return _best_subsets(lib, evaluator, *widest, max_terms) or best
     return best
+
+
+def _best_subsets(lib: Library, evaluator: Evaluator, every: list[Expr], A: np.ndarray,
+                  max_terms: int) -> Fit | None:
+    """Fit the best subset of each size of the columns ``A``; the fit of least quick length."""
+    fits = []
+    for subset, _ in sparse_fit(A, evaluator.y, max_terms).best:
+        fit = exact_model(lib, evaluator, "direct", [every[j] for j in subset],
+                          [A[:, j] for j in subset], evaluator.y, exact=False)
+        if fit is not None and fit.valid:
+            fits.append(fit)
+    if not fits:
+        return None
+    return min(fits, key=evaluator.length) if evaluator.length is not None else min(fits, key=lambda f: f.nrmse)
 
 
 def _extra_values(lib: Library, evaluator: Evaluator, expression: Expr) -> np.ndarray | None:

@@ -1,0 +1,229 @@
+"""From the search's candidates to the reported models: selection on all rows, rendering, Pareto front.
+
+The search (:mod:`engines.sr.search`) fits candidates on its rows (a subsample
+of large data); here the most promising of them -- the error/size Pareto
+front and the best few by a quick description length -- are processed on
+*all* training rows by :func:`engines.sr.selection.process` (refit, drop idle
+terms, snap numbers under a statistical test), and the one of least
+description length is the result.  Each processed model is rendered as a sympy
+expression (snapped numbers exact, free ones to the digits their standard
+errors justify), with its NRMSE, its size and its description length.
+
+Examples
+--------
+>>> import numpy as np
+>>> from engines.sr.grammar import Library
+>>> from engines.sr.evaluate import Evaluator
+>>> lib = Library(["x"], ["add", "mul", "sin"], constants=False)
+>>> X = np.linspace(-1, 1, 30)[None, :]
+>>> ev = Evaluator(lib, X, np.sin(X[0]) + 2)
+>>> _ = ev.fit((lib.encode(["sin", "x"]),)), ev.fit((lib.encode(["x"]),))
+>>> chosen, rows = finalise(lib, ev, X, ev.y, noise=1e-12)
+>>> str(chosen.expression), [str(r.expression) for r in rows]  # doctest: +ELLIPSIS
+('sin(x) + 2', ['sin(x) + 2', '0.89...*x + 2.0'])
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import sympy
+
+from engines.sr import kernels
+from engines.sr.evaluate import Evaluator, Fit, snap_decimal, snap_pi_multiple, snap_value
+from engines.sr.grammar import Library
+from engines.sr.selection import Context, Model, from_fit, process, quick_length, refit, to_sympy
+
+__all__ = ["Chosen", "finalise", "fit_to_sympy", "fold_numbers", "pareto_front", "predict", "tidy"]
+
+
+@dataclass
+class Chosen:
+    """A processed model, its expression and figures on the selection rows."""
+
+    model: Model
+    expression: sympy.Expr
+    nrmse: float
+    complexity: int
+    length: float
+    selected: bool = False
+
+
+def _number(value: float) -> sympy.Expr:
+    snapped = snap_value(value, rtol=1e-12)
+    if snapped is None:
+        snapped = snap_decimal(value, rtol=1e-12)
+    if snapped is not None:
+        return sympy.Rational(snapped.numerator, snapped.denominator)
+    phase = snap_pi_multiple(value, rtol=1e-12)
+    if phase is not None:
+        return sympy.Rational(phase.numerator, phase.denominator) * sympy.pi
+    return sympy.Float(float(f"{value:.12g}"))
+
+
+def fit_to_sympy(lib: Library, fit: Fit, symbols: list[sympy.Symbol] | None = None) -> sympy.Expr:
+    """``intercept + sum coefficient * term`` of a search-stage fit (numbers exact when rational)."""
+    expression = _number(fit.intercept) if fit.intercept != 0 else sympy.Integer(0)
+    offset = 0
+    for term, coefficient in zip(fit.terms, fit.coefficients, strict=True):
+        k = lib.count_constants(term)
+        constants = [_number(c) for c in fit.constants[offset:offset + k]]
+        offset += k
+        if coefficient == 0:
+            continue
+        expression += _number(coefficient) * lib.to_sympy(term, constants, symbols)
+    return expression
+
+
+def fold_numbers(expression: sympy.Expr) -> sympy.Expr:
+    """Products of numbers such as ``1.8508157 * cos(1)`` replaced by the simple rational they equal.
+
+    Linear scaling pays for a constant-valued sub-tree (``cos(x/x)``) with a
+    float coefficient; their product is the number that matters.  Floats
+    within ``1e-10`` of zero are dropped.  The caller checks the folded
+    expression against the data.
+
+    >>> x = sympy.Symbol("x")
+    >>> fold_numbers(sympy.Float(1 / math.cos(1)) * sympy.cos(1) * sympy.sin(x) + sympy.Float(1e-13) * x)
+    sin(x)
+    """
+    def walk(e: sympy.Expr) -> sympy.Expr:
+        if not e.args:
+            if isinstance(e, sympy.Float) and abs(float(e)) < 1e-10:
+                return sympy.Integer(0)
+            return e
+        args = [walk(a) for a in e.args]
+        if e.is_Mul:
+            numeric = [a for a in args if not a.free_symbols]
+            if numeric and any(a.has(sympy.Float) for a in numeric):
+                value = float(sympy.Mul(*numeric))
+                snapped = snap_value(value, rtol=1e-9)
+                if snapped is None:
+                    snapped = snap_decimal(value, rtol=1e-9)
+                if snapped is not None:
+                    rest = [a for a in args if a.free_symbols]
+                    return sympy.Rational(snapped.numerator, snapped.denominator) * sympy.Mul(*rest)
+        return e.func(*args)
+
+    return walk(expression)
+
+
+def tidy(expression: sympy.Expr, max_ops: int = 60) -> sympy.Expr:
+    """A simplified form.
+
+    ``sympy.simplify`` only runs on small expressions with exact numbers: on
+    long or float-laden ones it takes seconds and gains nothing.
+    """
+    if sympy.count_ops(expression) > max_ops or expression.has(sympy.Float):
+        return expression
+    simplified = sympy.simplify(expression)
+    return simplified if sympy.count_ops(simplified) <= sympy.count_ops(expression) else expression
+
+
+def pareto_front(fits: list[Fit], size: int) -> list[Fit]:
+    """Fits not beaten in both size and error, by increasing size (at most ``size`` rows)."""
+    ranked = sorted((f for f in fits if f.valid), key=lambda f: (f.size, f.nrmse))
+    front: list[Fit] = []
+    for f in ranked:
+        if not front or f.nrmse < front[-1].nrmse * (1 - 1e-9):
+            front.append(f)
+    if len(front) > size:
+        keep = {0, len(front) - 1}
+        keep.update(int(round(i)) for i in np.linspace(0, len(front) - 1, size))
+        front = [front[i] for i in sorted(keep)][:size]
+    return front
+
+
+def predict(model: Model, lib: Library, X: np.ndarray) -> np.ndarray:
+    """The model's values on the columns of ``X`` (NaN where a term is undefined)."""
+    out = np.full(X.shape[1], model.intercept, dtype=float)
+    offset = 0
+    with np.errstate(all="ignore"):
+        for term, coefficient in zip(model.terms, model.coefficients, strict=True):
+            k = lib.count_constants(term)
+            code, arg = lib.lower(term)
+            values = np.asarray(model.constants[offset:offset + k], dtype=float)
+            out = out + coefficient * kernels.evaluate_program(code, arg, values, X)
+            offset += k
+    return out
+
+
+def _complexity(expression: sympy.Expr) -> int:
+    return sum(1 for _ in sympy.preorder_traversal(expression))
+
+
+def _matches(expression: sympy.Expr, variables: list[str], X: np.ndarray, y: np.ndarray,
+             scale: float, nrmse: float) -> bool:
+    """Whether ``expression`` fits the data as well as the model it renders."""
+    from engines.sr.benchmarks import sympy_to_numpy
+
+    try:
+        values = sympy_to_numpy(expression, variables)(X)
+    except (ValueError, TypeError):
+        return False
+    values = np.broadcast_to(values, y.shape)
+    error = float(np.sqrt(np.mean((values - y) ** 2))) / scale
+    return math.isfinite(error) and error <= max(1e-12, 1.000001 * nrmse)
+
+
+def _ranked_candidates(evaluator: Evaluator, context: Context, size: int, extra: int) -> list[Fit]:
+    fits = [f for f in evaluator.cache.values() if f.valid]
+    n = len(evaluator.y)
+
+    def score(f: Fit) -> float:
+        return quick_length(f, n, context.floor_relative, context.alphabet, len(f.constants))
+
+    front = pareto_front(fits, size)
+    shortest = sorted(fits, key=score)[:extra]
+    return sorted({id(f): f for f in front + shortest}.values(), key=score)
+
+
+def finalise(lib: Library, evaluator: Evaluator, X: np.ndarray, y: np.ndarray, *,
+             positive: bool = False, deadline: float = math.inf, size: int = 12, extra: int = 6,
+             noise: float | None = None) -> tuple[Chosen, list[Chosen]]:
+    """The selected model and the processed front (by increasing complexity); see the module docstring.
+
+    Candidates are processed best first by the quick length while time remains
+    before ``deadline`` (at least one always is).  ``noise``: the model-free
+    noise level (absolute), which tells approximations from plausible laws.
+    """
+    context = Context(lib, X, y, deadline=deadline, noise=noise)
+    symbols = [sympy.Symbol(v, positive=True) if positive else sympy.Symbol(v) for v in lib.variables]
+    plain = {s: sympy.Symbol(s.name) for s in symbols}
+    processed: list[Model] = []
+    for fit in _ranked_candidates(evaluator, context, size, extra):
+        if processed and time.monotonic() >= deadline:
+            break
+        model = process(fit, context)
+        if model is None:
+            model = refit(from_fit(fit), context)
+        if model is not None and math.isfinite(model.rss):
+            processed.append(model)
+    if not processed:
+        raise ValueError("no candidate could be evaluated on this data (all non-finite)")
+    # one row per distinct model; the least description length is the result
+    unique: dict[tuple, Model] = {}
+    for model in processed:
+        key = (model.terms, tuple(round(v, 9) for v in model.constants + model.coefficients))
+        if key not in unique or model.length < unique[key].length:
+            unique[key] = model
+    rows = []
+    best = min(unique.values(), key=lambda m: m.length)
+    for model in unique.values():
+        expression = to_sympy(model, lib, symbols)
+        nrmse = model.nrmse(context.scale)
+        if expression.has(sympy.Float):
+            folded = fold_numbers(expression)
+            if folded != expression and _matches(folded, lib.variables, X, y, context.scale, nrmse):
+                expression = folded
+        if model is best and time.monotonic() < deadline:
+            expression = tidy(expression)
+        expression = expression.xreplace(plain)
+        rows.append(Chosen(model, expression, nrmse, _complexity(expression), model.length,
+                           selected=model is best))
+    rows.sort(key=lambda r: (r.complexity, r.nrmse))
+    chosen = next(r for r in rows if r.selected)
+    return chosen, rows
