@@ -35,9 +35,19 @@ import sympy
 from engines.sr import kernels
 from engines.sr.evaluate import Evaluator, Fit, snap_decimal, snap_pi_multiple, snap_value
 from engines.sr.grammar import Library
-from engines.sr.selection import Context, Model, from_fit, process, quick_length, refit, to_sympy
+from engines.sr.numbers import SimpleNumber
+from engines.sr.selection import (
+    Context,
+    Model,
+    constant_spans,
+    from_fit,
+    process,
+    quick_length,
+    refit,
+)
 
-__all__ = ["Chosen", "finalise", "fit_to_sympy", "fold_numbers", "pareto_front", "predict", "tidy"]
+__all__ = ["Chosen", "finalise", "fit_to_sympy", "fold_numbers", "pareto_front", "predict", "tidy",
+           "to_sympy"]
 
 
 @dataclass
@@ -149,6 +159,29 @@ def predict(model: Model, lib: Library, X: np.ndarray) -> np.ndarray:
             out = out + coefficient * kernels.evaluate_program(code, arg, values, X)
             offset += k
     return out
+
+
+def _model_number(value: float, fixed: SimpleNumber | None, error: float) -> sympy.Expr:
+    if fixed is not None:
+        return fixed.expr
+    digits = 12
+    if math.isfinite(error) and error > 0 and value != 0:
+        digits = int(min(12, max(4, math.ceil(math.log10(abs(value) / error)) + 2)))
+    return sympy.Float(float(f"{value:.{digits}g}"), digits)
+
+
+def to_sympy(model: Model, lib: Library, symbols: list[sympy.Symbol] | None = None) -> sympy.Expr:
+    """The model as a sympy expression: snapped numbers exact, free ones to their precision."""
+    errors = model.errors or {"constants": [math.inf] * len(model.constants),
+                              "coefficients": [math.inf] * len(model.coefficients),
+                              "intercept": [math.inf]}
+    constants = [_model_number(c, f, e) for c, f, e in
+                 zip(model.constants, model.constant_fixed, errors["constants"], strict=True)]
+    expression = _model_number(model.intercept, model.intercept_fixed, errors["intercept"][0])
+    for j, (term, (a, b)) in enumerate(zip(model.terms, constant_spans(lib, model.terms), strict=True)):
+        coefficient = _model_number(model.coefficients[j], model.coefficient_fixed[j], errors["coefficients"][j])
+        expression += coefficient * lib.to_sympy(term, constants[a:b], symbols)
+    return expression
 
 
 def _complexity(expression: sympy.Expr) -> int:

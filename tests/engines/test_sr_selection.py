@@ -20,10 +20,11 @@ from engines.numerics.expressions import parse_expression
 from engines.registry import get_job_type
 from engines.results import ResultView
 from engines.sr.evaluate import Evaluator, Fit
+from engines.sr.finalise import to_sympy
 from engines.sr.grammar import Library
 from engines.sr.job import SRParams, run_sr_mcts
 from engines.sr.noise import estimate_noise
-from engines.sr.selection import Context, process, to_sympy
+from engines.sr.selection import Context, process
 
 SR = get_job_type("sr_mcts")
 SUITE = get_job_type("sr_benchmark")
