@@ -60,6 +60,7 @@ class Chosen:
     complexity: int
     length: float
     selected: bool = False
+    consistent: bool | None = None  # dimensional consistency (None: no units given)
 
 
 def _number(value: float) -> sympy.Expr:
@@ -214,16 +215,37 @@ def _ranked_candidates(evaluator: Evaluator, context: Context, size: int, extra:
     return sorted({id(f): f for f in front + shortest}.values(), key=score)
 
 
+def _dimension_check(lib: Library, units: dict | None):
+    """A predicate ``Model -> bool`` for dimensional consistency, or None without units."""
+    if not units:
+        return None
+    from engines.sr.units import DIMENSIONLESS, consistent
+
+    variables = {k: v for k, v in units.items() if k != "y"}
+    target = units.get("y", DIMENSIONLESS)
+
+    def check(model: Model) -> bool:
+        return consistent(lib, model.terms, [f is None for f in model.coefficient_fixed],
+                          [f is not None for f in model.constant_fixed], model.intercept != 0.0,
+                          model.intercept_fixed is None, variables, target)
+
+    return check
+
+
 def finalise(lib: Library, evaluator: Evaluator, X: np.ndarray, y: np.ndarray, *,
              positive: bool = False, deadline: float = math.inf, size: int = 12, extra: int = 6,
-             noise: float | None = None) -> tuple[Chosen, list[Chosen]]:
+             noise: float | None = None, units: dict | None = None) -> tuple[Chosen, list[Chosen]]:
     """The selected model and the processed front (by increasing complexity); see the module docstring.
 
     Candidates are processed best first by the quick length while time remains
     before ``deadline`` (at least one always is).  ``noise``: the model-free
     noise level (absolute), which tells approximations from plausible laws.
+    ``units``: variable name (and ``"y"``) -> dimension
+    (:func:`engines.sr.units.parse_unit`); dimensionally inconsistent models
+    are refused (kept only when no candidate is consistent, and marked so).
     """
-    context = Context(lib, X, y, deadline=deadline, noise=noise)
+    check = _dimension_check(lib, units)
+    context = Context(lib, X, y, deadline=deadline, noise=noise, admissible=check)
     symbols = [sympy.Symbol(v, positive=True) if positive else sympy.Symbol(v) for v in lib.variables]
     plain = {s: sympy.Symbol(s.name) for s in symbols}
     processed: list[Model] = []
@@ -243,9 +265,12 @@ def finalise(lib: Library, evaluator: Evaluator, X: np.ndarray, y: np.ndarray, *
         key = (model.terms, tuple(round(v, 9) for v in model.constants + model.coefficients))
         if key not in unique or model.length < unique[key].length:
             unique[key] = model
+    verdict = {key: (check(m) if check is not None else None) for key, m in unique.items()}
+    if check is not None and any(verdict.values()):
+        unique = {key: m for key, m in unique.items() if verdict[key]}
     rows = []
     best = min(unique.values(), key=lambda m: m.length)
-    for model in unique.values():
+    for key, model in unique.items():
         expression = to_sympy(model, lib, symbols)
         nrmse = model.nrmse(context.scale)
         if expression.has(sympy.Float):
@@ -256,7 +281,7 @@ def finalise(lib: Library, evaluator: Evaluator, X: np.ndarray, y: np.ndarray, *
             expression = tidy(expression)
         expression = expression.xreplace(plain)
         rows.append(Chosen(model, expression, nrmse, _complexity(expression), model.length,
-                           selected=model is best))
+                           selected=model is best, consistent=verdict[key]))
     rows.sort(key=lambda r: (r.complexity, r.nrmse))
     chosen = next(r for r in rows if r.selected)
     return chosen, rows

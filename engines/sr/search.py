@@ -284,14 +284,15 @@ class _Pipeline:
 def search(X: np.ndarray, y: np.ndarray, variables: list[str], config: SearchConfig,
            progress: Progress = no_progress, positive: bool = False, *,
            deadline: float | None = None, select_on: tuple[np.ndarray, np.ndarray] | None = None,
-           noise: NoiseEstimate | None = None) -> SearchOutcome:
+           noise: NoiseEstimate | None = None, units: dict | None = None) -> SearchOutcome:
     """Run the pipeline on ``X`` (variables x points) and ``y``; see the module docstring.
 
     ``deadline`` (``time.monotonic()`` seconds) bounds everything including
     the final selection (default: now + ``time_limit_s``); the search itself
     stops a reserve (10 % of the budget, 0.3 to 5 s) earlier.  ``select_on``:
     the rows the final selection uses (default ``X, y``); ``noise``: the
-    model-free estimate (computed here when not given).
+    model-free estimate (computed here when not given); ``units``: dimensions
+    of the variables and ``"y"`` (:mod:`engines.sr.units`), for the selection.
     """
     pipeline = _Pipeline(X, y, variables, config, progress, deadline, noise)
     stop_reason = pipeline.run()
@@ -299,7 +300,8 @@ def search(X: np.ndarray, y: np.ndarray, variables: list[str], config: SearchCon
     evaluator.tick = None
     X_select, y_select = select_on if select_on is not None else (X, y)
     chosen, rows = finalise(pipeline.lib, evaluator, X_select, y_select, positive=positive,
-                            deadline=pipeline.end, size=config.pareto_size, noise=pipeline.noise.std)
+                            deadline=pipeline.end, size=config.pareto_size, noise=pipeline.noise.std,
+                            units=units)
     elapsed = time.monotonic() - pipeline.started
     return SearchOutcome(chosen, chosen.expression, rows, evaluator, pipeline.lib, pipeline.epoch + 1,
                          evaluator.evaluations, elapsed, stop_reason, pipeline.noise,

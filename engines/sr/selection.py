@@ -65,6 +65,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
@@ -97,6 +98,7 @@ class Context:
     decimals: int = 3  # short decimals (3.39) are candidates only when the data are exact
     deadline: float = math.inf
     noise: float | None = None  # a model-free noise level (engines.sr.noise); None: unknown
+    admissible: Callable[[Model], bool] | None = None  # e.g. dimensional consistency; None: all
 
     def __post_init__(self) -> None:
         spread = float(np.std(self.y))
@@ -465,6 +467,8 @@ def snap(model: Model, context: Context, attempts: int = 6) -> Model:
             trial = refit(_fix(model, kind, index, number), context)
             if trial is None or trial.degenerate:
                 continue
+            if context.admissible is not None and not context.admissible(trial):
+                continue  # a snapped number is dimensionless: its term must carry the unit itself
             p_value = _p_value(trial, full, fixed + 1, context)
             key = trial.length - _prospect(trial, context)
             if p_value <= context.alpha or key >= best_key:
