@@ -79,7 +79,8 @@ class SearchOptions(EngineParams):
     constants: bool = Field(True, description="allow fitted constants (the C token)")
     max_constants: int = Field(2, ge=0, le=4)
     policy: Literal["double_q", "uct"] = "double_q"
-    simulations: int = Field(100, ge=1, le=1000, description="MCTS playouts per committed token")
+    simulations: int = Field(40, ge=1, le=1000, description=(
+        "MCTS playouts per committed token (RSRM: 100; 40 builds more expressions per second)"))
     max_length: int = Field(20, ge=3, le=40, description="tokens in an MCTS expression")
     max_depth: int = Field(5, ge=2, le=8, description="depth of an MCTS expression")
     gp_population: int = Field(200, ge=10, le=2000)

@@ -80,7 +80,7 @@ class SearchConfig:
     constants: bool = True
     max_constants: int = 2
     policy: str = "double_q"
-    simulations: int = 100
+    simulations: int = 40
     min_visits: int = 10
     epsilon: float = 0.6
     alpha: float = 0.1
