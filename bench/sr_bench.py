@@ -46,6 +46,8 @@ import multiprocessing
 import os
 import re
 import resource
+import select
+import signal
 import statistics
 import time
 from fractions import Fraction
@@ -83,36 +85,45 @@ def round_floats(expression: sympy.Expr, places: int = 6) -> sympy.Expr:
                                 for f in expression.atoms(sympy.Float)})
 
 
-def _check_child(kind: str, model: sympy.Expr, truth: sympy.Expr, positive: bool, pipe) -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (CHECK_BYTES, CHECK_BYTES))
-    try:
-        if kind == "exact":
-            pipe.send(symbolically_equal(snap_numbers(model), truth, positive))
-            return
-        table = {s: sympy.Symbol(s.name, positive=True) if positive else sympy.Symbol(s.name, real=True)
-                 for s in model.free_symbols | truth.free_symbols}
-        m, t = round_floats(model).xreplace(table), truth.xreplace(table)
-        answer = False
-        for candidate in (t - m, m / t):
-            simplified = sympy.simplify(candidate, ratio=1)
-            if simplified.is_constant() if simplified.free_symbols else True:
-                answer = True
-                break
-        pipe.send(answer)
-    except BaseException:  # noqa: BLE001 - MemoryError, RecursionError ...: not recovered
-        pipe.send(False)
+def _check(kind: str, model: sympy.Expr, truth: sympy.Expr, positive: bool) -> bool:
+    if kind == "exact":
+        return symbolically_equal(snap_numbers(model), truth, positive)
+    table = {s: sympy.Symbol(s.name, positive=True) if positive else sympy.Symbol(s.name, real=True)
+             for s in model.free_symbols | truth.free_symbols}
+    m, t = round_floats(model).xreplace(table), truth.xreplace(table)
+    for candidate in (t - m, m / t):
+        simplified = sympy.simplify(candidate, ratio=1)
+        if not simplified.free_symbols or simplified.is_constant():
+            return True
+    return False
 
 
 def _bounded(kind: str, model: sympy.Expr, truth: sympy.Expr, positive: bool) -> bool:
-    context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_check_child, args=(kind, model, truth, positive, send))
-    child.start()
-    answer = receive.recv() if receive.poll(CHECK_SECONDS) else None
-    if answer is None:
-        child.kill()
-    child.join()
-    return bool(answer)
+    """:func:`_check` in a forked child bounded to CHECK_SECONDS and CHECK_BYTES.
+
+    sympy.simplify on a near-miss such as Operon's ``x**(cos(0.352) - 0.4387)``
+    (numerically sqrt(x)) grew past 20 GB here once.  A plain ``os.fork`` (not
+    multiprocessing) works inside the pool's daemonic workers too.
+    """
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: answer one byte and leave at once
+        os.close(read)
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (CHECK_BYTES, CHECK_BYTES))
+            answer = _check(kind, model, truth, positive)
+        except BaseException:  # noqa: BLE001 - MemoryError, RecursionError ...: not recovered
+            answer = False
+        os.write(write, b"1" if answer else b"0")
+        os._exit(0)
+    os.close(write)
+    ready, _, _ = select.select([read], [], [], CHECK_SECONDS)
+    answer = os.read(read, 1) if ready else b""
+    if not ready:
+        os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    os.close(read)
+    return answer == b"1"
 
 
 def judge(model: sympy.Expr | None, truth: sympy.Expr | None, variables: list[str], positive: bool,

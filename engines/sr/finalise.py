@@ -35,9 +35,19 @@ import sympy
 from engines.sr import kernels
 from engines.sr.evaluate import Evaluator, Fit, snap_decimal, snap_pi_multiple, snap_value
 from engines.sr.grammar import Library
-from engines.sr.selection import Context, Model, from_fit, process, quick_length, refit, to_sympy
+from engines.sr.numbers import SimpleNumber
+from engines.sr.selection import (
+    Context,
+    Model,
+    constant_spans,
+    from_fit,
+    process,
+    quick_length,
+    refit,
+)
 
-__all__ = ["Chosen", "finalise", "fit_to_sympy", "fold_numbers", "pareto_front", "predict", "tidy"]
+__all__ = ["Chosen", "finalise", "fit_to_sympy", "fold_numbers", "pareto_front", "predict", "tidy",
+           "to_sympy"]
 
 
 @dataclass
@@ -50,6 +60,7 @@ class Chosen:
     complexity: int
     length: float
     selected: bool = False
+    consistent: bool | None = None  # dimensional consistency (None: no units given)
 
 
 def _number(value: float) -> sympy.Expr:
@@ -151,6 +162,29 @@ def predict(model: Model, lib: Library, X: np.ndarray) -> np.ndarray:
     return out
 
 
+def _model_number(value: float, fixed: SimpleNumber | None, error: float) -> sympy.Expr:
+    if fixed is not None:
+        return fixed.expr
+    digits = 12
+    if math.isfinite(error) and error > 0 and value != 0:
+        digits = int(min(12, max(4, math.ceil(math.log10(abs(value) / error)) + 2)))
+    return sympy.Float(float(f"{value:.{digits}g}"), digits)
+
+
+def to_sympy(model: Model, lib: Library, symbols: list[sympy.Symbol] | None = None) -> sympy.Expr:
+    """The model as a sympy expression: snapped numbers exact, free ones to their precision."""
+    errors = model.errors or {"constants": [math.inf] * len(model.constants),
+                              "coefficients": [math.inf] * len(model.coefficients),
+                              "intercept": [math.inf]}
+    constants = [_model_number(c, f, e) for c, f, e in
+                 zip(model.constants, model.constant_fixed, errors["constants"], strict=True)]
+    expression = _model_number(model.intercept, model.intercept_fixed, errors["intercept"][0])
+    for j, (term, (a, b)) in enumerate(zip(model.terms, constant_spans(lib, model.terms), strict=True)):
+        coefficient = _model_number(model.coefficients[j], model.coefficient_fixed[j], errors["coefficients"][j])
+        expression += coefficient * lib.to_sympy(term, constants[a:b], symbols)
+    return expression
+
+
 def _complexity(expression: sympy.Expr) -> int:
     return sum(1 for _ in sympy.preorder_traversal(expression))
 
@@ -181,16 +215,37 @@ def _ranked_candidates(evaluator: Evaluator, context: Context, size: int, extra:
     return sorted({id(f): f for f in front + shortest}.values(), key=score)
 
 
+def _dimension_check(lib: Library, units: dict | None):
+    """A predicate ``Model -> bool`` for dimensional consistency, or None without units."""
+    if not units:
+        return None
+    from engines.sr.units import DIMENSIONLESS, consistent
+
+    variables = {k: v for k, v in units.items() if k != "y"}
+    target = units.get("y", DIMENSIONLESS)
+
+    def check(model: Model) -> bool:
+        return consistent(lib, model.terms, [f is None for f in model.coefficient_fixed],
+                          [f is not None for f in model.constant_fixed], model.intercept != 0.0,
+                          model.intercept_fixed is None, variables, target)
+
+    return check
+
+
 def finalise(lib: Library, evaluator: Evaluator, X: np.ndarray, y: np.ndarray, *,
              positive: bool = False, deadline: float = math.inf, size: int = 12, extra: int = 6,
-             noise: float | None = None) -> tuple[Chosen, list[Chosen]]:
+             noise: float | None = None, units: dict | None = None) -> tuple[Chosen, list[Chosen]]:
     """The selected model and the processed front (by increasing complexity); see the module docstring.
 
     Candidates are processed best first by the quick length while time remains
     before ``deadline`` (at least one always is).  ``noise``: the model-free
     noise level (absolute), which tells approximations from plausible laws.
+    ``units``: variable name (and ``"y"``) -> dimension
+    (:func:`engines.sr.units.parse_unit`); dimensionally inconsistent models
+    are refused (kept only when no candidate is consistent, and marked so).
     """
-    context = Context(lib, X, y, deadline=deadline, noise=noise)
+    check = _dimension_check(lib, units)
+    context = Context(lib, X, y, deadline=deadline, noise=noise, admissible=check)
     symbols = [sympy.Symbol(v, positive=True) if positive else sympy.Symbol(v) for v in lib.variables]
     plain = {s: sympy.Symbol(s.name) for s in symbols}
     processed: list[Model] = []
@@ -210,9 +265,12 @@ def finalise(lib: Library, evaluator: Evaluator, X: np.ndarray, y: np.ndarray, *
         key = (model.terms, tuple(round(v, 9) for v in model.constants + model.coefficients))
         if key not in unique or model.length < unique[key].length:
             unique[key] = model
+    verdict = {key: (check(m) if check is not None else None) for key, m in unique.items()}
+    if check is not None and any(verdict.values()):
+        unique = {key: m for key, m in unique.items() if verdict[key]}
     rows = []
     best = min(unique.values(), key=lambda m: m.length)
-    for model in unique.values():
+    for key, model in unique.items():
         expression = to_sympy(model, lib, symbols)
         nrmse = model.nrmse(context.scale)
         if expression.has(sympy.Float):
@@ -223,7 +281,7 @@ def finalise(lib: Library, evaluator: Evaluator, X: np.ndarray, y: np.ndarray, *
             expression = tidy(expression)
         expression = expression.xreplace(plain)
         rows.append(Chosen(model, expression, nrmse, _complexity(expression), model.length,
-                           selected=model is best))
+                           selected=model is best, consistent=verdict[key]))
     rows.sort(key=lambda r: (r.complexity, r.nrmse))
     chosen = next(r for r in rows if r.selected)
     return chosen, rows

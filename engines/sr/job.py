@@ -79,7 +79,8 @@ class SearchOptions(EngineParams):
     constants: bool = Field(True, description="allow fitted constants (the C token)")
     max_constants: int = Field(2, ge=0, le=4)
     policy: Literal["double_q", "uct"] = "double_q"
-    simulations: int = Field(100, ge=1, le=1000, description="MCTS playouts per committed token")
+    simulations: int = Field(40, ge=1, le=1000, description=(
+        "MCTS playouts per committed token (RSRM: 100; 40 builds more expressions per second)"))
     max_length: int = Field(20, ge=3, le=40, description="tokens in an MCTS expression")
     max_depth: int = Field(5, ge=2, le=8, description="depth of an MCTS expression")
     gp_population: int = Field(200, ge=10, le=2000)
@@ -122,6 +123,25 @@ class SRParams(SearchOptions):
     time_limit_s: float = Field(30.0, gt=0, le=3600, description=(
         "wall-clock bound on the whole job, compilation included"))
     pareto_size: int = Field(12, ge=1, le=50)
+    units: dict[str, str] | None = Field(None, max_length=MAX_VARIABLES + 1, description=(
+        "physical units of the variables and of the target ('y'), e.g. {'m': 'kg', 'v': 'm/s', "
+        "'y': 'J'}: dimensionally inconsistent models are refused (engines/sr/units.py)"))
+
+    @field_validator("units")
+    @classmethod
+    def _units(cls, units: dict[str, str] | None) -> dict[str, str] | None:
+        if units is None:
+            return None
+        from engines.sr.units import parse_unit
+
+        for name, text in units.items():
+            if len(text) > 60:
+                raise ValueError(f"unit of {name!r} is too long")
+            try:
+                parse_unit(text)
+            except ValueError as error:
+                raise ValueError(f"units[{name!r}]: {error}") from None
+        return units
 
     @field_validator("variables")
     @classmethod
@@ -147,6 +167,12 @@ class SRParams(SearchOptions):
             self._check_data()
         if self.target is not None:
             self._check_target()
+        if self.units is not None:
+            names = (list(problem(self.benchmark).variables) if self.benchmark is not None
+                     else self.variables or ([f"x{i}" for i in range(len(self.x[0]))] if self.x else ["x"]))
+            unknown = set(self.units) - set(names) - {"y"}
+            if unknown:
+                raise ValueError(f"units for unknown variables {sorted(unknown)}; variables: {names}")
         return self
 
     def _check_data(self) -> None:
@@ -312,9 +338,14 @@ def _run(params: SRParams, progress: Progress, started: float, deadline: float) 
         return _unready(X, y, names, common, params.noise)
     X_search, y_search = _subsample(X, y, params.search_rows, params.seed)
     noise = estimate_noise(X_search, y_search, params.seed)
+    units = None
+    if params.units:
+        from engines.sr.units import parse_unit
+
+        units = {name: parse_unit(text) for name, text in params.units.items()}
     outcome = search(X_search, y_search, names,
                      _config(params, params.seed, params.time_limit_s, operators), progress,
-                     positive=positive, deadline=deadline, select_on=(X, y), noise=noise)
+                     positive=positive, deadline=deadline, select_on=(X, y), noise=noise, units=units)
     chosen, model = outcome.best, outcome.best.model
     test_nrmse = None
     if Xt is not None:
@@ -329,12 +360,14 @@ def _run(params: SRParams, progress: Progress, started: float, deadline: float) 
     best = _row(outcome.best_expression, chosen.nrmse, chosen.length, True)
     best.update(train_nrmse=_finite(chosen.nrmse), test_nrmse=_finite(test_nrmse),
                 srepr=sympy.srepr(outcome.best_expression), snapped=model.snapped,
-                free_parameters=model.free, found_by=model.origin or "search")
+                free_parameters=model.free, found_by=model.origin or "search",
+                dimensionally_consistent=chosen.consistent)
     limited = outcome.stop_reason in ("time limit", "evaluation budget")
     return {
         **common,
         "best": best,
         "pareto": [_row(r.expression, r.nrmse, r.length, r.selected) for r in outcome.pareto],
+        "units": params.units,
         "recovered": recovered,
         "epochs": outcome.epochs,
         "evaluations": outcome.evaluations,
@@ -358,8 +391,10 @@ def _unready(X: np.ndarray, y: np.ndarray, names: list[str], common: dict, noise
     expression, nrmse = _linear_fallback(X, y, names)
     row = _row(expression, nrmse, None, True)
     row.update(train_nrmse=_finite(nrmse), test_nrmse=None, srepr=sympy.srepr(expression),
-               snapped=[], free_parameters=len(names) + 1, found_by="least squares (no search)")
-    return {**common, "best": row, "pareto": [row], "recovered": None if common["target"] is None else False,
+               snapped=[], free_parameters=len(names) + 1, found_by="least squares (no search)",
+               dimensionally_consistent=None)
+    return {**common, "best": row, "pareto": [row], "units": None,
+            "recovered": None if common["target"] is None else False,
             "epochs": 0, "evaluations": 0, "elapsed_s": 0.0,
             "stop_reason": "time limit reached while compiling the numba kernels (a linear fit only)",
             "stopped_by_limit": True, "forms": [], "search_rows": 0,

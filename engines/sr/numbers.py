@@ -3,7 +3,8 @@
 A fitted constant ``0.4987 +- 0.004`` may be ``1/2``; ``0.3991`` may be
 ``1/sqrt(2 pi)``.  The candidates are ``(p/q) * 2**(a/2) * 3**(b/2) *
 pi**(c/2)`` with ``q <= 12``, ``a, b`` in ``{0, 1}`` and ``c`` in ``-4 .. 4``
-(``1/2``, ``4 pi``, ``sqrt(2)``, ``1/sqrt(2 pi)``, ``pi**2/6`` ...), and the
+(``1/2``, ``4 pi``, ``sqrt(2)``, ``1/sqrt(2 pi)``, ``pi**2/6`` ...), and
+``(p/q) * e**k`` with ``k`` in ``{-2, -1, 1, 2}``; the
 codelength of a candidate, in nats, is that of its parts: a sign, ``|p|`` and
 ``q`` as integers (``2 log(1 + |p|) + 2 log(q)``, a proper code: with the
 lengths of ``log(1 + |p|)`` there would be so many cheap candidates that one
@@ -76,6 +77,8 @@ def _bases() -> list[tuple[float, sympy.Expr, float]]:
                 expr = sympy.sqrt(2) ** a * sympy.sqrt(3) ** b * sympy.pi ** sympy.Rational(c, 2)
                 cost = LN2 * (a + b) + (LN2 + math.log(abs(c)) if c else 0.0)
                 out.append((float(expr), expr, cost))
+    for k in (1, -1, 2, -2):  # e**k: exp(1 - x) = e * exp(-x) leaves a power of e in a scale
+        out.append((math.e**k, sympy.E**k, 2 * LN2 + math.log(abs(k))))
     return out
 
 

@@ -84,6 +84,8 @@ class SRBest(SRParetoRow):
     snapped: list[SnappedValue] = Field(default_factory=list)
     free_parameters: int = Field(..., ge=0)
     found_by: str = Field(..., description="the search step that first proposed the model")
+    dimensionally_consistent: bool | None = Field(
+        None, description="with units: whether the model respects them (None: no units given)")
 
 
 class NoiseReport(_Strict):
@@ -107,6 +109,7 @@ class SelectionReport(_Strict):
 class SRResult(ResultModel):
     best: SRBest
     pareto: list[SRParetoRow]
+    units: dict[str, str] | None = Field(None, description="as given")
     recovered: bool | None
     target: str | None
     source: str
@@ -214,6 +217,9 @@ def sr_view(result: SRResult) -> ResultView:
         EvidenceRow(label="test rows", value=result.n_test),
         EvidenceRow(label="candidate fits evaluated", value=result.evaluations),
     ]
+    if result.units:
+        evidence.append(EvidenceRow(label="dimensionally consistent with the units given",
+                                    value=_words(best.dimensionally_consistent)))
     for value in best.snapped:
         evidence.append(EvidenceRow(label=f"snapped {value.where}",
                                     value=f"{value.fitted:.6g} -> {value.snapped} (p = {value.p_value:.2g})"))

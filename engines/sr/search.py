@@ -80,7 +80,7 @@ class SearchConfig:
     constants: bool = True
     max_constants: int = 2
     policy: str = "double_q"
-    simulations: int = 100
+    simulations: int = 40
     min_visits: int = 10
     epsilon: float = 0.6
     alpha: float = 0.1
@@ -131,152 +131,181 @@ class Converged(Exception):  # noqa: N818 - a control-flow signal
     """Raised when the shortest candidate fits to the noise and has stopped improving."""
 
 
+class _Pipeline:
+    """The state of one search: evaluator, agents, GPs, form, deadlines, convergence watch."""
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, variables: list[str], config: SearchConfig,
+                 progress: Progress, deadline: float | None, noise: NoiseEstimate | None) -> None:
+        self.config, self.progress = config, progress
+        self.started = time.monotonic()
+        self.end = deadline if deadline is not None else self.started + config.time_limit_s
+        self.budget = max(0.0, self.end - self.started)
+        self.search_end = self.end - min(max(0.1 * self.budget, 0.3), 5.0)
+        self.lib = Library(variables, config.operators, config.constants, config.max_constants)
+        self.rng = random.Random(config.seed)
+        self.noise = noise or estimate_noise(X, y, config.seed)
+        self.last_report = self.started
+        self.epoch = 0
+        self.evaluator = Evaluator(self.lib, X, y, target_nrmse=config.target_nrmse)
+        self.n_rows, alphabet = len(y), len(self.lib.names)
+        self.evaluator.length = lambda f: quick_length(f, self.n_rows, FLOOR, alphabet, len(f.constants))
+        self.relative_noise = self.noise.std / self.evaluator.scale
+        self.error_scale = max(config.error_scale, self.relative_noise)
+        self.evaluator.tick = self.tick
+        self.evaluator.tick_every = 64
+        # Two agent/GP pairs without a form: one over constant-free trees whose
+        # summands each get a fitted coefficient (polynomial-like targets), one with
+        # the C token and root scaling only (constants inside functions).  Both
+        # libraries number their tokens alike, so they share the evaluator's cache.
+        plain = Library(variables, config.operators, config.constants, max_constants=0)
+        self.pairs = [(self.agent(plain, plain.additive_terms), self.gp(plain, plain.additive_terms))]
+        if config.constants and config.max_constants > 0:
+            self.pairs.append((self.agent(self.lib, self.lib.additive_terms),
+                               self.gp(self.lib, self.lib.additive_terms)))
+        self.form: Form | None = None
+        self.rl2: MCTSAgent | None = None
+        self.gp2: GeneticProgramming | None = None
+        self.forms_seen: list[str] = []
+        self.base = None
+        self.watch_length, self.stable = math.inf, 0
+
+    def agent(self, library: Library, terms_of=None) -> MCTSAgent:
+        c = self.config
+        return MCTSAgent(library, self.evaluator, self.rng, terms_of, c.policy, c.simulations,
+                         c.min_visits, c.epsilon, c.alpha, c.gamma, max_depth=c.mcts_max_depth,
+                         max_length=c.mcts_max_length, eta=c.eta, error_scale=self.error_scale)
+
+    def gp(self, library: Library, terms_of=None) -> GeneticProgramming:
+        c = self.config
+        return GeneticProgramming(library, self.evaluator, self.rng, terms_of, c.gp_population,
+                                  c.gp_generations, max_depth=c.gp_max_depth,
+                                  max_length=c.gp_max_length, eta=c.eta)
+
+    def tick(self) -> None:
+        """The budget, progress and target check (also called every 64 fits)."""
+        now = time.monotonic()
+        if now >= self.search_end:
+            raise BudgetExhausted("time limit")
+        if self.evaluator.evaluations >= self.config.max_evaluations:
+            raise BudgetExhausted("evaluation budget")
+        if now - self.last_report >= 0.5:
+            self.last_report = now
+            _report(self.progress, now - self.started, self.budget, self.epoch, self.evaluator)
+        best = self.evaluator.best
+        if best is not None and best.nrmse <= self.config.target_nrmse:
+            raise Finished
+
+    def linear_start(self) -> None:
+        """The linear steps before the first epoch."""
+        lib, evaluator = self.lib, self.evaluator
+        evaluator.origin = "sparse polynomial"
+        sparse_polynomial(lib, evaluator, noisy=True)
+        self.tick()
+        evaluator.origin = "linear basis (FFX)"
+        self.base = base_features(lib, evaluator)
+        self.tick()
+        linear_step(lib, evaluator, self.base, noisy=True)
+        self.tick()
+        evaluator.origin = "rational P/Q"
+        rational_step(lib, evaluator, noisy=True)
+        self.tick()
+
+    def run_epoch(self) -> None:
+        """One RSRM epoch (module docstring), then the linear steps over what it found."""
+        c, lib, evaluator = self.config, self.lib, self.evaluator
+        seeds = c.gp_population // 2
+        hall: list[tuple[int, ...]] = []
+        for rl1, gp1 in self.pairs:
+            if self.epoch and self.epoch % c.reset_every == 0:
+                rl1.reset()
+            evaluator.origin = "MCTS"
+            rl1.run()
+            evaluator.origin = "GP"
+            hall += gp1.run(rl1.best_expressions(seeds) + list(gp1.hall_of_fame))
+        if self.base is not None:
+            evaluator.origin = "polynomial over GP summands"
+            ranked = _polynomial_refinement(lib, evaluator, hall)
+            self.tick()
+            evaluator.origin = "linear over mined sub-trees (MRGP)"
+            linear_step(lib, evaluator, mined_features(lib, evaluator, ranked, self.base), noisy=True)
+            self.tick()
+        if c.forms and ("add" in lib.token_of or "mul" in lib.token_of):
+            new_form = discover_form(lib, evaluator, hall)
+            if new_form is not None and new_form != self.form:
+                self.form = new_form
+                terms_of = new_form.terms_of(lib)
+                self.rl2, self.gp2 = self.agent(lib, terms_of), self.gp(lib, terms_of)
+                self.forms_seen.append(new_form.describe(lib))
+        if self.rl2 is not None and self.gp2 is not None:
+            evaluator.origin = "MCTS under a form"
+            self.rl2.run()
+            evaluator.origin = "GP under a form"
+            self.gp2.run(self.rl2.best_expressions(seeds) + list(self.gp2.hall_of_fame))
+        _report(self.progress, time.monotonic() - self.started, self.budget, self.epoch, evaluator)
+        self.tick()
+
+    def check_converged(self) -> None:
+        """One epoch's check of the convergence rule (module docstring); raises Converged."""
+        evaluator = self.evaluator
+        if evaluator.shortest_length < self.watch_length - 1.0:
+            self.watch_length, self.stable = evaluator.shortest_length, 0
+            return
+        self.stable += 1
+        shortest, best = evaluator.shortest, evaluator.best
+        if (shortest is None or best is None or not self.noise.resolved
+                or self.stable < self.config.patience or self.n_rows < MIN_ROWS):
+            return
+        # the noise is at most the smoother's estimate and the most accurate fit's own residual
+        p = len(best.constants) + len(best.terms) + 1
+        n = self.n_rows
+        floor = min(self.relative_noise, best.nrmse * math.sqrt(n / max(1, n - p)))
+        if floor >= EXACT and shortest.nrmse <= self.config.noise_gate * floor:
+            raise Converged
+
+    def run(self) -> str:
+        """Every step until a stop; returns the stop reason."""
+        try:
+            if self.config.polynomial:
+                self.linear_start()
+            for epoch in range(self.config.epochs):
+                self.epoch = epoch
+                self.run_epoch()
+                self.check_converged()
+        except Finished:
+            return "target reached"
+        except Converged:
+            return (f"converged: the shortest model fits to the noise and did not improve "
+                    f"for {self.config.patience} epochs")
+        except BudgetExhausted as spent:
+            return str(spent) or "time limit"
+        return "epochs done"
+
+
 def search(X: np.ndarray, y: np.ndarray, variables: list[str], config: SearchConfig,
            progress: Progress = no_progress, positive: bool = False, *,
            deadline: float | None = None, select_on: tuple[np.ndarray, np.ndarray] | None = None,
-           noise: NoiseEstimate | None = None) -> SearchOutcome:
+           noise: NoiseEstimate | None = None, units: dict | None = None) -> SearchOutcome:
     """Run the pipeline on ``X`` (variables x points) and ``y``; see the module docstring.
 
     ``deadline`` (``time.monotonic()`` seconds) bounds everything including
     the final selection (default: now + ``time_limit_s``); the search itself
     stops a reserve (10 % of the budget, 0.3 to 5 s) earlier.  ``select_on``:
     the rows the final selection uses (default ``X, y``); ``noise``: the
-    model-free estimate (computed here when not given).
+    model-free estimate (computed here when not given); ``units``: dimensions
+    of the variables and ``"y"`` (:mod:`engines.sr.units`), for the selection.
     """
-    started = time.monotonic()
-    end = deadline if deadline is not None else started + config.time_limit_s
-    budget = max(0.0, end - started)
-    search_end = end - min(max(0.1 * budget, 0.3), 5.0)
-    lib = Library(variables, config.operators, config.constants, config.max_constants)
-    rng = random.Random(config.seed)
-    noise = noise or estimate_noise(X, y, config.seed)
-    last_report = [started]
-    state = {"epoch": 0}
-    alphabet = len(lib.names)
-    evaluator = Evaluator(lib, X, y, target_nrmse=config.target_nrmse)
-    n_rows = len(y)
-    evaluator.length = lambda f: quick_length(f, n_rows, FLOOR, alphabet, len(f.constants))
-    relative_noise = noise.std / evaluator.scale
-    error_scale = max(config.error_scale, relative_noise)
-
-    def tick() -> None:
-        now = time.monotonic()
-        if now >= search_end:
-            raise BudgetExhausted("time limit")
-        if evaluator.evaluations >= config.max_evaluations:
-            raise BudgetExhausted("evaluation budget")
-        if now - last_report[0] >= 0.5:
-            last_report[0] = now
-            _report(progress, now - started, budget, state["epoch"], evaluator)
-        if evaluator.best is not None and evaluator.best.nrmse <= config.target_nrmse:
-            raise Finished
-
-    evaluator.tick = tick
-    evaluator.tick_every = 64
-
-    def agent(library: Library, terms_of=None) -> MCTSAgent:
-        return MCTSAgent(library, evaluator, rng, terms_of, config.policy, config.simulations,
-                         config.min_visits, config.epsilon, config.alpha, config.gamma,
-                         max_depth=config.mcts_max_depth, max_length=config.mcts_max_length,
-                         eta=config.eta, error_scale=error_scale)
-
-    def gp(library: Library, terms_of=None) -> GeneticProgramming:
-        return GeneticProgramming(library, evaluator, rng, terms_of, config.gp_population,
-                                  config.gp_generations, max_depth=config.gp_max_depth,
-                                  max_length=config.gp_max_length, eta=config.eta)
-
-    # Two agent/GP pairs without a form: one over constant-free trees whose
-    # summands each get a fitted coefficient (polynomial-like targets), one with
-    # the C token and root scaling only (constants inside functions).  Both
-    # libraries number their tokens alike, so they share the evaluator's cache.
-    plain = Library(variables, config.operators, config.constants, max_constants=0)
-    pairs = [(agent(plain, plain.additive_terms), gp(plain, plain.additive_terms))]
-    if config.constants and config.max_constants > 0:
-        pairs.append((agent(lib, lib.additive_terms), gp(lib, lib.additive_terms)))
-    form: Form | None = None
-    rl2 = gp2 = None
-    forms_seen: list[str] = []
-    stop_reason = "epochs done"
-    epoch = 0
-    seeds = config.gp_population // 2
-    watch = {"length": math.inf, "stable": 0}
-
-    def converged() -> None:
-        """One epoch's check of the convergence rule (module docstring)."""
-        if evaluator.shortest_length < watch["length"] - 1.0:
-            watch["length"], watch["stable"] = evaluator.shortest_length, 0
-            return
-        watch["stable"] += 1
-        shortest, best = evaluator.shortest, evaluator.best
-        if (shortest is None or best is None or not noise.resolved or watch["stable"] < config.patience
-                or n_rows < MIN_ROWS):
-            return
-        # the noise is at most the smoother's estimate and the most accurate fit's own residual
-        p = len(best.constants) + len(best.terms) + 1
-        floor = min(relative_noise, best.nrmse * math.sqrt(n_rows / max(1, n_rows - p)))
-        if floor >= EXACT and shortest.nrmse <= config.noise_gate * floor:
-            raise Converged
-
-    try:
-        base = None
-        if config.polynomial:
-            evaluator.origin = "sparse polynomial"
-            sparse_polynomial(lib, evaluator, noisy=True)
-            tick()
-            evaluator.origin = "linear basis (FFX)"
-            base = base_features(lib, evaluator)
-            tick()
-            linear_step(lib, evaluator, base, noisy=True)
-            tick()
-            evaluator.origin = "rational P/Q"
-            rational_step(lib, evaluator, noisy=True)
-            tick()
-        for epoch in range(config.epochs):
-            state["epoch"] = epoch
-            hall: list[tuple[int, ...]] = []
-            for rl1, gp1 in pairs:
-                if epoch and epoch % config.reset_every == 0:
-                    rl1.reset()
-                evaluator.origin = "MCTS"
-                rl1.run()
-                evaluator.origin = "GP"
-                hall += gp1.run(rl1.best_expressions(seeds) + list(gp1.hall_of_fame))
-            if config.polynomial and base is not None:
-                evaluator.origin = "polynomial over GP summands"
-                ranked = _polynomial_refinement(lib, evaluator, hall)
-                tick()
-                evaluator.origin = "linear over mined sub-trees (MRGP)"
-                linear_step(lib, evaluator, mined_features(lib, evaluator, ranked, base), noisy=True)
-                tick()
-            if config.forms and ("add" in lib.token_of or "mul" in lib.token_of):
-                new_form = discover_form(lib, evaluator, hall)
-                if new_form is not None and new_form != form:
-                    form = new_form
-                    terms_of = form.terms_of(lib)
-                    rl2, gp2 = agent(lib, terms_of), gp(lib, terms_of)
-                    forms_seen.append(form.describe(lib))
-            if rl2 is not None and gp2 is not None:
-                evaluator.origin = "MCTS under a form"
-                rl2.run()
-                evaluator.origin = "GP under a form"
-                gp2.run(rl2.best_expressions(seeds) + list(gp2.hall_of_fame))
-            _report(progress, time.monotonic() - started, budget, epoch, evaluator)
-            tick()
-            converged()
-    except Finished:
-        stop_reason = "target reached"
-    except Converged:
-        stop_reason = (f"converged: the shortest model fits to the noise and did not improve "
-                       f"for {config.patience} epochs")
-    except BudgetExhausted as spent:
-        stop_reason = str(spent) or "time limit"
+    pipeline = _Pipeline(X, y, variables, config, progress, deadline, noise)
+    stop_reason = pipeline.run()
+    evaluator = pipeline.evaluator
     evaluator.tick = None
     X_select, y_select = select_on if select_on is not None else (X, y)
-    chosen, rows = finalise(lib, evaluator, X_select, y_select, positive=positive, deadline=end,
-                            size=config.pareto_size, noise=noise.std)
-    elapsed = time.monotonic() - started
-    return SearchOutcome(chosen, chosen.expression, rows, evaluator, lib, epoch + 1,
-                         evaluator.evaluations, elapsed, stop_reason, noise, forms_seen)
+    chosen, rows = finalise(pipeline.lib, evaluator, X_select, y_select, positive=positive,
+                            deadline=pipeline.end, size=config.pareto_size, noise=pipeline.noise.std,
+                            units=units)
+    elapsed = time.monotonic() - pipeline.started
+    return SearchOutcome(chosen, chosen.expression, rows, evaluator, pipeline.lib, pipeline.epoch + 1,
+                         evaluator.evaluations, elapsed, stop_reason, pipeline.noise,
+                         pipeline.forms_seen)
 
 
 def _report(progress: Progress, elapsed: float, budget: float, epoch: int, evaluator: Evaluator) -> None:

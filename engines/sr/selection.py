@@ -53,6 +53,8 @@ Examples
 >>> term = lib.encode(["exp", "mul", "C", "mul", "x", "x"])
 >>> context = Context(lib, X, y)
 >>> model = process(Fit((term,), [0.4], 0.001, [-0.49], 0.01, 7), context)
+>>> import sympy
+>>> from engines.sr.finalise import to_sympy
 >>> sympy.sstr(to_sympy(model, lib))
 'sqrt(2)*exp(-x**2/2)/(2*sqrt(pi))'
 >>> [s["snapped"] for s in model.snapped]
@@ -63,19 +65,19 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 import numpy as np
 import scipy.special
-import sympy
 
 from engines.sr import kernels
 from engines.sr.evaluate import Fit
 from engines.sr.grammar import Library
 from engines.sr.numbers import SimpleNumber, candidates, free_cost
 
-__all__ = ["Context", "Model", "description_length", "process", "quick_length", "to_sympy"]
+__all__ = ["Context", "Model", "constant_spans", "description_length", "levenberg_marquardt", "process", "quick_length"]
 
 Expr = tuple[int, ...]
 ZERO = SimpleNumber(0.0, Fraction(0), 0, 0.0)
@@ -96,6 +98,7 @@ class Context:
     decimals: int = 3  # short decimals (3.39) are candidates only when the data are exact
     deadline: float = math.inf
     noise: float | None = None  # a model-free noise level (engines.sr.noise); None: unknown
+    admissible: Callable[[Model], bool] | None = None  # e.g. dimensional consistency; None: all
 
     def __post_init__(self) -> None:
         spread = float(np.std(self.y))
@@ -141,7 +144,8 @@ class Model:
 
 # -- fitting -----------------------------------------------------------------------------------
 
-def _offsets(lib: Library, terms: tuple[Expr, ...]) -> list[tuple[int, int]]:
+def constant_spans(lib: Library, terms: tuple[Expr, ...]) -> list[tuple[int, int]]:
+    """(start, end) of each term's constants in the model's flat constant list."""
     spans, start = [], 0
     for term in terms:
         k = lib.count_constants(term)
@@ -153,7 +157,7 @@ def _offsets(lib: Library, terms: tuple[Expr, ...]) -> list[tuple[int, int]]:
 def _columns(lib: Library, terms: tuple[Expr, ...], constants: np.ndarray,
              X: np.ndarray) -> np.ndarray | None:
     columns = []
-    for term, (a, b) in zip(terms, _offsets(lib, terms), strict=True):
+    for term, (a, b) in zip(terms, constant_spans(lib, terms), strict=True):
         code, arg = lib.lower(term)
         columns.append(kernels.evaluate_program(code, arg, np.asarray(constants[a:b], dtype=float), X))
     T = np.column_stack(columns) if columns else np.zeros((X.shape[1], 0))
@@ -369,7 +373,7 @@ def _passes(restricted: Model, full: Model, q: int, context: Context) -> bool:
 
 
 def _without(model: Model, j: int, lib: Library) -> Model:
-    spans = _offsets(lib, model.terms)
+    spans = constant_spans(lib, model.terms)
     a, b = spans[j]
     keep = [i for i in range(len(model.terms)) if i != j]
     return replace(model, terms=tuple(model.terms[i] for i in keep),
@@ -382,7 +386,7 @@ def _without(model: Model, j: int, lib: Library) -> Model:
 def prune(model: Model, context: Context) -> Model:
     """Backward elimination of terms by the partial F-test (module docstring, step 2)."""
     while model.terms and time.monotonic() < context.deadline:
-        spans = _offsets(context.lib, model.terms)
+        spans = constant_spans(context.lib, model.terms)
         best = None
         for j in range(len(model.terms)):
             trial = refit(_without(model, j, context.lib), context)
@@ -463,6 +467,8 @@ def snap(model: Model, context: Context, attempts: int = 6) -> Model:
             trial = refit(_fix(model, kind, index, number), context)
             if trial is None or trial.degenerate:
                 continue
+            if context.admissible is not None and not context.admissible(trial):
+                continue  # a snapped number is dimensionless: its term must carry the unit itself
             p_value = _p_value(trial, full, fixed + 1, context)
             key = trial.length - _prospect(trial, context)
             if p_value <= context.alpha or key >= best_key:
@@ -520,28 +526,3 @@ def process(fit: Fit, context: Context) -> Model | None:
     model = repair(model, context)
     model = prune(model, context)
     return snap(model, context)
-
-
-# -- rendering -------------------------------------------------------------------------------
-
-def _number(value: float, fixed: SimpleNumber | None, error: float) -> sympy.Expr:
-    if fixed is not None:
-        return fixed.expr
-    digits = 12
-    if math.isfinite(error) and error > 0 and value != 0:
-        digits = int(min(12, max(4, math.ceil(math.log10(abs(value) / error)) + 2)))
-    return sympy.Float(float(f"{value:.{digits}g}"), digits)
-
-
-def to_sympy(model: Model, lib: Library, symbols: list[sympy.Symbol] | None = None) -> sympy.Expr:
-    """The model as a sympy expression: snapped numbers exact, free ones to their precision."""
-    errors = model.errors or {"constants": [math.inf] * len(model.constants),
-                              "coefficients": [math.inf] * len(model.coefficients),
-                              "intercept": [math.inf]}
-    constants = [_number(c, f, e) for c, f, e in
-                 zip(model.constants, model.constant_fixed, errors["constants"], strict=True)]
-    expression = _number(model.intercept, model.intercept_fixed, errors["intercept"][0])
-    for j, (term, (a, b)) in enumerate(zip(model.terms, _offsets(lib, model.terms), strict=True)):
-        coefficient = _number(model.coefficients[j], model.coefficient_fixed[j], errors["coefficients"][j])
-        expression += coefficient * lib.to_sympy(term, constants[a:b], symbols)
-    return expression

@@ -20,10 +20,11 @@ from engines.numerics.expressions import parse_expression
 from engines.registry import get_job_type
 from engines.results import ResultView
 from engines.sr.evaluate import Evaluator, Fit
+from engines.sr.finalise import to_sympy
 from engines.sr.grammar import Library
 from engines.sr.job import SRParams, run_sr_mcts
 from engines.sr.noise import estimate_noise
-from engines.sr.selection import Context, process, to_sympy
+from engines.sr.selection import Context, process
 
 SR = get_job_type("sr_mcts")
 SUITE = get_job_type("sr_benchmark")
@@ -250,3 +251,45 @@ def test_discovery_is_the_canonical_expression(nguyen_result):
     assert sympy.simplify(canonical - sympy.log((x + 1) * (x**2 + 1))) == 0 or \
         sympy.simplify(sympy.expand_log(canonical - sympy.log(x + 1) - sympy.log(x**2 + 1), force=True)) == 0
     assert math.isfinite(found[0].evidence["train_nrmse"])
+
+
+# -- units ---------------------------------------------------------------------------------------
+
+def test_units_parse_and_check():
+    from engines.sr.units import INCONSISTENT, parse_unit, term_dimension
+
+    assert parse_unit("kg m^2 s^-2") == parse_unit("J") == parse_unit("N*m")
+    with pytest.raises(ValueError, match="unknown unit"):
+        parse_unit("furlong")
+    lib = Library(["m", "v"], ["add", "mul", "div", "sin", "sqrt"], constants=True)
+    units = {"m": parse_unit("kg"), "v": parse_unit("m/s")}
+    assert term_dimension(lib, lib.encode(["add", "m", "v"]), units) is INCONSISTENT
+    assert term_dimension(lib, lib.encode(["sin", "div", "m", "C"]), units) == parse_unit("1")
+    assert term_dimension(lib, lib.encode(["sqrt", "mul", "v", "v"]), units) == parse_unit("m/s")
+
+
+def test_dimensionally_inconsistent_models_are_refused():
+    # log of a length is meaningless: with x in metres the exact log(x) is refused
+    plain = run_sr_mcts(SRParams(target="log(x)", domain=(1, 10), n_points=100, seed=0, time_limit_s=10))
+    assert plain["best"]["expression"] == "log(x)"
+    with_units = run_sr_mcts(SRParams(target="log(x)", domain=(1, 10), n_points=100, seed=0,
+                                      time_limit_s=10, units={"x": "m"}))
+    assert "log" not in with_units["best"]["expression"]
+    assert with_units["best"]["dimensionally_consistent"] is True
+    SR.check_result(with_units)
+
+
+def test_a_law_with_units_comes_back_consistent():
+    result = run_sr_mcts(SRParams(target="m*v**2/2", variables=["m", "v"], domain=(1, 5), n_points=200,
+                                  noise=0.01, seed=0, time_limit_s=20,
+                                  units={"m": "kg", "v": "m/s", "y": "J"}))
+    assert result["recovered"] is True and result["best"]["dimensionally_consistent"] is True
+
+
+def test_bad_units_refused():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="unknown unit"):
+        SR.validate({"benchmark": "Feynman-I.14.4", "units": {"x": "parsec"}})
+    with pytest.raises(ValidationError, match="unknown variables"):
+        SR.validate({"benchmark": "Feynman-I.14.4", "units": {"q": "m"}})
