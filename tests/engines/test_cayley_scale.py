@@ -50,7 +50,7 @@ def test_pancake_12():
 def test_lrx_13_within_4_gb():
     # the lists of a frontier would need ~32 GB: the three-bitset variant holds 3 x 13!/8 bytes
     started = time.perf_counter()
-    result = run_growth(GrowthParams(family="lrx", n=13, memory_budget_gib=3.7))
+    result = run_growth(GrowthParams(family="lrx", n=13, memory_budget_gib=3.7, threads=2))
     _report("lrx 13", result, started)
     assert result["algorithm"] == "rank_bitset_frontier"
     assert result["num_vertices"] == math.factorial(13) and result["bfs_completed"]
