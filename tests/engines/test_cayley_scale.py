@@ -20,6 +20,14 @@ from engines.cayley.job import GrowthParams, run_growth
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(4 * 3600)]
 
 
+def _printer(name):
+    def progress(done, total, message=""):
+        if "done" in message or message.startswith(("finished", "stopped")):
+            print(f"{name} [{time.strftime('%H:%M:%S')}] {done:,}/{total:,} {message}", flush=True)
+
+    return progress
+
+
 def _report(name, result, started):
     print(f"\n{name}: {time.perf_counter() - started:.1f} s wall, {result['algorithm']}, "
           f"memory {result['memory']}, load average {os.getloadavg()}")
@@ -50,7 +58,8 @@ def test_pancake_12():
 def test_lrx_13_within_4_gb():
     # the lists of a frontier would need ~32 GB: the three-bitset variant holds 3 x 13!/8 bytes
     started = time.perf_counter()
-    result = run_growth(GrowthParams(family="lrx", n=13, memory_budget_gib=3.7))
+    result = run_growth(GrowthParams(family="lrx", n=13, memory_budget_gib=3.7, threads=2),
+                        _printer("lrx 13"))
     _report("lrx 13", result, started)
     assert result["algorithm"] == "rank_bitset_frontier"
     assert result["num_vertices"] == math.factorial(13) and result["bfs_completed"]
