@@ -26,7 +26,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -51,7 +50,6 @@ from service.cli_params import (
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   pretty_exceptions_enable=False, help="mathdisco: mathematical discovery engine")
 
-DEFAULT_URL = os.environ.get("MATHDISCO_URL", "http://127.0.0.1:8000")
 EXIT_OK = 0
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -82,7 +80,7 @@ def reported(command: F) -> F:
 
 def local_catalogue() -> list[dict[str, Any]]:
     """This installation's job types, as ``GET /v1/job-types`` lists them (name, schema, defaults...)."""
-    from service.jobs_api import job_types_catalogue
+    from service.views import job_types_catalogue
 
     return job_types_catalogue()
 
@@ -93,10 +91,19 @@ def _default_text(entry: dict[str, Any], name: str) -> str:
     return "(required)"
 
 
+def _ordered_params(entry: dict[str, Any]) -> list[str]:
+    """The params of a catalogue entry: the type's key params first, then required ones, then the rest."""
+    properties = list(entry["schema"].get("properties", {}))
+    required = set(entry["schema"].get("required", []))
+    key = [n for n in entry.get("key_params", []) if n in properties]
+    return (key + [n for n in properties if n in required and n not in key]
+            + [n for n in properties if n not in required and n not in key])
+
+
 def _params_line(entry: dict[str, Any]) -> str:
     required = set(entry["schema"].get("required", []))
     parts = [f"{name} (required)" if name in required else f"{name}={_default_text(entry, name)}"
-             for name in entry["schema"].get("properties", {})]
+             for name in _ordered_params(entry)]
     return ", ".join(parts)
 
 
@@ -128,7 +135,8 @@ def type_details(entry: dict[str, Any]) -> str:
     lines.append("params:")
     properties = schema.get("properties", {})
     width = max((len(n) for n in properties), default=0)
-    for name, field in properties.items():
+    for name in _ordered_params(entry):
+        field = properties[name]
         kinds = "|".join(sorted(allowed_types(field, defs))) or "any"
         description = field.get("description", "")
         default = "required" if name not in entry["defaults"] else f"default {_default_text(entry, name)}"
@@ -349,10 +357,13 @@ def hash_key_command(
 
 # -- over HTTP -------------------------------------------------------------------------------
 
-def _api(url: str):
+def _api(url: str | None):
+    """A client of ``url``, or of the configured server (``MATHDISCO_URL``), with the configured key."""
     from service.cli_client import Api
+    from workers.settings import load_settings
 
-    return Api(url)
+    settings = load_settings()
+    return Api(url or settings.server_url, api_key=settings.api_key)
 
 
 @app.command()
@@ -364,7 +375,7 @@ def submit(
                                     help="one param as key=value, typed by the schema"),
     wait: bool = typer.Option(False, "--wait", help="wait for the job and print its result"),
     timeout: float = typer.Option(3600, help="seconds to wait at most"),
-    url: str = typer.Option(DEFAULT_URL, envvar="MATHDISCO_URL"),
+    url: str | None = typer.Option(None, help="the server (default: MATHDISCO_URL, else http://127.0.0.1:8000)"),
 ) -> None:
     """Submit a job over HTTP and print it as JSON (with --wait: its final state and result)."""
     with _api(url) as api:
@@ -386,7 +397,7 @@ def jobs(
     status: str | None = typer.Option(None, help="queued, running, succeeded, failed or cancelled"),
     job_type: str | None = typer.Option(None, "--type", help="a job type"),
     limit: int = typer.Option(20, min=1, max=500),
-    url: str = typer.Option(DEFAULT_URL, envvar="MATHDISCO_URL"),
+    url: str | None = typer.Option(None, help="the server (default: MATHDISCO_URL, else http://127.0.0.1:8000)"),
 ) -> None:
     """List recent jobs, newest first, one JSON object per line."""
     with _api(url) as api:
@@ -470,7 +481,7 @@ def batch(
     wait: bool = typer.Option(True, "--wait/--no-wait", help="wait for every job to finish"),
     timeout: float = typer.Option(3600, help="seconds to wait at most"),
     key_salt: str = typer.Option("", "--key-salt", help="salt of the idempotency keys, e.g. $(date +%F)"),
-    url: str = typer.Option(DEFAULT_URL, envvar="MATHDISCO_URL"),
+    url: str | None = typer.Option(None, help="the server (default: MATHDISCO_URL, else http://127.0.0.1:8000)"),
 ) -> None:
     """Validate every spec in FILE, then submit them (idempotently), wait, print JSON Lines.
 

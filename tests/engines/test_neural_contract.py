@@ -36,7 +36,7 @@ def run_job(name: str, **overrides) -> dict:
     """Run a job type as the runner does: validate, run, finish (provenance, result-model check)."""
     job_type = job_types()[name]
     params = job_type.validate({**TINY[name], **overrides})
-    return final_result(job_type, params, job_type.run(params, no_progress), None, datetime.now(UTC))
+    return final_result(job_type, params, job_type.run(params, no_progress), started=datetime.now(UTC))
 
 
 @pytest.fixture(scope="module")
