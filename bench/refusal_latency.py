@@ -7,7 +7,10 @@ answered with a 202 or a 422 and never a 500; how fast the answer comes is
 this benchmark's figure, not a test: a timed assertion fails at random on a
 loaded machine.  Prints one JSON object: for the hostile list and for random
 texts, the count and the median, p99 and max seconds per request (after one
-warm-up request per field, which pays the engines' first import).
+warm-up request per field, which pays the engines' first import); and the CPU
+seconds ``parse_expression`` spends refusing each pathological input of
+tests/engines/test_numerics_expressions.py (the caps are checked before the
+work they bound).
 """
 
 from __future__ import annotations
@@ -26,7 +29,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fastapi.testclient import TestClient  # noqa: E402
 
+from engines.numerics.expressions import ExpressionError, parse_expression  # noqa: E402
 from tests.service.test_fuzz import ALPHABET, HOSTILE, TOKENS, esma, sr_target  # noqa: E402
+
+PATHOLOGICAL = ["9**9**9**9", "2**2**2**2**2**2", "(" * 10_000, "1" * 100_000, "gamma(10**400)",
+                "((10**99)**10)**10", "exp(" * 2000 + "1" + ")" * 2000]
 
 
 def timings(client: TestClient, texts: list[str]) -> list[float]:
@@ -38,6 +45,22 @@ def timings(client: TestClient, texts: list[str]) -> list[float]:
             out.append(time.perf_counter() - start)
             if response.status_code >= 500:
                 raise SystemExit(f"500 for {text!r}: {response.text[:200]}")
+    return out
+
+
+def parse_cpu_seconds(texts: list[str], repeat: int = 20) -> dict[str, float]:
+    """The largest CPU time (best of ``repeat``) parse_expression takes to refuse each text."""
+    out = {}
+    for text in texts:
+        best = float("inf")
+        for _ in range(repeat):
+            start = time.process_time()
+            try:
+                parse_expression(text)
+            except ExpressionError:
+                pass
+            best = min(best, time.process_time() - start)
+        out[text[:24]] = round(best, 6)
     return out
 
 
@@ -72,6 +95,7 @@ def main() -> None:
             timings(client, ["e"])  # first import of the engines
             figures = {"hostile": summary(timings(client, HOSTILE)),
                        "random": summary(timings(client, randoms)),
+                       "parse_refusal_cpu_s": parse_cpu_seconds(PATHOLOGICAL),
                        "load_average": os.getloadavg()}
     print(json.dumps(figures))
 

@@ -24,9 +24,7 @@ unreachable.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -37,21 +35,20 @@ import click
 import typer
 from typer.core import TyperCommand
 
+from service.cli_batch import batch_key, load_batch, one_line, spec_problems
 from service.cli_params import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
     CliError,
-    check_against_schema,
-    describe_errors,
     parse_pairs,
     unknown_type_message,
     validation_message,
 )
+from service.cli_types import type_details, types_overview
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   pretty_exceptions_enable=False, help="mathdisco: mathematical discovery engine")
 
-DEFAULT_URL = os.environ.get("MATHDISCO_URL", "http://127.0.0.1:8000")
 EXIT_OK = 0
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -82,59 +79,9 @@ def reported(command: F) -> F:
 
 def local_catalogue() -> list[dict[str, Any]]:
     """This installation's job types, as ``GET /v1/job-types`` lists them (name, schema, defaults...)."""
-    from service.jobs_api import job_types_catalogue
+    from service.views import job_types_catalogue
 
     return job_types_catalogue()
-
-
-def _default_text(entry: dict[str, Any], name: str) -> str:
-    if name in entry["defaults"]:
-        return json.dumps(entry["defaults"][name])
-    return "(required)"
-
-
-def _params_line(entry: dict[str, Any]) -> str:
-    required = set(entry["schema"].get("required", []))
-    parts = [f"{name} (required)" if name in required else f"{name}={_default_text(entry, name)}"
-             for name in entry["schema"].get("properties", {})]
-    return ", ".join(parts)
-
-
-def types_overview(catalogue: list[dict[str, Any]], width: int = 100) -> str:
-    """Each job type with its summary and its params with their defaults (for ``--help``)."""
-    import textwrap
-
-    blocks = []
-    for entry in sorted(catalogue, key=lambda e: e["name"]):
-        head = f"{entry['name']}: {entry['summary']}"
-        if not entry["available"]:
-            head += f" [unavailable: {entry['unavailable_reason']}]"
-        lines = textwrap.wrap(head, width, subsequent_indent="    ")
-        lines += textwrap.wrap("params: " + _params_line(entry), width, initial_indent="    ",
-                               subsequent_indent="        ")
-        blocks.append("\n".join(lines))
-    return "\n".join(blocks)
-
-
-def type_details(entry: dict[str, Any]) -> str:
-    """One job type: summary, queue, availability and a table of its params."""
-    from service.cli_params import allowed_types
-
-    schema = entry["schema"]
-    defs = schema.get("$defs", {})
-    lines = [f"{entry['name']}: {entry['summary']}", f"queue: {entry['queue']}"]
-    if not entry["available"]:
-        lines.append(f"unavailable here: {entry['unavailable_reason']}")
-    lines.append("params:")
-    properties = schema.get("properties", {})
-    width = max((len(n) for n in properties), default=0)
-    for name, field in properties.items():
-        kinds = "|".join(sorted(allowed_types(field, defs))) or "any"
-        description = field.get("description", "")
-        default = "required" if name not in entry["defaults"] else f"default {_default_text(entry, name)}"
-        lines.append(f"  {name:<{width}}  {kinds:<14} {default}"
-                     + (f"  {description}" if description else ""))
-    return "\n".join(lines)
 
 
 class _RunCommand(TyperCommand):
@@ -349,10 +296,13 @@ def hash_key_command(
 
 # -- over HTTP -------------------------------------------------------------------------------
 
-def _api(url: str):
+def _api(url: str | None):
+    """A client of ``url``, or of the configured server (``MATHDISCO_URL``), with the configured key."""
     from service.cli_client import Api
+    from workers.settings import load_settings
 
-    return Api(url)
+    settings = load_settings()
+    return Api(url or settings.server_url, api_key=settings.api_key)
 
 
 @app.command()
@@ -364,7 +314,7 @@ def submit(
                                     help="one param as key=value, typed by the schema"),
     wait: bool = typer.Option(False, "--wait", help="wait for the job and print its result"),
     timeout: float = typer.Option(3600, help="seconds to wait at most"),
-    url: str = typer.Option(DEFAULT_URL, envvar="MATHDISCO_URL"),
+    url: str | None = typer.Option(None, help="the server (default: MATHDISCO_URL, else http://127.0.0.1:8000)"),
 ) -> None:
     """Submit a job over HTTP and print it as JSON (with --wait: its final state and result)."""
     with _api(url) as api:
@@ -386,7 +336,7 @@ def jobs(
     status: str | None = typer.Option(None, help="queued, running, succeeded, failed or cancelled"),
     job_type: str | None = typer.Option(None, "--type", help="a job type"),
     limit: int = typer.Option(20, min=1, max=500),
-    url: str = typer.Option(DEFAULT_URL, envvar="MATHDISCO_URL"),
+    url: str | None = typer.Option(None, help="the server (default: MATHDISCO_URL, else http://127.0.0.1:8000)"),
 ) -> None:
     """List recent jobs, newest first, one JSON object per line."""
     with _api(url) as api:
@@ -397,72 +347,6 @@ def jobs(
             typer.echo(json.dumps({k: job[k] for k in ("id", "type", "status", "created_at", "error")}))
 
 
-def load_batch(path: Path) -> list[dict[str, Any]]:
-    """Job specs from a YAML or JSON file: a list of {type, params}, or {jobs: [...]}."""
-    import yaml
-
-    text = path.read_text()
-    data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    if isinstance(data, dict) and "jobs" in data:
-        data = data["jobs"]
-    if not isinstance(data, list) or not data:
-        raise ValueError("the file must hold a non-empty list of job specs (or {jobs: [...]})")
-    for i, spec in enumerate(data):
-        if not isinstance(spec, dict) or "type" not in spec or not isinstance(spec.get("params", {}), dict):
-            raise ValueError(f"spec {i} must be a mapping with 'type' and optional 'params'")
-        if set(spec) - {"type", "params"}:
-            raise ValueError(f"spec {i} has unknown keys {sorted(set(spec) - {'type', 'params'})}")
-    return data
-
-
-def _one_line(exc: Exception) -> str:
-    """An exception as one line; a YAML syntax error as its problem and position."""
-    mark = getattr(exc, "problem_mark", None)
-    if mark is not None and getattr(exc, "problem", None):
-        return f"{exc.problem} at line {mark.line + 1}, column {mark.column + 1}"
-    return " ".join(str(exc).split()) or type(exc).__name__
-
-
-def batch_key(path: Path, index: int, spec: dict[str, Any], salt: str = "") -> str:
-    """A deterministic idempotency key: re-running the same file (and salt) resubmits nothing.
-
-    ``salt`` (``--key-salt``, e.g. the date) makes a new key for every salt, so a
-    nightly run recomputes while a re-run with the same salt does not.  No salt
-    gives the keys of earlier versions.
-    """
-    canonical = json.dumps(spec, sort_keys=True, separators=(",", ":"))
-    material = f"{path.name}\0{index}\0{canonical}" + (f"\0{salt}" if salt else "")
-    return "batch-" + hashlib.sha256(material.encode()).hexdigest()[:40]
-
-
-def spec_problems(spec: dict[str, Any], catalogue: list[dict[str, Any]]) -> list[str]:
-    """What is wrong with one batch spec, by the server's catalogue (and the local model when it agrees).
-
-    The type must be one the server offers; params are checked against the
-    server's published schema, and, when this installation has the same type
-    with the same schema, by its params model too (rules between fields).
-    """
-    by_name = {e["name"]: e for e in catalogue}
-    entry = by_name.get(spec["type"])
-    if entry is None:
-        return [unknown_type_message(str(spec["type"]), by_name)]
-    params = spec.get("params", {}) or {}
-    problems = check_against_schema(params, entry["schema"])
-    if problems:
-        return problems
-    from pydantic import ValidationError
-
-    from engines.registry import job_types
-
-    local = job_types().get(spec["type"])
-    if local is not None and local.params_model.model_json_schema() == entry["schema"]:
-        try:
-            local.validate(params)
-        except ValidationError as exc:
-            return describe_errors(exc.errors())
-    return []
-
-
 @app.command()
 @reported
 def batch(
@@ -470,7 +354,7 @@ def batch(
     wait: bool = typer.Option(True, "--wait/--no-wait", help="wait for every job to finish"),
     timeout: float = typer.Option(3600, help="seconds to wait at most"),
     key_salt: str = typer.Option("", "--key-salt", help="salt of the idempotency keys, e.g. $(date +%F)"),
-    url: str = typer.Option(DEFAULT_URL, envvar="MATHDISCO_URL"),
+    url: str | None = typer.Option(None, help="the server (default: MATHDISCO_URL, else http://127.0.0.1:8000)"),
 ) -> None:
     """Validate every spec in FILE, then submit them (idempotently), wait, print JSON Lines.
 
@@ -480,7 +364,7 @@ def batch(
     try:
         specs = load_batch(file)
     except Exception as exc:
-        raise CliError(f"bad batch file {file}: {_one_line(exc)}") from None
+        raise CliError(f"bad batch file {file}: {one_line(exc)}") from None
     submitted: list[dict[str, Any]] = []
     code = EXIT_OK
     with _api(url) as api:

@@ -14,7 +14,6 @@ Example
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -26,8 +25,11 @@ __all__ = ["Api", "FINAL", "problem_line"]
 FINAL = frozenset({"succeeded", "failed", "cancelled"})
 
 
-def problem_line(status: int, body: Any, what: str) -> str:
-    """One line for an error answer: its problem+json title and detail when it has them."""
+def problem_line(status: int, body: Any, what: str, keyed: bool = True) -> str:
+    """One line for an error answer: its problem+json title and detail when it has them.
+
+    ``keyed``: whether the request carried an API key (a 401/403 without one says how to send it).
+    """
     if isinstance(body, Mapping):
         title = str(body.get("title") or "")
         detail = str(body.get("detail") or "")
@@ -35,7 +37,7 @@ def problem_line(status: int, body: Any, what: str) -> str:
     else:
         text = str(body or "").strip().splitlines()[0][:300] if body else ""
     line = f"{what}: HTTP {status}" + (f" {text}" if text else "")
-    if status in (401, 403) and not os.environ.get("MATHDISCO_API_KEY"):
+    if status in (401, 403) and not keyed:
         line += " (set MATHDISCO_API_KEY to the key the server's MATHDISCO_API_KEYS accepts)"
     return line
 
@@ -43,13 +45,13 @@ def problem_line(status: int, body: Any, what: str) -> str:
 class Api:
     """A small client of the /v1 API that raises :class:`CliError` on every failure."""
 
-    def __init__(self, url: str, timeout_s: float = 30.0) -> None:
+    def __init__(self, url: str, api_key: str | None = None, timeout_s: float = 30.0) -> None:
         import httpx
 
         self.url = url.rstrip("/")
-        key = os.environ.get("MATHDISCO_API_KEY")  # sent when the server has MATHDISCO_API_KEYS set
+        self.keyed = bool(api_key)  # sent when the server has MATHDISCO_API_KEYS set
         self._client = httpx.Client(base_url=self.url, timeout=timeout_s,
-                                    headers={"X-API-Key": key} if key else None)
+                                    headers={"X-API-Key": api_key} if api_key else None)
         self._catalogue: list[dict[str, Any]] | None = None
 
     def __enter__(self) -> Api:
@@ -78,7 +80,7 @@ class Api:
             body = response.text
         if response.status_code >= 400:
             code = EXIT_FAILED if response.status_code >= 500 and response.status_code != 503 else EXIT_BAD_INPUT
-            raise CliError(problem_line(response.status_code, body, what), code)
+            raise CliError(problem_line(response.status_code, body, what, self.keyed), code)
         return body
 
     def job_types(self) -> list[dict[str, Any]]:

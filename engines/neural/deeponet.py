@@ -244,8 +244,9 @@ def run_operator_learning(params: OperatorLearningParams, progress: Progress = n
                           "mse": float(np.mean((predicted - reference) ** 2)),
                           "x": rounded(q[::5]), "predicted": rounded(predicted[::5]),
                           "reference": rounded(reference[::5])})
-    progress(params.iterations, params.iterations,
-             f"done: the time limit stopped training after {iteration} of {params.iterations} iterations"
+    # the last call counts what was done, so "finished" and the counts agree
+    progress(iteration, iteration,
+             f"done: the time limit stopped training after {iteration} iterations (of {params.iterations})"
              if iteration < params.iterations else f"done: {params.iterations} iterations")
     reference_method = ("cumulative trapezoid on a grid 20x finer than the sensors; closed forms for canonical inputs"
                         if params.operator == "antiderivative" else

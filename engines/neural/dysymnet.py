@@ -292,13 +292,15 @@ def run_sr_neural(params: DySymNetParams, progress: Progress = no_progress) -> d
         result["recovery_check"] = ("sympy expand, then simplify" if simplify
                                     else "sympy expand only (no time left to simplify)")
     result["time_s"] = round(budget.elapsed(), 2)
+    # the counts of the last call are what was done, so "finished" and the counts agree
     if solved:
-        message = f"done: a formula fits to nrmse <= {params.success_nrmse:g} after {trained} networks"
+        progress(trained, trained, f"done: a formula fits to nrmse <= {params.success_nrmse:g} "
+                                   f"after {trained} networks (of {total} allowed)")
     elif budget.stopped_training:
-        message = f"done: the time limit stopped the search after {trained} of {total} networks"
+        progress(trained, trained, f"done: the time limit stopped the search after {trained} networks "
+                                   f"(of {total} allowed)")
     else:
-        message = f"done: {trained} networks trained"
-    progress(total, total, message)
+        progress(total, total, f"done: {trained} networks trained")
     return result
 
 

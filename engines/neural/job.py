@@ -90,7 +90,7 @@ PSI_EXACT = JobType(
     "psi_exact", PsiExactParams, run_psi_exact,
     "Exact psi-class intersection number <tau_d1...tau_dn>_g on M_{g,n} (DVV recursion).",
     result_model=PsiExactResult, view=psi_exact_view, discoveries=psi_discoveries,
-    limits=TimeLimits(120, 150),
+    limits=TimeLimits(120, 150), key_params=("genus", "insertions"),
 )
 
 PSI_INTERSECTIONS = JobType(
@@ -99,6 +99,7 @@ PSI_INTERSECTIONS = JobType(
     "against the large-genus asymptotic, with conformal intervals.",
     result_model=PsiIntersectionsResult, view=psi_intersections_view, estimate=estimate_psi_intersections,
     queue="heavy", limits=TimeLimits(1900, 2000), requires=("torch",), extra="neural",
+    key_params=("chi_max", "train_genus_max", "epochs", "time_limit_s"),
 )
 
 SR_NEURAL = JobType(
@@ -106,7 +107,7 @@ SR_NEURAL = JobType(
     "DySymNet symbolic regression: an RNN controller samples symbolic networks, trained, pruned, read off.",
     result_model=SrNeuralResult, view=sr_neural_view, discoveries=sr_discoveries,
     estimate=estimate_sr_neural, queue="heavy", limits=TimeLimits(1900, 2000),
-    requires=("torch",), extra="neural",
+    requires=("torch",), extra="neural", key_params=("benchmark", "x", "y", "variables", "time_limit_s"),
 )
 
 OPERATOR_LEARNING = JobType(
@@ -114,6 +115,7 @@ OPERATOR_LEARNING = JobType(
     "DeepONet learning the antiderivative or an ODE solution operator from random functions.",
     result_model=OperatorLearningResult, view=operator_learning_view, estimate=estimate_operator_learning,
     queue="heavy", limits=TimeLimits(1900, 2000), requires=("torch",), extra="neural",
+    key_params=("operator", "iterations", "time_limit_s"),
 )
 
 JOB_TYPES = [PSI_EXACT, PSI_INTERSECTIONS, SR_NEURAL, OPERATOR_LEARNING]

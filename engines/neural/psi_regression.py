@@ -340,8 +340,8 @@ def run_psi_intersections(params: PsiRegressionParams, progress: Progress = no_p
     model_mae = metrics["ood_test"].get("mae_log10")
     base_mae = baseline_metrics["ood_test"].get("mae_log10")
     beats = model_mae is not None and base_mae is not None and model_mae < base_mae
-    progress(params.epochs, params.epochs,
-             f"done: the time limit stopped training after {len(loss_history)} of {params.epochs} epochs"
+    run = len(loss_history)  # the last call counts what was done, so "finished" and the counts agree
+    progress(run, run, f"done: the time limit stopped training after {run} epochs (of {params.epochs})"
              if stopped_early else f"done: {params.epochs} epochs")
     return {
         "data": {"chi_max": params.chi_max, "entries": int(len(genus)),

@@ -32,11 +32,22 @@ TINY = {
 }
 
 
-def run_job(name: str, **overrides) -> dict:
+def run_job(name: str, progress=no_progress, **overrides) -> dict:
     """Run a job type as the runner does: validate, run, finish (provenance, result-model check)."""
     job_type = job_types()[name]
     params = job_type.validate({**TINY[name], **overrides})
-    return final_result(job_type, params, job_type.run(params, no_progress), started=datetime.now(UTC))
+    return final_result(job_type, params, job_type.run(params, progress), started=datetime.now(UTC))
+
+
+class Calls(list):
+    def __call__(self, done: int, total: int, message: str = "") -> None:
+        self.append((done, total, message))
+
+
+def assert_reads_finished(calls: Calls, done: int) -> None:
+    """The last progress call reads as finished, and its counts are what was done."""
+    last_done, last_total, message = calls[-1]
+    assert last_done == last_total == done and message.startswith("done")
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +115,10 @@ def ticking_clock(monkeypatch: pytest.MonkeyPatch):
 
 
 def test_psi_training_stops_at_the_limit_between_batches(ticking_clock) -> None:
-    result = run_job("psi_intersections", epochs=50, time_limit_s=20)
+    calls = Calls()
+    result = run_job("psi_intersections", calls, epochs=50, time_limit_s=20)
+    assert_reads_finished(calls, result["epochs_run"])
+    assert "time limit" in calls[-1][2]
     assert result["stopped_by_time_limit"] is True and result["stopped_early"] is True
     assert 0 < result["epochs_run"] < 50
     assert len(result["loss_history"]) == len(result["val_history"]) == result["epochs_run"]
@@ -115,7 +129,9 @@ def test_psi_training_stops_at_the_limit_between_batches(ticking_clock) -> None:
 
 
 def test_operator_training_stops_at_the_limit(ticking_clock) -> None:
-    result = run_job("operator_learning", iterations=400, time_limit_s=20)
+    calls = Calls()
+    result = run_job("operator_learning", calls, iterations=400, time_limit_s=20)
+    assert_reads_finished(calls, result["iterations_run"])
     assert result["stopped_by_time_limit"] is True
     assert 0 < result["iterations_run"] < 400
     assert result["history_iterations"][-1] == result["iterations_run"]
@@ -125,7 +141,10 @@ def test_operator_training_stops_at_the_limit(ticking_clock) -> None:
 def test_sr_search_stops_at_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     tenths = itertools.count(0.0, 0.1)  # a network's training reads the clock every 10 steps
     monkeypatch.setattr(training, "CLOCK", lambda: next(tenths))
-    result = run_job("sr_neural", benchmark="nguyen-5", controller_steps=20, time_limit_s=30, success_nrmse=0)
+    calls = Calls()
+    result = run_job("sr_neural", calls, benchmark="nguyen-5", controller_steps=20, time_limit_s=30,
+                     success_nrmse=0)
+    assert_reads_finished(calls, result["networks_trained"])
     assert result["stopped_by_time_limit"] is True
     assert 0 < result["networks_trained"] < 40
     assert result["controller_steps_run"] <= 20 and result["pareto"]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import mpmath
 import pytest
 import sympy
@@ -131,36 +129,29 @@ _hostile_alphabet = st.sampled_from(
 )
 
 
-def _cpu_seconds(text: str) -> tuple[float, bool]:
-    start = time.process_time()
-    try:
-        parse_expression(text, variables=["x"])
-        ok = True
-    except ExpressionError:
-        ok = False
-    return time.process_time() - start, ok
-
-
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_hostile_alphabet, max_size=80).map("".join))
-def test_hostile_strings_fail_cleanly_and_fast(text: str) -> None:
+def test_hostile_strings_fail_cleanly(text: str) -> None:
     # Only ExpressionError may escape (any other exception would propagate and fail).
-    seconds, ok = _cpu_seconds(text)
-    if not ok:
-        assert seconds < 0.05, (text, seconds)
-    else:
-        assert seconds < 0.5, (text, seconds)
+    # How fast a refusal is, is a benchmark figure (bench/refusal_latency.py), not a test.
+    try:
+        assert isinstance(parse_expression(text, variables=["x"]), sympy.Expr)
+    except ExpressionError:
+        pass
 
 
 @pytest.mark.parametrize(
-    "text",
-    ["9**9**9**9", "2**2**2**2**2**2", "(" * 10_000, "1" * 100_000, "gamma(10**400)",
-     "((10**99)**10)**10", "exp(" * 2000 + "1" + ")" * 2000],
+    ("text", "cap"),
+    [("9**9**9**9", "power too large"), ("2**2**2**2**2**2", "power too large"),
+     ("(" * 10_000, "too long"), ("(" * 200 + "1" + ")" * 200, "nested too deeply"),
+     ("1" * 100_000, "too long"), ("9" * 500, "number literal too long"),
+     ("gamma(10**400)", "gamma argument too large"), ("((10**99)**10)**10", "too large"),
+     ("exp(" * 2000 + "1" + ")" * 2000, "too long"), ("exp(" * 60 + "1" + ")" * 60, "nested too deeply")],
 )
-def test_pathological_inputs_refused_fast(text: str) -> None:
-    seconds, ok = _cpu_seconds(text)
-    assert not ok
-    assert seconds < 0.05, seconds
+def test_pathological_inputs_are_refused_by_a_cap_before_the_work(text: str, cap: str) -> None:
+    """Each is refused by the cap that bounds it, checked before the work it would cost."""
+    with pytest.raises(ExpressionError, match=cap):
+        parse_expression(text)
 
 
 # -- round trip --------------------------------------------------------------

@@ -7,10 +7,11 @@ import pytest
 from engines.contract import EngineParams, JobType
 from engines.registry import job_types
 from engines.results import Axis, Chart, EvidenceRow, ResultModel, ResultView, Series, ShownFormula
-from service.cli import batch_key, spec_problems, types_overview
+from service.cli_batch import batch_key, spec_problems
 from service.cli_params import CliError, check_against_schema, coerce, parse_pairs
 from service.cli_summary import render_generic, render_view, summary
-from service.jobs_api import job_types_catalogue
+from service.cli_types import types_overview
+from service.views import job_types_catalogue
 
 APERY = "1.2020569031595942853997381615114499907650"
 
