@@ -23,7 +23,7 @@ LONG_RUNNING = {
     "cayley_growth": {"family": "coxeter", "n": 11},
     "cayley_sweep": {"family": "coxeter", "n_min": 2, "n_max": 11},
     "esma": {"constant": "pi", "lhs_degree": 1, "lhs_coefficient_bound": 4, "max_sign_period": 5, "n_terms": 400},
-    "pcf_cluster": {"a_degree": 2, "b_degree": 2, "coefficient_min": -4, "coefficient_max": 4, "depth": 10_000},
+    "pcf_cluster": {"a_degree": 2, "b_degree": 2, "coefficient_min": -3, "coefficient_max": 3, "depth": 2000},
     "sr_mcts": {"benchmark": "Nguyen-5", "time_limit_s": 120, "target_nrmse": 0},
     "sr_benchmark": {"benchmarks": ["Nguyen-5", "Nguyen-6"], "seeds": 4, "time_limit_s": 120, "target_nrmse": 0},
     "sleep": {"seconds": 60, "steps": 600},
