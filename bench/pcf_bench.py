@@ -101,6 +101,9 @@ def sample(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 def time_engine(a: np.ndarray, b: np.ndarray, batch: int = 128) -> tuple[dict, float, float]:
+    import numba
+
+    numba.set_num_threads(1)  # per-core figures: the job's default (threads=1)
     pcf_features(a[:2], b[:2], DEPTH)  # compile / load the numba cache
     wall, cpu = time.perf_counter(), time.process_time()
     parts = [pcf_features(a[i:i + batch], b[i:i + batch], DEPTH) for i in range(0, len(a), batch)]
