@@ -104,6 +104,8 @@ class PCFClusterParams(EngineParams):
     pslq: Literal["clusters", "all"] = Field(
         "clusters", description="'all': also PSLQ every open member against the whole basis")
     families: bool = Field(True, description="generalise identified members into families")
+    threads: int = Field(1, ge=1, le=64,
+                         description="numba threads for the feature kernels (capped at the host's)")
 
     @field_validator("constants")
     @classmethod
@@ -274,6 +276,9 @@ def _summarise(params: PCFClusterParams, pieces: list[dict], progress: Progress,
         "timing": {"analysis_s": round(time.perf_counter() - clock, 3),
                    **({"table_s": round(table_seconds, 3)} if table_seconds is not None else {})},
     }
+    progress(1, 1, f"analysis finished: {len(summary['clusters'])} clusters, "
+                   f"{len(formulas):,} formulas in {len(catalogue):,} classes, "
+                   f"{len(result['families'])} families")
     if len(rows) <= MAX_TABLE_ROWS:
         cluster_column = [cluster_of.get(row[0], -1) for row in rows]
         result["feature_table"] = {

@@ -37,6 +37,7 @@ from collections import Counter
 from typing import Any
 
 import mpmath
+import numba
 import numpy as np
 
 from engines.contract import Progress, no_progress
@@ -73,15 +74,17 @@ def _json_float(x: float, significant: int) -> float | None:
 def kernel_seconds(params: Any) -> float:
     """Seconds per PCF of the feature kernels (one core), the model behind :func:`batch_size`.
 
-    The exact recurrence costs ~ n*^2 * (bits per step) limb operations, and
-    wide multipliers also narrow the limbs (or need chunks), hence the square;
-    measured: about 1 ms per PCF at n* = 1000 with ~23-bit multipliers.
+    A fixed part (the gcds at the sample points, the double-precision tail
+    sums, building the row) plus the exact recurrence, which costs
+    ~ n*^2 * (bits per step) limb operations -- wide multipliers also narrow
+    the limbs (or need chunks), hence the square.  Fitted to this machine:
+    0.95 ms per PCF at n* = 1000 and 8.9 ms at n* = 5000 (deg 2/2, |c| <= 4).
     """
     n_star = params.depth // 2
     reach = max(abs(params.coefficient_min), abs(params.coefficient_max), 1)
     degree = max(params.a_degree, params.b_degree)
     bits = math.log2(reach * (degree + 1)) + degree * math.log2(max(n_star, 2)) + 1
-    return 1e-3 * (n_star / 1000) ** 2 * (max(bits, 8.0) / 23) ** 2
+    return 7.2e-4 + 2.05e-4 * (n_star / 1000) ** 2 * (max(bits, 8.0) / 23) ** 2
 
 
 def batch_size(params: Any) -> int:
@@ -160,7 +163,10 @@ def box_rows(params: Any, progress: Progress = no_progress
         roots = first_positive_root(b)
         live = np.flatnonzero(roots == 0)
         clock = time.perf_counter()
-        table = pcf_features(a[live], b[live], params.depth, with_exact=True) if len(live) else None
+        table = None
+        if len(live):
+            numba.set_num_threads(min(params.threads, numba.config.NUMBA_NUM_THREADS))
+            table = pcf_features(a[live], b[live], params.depth, with_exact=True)
         seconds["features"] += time.perf_counter() - clock
         position = {int(i): k for k, i in enumerate(live)}
         for i in range(hi - lo):
