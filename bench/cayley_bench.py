@@ -1,10 +1,22 @@
 """Benchmark: mathdisco's cayley_growth engine vs CayleyPy 0.2.0, same run.
 
 Each (tool, algorithm, case) runs in a fresh subprocess that first warms up on
-a small graph of the same family (numba compilation / torch start-up are not
+a small graph of the same kind (numba compilation / torch start-up are not
 timed), then times one full BFS and reports its layer sizes and the process's
-peak resident memory (ru_maxrss).  For CayleyPy every CPU algorithm is run
-(default ``bfs``, ``bfs_numpy``, ``bfs_bitmask``) and the fastest is compared.
+peak resident memory (ru_maxrss).  For permutation families CayleyPy runs
+every CPU algorithm (default ``bfs``, ``bfs_numpy``, ``bfs_bitmask``) and the
+fastest is compared; for puzzles only ``bfs`` applies (the others need
+one-word states or a permutation central state).
+
+Cases:
+
+* ``family:n`` -- e.g. ``lrx:11``; CayleyPy's ``PermutationGroups.<family>(n)``;
+* ``puzzle:cube_2x2x2:quarter_turn`` (or ``half_turn``) -- ours
+  ``{"puzzle": "cube_2x2x2", "metric": ...}`` (corner fixed), CayleyPy's
+  ``Puzzles.rubik_cube(2, "fixed_QTM" / "fixed_HTM")``;
+* ``gap:<name>`` -- a GAP file CayleyPy ships (``GapPuzzles.puzzle(name)``,
+  inverse-closed, central state from its ``ip`` line); ours reads the same
+  file's text as ``gap_moves`` (quarter-turn metric: each move and its inverse).
 
 Setup of the peer (outside the repository)::
 
@@ -13,7 +25,8 @@ Setup of the peer (outside the repository)::
 
 Run::
 
-    python bench/cayley_bench.py                       # the five standard cases
+    python bench/cayley_bench.py                       # the standard cases
+    python bench/cayley_bench.py --cases puzzle:cube_2x2x2:quarter_turn gap:master_pyramorphix
     python bench/cayley_bench.py --cases lrx:10 pancake:10 --peer-algorithms bfs
 """
 
@@ -24,46 +37,71 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_CASES = ["lrx:10", "lrx:11", "pancake:10", "pancake:11", "all_transpositions:10"]
+DEFAULT_CASES = ["puzzle:cube_2x2x2:quarter_turn", "puzzle:cube_2x2x2:half_turn",
+                 "gap:master_pyramorphix", "lrx:10", "lrx:11", "pancake:10", "pancake:11",
+                 "all_transpositions:10"]
 PEER_ALGORITHMS = ["bfs", "bfs_numpy", "bfs_bitmask"]
 
 OURS = r"""
 import json, resource, sys, time
-from engines.cayley.jobs import GrowthParams, run_growth
-family, n = sys.argv[1], int(sys.argv[2])
-run_growth(GrowthParams(family=family, n=6))
+from engines.cayley.job import GrowthParams, run_growth
+kind, spec = sys.argv[1], json.loads(sys.argv[2])
+if kind == "family":
+    small, params = dict(spec, n=6), spec
+else:
+    if kind == "gap":
+        spec = {"gap_moves": open(spec.pop("gap_file")).read(), **spec}
+    small, params = dict(spec, max_diameter=3), spec
+run_growth(GrowthParams(**small))
 baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 t = time.perf_counter()
-result = run_growth(GrowthParams(family=family, n=n))
+result = run_growth(GrowthParams(**params))
 seconds = time.perf_counter() - t
 print(json.dumps({"seconds": seconds, "layer_sizes": result["layer_sizes"],
                   "baseline_rss": baseline, "algorithm": result["algorithm"],
+                  "state_words": result["state_words"],
                   "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
 """
 
 PEER = r"""
 import json, resource, sys, time
-from cayleypy import CayleyGraph, PermutationGroups
+from cayleypy import CayleyGraph, GapPuzzles, PermutationGroups, Puzzles
 from cayleypy.algo import bfs_bitmask, bfs_numpy
-family, n, algorithm = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-def run(m):
-    graph = CayleyGraph(getattr(PermutationGroups, family)(m), device="cpu")
+kind, spec, algorithm = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
+def definition(n=None):
+    if kind == "family":
+        return getattr(PermutationGroups, spec["family"])(n or spec["n"])
+    if kind == "puzzle":
+        metric = {"quarter_turn": "fixed_QTM", "half_turn": "fixed_HTM"}[spec["metric"]]
+        return Puzzles.rubik_cube(2, metric)
+    return GapPuzzles.puzzle(spec["gap"])
+def run(small):
+    graph = CayleyGraph(definition(9 if algorithm == "bfs_bitmask" else 6) if small and
+                        kind == "family" else definition(), device="cpu")
     if algorithm == "bfs":
+        if small and kind != "family":
+            return list(graph.bfs(max_diameter=3).layer_sizes)
         return list(graph.bfs().layer_sizes)
     if algorithm == "bfs_numpy":
         return list(bfs_numpy(graph))
     return list(bfs_bitmask(graph))
-run(9 if algorithm == "bfs_bitmask" else 6)
+run(True)
 baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 t = time.perf_counter()
-sizes = run(n)
+sizes = run(False)
 seconds = time.perf_counter() - t
 print(json.dumps({"seconds": seconds, "layer_sizes": [int(x) for x in sizes],
                   "baseline_rss": baseline, "algorithm": algorithm,
                   "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+"""
+
+GAP_DIR = r"""
+from cayleypy import GapPuzzles
+print(GapPuzzles.get_gaps_dir())
 """
 
 
@@ -80,40 +118,65 @@ def _run(python: str, code: str, args: list[str], timeout: float) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def _specs(case: str, peer_python: str, scratch: Path) -> tuple[str, dict, dict]:
+    """(kind, our spec, the peer's spec) of a case string."""
+    parts = case.split(":")
+    if parts[0] == "puzzle":
+        spec = {"puzzle": parts[1], "metric": parts[2]}
+        return "puzzle", spec, spec
+    if parts[0] == "gap":
+        folder = subprocess.run([peer_python, "-c", GAP_DIR], capture_output=True, text=True,
+                                check=True).stdout.strip()
+        source = Path(folder) / "defaults" / f"{parts[1]}.gap"
+        copy = scratch / source.name
+        copy.write_text(source.read_text())
+        return "gap", {"gap_file": str(copy)}, {"gap": parts[1]}
+    spec = {"family": parts[0], "n": int(parts[1])}
+    return "family", spec, spec
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--cases", nargs="+", default=DEFAULT_CASES, help="family:n")
+    parser.add_argument("--cases", nargs="+", default=DEFAULT_CASES,
+                        help="family:n, puzzle:cube_2x2x2:<metric> or gap:<name>")
     parser.add_argument("--peer-python", default="/tmp/bench-cayley/bin/python")
     parser.add_argument("--peer-algorithms", nargs="+", default=PEER_ALGORITHMS)
     parser.add_argument("--timeout", type=float, default=900)
     args = parser.parse_args()
     print(f"load average: {os.getloadavg()}", flush=True)
     rows = []
-    for case in args.cases:
-        family, n = case.split(":")
-        ours = _run(sys.executable, OURS, [family, n], args.timeout)
-        peers = {a: _run(args.peer_python, PEER, [family, n, a], args.timeout)
-                 for a in args.peer_algorithms}
-        ok_peers = {a: r for a, r in peers.items() if "error" not in r}
-        best = min(ok_peers, key=lambda a: ok_peers[a]["seconds"]) if ok_peers else None
-        row = {"case": case, "ours": ours, "peers": peers, "best_peer": best}
-        if best and "error" not in ours:
-            peer = ok_peers[best]
-            row["same_layers"] = all(r["layer_sizes"] == ours["layer_sizes"]
-                                     for r in ok_peers.values())
-            row["speedup"] = peer["seconds"] / ours["seconds"]
-            row["memory_ratio"] = ours["peak_rss"] / peer["peak_rss"]
-        rows.append(row)
-        _print_row(row)
+    with tempfile.TemporaryDirectory() as scratch:
+        for case in args.cases:
+            kind, ours_spec, peer_spec = _specs(case, args.peer_python, Path(scratch))
+            ours = _run(sys.executable, OURS, [kind, json.dumps(ours_spec)], args.timeout)
+            algorithms = args.peer_algorithms if kind == "family" else ["bfs"]
+            peers = {a: _run(args.peer_python, PEER, [kind, json.dumps(peer_spec), a],
+                             args.timeout) for a in algorithms}
+            rows.append(_compare(case, ours, peers))
+            _print_row(rows[-1])
     print(json.dumps([{k: v for k, v in r.items() if k not in ("ours", "peers")} |
                       {"ours_s": r["ours"].get("seconds"),
                        "ours_peak_mb": r["ours"].get("peak_rss", 0) / 2**20,
+                       "ours_algorithm": r["ours"].get("algorithm"),
                        "peers_s": {a: p.get("seconds", p.get("error"))
                                    for a, p in r["peers"].items()},
                        "peers_peak_mb": {a: p.get("peak_rss", 0) / 2**20
                                          for a, p in r["peers"].items()}}
                       for r in rows], indent=1))
     print(f"load average: {os.getloadavg()}")
+
+
+def _compare(case: str, ours: dict, peers: dict) -> dict:
+    ok_peers = {a: r for a, r in peers.items() if "error" not in r}
+    best = min(ok_peers, key=lambda a: ok_peers[a]["seconds"]) if ok_peers else None
+    row = {"case": case, "ours": ours, "peers": peers, "best_peer": best}
+    if best and "error" not in ours:
+        peer = ok_peers[best]
+        row["same_layers"] = all(r["layer_sizes"] == ours["layer_sizes"]
+                                 for r in ok_peers.values())
+        row["speedup"] = peer["seconds"] / ours["seconds"]
+        row["memory_ratio"] = ours["peak_rss"] / peer["peak_rss"]
+    return row
 
 
 def _print_row(row: dict) -> None:
@@ -125,7 +188,7 @@ def _print_row(row: dict) -> None:
         f"{a} {p['seconds']:.2f} s / {p['peak_rss'] / 2**20:.0f} MB" if "error" not in p
         else f"{a} {p['error']}" for a, p in row["peers"].items())
     line = (f"{row['case']}: ours {ours['seconds']:.2f} s / {ours['peak_rss'] / 2**20:.0f} MB "
-            f"peak RSS | CayleyPy {peers}")
+            f"peak RSS ({ours['algorithm']}) | CayleyPy {peers}")
     if "speedup" in row:
         line += (f" | best peer {row['best_peer']}: ratio {row['speedup']:.1f}x faster, "
                  f"memory {row['memory_ratio']:.2f}x of peer | layers equal: "

@@ -25,20 +25,39 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, create_engine, event, make_url, or_, select, update
+from sqlalchemy import (
+    Engine,
+    and_,
+    create_engine,
+    event,
+    inspect,
+    make_url,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, defer, sessionmaker
 
-from engines.contract import Discovery as FoundDiscovery
+from engines.discoveries import Discovery as FoundDiscovery
 from workers.models import (
     FINAL_STATUSES,
     Base,
     Discovery,
     Job,
     JobDiscovery,
+    JobLogLine,
     JobShard,
+    JobStatus,
+    ShardStatus,
     utcnow,
 )
+
+#: a job's log is cut here (a line says so); the final lines always fit in the reserve
+LOG_MAX_BYTES = 256 * 1024
+LOG_RESERVE_BYTES = 8 * 1024
+LOG_LINE_MAX_CHARS = 2000
 
 
 class IdempotencyConflict(Exception):
@@ -136,14 +155,33 @@ class JobStore:
             yield session
 
     def create_schema(self) -> None:
-        """Create missing tables, and missing indexes on tables an older version created."""
+        """Create missing tables, and the columns and indexes an older version did not have.
+
+        Every column added since the first release is nullable or has a
+        server-side default, so adding it to an existing table is safe.
+        """
         try:
             Base.metadata.create_all(self.engine)
+            self._add_missing_columns()
             for table in Base.metadata.sorted_tables:
                 for index in table.indexes:
                     index.create(self.engine, checkfirst=True)
         except (IntegrityError, OperationalError, ProgrammingError):
             pass  # another process created it at the same moment
+
+    def _add_missing_columns(self) -> None:
+        inspector = inspect(self.engine)
+        for table in Base.metadata.sorted_tables:
+            present = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name in present:
+                    continue
+                kind = column.type.compile(dialect=self.engine.dialect)
+                value = column.default.arg if column.default is not None else None
+                default = f" DEFAULT {int(value)}" if isinstance(value, bool | int) else ""
+                with self.engine.begin() as connection:
+                    connection.execute(text(
+                        f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}{default}'))
 
     def ping(self) -> None:
         with self.engine.connect() as connection:
@@ -161,6 +199,9 @@ class JobStore:
         *,
         owner: str = "anonymous",
         idempotency_key: str | None = None,
+        rerun_of: str | None = None,
+        estimate: dict[str, Any] | None = None,
+        callback_url: str | None = None,
     ) -> tuple[Job, bool]:
         """Insert a queued job; returns (job, created).  A replayed idempotency key returns the old job."""
         fingerprint = params_fingerprint(job_type, params)
@@ -173,12 +214,17 @@ class JobStore:
             type=job_type,
             params=params,
             params_fingerprint=fingerprint,
-            status="queued",
+            status=JobStatus.QUEUED,
             owner=owner,
             idempotency_key=idempotency_key,
             created_at=utcnow(),
+            rerun_of=rerun_of,
+            estimate=estimate,
+            callback_url=callback_url,
+            callback_attempts=[],
+            log_bytes=0,
         )
-        job.status_history = _history(job, "queued")
+        job.status_history = _history(job, JobStatus.QUEUED)
         try:
             with self._writing() as session:
                 session.add(job)
@@ -189,6 +235,14 @@ class JobStore:
                 raise
             return self._replay(existing, fingerprint), False
         return job, True
+
+    def replay(self, owner: str, key: str, job_type: str, params: dict[str, Any]) -> Job | None:
+        """The job an earlier request with this idempotency key created, or None.
+
+        Raises IdempotencyConflict when that request had another type or params.
+        """
+        existing = self._by_idempotency_key(owner, key)
+        return None if existing is None else self._replay(existing, params_fingerprint(job_type, params))
 
     def _by_idempotency_key(self, owner: str, key: str) -> Job | None:
         with self.sessions() as session:
@@ -275,11 +329,11 @@ class JobStore:
                 .where(
                     Job.id == job_id,
                     Job.cancel_requested.is_(False),
-                    or_(Job.status == "queued",
-                        and_(Job.status == "running",
+                    or_(Job.status == JobStatus.QUEUED,
+                        and_(Job.status == JobStatus.RUNNING,
                              or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < stale))),
                 )
-                .values(status="running", attempts=Job.attempts + 1, worker=worker,
+                .values(status=JobStatus.RUNNING, attempts=Job.attempts + 1, worker=worker,
                         heartbeat_at=now)
                 .execution_options(synchronize_session=False)
             ).rowcount
@@ -288,12 +342,12 @@ class JobStore:
             job = session.get(Job, job_id)
             if job.started_at is None:
                 job.started_at = now
-            job.status_history = _history(job, "running", f"attempt {job.attempts} on {worker}")
+            job.status_history = _history(job, JobStatus.RUNNING, f"attempt {job.attempts} on {worker}")
             return job
 
     def next_queued(self, job_types: Sequence[str] | None = None) -> list[str]:
         """Ids of queued jobs, oldest first (for the embedded executor)."""
-        query = (select(Job.id).where(Job.status == "queued", Job.cancel_requested.is_(False))
+        query = (select(Job.id).where(Job.status == JobStatus.QUEUED, Job.cancel_requested.is_(False))
                  .order_by(Job.created_at).limit(20))
         if job_types is not None:
             query = query.where(Job.type.in_(job_types))
@@ -304,7 +358,7 @@ class JobStore:
         """Store progress and heartbeat; returns True when cancellation was requested."""
         with self._writing() as session:
             session.execute(
-                update(Job).where(Job.id == job_id, Job.status == "running")
+                update(Job).where(Job.id == job_id, Job.status == JobStatus.RUNNING)
                 .values(progress_done=int(done), progress_total=int(total),
                         progress_message=str(message)[:500], heartbeat_at=utcnow())
             )
@@ -314,14 +368,14 @@ class JobStore:
         """Store a progress message (not the counts) and heartbeat; True when cancellation was requested."""
         with self._writing() as session:
             session.execute(
-                update(Job).where(Job.id == job_id, Job.status == "running")
+                update(Job).where(Job.id == job_id, Job.status == JobStatus.RUNNING)
                 .values(progress_message=str(message)[:500], heartbeat_at=utcnow()))
             return bool(session.scalar(select(Job.cancel_requested).where(Job.id == job_id)))
 
     def heartbeat(self, job_id: str) -> bool:
         """Refresh the heartbeat; returns True when cancellation was requested."""
         with self._writing() as session:
-            session.execute(update(Job).where(Job.id == job_id, Job.status == "running")
+            session.execute(update(Job).where(Job.id == job_id, Job.status == JobStatus.RUNNING)
                             .values(heartbeat_at=utcnow()))
             return bool(session.scalar(select(Job.cancel_requested).where(Job.id == job_id)))
 
@@ -358,22 +412,25 @@ class JobStore:
             job.result = result
             job.error = error
             job.finished_at = utcnow()
-            if status == "succeeded" and job.progress_total:
-                job.progress_done = job.progress_total
+            if status == JobStatus.SUCCEEDED:
+                job.progress_done = job.progress_total or job.progress_done
+                job.progress_message = "done"
             job.status_history = _history(job, status, error)
+            if job.callback_url:
+                job.callback_state, job.callback_next_at = "pending", job.finished_at
             if discoveries:
-                self._link_discoveries(session, job_id, discoveries)
+                self._link_discoveries(session, job_id, discoveries, (result or {}).get("provenance"))
         return True
 
     def requeue(self, job_id: str, note: str) -> bool:
         """Put a running job back in the queue (its worker died or shut down)."""
         with self._writing() as session:
             job = session.get(Job, job_id, with_for_update=True)
-            if job is None or job.status != "running":
+            if job is None or job.status != JobStatus.RUNNING:
                 return False
-            job.status = "queued"
+            job.status = JobStatus.QUEUED
             job.worker = None
-            job.status_history = _history(job, "queued", note)
+            job.status_history = _history(job, JobStatus.QUEUED, note)
             return True
 
     def request_cancel(self, job_id: str) -> Job:
@@ -385,18 +442,87 @@ class JobStore:
             if job.status in FINAL_STATUSES:
                 raise JobFinished(f"job is already {job.status}")
             job.cancel_requested = True
-            if job.status == "queued":
-                job.status = "cancelled"
+            if job.status == JobStatus.QUEUED:
+                job.status = JobStatus.CANCELLED
                 job.finished_at = utcnow()
-                job.status_history = _history(job, "cancelled", "cancelled before it started")
+                job.status_history = _history(job, JobStatus.CANCELLED, "cancelled before it started")
+                if job.callback_url:
+                    job.callback_state, job.callback_next_at = "pending", job.finished_at
             return job
 
     def stale_running(self, stale_after_s: float) -> list[Job]:
         cutoff = utcnow() - timedelta(seconds=stale_after_s)
         with self.sessions() as session:
             return list(session.scalars(select(Job).where(
-                Job.status == "running",
+                Job.status == JobStatus.RUNNING,
                 or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < cutoff))))
+
+    # -- the job log ---------------------------------------------------------------------
+
+    def append_log(self, job_id: str, lines: Sequence[tuple[str, str]], *, final: bool = False) -> None:
+        """Append (level, message) lines, keeping the job's log within LOG_MAX_BYTES.
+
+        Past the limit one line says the log was cut and later lines are
+        dropped; ``final`` lines (the outcome) use a small reserve beyond it.
+        """
+        if not lines:
+            return
+        with self._writing() as session:
+            job = session.get(Job, job_id, with_for_update=True)
+            if job is None:
+                return
+            used = job.log_bytes or 0
+            limit = LOG_MAX_BYTES + (LOG_RESERVE_BYTES if final else 0)
+            now = utcnow()
+            for level, message in lines:
+                message = str(message)[:LOG_LINE_MAX_CHARS]
+                size = len(message.encode()) + 40
+                if used + size > limit:
+                    if used <= LOG_MAX_BYTES:
+                        session.add(JobLogLine(job_id=job_id, at=now, level="warning",
+                                               message=f"log cut at {LOG_MAX_BYTES} bytes"))
+                        used = LOG_MAX_BYTES + 1
+                    if not final:
+                        break
+                    continue
+                session.add(JobLogLine(job_id=job_id, at=now, level=level[:8], message=message))
+                used += size
+            job.log_bytes = used
+
+    def job_log(self, job_id: str) -> list[JobLogLine]:
+        with self.sessions() as session:
+            return list(session.scalars(
+                select(JobLogLine).where(JobLogLine.job_id == job_id).order_by(JobLogLine.id)))
+
+    # -- completion callbacks ---------------------------------------------------------------
+
+    def due_callbacks(self, limit: int = 20) -> list[Job]:
+        """Final jobs whose callback is pending and due."""
+        with self.sessions() as session:
+            return list(session.scalars(
+                select(Job).options(defer(Job.result, raiseload=True))
+                .where(Job.callback_state == "pending", Job.callback_next_at <= utcnow())
+                .order_by(Job.callback_next_at).limit(limit)))
+
+    def lease_callback(self, job_id: str, lease_s: float) -> bool:
+        """Take the job's due callback for ``lease_s`` so one process delivers it at a time."""
+        now = utcnow()
+        with self._writing() as session:
+            return bool(session.execute(
+                update(Job).where(Job.id == job_id, Job.callback_state == "pending",
+                                  Job.callback_next_at <= now)
+                .values(callback_next_at=now + timedelta(seconds=lease_s))
+                .execution_options(synchronize_session=False)).rowcount)
+
+    def record_callback(self, job_id: str, attempt: dict[str, Any], *, state: str,
+                        next_at: datetime | None) -> None:
+        """Record one delivery attempt; ``state`` is pending (retry at ``next_at``), delivered or failed."""
+        with self._writing() as session:
+            job = session.get(Job, job_id, with_for_update=True)
+            if job is None:
+                return
+            job.callback_attempts = [*(job.callback_attempts or []), attempt]
+            job.callback_state, job.callback_next_at = state, next_at
 
     # -- shards of a fanned-out job ----------------------------------------------------
 
@@ -405,7 +531,7 @@ class JobStore:
             existing = {s.index for s in session.scalars(select(JobShard).where(JobShard.job_id == job_id))}
             for index, params in enumerate(shard_params):
                 if index not in existing:
-                    session.add(JobShard(job_id=job_id, index=index, params=params, status="queued"))
+                    session.add(JobShard(job_id=job_id, index=index, params=params, status=ShardStatus.QUEUED))
 
     def shards(self, job_id: str) -> list[JobShard]:
         with self.sessions() as session:
@@ -417,30 +543,36 @@ class JobStore:
         """Store one shard's outcome (idempotent); returns (done, total, this_call_completed_all)."""
         with self._writing() as session:
             shard = session.get(JobShard, (job_id, index), with_for_update=True)
-            first_time = shard is not None and shard.status == "queued"
+            first_time = shard is not None and shard.status == ShardStatus.QUEUED
             if first_time:
-                shard.status = "failed" if error else "succeeded"
+                shard.status = ShardStatus.FAILED if error else ShardStatus.SUCCEEDED
                 shard.result, shard.error = result, error
             session.flush()
             # lock the parent row so exactly one finisher sees the last shard land
             session.get(Job, job_id, with_for_update=True)
             states = list(session.scalars(select(JobShard.status).where(JobShard.job_id == job_id)))
-            done = sum(1 for s in states if s != "queued")
-            session.execute(update(Job).where(Job.id == job_id, Job.status == "running")
+            done = sum(1 for s in states if s != ShardStatus.QUEUED)
+            session.execute(update(Job).where(Job.id == job_id, Job.status == JobStatus.RUNNING)
                             .values(progress_done=done, progress_total=len(states),
-                                    progress_message=f"{done}/{len(states)} shards",
+                                    progress_message="shard stored",
                                     heartbeat_at=utcnow()))
         return done, len(states), first_time and done == len(states)
 
     # -- discoveries ----------------------------------------------------------------------
 
-    def record_discoveries(self, job_id: str, found: Sequence[FoundDiscovery]) -> list[int]:
+    def record_discoveries(self, job_id: str, found: Sequence[FoundDiscovery],
+                           provenance: dict[str, Any] | None = None) -> list[int]:
         """Store each statement once (by fingerprint) and link it to the job, in one transaction."""
         with self._writing() as session:
-            return self._link_discoveries(session, job_id, found)
+            return self._link_discoveries(session, job_id, found, provenance)
+
+    def discovery_kinds(self) -> list[str]:
+        with self.sessions() as session:
+            return sorted(session.scalars(select(Discovery.kind).distinct()))
 
     @staticmethod
-    def _link_discoveries(session: Session, job_id: str, found: Sequence[FoundDiscovery]) -> list[int]:
+    def _link_discoveries(session: Session, job_id: str, found: Sequence[FoundDiscovery],
+                          provenance: dict[str, Any] | None) -> list[int]:
         ids: list[int] = []
         by_fingerprint = {item.fingerprint(): item for item in found}
         existing = dict(session.execute(
@@ -452,7 +584,8 @@ class JobStore:
                 # on the unique fingerprint; the caller's retry then finds the row
                 row = Discovery(fingerprint=fingerprint, kind=item.kind, target=item.target[:255],
                                 text=item.text, latex=item.latex, canonical=item.canonical,
-                                evidence=jsonable(item.evidence), created_at=utcnow())
+                                evidence=jsonable(item.evidence), provenance=provenance,
+                                created_at=utcnow())
                 session.add(row)
                 session.flush()
                 existing[fingerprint] = row.id
@@ -464,8 +597,10 @@ class JobStore:
 
     def list_discoveries(
         self, *, kind: str | None = None, target: str | None = None, search: str | None = None,
-        limit: int = 50, cursor: str | None = None,
+        job_type: str | None = None, limit: int = 50, cursor: str | None = None,
     ) -> tuple[list[tuple[Discovery, list[str]]], str | None]:
+        """Newest first.  ``search`` matches the statement text, the target (e.g. the constant)
+        and the kind; ``job_type`` keeps discoveries found by a job of that type."""
         query = select(Discovery).order_by(Discovery.created_at.desc(), Discovery.id.desc()).limit(limit + 1)
         if kind:
             query = query.where(Discovery.kind == kind)
@@ -473,7 +608,12 @@ class JobStore:
             query = query.where(Discovery.target == target)
         if search:
             pattern = f"%{search}%"
-            query = query.where(or_(Discovery.target.ilike(pattern), Discovery.text.ilike(pattern)))
+            query = query.where(or_(Discovery.target.ilike(pattern), Discovery.text.ilike(pattern),
+                                    Discovery.kind.ilike(pattern)))
+        if job_type:
+            found_by = (select(JobDiscovery.discovery_id)
+                        .join(Job, Job.id == JobDiscovery.job_id).where(Job.type == job_type))
+            query = query.where(Discovery.id.in_(found_by))
         if cursor:
             created_at, key = decode_cursor(cursor)
             query = query.where(or_(Discovery.created_at < created_at,

@@ -1,23 +1,36 @@
 """BFS over S_n with three bitsets (visited, current layer, next layer).
 
-The memory-lean variant of the rank-bitset search in :mod:`engines.cayley.growth`
-for graphs whose frontier lists would not fit the budget: 3 bits per
-permutation in all (n = 13: 2.3 GB), as in CayleyPy's ``bfs_bitmask``
-(Chervov et al., arXiv:2509.19162; reference Section 1.6).  Frontier states
-are recovered from their lexicographic rank before expansion, so it is slower
-per vertex than the list variant; it is chosen only when memory demands it.
+The memory-lean variant of :mod:`engines.cayley.rank_bitset` for graphs
+whose frontier lists would not fit the budget: 3 bits per permutation in all
+(n = 13: 2.3 GB), as in CayleyPy's ``bfs_bitmask`` (Chervov et al.,
+arXiv:2509.19162; reference ``cayley.md`` Section 1.6).  Frontier states are
+recovered from their lexicographic rank before expansion, so it is slower per
+vertex than the list variant at small n; it is chosen when memory demands it.
+
+Examples
+--------
+>>> from engines.cayley.families import lrx
+>>> from engines.cayley.graph import prepare_graph
+>>> from engines.cayley.memory import MemoryLedger
+>>> from engines.contract import no_progress
+>>> sizes, _, last, done = bfs_bitset_frontier(prepare_graph(lrx(5)), MemoryLedger(2**30), None,
+...                                            0, 10, no_progress)
+>>> sizes, done
+([1, 3, 6, 10, 16, 24, 29, 21, 6, 3, 1], True)
 """
 
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 
 from engines.cayley import kernels
-from engines.cayley.growth import MemoryLedger, PermutationGraph, _decode, _stop
+from engines.cayley.graph import PermutationGraph, decode_states
+from engines.cayley.memory import WORK_PER_CALL, LayerProgress, MemoryLedger, depth_reached
 from engines.contract import Progress
+
+__all__ = ["bfs_bitset_frontier", "layer_states"]
 
 
 def _factorial_tables(n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -34,8 +47,12 @@ def layer_states(bits: np.ndarray, count: int, n: int) -> np.ndarray:
 
 
 def bfs_bitset_frontier(graph: PermutationGraph, ledger: MemoryLedger, max_diameter: int | None,
-                        store_cap: int, last_cap: int, progress: Progress):
-    """Layer sizes, stored small layers, last layer words (or None), completed flag."""
+                        store_cap: int, last_cap: int, progress: Progress, threads: int = 1):
+    """Layer sizes, stored small layers, last layer (packed, or None), completed flag.
+
+    With ``threads > 1`` the words of a layer are expanded by that many numba
+    threads, the shared bitsets updated with atomic ORs.
+    """
     n = graph.n
     k = len(graph.generators)
     masks, lefts, rights, offsets = kernels.compile_generators(graph.generators, 4)
@@ -50,28 +67,28 @@ def bfs_bitset_frontier(graph: PermutationGraph, ledger: MemoryLedger, max_diame
     for bits in (visited, current):
         bits[r0 >> 6] |= np.uint64(1) << np.uint64(r0 & 63)
     sizes = [1]
-    stored = {0: _decode(graph, start)} if store_cap >= 1 else {}
-    total = graph.known_vertices or 0
+    stored = {0: decode_states(graph, start)} if store_cap >= 1 else {}
+    report = LayerProgress(progress, graph.known_vertices or 0)
     done = 1
     completed = False
-    progress(done, total, "layer 0: 1 state")
-    while not _stop(max_diameter, len(sizes) - 1):
+    report.start()
+    while not depth_reached(max_diameter, len(sizes) - 1):
         # words per call so that ~WORK_PER_CALL neighbour evaluations happen
         # when the layer's bits are spread evenly
         density = max(sizes[-1] / (words * 64), 1e-9)
-        step = int(min(words, max(1024, kernels_per_call(k) / (64 * density))))
+        step = int(min(words, max(1024, WORK_PER_CALL / max(k, 1) / (64 * density))))
         layer_size = 0
-        last_report = time.monotonic()
-        for a in range(0, words, step):
-            b = min(words, a + step)
-            layer_size += kernels.expand_bitset_frontier(current, a, b, masks, lefts, rights,
-                                                         offsets, n, fact, reciprocal, visited,
-                                                         following)
-            now = time.monotonic()
-            if now - last_report > 0.4:
-                last_report = now
-                progress(done + layer_size, total,
-                         f"layer {len(sizes)}: {layer_size:,} states so far")
+        for a in range(0, words, step * threads):
+            b = min(words, a + step * threads)
+            if threads > 1:
+                layer_size += kernels.expand_bitset_frontier_parallel(
+                    current, a, b, masks, lefts, rights, offsets, n, fact, reciprocal, visited,
+                    following, 8 * threads)
+            else:
+                layer_size += kernels.expand_bitset_frontier(
+                    current, a, b, masks, lefts, rights, offsets, n, fact, reciprocal, visited,
+                    following)
+            report.expanding(done + layer_size, len(sizes), int(sizes[-1] * b / words), sizes[-1])
         if layer_size == 0:
             completed = True
             break
@@ -80,13 +97,8 @@ def bfs_bitset_frontier(graph: PermutationGraph, ledger: MemoryLedger, max_diame
         sizes.append(layer_size)
         done += layer_size
         if layer_size <= store_cap:
-            stored[len(sizes) - 1] = _decode(graph, layer_states(current, layer_size, n))
-        progress(done, total, f"layer {len(sizes) - 1}: {layer_size:,} states")
+            stored[len(sizes) - 1] = decode_states(graph, layer_states(current, layer_size, n))
+        report.layer_done(done, len(sizes) - 1, layer_size)
+    report.finished(done, len(sizes) - 1, completed)
     last = layer_states(current, sizes[-1], n) if sizes[-1] <= last_cap else None
     return sizes, stored, last, completed
-
-
-def kernels_per_call(k: int) -> float:
-    from engines.cayley.growth import WORK_PER_CALL
-
-    return WORK_PER_CALL / max(k, 1)

@@ -9,8 +9,16 @@ arXiv:2509.19162, Section 2; definitions restated in the project reference
 or on inverting the whole generating set, so the conventions only matter for
 Schreier coset graphs (central states with repeated symbols).
 
+The cycle and conjugacy-class families (wrapped, consecutive and increasing
+k-cycles, down, prefix and LSL cycles, ...) are built in
+:mod:`engines.cayley.cycle_families` and registered here.  Families of S_n
+accept n up to 32 (more than 16 points go through the multi-word packed
+states) unless they have too many generators for that.
+
 Examples
 --------
+>>> family_label("wrapped_k_cycles", 3), family_label("lrx", 1)
+('wrapped_k_cycles(k=3)', 'lrx')
 >>> permutation_family("lrx", 4)
 [[1, 2, 3, 0], [3, 0, 1, 2], [1, 0, 2, 3]]
 >>> len(permutation_family("block_interchange", 9))
@@ -21,10 +29,24 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
-# Largest n per family: a state must pack into one 64-bit word at 4 bits per
-# position, so at most 16 positions (signed families use 2n positions).
-MAX_POSITIONS = 16
+from engines.cayley import cycle_families as cf
+
+__all__ = [
+    "FAMILY_NAMES",
+    "MATRIX_FAMILIES",
+    "PERMUTATION_FAMILIES",
+    "Family",
+    "family_bounds",
+    "family_k",
+    "family_label",
+    "family_order",
+    "family_positions",
+    "matrix_family",
+    "matrix_family_order",
+    "permutation_family",
+]
 
 
 def _identity(n: int) -> list[int]:
@@ -167,12 +189,6 @@ def three_cycles(n: int) -> list[list[int]]:
     return gens
 
 
-# name -> (builder, smallest n, largest n, positions used for n, takes k,
-#          group order for n (None: unknown in closed form))
-FamilySpec = tuple[Callable[..., list[list[int]]], int, int, Callable[[int], int], bool,
-                   Callable[..., int | None]]
-
-
 def _symmetric(n: int, k: int | None = None) -> int:
     return math.factorial(n)
 
@@ -186,37 +202,81 @@ def _alternating(n: int, k: int | None = None) -> int:
 
 
 def _top_spin_order(n: int, k: int | None = None) -> int | None:
-    if (k or 4) == 4 and n >= 6:
+    if k == 4 and n >= 6:
         return math.factorial(n) if n % 2 == 0 else math.factorial(n) // 2
     return None
 
 
-def _same(n: int) -> int:
-    return n
+def _lrx_order(n: int, k: int | None = None) -> int | None:
+    return math.factorial(n) if k == 1 else None
 
 
-def _double(n: int) -> int:
-    return 2 * n
+def _unknown(n: int, k: int | None = None) -> None:
+    return None  # computed with Schreier-Sims when needed
 
 
-PERMUTATION_FAMILIES: dict[str, FamilySpec] = {
-    "all_transpositions": (all_transpositions, 2, 16, _same, False, _symmetric),
-    "coxeter": (coxeter, 2, 16, _same, False, _symmetric),
-    "cyclic_coxeter": (cyclic_coxeter, 2, 16, _same, False, _symmetric),
-    "lrx": (lrx, 3, 16, _same, True, lambda n, k=None: _symmetric(n) if (k or 1) == 1 else None),
-    "lx": (lx, 3, 16, _same, False, _symmetric),
-    "larx": (larx, 3, 16, _same, False, _symmetric),
-    "top_spin": (top_spin, 4, 16, _same, True, _top_spin_order),
-    "pancake": (pancake, 2, 16, _same, False, _symmetric),
-    "burnt_pancake": (burnt_pancake, 1, 8, _double, False, _hyperoctahedral),
-    "full_reversals": (full_reversals, 2, 16, _same, False, _symmetric),
-    "signed_reversals": (signed_reversals, 1, 8, _double, False, _hyperoctahedral),
-    "stars": (stars, 2, 16, _same, False, _symmetric),
-    "transposons": (transposons, 2, 16, _same, False, _symmetric),
-    "block_interchange": (block_interchange, 2, 16, _same, False, _symmetric),
-    "rapaport_m1": (rapaport_m1, 3, 16, _same, False, _symmetric),
-    "rapaport_m2": (rapaport_m2, 3, 16, _same, False, _symmetric),
-    "three_cycles": (three_cycles, 3, 16, _same, False, _alternating),
+@dataclass(frozen=True)
+class Family:
+    """A named generator family: how to build it, for which n (and k), its group order."""
+
+    builder: Callable[..., list[list[int]]]
+    lo: int
+    hi: int
+    order: Callable[..., int | None] = _symmetric
+    signed: bool = False  # acts on 2n positions
+    k_default: int | None = None  # the family takes a parameter k (this default)
+    k_range: Callable[[int], tuple[int, int]] | None = None  # allowed k for n
+    even_n: bool = False
+    reference: str = ""
+
+    @property
+    def takes_k(self) -> bool:
+        return self.k_default is not None
+
+
+def _k_cycle_range(n: int) -> tuple[int, int]:
+    return 2, n
+
+
+PERMUTATION_FAMILIES: dict[str, Family] = {
+    "all_transpositions": Family(all_transpositions, 2, 32),
+    "coxeter": Family(coxeter, 2, 32),
+    "cyclic_coxeter": Family(cyclic_coxeter, 2, 32),
+    "lrx": Family(lrx, 3, 32, _lrx_order, k_default=1, k_range=lambda n: (1, n - 1)),
+    "lx": Family(lx, 3, 32),
+    "larx": Family(larx, 3, 32),
+    "top_spin": Family(top_spin, 4, 32, _top_spin_order, k_default=4, k_range=lambda n: (2, n)),
+    "pancake": Family(pancake, 2, 32),
+    "burnt_pancake": Family(burnt_pancake, 1, 16, _hyperoctahedral, signed=True),
+    "full_reversals": Family(full_reversals, 2, 32),
+    "signed_reversals": Family(signed_reversals, 1, 16, _hyperoctahedral, signed=True),
+    "stars": Family(stars, 2, 32),
+    "transposons": Family(transposons, 2, 24),
+    "block_interchange": Family(block_interchange, 2, 20),
+    "rapaport_m1": Family(rapaport_m1, 3, 32),
+    "rapaport_m2": Family(rapaport_m2, 3, 32),
+    "three_cycles": Family(three_cycles, 3, 20, _alternating),
+    # CayleyPy's cycle and conjugacy-class families (engines.cayley.cycle_families)
+    "wrapped_k_cycles": Family(cf.wrapped_k_cycles, 3, 32, _unknown, k_default=3,
+                               k_range=_k_cycle_range),
+    "consecutive_k_cycles": Family(cf.consecutive_k_cycles, 3, 32, _unknown, k_default=3,
+                                   k_range=_k_cycle_range),
+    "increasing_k_cycles": Family(cf.increasing_k_cycles, 3, 12, _unknown, k_default=3,
+                                  k_range=_k_cycle_range),
+    "down_cycles": Family(cf.down_cycles, 2, 32),
+    "prefix_cycles": Family(cf.prefix_cycles, 2, 32),
+    "lsl_cycles": Family(cf.lsl_cycles, 3, 32, _unknown),
+    "all_cycles": Family(cf.all_cycles, 2, 7),
+    "derangements": Family(cf.derangements, 2, 7, _unknown),
+    "involutive_derangements": Family(cf.involutive_derangements, 2, 10, _unknown, even_n=True),
+    "three_cycles_0ij": Family(cf.three_cycles_0ij, 3, 20, _alternating),
+    "three_cycles_01i": Family(cf.three_cycles_01i, 3, 32, _alternating),
+    "generalized_stars": Family(cf.generalized_stars, 3, 32, k_default=2,
+                                k_range=lambda n: (1, n - 1)),
+    "cubic_pancake": Family(cf.cubic_pancake, 4, 32, _unknown, k_default=1,
+                            k_range=lambda n: (1, 7)),
+    "koltsov3": Family(cf.koltsov3, 5, 32, _unknown, k_default=1,
+                       k_range=lambda n: (0, n - 4)),
 }
 
 MATRIX_FAMILIES = ("heisenberg", "unitriangular")
@@ -228,7 +288,21 @@ def family_bounds(name: str) -> tuple[int, int]:
     if name in MATRIX_FAMILIES:
         return (3, 8) if name == "heisenberg" else (2, 8)
     spec = PERMUTATION_FAMILIES[name]
-    return spec[1], spec[2]
+    return spec.lo, spec.hi
+
+
+def family_k(name: str, n: int, k: int | None = None) -> int | None:
+    """The family parameter used for n: ``k`` checked, or the family's default; None if none."""
+    spec = PERMUTATION_FAMILIES[name]
+    if not spec.takes_k:
+        if k is not None:
+            raise ValueError(f"family {name!r} takes no parameter k")
+        return None
+    k = spec.k_default if k is None else k
+    lo, hi = spec.k_range(n)
+    if not lo <= k <= hi:
+        raise ValueError(f"{name} with n={n} needs {lo} <= k <= {hi}, got k={k}")
+    return k
 
 
 def permutation_family(name: str, n: int, k: int | None = None) -> list[list[int]]:
@@ -242,40 +316,50 @@ def permutation_family(name: str, n: int, k: int | None = None) -> list[list[int
         Number of elements (for burnt_pancake / signed_reversals: signed
         elements; the permutations then act on 2n positions).
     k : int, optional
-        lrx: the transposition (0 k), default 1; top_spin: reversed prefix
-        length, default 4.
+        The family parameter (lrx: the transposition (0 k), default 1;
+        top_spin: reversed prefix length, default 4; k-cycle families: the
+        cycle length, default 3; generalized_stars: the star's centre count,
+        default 2; cubic_pancake: the subset 1..7, default 1; koltsov3: the
+        square's position, default 1).
 
     Returns
     -------
     list of list of int
         Permutations in image form.
     """
-    builder, lo, hi, _, takes_k, _ = PERMUTATION_FAMILIES[name]
-    if not lo <= n <= hi:
-        raise ValueError(f"family {name!r} needs {lo} <= n <= {hi}, got n={n}")
-    if k is None or not takes_k:
-        if k is not None:
-            raise ValueError(f"family {name!r} takes no parameter k")
-        return builder(n)
-    if name == "lrx" and not 1 <= k < n:
-        raise ValueError(f"lrx needs 1 <= k < n, got k={k}")
-    if name == "top_spin" and not 2 <= k <= n:
-        raise ValueError(f"top_spin needs 2 <= k <= n, got k={k}")
-    return builder(n, k)
+    spec = PERMUTATION_FAMILIES[name]
+    if not spec.lo <= n <= spec.hi:
+        raise ValueError(f"family {name!r} needs {spec.lo} <= n <= {spec.hi}, got n={n}")
+    if spec.even_n and n % 2:
+        raise ValueError(f"family {name!r} needs an even n, got n={n}")
+    k = family_k(name, n, k)
+    return spec.builder(n) if k is None else spec.builder(n, k)
+
+
+def family_label(name: str, k: int | None) -> str:
+    """How results and discoveries name the family with parameter ``k`` (the one used).
+
+    lrx and top_spin keep their plain names at their default k (as CayleyPy's
+    datasets do); every other family that takes k shows it.
+    """
+    spec = PERMUTATION_FAMILIES.get(name)
+    if spec is None or not spec.takes_k or k is None:
+        return name
+    if name in ("lrx", "top_spin") and k == spec.k_default:
+        return name
+    return f"{name}(k={k})"
 
 
 def family_positions(name: str, n: int) -> int:
     """How many positions the family's permutations act on."""
-    return PERMUTATION_FAMILIES[name][3](n)
+    return 2 * n if PERMUTATION_FAMILIES[name].signed else n
 
 
 def family_order(name: str, n: int, k: int | None = None) -> int | None:
-    """The order of the group the family generates, where known in closed form."""
-    if name in ("lrx", "top_spin"):
-        return PERMUTATION_FAMILIES[name][5](n, k)
+    """The order of the group the family generates where known in closed form, else None."""
     if name == "three_cycles" and n < 3:
         return 1
-    return PERMUTATION_FAMILIES[name][5](n)
+    return PERMUTATION_FAMILIES[name].order(n, family_k(name, n, k))
 
 
 def _unit_matrix(n: int, i: int, j: int, value: int) -> list[list[int]]:

@@ -18,7 +18,26 @@ second and the Python driver can report progress and honour cancellation.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+__all__ = [
+    "MAX_TAGGED_GENERATORS",
+    "TAG_SHIFT",
+    "collect_ranks",
+    "compile_generators",
+    "expand_all",
+    "expand_bitset_frontier",
+    "expand_bitset_frontier_parallel",
+    "expand_bucketed",
+    "expand_into_bitset",
+    "pack_state",
+    "rank_permutations",
+    "sorted_unique_not_in",
+    "unpack_states",
+    "unrank_permutations",
+]
 
 TAG_SHIFT = 52  # bits above 4*13 hold the producing generator's index + 1
 MAX_TAGGED_GENERATORS = (1 << (64 - TAG_SHIFT)) - 2
@@ -330,3 +349,57 @@ def expand_bucketed(frontier, start, stop, masks, lefts, rights, offsets, invers
         out[count] = sorted_words[i]
         count += np.int64((seen & bit) == 0)
     return count
+
+
+@intrinsic
+def _atomic_or(typingctx, array, index, value):
+    """``old = array[index]; array[index] |= value`` as one atomic operation; returns old."""
+    signature = array.dtype(array, index, value)
+
+    def codegen(context, builder, sig, args):
+        array_type = sig.args[0]
+        ary = context.make_array(array_type)(context, builder, args[0])
+        pointer = cgutils.get_item_pointer(context, builder, array_type, ary, [args[1]])
+        return builder.atomic_rmw("or", pointer, args[2], "monotonic")
+
+    return signature, codegen
+
+
+@njit(cache=True, parallel=True)
+def expand_bitset_frontier_parallel(current, word_start, word_stop, masks, lefts, rights,
+                                    offsets, n, fact, reciprocal, visited, following, blocks):
+    """:func:`expand_bitset_frontier` on several threads (``blocks`` slices of the words).
+
+    Threads share the visited and next-layer bitsets, so every test-and-set
+    is an atomic OR (two threads setting bits of one word would otherwise lose
+    one): a state is new for exactly one of the threads that reach it.
+    """
+    k = offsets.shape[0] - 1
+    span = word_stop - word_start
+    size = (span + blocks - 1) // blocks
+    total = 0
+    for block in prange(blocks):
+        a = word_start + block * size
+        b = min(word_stop, a + size)
+        count = 0
+        for w in range(a, b):
+            x = current[w]
+            while x:
+                low = x & (~x + np.uint64(1))
+                x ^= low
+                s = _unrank(np.uint64(w) * np.uint64(64) + _popcount(low - np.uint64(1)),
+                            n, fact, reciprocal)
+                for g in range(k):
+                    t = np.uint64(0)
+                    for j in range(offsets[g], offsets[g + 1]):
+                        t |= ((s & masks[j]) << lefts[j]) >> rights[j]
+                    r = _rank(t, n)
+                    word = np.int64(r >> np.uint64(6))
+                    bit = np.uint64(1) << (r & np.uint64(63))
+                    if (visited[word] & bit) == 0:  # cheap pre-check; the atomic OR decides
+                        old = _atomic_or(visited, word, bit)
+                        if (old & bit) == 0:
+                            _atomic_or(following, word, bit)
+                            count += 1
+        total += count
+    return total

@@ -26,41 +26,11 @@ from fractions import Fraction
 
 import sympy
 
+from engines.numerics.polynomials import evaluate, interpolate, trim
+
+__all__ = ["fit_quasi_polynomial", "formula_value", "to_quasi_polynomial_json"]
+
 N = sympy.Symbol("n", integer=True, positive=True)
-
-
-def _fit_polynomial(points: list[tuple[int, int]], degree: int) -> list[Fraction] | None:
-    """Coefficients (lowest degree first) of the polynomial through the first degree+1 points."""
-    xs = [Fraction(x) for x, _ in points[:degree + 1]]
-    ys = [Fraction(y) for _, y in points[:degree + 1]]
-    # Newton divided differences, then expand to monomial coefficients
-    table = list(ys)
-    for level in range(1, degree + 1):
-        for i in range(degree, level - 1, -1):
-            denominator = xs[i] - xs[i - level]
-            if denominator == 0:
-                return None
-            table[i] = (table[i] - table[i - 1]) / denominator
-    coefficients = [Fraction(0)] * (degree + 1)
-    for i in range(degree, -1, -1):
-        # coefficients = coefficients * (x - xs[i]) + table[i]
-        shifted = [Fraction(0)] + coefficients[:-1]
-        coefficients = [s - xs[i] * c for s, c in zip(shifted, coefficients, strict=True)]
-        coefficients[0] += table[i]
-    return coefficients
-
-
-def _evaluate(coefficients: list[Fraction], x: int) -> Fraction:
-    value = Fraction(0)
-    for c in reversed(coefficients):
-        value = value * x + c
-    return value
-
-
-def _trim(coefficients: list[Fraction]) -> list[Fraction]:
-    while len(coefficients) > 1 and coefficients[-1] == 0:
-        coefficients = coefficients[:-1]
-    return coefficients
 
 
 def fit_quasi_polynomial(ns: list[int], values: list[int], *, max_period: int = 4,
@@ -87,7 +57,9 @@ def fit_quasi_polynomial(ns: list[int], values: list[int], *, max_period: int = 
     dict or None
         ``period``, ``degree``, ``valid_from`` (first n covered),
         ``polynomials`` (per residue r = n mod period: exact coefficients as
-        "p/q" strings, lowest degree first), ``text``, ``latex``,
+        "p/q" strings, lowest degree first, in n), ``qp`` (the same formula
+        in the one quasi-polynomial JSON convention of docs/design.md,
+        :func:`to_quasi_polynomial_json`), ``text``, ``latex``,
         ``fitted_on`` / ``checked_on`` (the n used to determine / to check
         each class).  Candidates are ordered by earliest ``valid_from``, then
         fewest parameters (period * (degree + 1)), period, degree.
@@ -125,12 +97,11 @@ def _fit_window(window, period, degree, min_checks):
         points = [(n, v) for n, v in window if n % period == residue]
         if len(points) < degree + 1 + min_checks:
             return None
-        coefficients = _fit_polynomial(points, degree)
-        if coefficients is None:
+        coefficients = interpolate([n for n, _ in points[:degree + 1]],
+                                   [v for _, v in points[:degree + 1]])
+        if any(evaluate(coefficients, n) != v for n, v in points[degree + 1:]):
             return None
-        if any(_evaluate(coefficients, n) != v for n, v in points[degree + 1:]):
-            return None
-        polynomials[residue] = _trim(coefficients)
+        polynomials[residue] = trim(coefficients)
         fitted += [n for n, _ in points[:degree + 1]]
         checked += [n for n, _ in points[degree + 1:]]
     return polynomials, sorted(fitted), sorted(checked)
@@ -155,6 +126,7 @@ def _describe(period, degree, valid_from, polynomials, fitted, checked) -> dict:
             for r, e in sorted(expressions.items())) + r" \end{cases}"
     return {
         "period": period,
+        "qp": to_quasi_polynomial_json(period, valid_from, polynomials),
         "degree": max(len(c) - 1 for c in polynomials.values()),
         "valid_from": valid_from,
         "polynomials": [{"residue": r, "coefficients": [str(c) for c in polynomials[r]],
@@ -167,3 +139,44 @@ def _describe(period, degree, valid_from, polynomials, fitted, checked) -> dict:
         "checked_on": checked,
         "fit_degree": degree,
     }
+
+
+def _json_rational(c: Fraction) -> int | str:
+    return int(c) if c.denominator == 1 else f"{c.numerator}/{c.denominator}"
+
+
+def to_quasi_polynomial_json(period: int, valid_from: int,
+                             polynomials: dict[int, list[Fraction]]) -> dict:
+    """The fit as QP JSON (docs/design.md, "Quasi-polynomial JSON").
+
+    ``offset = valid_from``, no initial terms; for ``n >= offset``,
+    ``j = (n - offset) mod period``, ``m = (n - offset) div period`` and the
+    ``j``-th list holds the coefficients in ``m`` (the residue polynomial in n
+    with ``n = offset + j + period * m`` substituted, exactly).
+
+    >>> to_quasi_polynomial_json(2, 3, {0: [Fraction(-2), Fraction(3, 2)], 1: [Fraction(-3, 2),
+    ...                          Fraction(3, 2)]})
+    {'initial': [], 'period': 2, 'polynomials': [[3, 3], [4, 3]], 'offset': 3}
+    """
+    lists = []
+    for j in range(period):
+        n0 = valid_from + j
+        coefficients = polynomials[n0 % period]
+        degree = len(coefficients) - 1
+        ms = list(range(degree + 1))
+        values = [evaluate(coefficients, n0 + period * m) for m in ms]
+        lists.append([_json_rational(c) for c in trim(interpolate(ms, values))])
+    return {"initial": [], "period": period, "polynomials": lists, "offset": valid_from}
+
+
+def formula_value(formula: dict, n: int) -> Fraction:
+    """The fitted formula (a result of :func:`fit_quasi_polynomial`) at n >= valid_from.
+
+    >>> fit = fit_quasi_polynomial(list(range(2, 8)), [n * (n - 1) // 2 for n in range(2, 8)])
+    >>> formula_value(fit, 30)
+    Fraction(435, 1)
+    """
+    if n < formula["valid_from"]:
+        raise ValueError(f"the formula holds from n = {formula['valid_from']}")
+    poly = next(p for p in formula["polynomials"] if p["residue"] == n % formula["period"])
+    return evaluate([Fraction(c) for c in poly["coefficients"]], n)

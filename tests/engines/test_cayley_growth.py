@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import time
 
 import pytest
 from pydantic import ValidationError
 
 from engines.cayley import families
-from engines.cayley.growth import estimate_memory, growth, prepare_graph
-from engines.cayley.jobs import JOB_TYPES, GrowthParams, run_growth
+from engines.cayley.graph import prepare_graph
+from engines.cayley.growth import estimate_memory, growth
+from engines.cayley.job import JOB_TYPES, GrowthParams, run_growth
 from engines.contract import Cancelled
 from engines.registry import get_job_type
 
@@ -284,7 +286,7 @@ def test_matrix_groups():
     {"generators": [[1, 0, 2]], "central_state": "0011"},
     {"family": "lrx", "n": 6, "central_state": "0011"},
     {"family": "pancake", "n": 17},
-    {"family": "burnt_pancake", "n": 9},
+    {"family": "burnt_pancake", "n": 17},
     {"family": "pancake"},
     {"family": "heisenberg", "n": 3, "modulus": 0},
     {"family": "heisenberg", "n": 3, "modulus": -5},
@@ -344,10 +346,74 @@ def test_progress_is_frequent_and_cancellation_stops_quickly():
 
 def test_job_types_registered():
     names = {jt.name for jt in JOB_TYPES}
-    assert names == {"cayley_growth", "cayley_sweep"}
+    assert names == {"cayley_growth", "cayley_sweep", "cayley_catalogue"}
     assert get_job_type("cayley_sweep").shards is not None
 
 
 def test_growth_direct_api_doc_example():
     graph = prepare_graph(families.coxeter(4))
     assert growth(graph)["layer_sizes"] == GROWTH[("coxeter", 4)]
+
+
+@pytest.mark.parametrize("params", [
+    {"family": "lrx", "n": 6, "store_layers_max_size": 5},
+    {"family": "lrx", "n": 8, "central_state": "00001111"},
+    {"family": "lx", "n": 16, "max_diameter": 4},
+    {"family": "heisenberg", "n": 3, "modulus": 4, "store_layers_max_size": 4},
+    {"puzzle": "pyraminx_no_tips"},
+    {"generators": [[1, 2, 0, 3], [0, 1, 3, 2]], "central_state": "abbc"},
+])
+def test_real_results_match_the_result_model_and_view(params):
+    job = get_job_type("cayley_growth")
+    result = run_growth(job.validate(params))
+    model = job.check_result(result)
+    view = job.view(model)
+    chart = view.charts[0]
+    assert chart.id == "growth" and chart.y.log_toggle and chart.x.integer
+    assert chart.series[0].y == [float(s) for s in result["layer_sizes"]]
+    assert all(not isinstance(row.value, bool) for row in view.evidence)
+    labels = [row.label for row in view.evidence]
+    assert labels[0] == "vertices reached" and view.evidence[0].value == result["num_vertices"]
+    assert len(labels) == len(set(labels))
+
+
+def test_estimates_refuse_what_cannot_finish_and_bound_the_budget():
+    job = get_job_type("cayley_growth")
+    with pytest.raises(ValidationError, match=r"estimated time 6\.\d h .* exceeds the time limit"):
+        job.validate({"family": "all_transpositions", "n": 13})
+    lrx = job.estimate(job.validate({"family": "lrx", "n": 13}))
+    assert 2.1 * 2**30 < lrx.memory_bytes < 4 * 2**30  # three bitsets over 13!
+    assert lrx.seconds < job.limits.soft_s
+    small = job.estimate(job.validate({"family": "coxeter", "n": 5}))
+    assert small.seconds < 1 and small.memory_bytes < 2**20
+    physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    limit = job.params_model.model_json_schema()["properties"]["memory_budget_gib"]["maximum"]
+    assert limit <= 0.6 * physical + 0.1 and limit <= 20
+    with pytest.raises(ValidationError, match="memory_budget_gib"):
+        job.validate({"family": "lrx", "n": 5, "memory_budget_gib": limit + 1})
+    sweep = get_job_type("cayley_sweep")
+    assert sweep.estimate(sweep.validate({"family": "lrx", "n_min": 3, "n_max": 9})).seconds < 5
+
+
+def test_progress_never_contradicts_the_counts():
+    for params in ({"family": "pancake", "n": 9}, {"family": "lrx", "n": 9,
+                                                    "algorithm": "rank_bitset_frontier"},
+                   {"puzzle": "cube_2x2x2", "metric": "half_turn"},
+                   {"family": "lx", "n": 16, "max_diameter": 12}):
+        calls: list[tuple[int, int, str]] = []
+
+        def record(done, total, message="", calls=calls):
+            calls.append((done, total, message))
+
+        result = run_growth(GrowthParams(**params), record)
+        done, total, message = calls[-1]
+        assert message.startswith(("finished", "stopped at the depth limit")), message
+        assert done == result["num_vertices"]
+        assert total in (0, done)
+        assert f"{result['num_vertices']:,} states" in message
+        for d, t, m in calls:
+            assert t == 0 or d <= t, (d, t, m)
+            assert "so far" not in m
+        layer_reports = [m for _, _, m in calls if m.startswith("layer") and "done" in m]
+        for depth, size in enumerate(result["layer_sizes"][1:], start=1):
+            assert f"layer {depth} done ({size:,} states)" in layer_reports

@@ -8,9 +8,10 @@ from fractions import Fraction
 import pytest
 from pydantic import ValidationError
 
-from engines.cayley.jobs import SweepParams, run_sweep, sweep_discoveries, sweep_merge, sweep_shards
+from engines.cayley.job import SweepParams, run_sweep, sweep_discoveries, sweep_merge, sweep_shards
 from engines.cayley.quasipolynomial import fit_quasi_polynomial
 from engines.registry import get_job_type
+from engines.results import QuasiPolynomialJSON
 
 # reference Section 2.2 / OEIS A058986: the pancake numbers for n = 2..19
 PANCAKE = dict(zip(range(2, 20), [1, 3, 4, 5, 7, 8, 9, 10, 11, 13, 14, 15, 16, 17, 18, 19, 20, 22],
@@ -99,3 +100,84 @@ def test_more_checks_can_be_demanded():
 def test_sweep_bad_input(params):
     with pytest.raises(ValidationError):
         get_job_type("cayley_sweep").validate(params)
+
+
+def test_stars_sweep_extends_until_the_formula_is_supported():
+    # n = 4..10 has three odd n: one check point short in the odd class
+    plain = run_sweep(SweepParams(family="stars", n_min=4, n_max=10))
+    assert plain["formula"] is None and "no quasi-polynomial" in plain["formula_status"]
+    params = SweepParams(family="stars", n_min=4, n_max=10, extend=True, time_budget_s=120)
+    assert sweep_shards(params) == []  # one job: it decides its own range
+    result = run_sweep(params)
+    assert result["extended"] is True and result["stopped_because"] == "a formula is supported"
+    assert list(result["diameters"]) == [str(n) for n in range(4, 12)]
+    formula = result["formula"]
+    assert formula["period"] == 2 and formula["valid_from"] == 4
+    assert all(_value(formula, n) == 3 * (n - 1) // 2 for n in range(4, 80))
+    # the same formula in the one QP JSON convention (docs/design.md), evaluated independently
+    qp = QuasiPolynomialJSON.model_validate(formula["qp"])
+    assert qp.offset == 4 and qp.initial == []
+    assert qp.terms(60) == [3 * (n - 1) // 2 for n in range(4, 64)]
+    (discovery,) = sweep_discoveries(params, result)
+    assert discovery.statement.kind == "diameter_formula" and discovery.statement.valid_from == 4
+    assert discovery.evidence["fitted_on"] == formula["fitted_on"]
+    assert set(discovery.evidence["checked_on"]) == {8, 9, 10, 11}
+    job = get_job_type("cayley_sweep")
+    model = job.check_result(result)
+    view = job.view(model)
+    assert [f.label for f in view.formulas] == ["Diameter of stars"]
+    chart = view.charts[0]
+    assert chart.id == "diameters" and chart.x.integer
+    fitted = chart.series[1]
+    assert fitted.x == list(range(4, 12)) and fitted.y == [3 * (n - 1) // 2 for n in range(4, 12)]
+    assert all(not isinstance(row.value, bool) for row in view.evidence)
+
+
+def test_extension_stops_at_the_time_budget():
+    result = run_sweep(SweepParams(family="pancake", n_min=3, n_max=8, extend=True,
+                                   time_budget_s=0.5))
+    assert result["formula"] is None
+    assert result["stopped_because"].startswith(("the time budget", "a formula"))
+    assert int(max(result["diameters"], key=int)) <= 11
+    assert get_job_type("cayley_sweep").check_result(result)
+
+
+def test_extension_stops_at_the_memory_budget():
+    result = run_sweep(SweepParams(family="pancake", n_min=3, n_max=8, extend=True,
+                                   time_budget_s=600, memory_budget_gib=0.01))
+    assert result["formula"] is None and "memory budget" in result["stopped_because"]
+    assert "n = " in result["stopped_because"]
+
+
+def test_catalogue_of_diameter_conjectures():
+    job = get_job_type("cayley_catalogue")
+    params = job.validate({"families": ["coxeter", "stars", "pancake", "all_transpositions"],
+                           "time_budget_s": 40, "n_max_start": 7})
+    result = job.run(params, lambda done, total, message="": None)
+    model = job.check_result(result)
+    by_family = {e["family"]: e for e in result["entries"]}
+    assert by_family["coxeter"]["formula"]["text"] == "n*(n - 1)/2"
+    assert by_family["all_transpositions"]["formula"]["text"] == "n - 1"
+    assert by_family["stars"]["formula"]["period"] == 2
+    assert by_family["pancake"]["formula"] is None
+    found = job.discoveries(params, result)
+    assert {d.target for d in found} >= {"coxeter", "stars", "all_transpositions"}
+    assert all(d.statement.kind == "diameter_formula" for d in found)
+    view = job.view(model)
+    assert len(view.formulas) == result["formulas_found"] >= 3
+    assert job.estimate(params).seconds == 40
+
+
+def test_sweep_results_validate_against_the_model():
+    job = get_job_type("cayley_sweep")
+    params = SweepParams(family="lrx", n_min=3, n_max=9)
+    direct = run_sweep(params)
+    merged = sweep_merge(params, [run_sweep(job.validate(s)) for s in sweep_shards(params)])
+    for result in (direct, merged):
+        job.check_result(result)
+        assert result["formula"]["text"] == "n*(n - 1)/2" and result["formula"]["valid_from"] == 4
+    assert direct["formula"] == merged["formula"]
+    with pytest.raises(Exception, match="does not match its model"):
+        job.check_result({**direct, "diameters": {"3": "two"}})
+    with pytest.raises(ValidationError, match="time_budget_s goes with extend"):
+        SweepParams(family="lrx", n_min=3, n_max=9, time_budget_s=10)

@@ -1,0 +1,266 @@
+"""Result models of the Cayley job types, and what the dashboard shows of them.
+
+The runner validates every result of ``cayley_growth``, ``cayley_sweep`` and
+``cayley_catalogue`` against :class:`GrowthResult`, :class:`SweepResult` and
+:class:`CatalogueResult` (docs/design.md, "The engine contract"); the view
+functions declare the charts (growth with a log-scale switch; diameters with
+the fitted formula evaluated here, exactly) and the evidence rows, so the
+dashboard renders them without knowing what a growth function is.
+
+Examples
+--------
+>>> r = GrowthResult.model_validate({"layer_sizes": [1, 3, 5, 6, 5, 3, 1], "diameter": 6,
+...     "num_vertices": 24, "bfs_completed": True, "algorithm": "rank_bitset", "kind": "cayley"})
+>>> view = view_growth(r)
+>>> view.charts[0].id, view.charts[0].y.log_toggle, view.evidence[0].value
+('growth', True, 24)
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
+
+from engines.cayley.quasipolynomial import formula_value
+from engines.results import (
+    Axis,
+    Chart,
+    EvidenceRow,
+    QuasiPolynomialJSON,
+    ResultModel,
+    ResultView,
+    Series,
+    ShownFormula,
+)
+
+__all__ = [
+    "CatalogueResult",
+    "DiameterFormula",
+    "GrowthResult",
+    "SweepResult",
+    "view_catalogue",
+    "view_growth",
+    "view_sweep",
+]
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MemoryFigures(_Part):
+    budget_bytes: int
+    estimated_bytes: int
+    peak_tracked_bytes: int
+    peak_rss_bytes: int
+
+
+class GrowthResult(ResultModel):
+    """``cayley_growth``: the growth function (sphere sizes) around the central state."""
+
+    family: str | None = None
+    n: int | None = None
+    k: int | None = None
+    puzzle: str | None = None
+    metric: str | None = None
+    kind: str = Field(..., description="cayley, schreier or matrix")
+    positions: int | None = None
+    num_generators: int | None = None
+    generator_names: list[str] | None = None
+    inverse_closed: bool | None = None
+    group_order: int | None = None
+    modulus: int | None = None
+    layer_sizes: list[int]
+    diameter: int = Field(..., description="the last layer's distance (the eccentricity of the "
+                                           "central state; the diameter for Cayley graphs)")
+    num_vertices: int
+    bfs_completed: bool
+    last_layer: list[JsonValue] | None = None
+    layers: dict[str, list[JsonValue]] = Field(default_factory=dict)
+    algorithm: str
+    state_words: int | None = None
+    elapsed_s: float = 0.0
+    memory: MemoryFigures | None = None
+    invariants_checked: dict[str, int] = Field(default_factory=dict)
+
+
+class ResiduePolynomial(_Part):
+    residue: int
+    coefficients: list[str]
+    expression: str
+    srepr: str
+
+
+class DiameterFormula(_Part):
+    """A fitted diameter quasi-polynomial (:func:`engines.cayley.quasipolynomial.fit_quasi_polynomial`)."""
+
+    period: int
+    qp: QuasiPolynomialJSON
+    degree: int
+    valid_from: int
+    polynomials: list[ResiduePolynomial]
+    text: str
+    latex: str
+    fitted_on: list[int]
+    checked_on: list[int]
+    fit_degree: int
+
+
+class SweepResult(ResultModel):
+    """``cayley_sweep``: diameters over a range of n and the formula they support (or why not)."""
+
+    family: str
+    k: int | None = None
+    label: str | None = None
+    diameters: dict[str, int]
+    layer_sizes: dict[str, list[int]]
+    num_vertices: dict[str, int]
+    formula: DiameterFormula | None
+    formula_status: str
+    n_max_requested: int | None = None
+    extended: bool = False
+    stopped_because: str | None = None
+    elapsed_s: float | None = None
+
+
+class CatalogueEntry(_Part):
+    family: str
+    label: str
+    n_range: list[int]
+    diameters: dict[str, int]
+    formula: DiameterFormula | None
+    formula_status: str
+    stopped_because: str | None = None
+
+
+class CatalogueResult(ResultModel):
+    """``cayley_catalogue``: one extending sweep per family, the diameter conjectures found."""
+
+    entries: list[CatalogueEntry]
+    formulas_found: int
+    families_swept: int
+    families_skipped: dict[str, str] = Field(default_factory=dict)
+    elapsed_s: float
+
+
+# -- views ------------------------------------------------------------------------------------
+
+
+def _words(flag: bool | None, yes: str, no: str) -> str | None:
+    return None if flag is None else (yes if flag else no)
+
+
+def growth_chart(sizes: list[int], title: str, chart_id: str = "growth") -> Chart:
+    """Sphere sizes by distance, log-scaled when they span more than three decades."""
+    spread = max(sizes) / max(min(sizes), 1) if sizes else 1
+    return Chart(id=chart_id, title=title, kind="bar",
+                 x=Axis(label="distance r from the central state", integer=True, min=0),
+                 y=Axis(label="states at distance r", scale="log" if spread > 1000 else "linear",
+                        log_toggle=True),
+                 series=[Series(label="sphere size |S(r)|", x=list(range(len(sizes))),
+                                y=[float(s) for s in sizes], style="bars")])
+
+
+def _graph_label(r: GrowthResult) -> str:
+    if r.puzzle:
+        return f"{r.puzzle} ({(r.metric or '').replace('_', '-')} metric)"
+    if r.family:
+        return f"{r.family}, n = {r.n}" + (f", k = {r.k}" if r.k is not None else "")
+    return f"{r.kind} graph on {r.positions or '?'} positions"
+
+
+def view_growth(result: GrowthResult) -> ResultView:
+    """Evidence rows and the growth chart of a ``cayley_growth`` result."""
+    r = result
+    rows: list[tuple[str, Any]] = [
+        ("vertices reached", r.num_vertices),
+        ("diameter" if r.kind == "cayley" and r.bfs_completed else "last layer's distance",
+         r.diameter),
+        ("graph", _graph_label(r)),
+        ("kind", {"cayley": "Cayley graph", "schreier": "Schreier coset graph",
+                  "matrix": "Cayley graph of a matrix group"}.get(r.kind, r.kind)),
+        ("generators", r.num_generators),
+        ("undirected", _words(r.inverse_closed, "yes (inverse-closed)", "no (directed)")),
+        ("search", "complete" if r.bfs_completed else "stopped at the depth limit"),
+        ("group order", r.group_order),
+        ("last layer", f"{r.layer_sizes[-1]:,} states"),
+        ("algorithm", r.algorithm + (f", {r.state_words} words per state"
+                                     if r.state_words and r.state_words > 1 else "")),
+        ("time", f"{r.elapsed_s:.2f} s"),
+    ]
+    if r.memory is not None:
+        rows.append(("peak memory", f"{r.memory.peak_rss_bytes / 2**20:,.0f} MB resident, "
+                                    f"{r.memory.peak_tracked_bytes / 2**20:,.0f} MB in arrays"))
+    for name, value in r.invariants_checked.items():
+        rows.append(("checked: " + name.replace("_", " "), f"{value:,}"))
+    notes = []
+    if r.last_layer:
+        shown = ", ".join(str(s) for s in r.last_layer[:5])
+        notes.append(f"farthest states: {shown}" + (" ..." if len(r.last_layer) > 5 else ""))
+    return ResultView(evidence=[EvidenceRow(label=a, value=b) for a, b in rows if b is not None],
+                      charts=[growth_chart(r.layer_sizes, f"Growth of {_graph_label(r)}")],
+                      notes=notes)
+
+
+def _shown_formula(label: str, formula: DiameterFormula) -> ShownFormula:
+    return ShownFormula(
+        label=label, text=f"diam(n) = {formula.text} for n >= {formula.valid_from}",
+        latex=rf"\operatorname{{diam}}(n) = {formula.latex} \quad (n \geq {formula.valid_from})",
+        facts={"period": formula.period, "valid from": formula.valid_from,
+               "fitted on n": ", ".join(map(str, formula.fitted_on)),
+               "checked on n": ", ".join(map(str, formula.checked_on))})
+
+
+def diameter_chart(diameters: dict[str, int], formula: DiameterFormula | None,
+                   title: str) -> Chart:
+    """Observed diameters by n, and the fitted formula evaluated exactly at every integer n."""
+    ns = sorted(int(n) for n in diameters)
+    series = [Series(label="diameter (BFS)", x=ns, y=[float(diameters[str(n)]) for n in ns],
+                     style="points")]
+    if formula is not None and ns:
+        xs = [n for n in range(min(ns), max(ns) + 1) if n >= formula.valid_from]
+        values = [formula_value(formula.model_dump(), n) for n in xs]
+        series.append(Series(label=f"fitted: {formula.text}"[:80], x=xs,
+                             y=[float(Fraction(v)) for v in values], style="line"))
+    return Chart(id="diameters", title=title, kind="line",
+                 x=Axis(label="n", integer=True), y=Axis(label="diameter", integer=True),
+                 series=series)
+
+
+def view_sweep(result: SweepResult) -> ResultView:
+    """The formula (if any), the sweep's evidence and the diameter chart."""
+    r = result
+    label = r.label or r.family
+    ns = sorted(int(n) for n in r.diameters)
+    formulas = [_shown_formula(f"Diameter of {label}", r.formula)] if r.formula else []
+    rows: list[tuple[str, Any]] = [
+        ("formula", "accepted" if r.formula else "none supported by the data"),
+        ("status", r.formula_status),
+        ("n swept", f"{ns[0]}..{ns[-1]}" if ns else "none"),
+        ("extended past n_max", _words(r.extended, "yes", "no")
+         if r.n_max_requested is not None else None),
+        ("stopped because", r.stopped_because),
+    ]
+    if r.elapsed_s is not None:
+        rows.append(("time", f"{r.elapsed_s:.1f} s"))
+    return ResultView(formulas=formulas,
+                      evidence=[EvidenceRow(label=a, value=b) for a, b in rows if b is not None],
+                      charts=[diameter_chart(r.diameters, r.formula, f"Diameters of {label}")])
+
+
+def view_catalogue(result: CatalogueResult) -> ResultView:
+    """One formula per family that has one; a row per family with its status."""
+    formulas = [_shown_formula(f"Diameter of {e.label}", e.formula)
+                for e in result.entries if e.formula]
+    rows = [EvidenceRow(label="formulas found",
+                        value=f"{result.formulas_found} of {result.families_swept} families")]
+    for e in result.entries:
+        span = f"n = {e.n_range[0]}..{e.n_range[1]}" if e.n_range else "no n"
+        rows.append(EvidenceRow(label=e.label, value=(
+            f"{e.formula.text} for n >= {e.formula.valid_from} ({span})" if e.formula
+            else f"no formula ({span}; {e.stopped_because or e.formula_status})")))
+    for family, why in result.families_skipped.items():
+        rows.append(EvidenceRow(label=family, value=f"skipped: {why}"))
+    return ResultView(formulas=formulas, evidence=rows)

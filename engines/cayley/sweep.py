@@ -1,0 +1,121 @@
+"""Diameter sweeps over n that extend themselves until a formula is supported.
+
+A sweep computes the diameter of a family's graph for each n of its range
+and fits an exact quasi-polynomial (:func:`fit_quasi_polynomial`; Chervov et
+al., "CayleyPy Growth", arXiv:2509.19162, Section 3.1).  A fit is accepted
+only when every residue class has ``min_checks`` points beyond those that
+determine its polynomial, so a range can be too short for a true formula:
+``stars`` on n = 4..10 has three odd n, one too few for the odd class of
+floor(3(n - 1)/2).  An extending sweep (:func:`extend_points`) then goes on
+with n + 1, n + 2, ... while no formula is supported, the next n fits the
+memory budget, and its predicted time fits what is left of the time budget.
+
+Examples
+--------
+>>> diameters = {3: 3, 4: 4, 5: 6, 6: 7, 7: 9, 8: 10, 9: 12, 10: 13}
+>>> def point(n, progress):
+...     return {"n": n, "diameter": diameters.get(n, 3 * (n - 1) // 2), "layer_sizes": [1],
+...             "num_vertices": 1, "elapsed_s": 0.0}
+>>> base = [point(n, None) for n in range(4, 11)]
+>>> fit(base, max_period=4, max_degree=2, min_checks=2, max_leading_exceptions=2) is None
+True
+>>> points, why = extend_points(base, point, lambda n: None, family_hi=32, budget_s=60,
+...                             fit_args=dict(max_period=4, max_degree=2, min_checks=2,
+...                                           max_leading_exceptions=2))
+>>> [p["n"] for p in points][-1], why
+(11, 'a formula is supported')
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from engines.cayley.quasipolynomial import fit_quasi_polynomial
+from engines.contract import Progress
+from engines.discoveries import Discovery, diameter_statement
+
+__all__ = ["assemble", "diameter_discovery", "extend_points", "fit", "formula_status"]
+
+PointFn = Callable[[int, Progress], dict]
+
+
+def fit(points: list[dict], **fit_args) -> dict | None:
+    """The diameter formula supported by the points, or None."""
+    points = sorted(points, key=lambda p: p["n"])
+    return fit_quasi_polynomial([p["n"] for p in points], [p["diameter"] for p in points],
+                                **fit_args)
+
+
+def extend_points(points: list[dict], point: PointFn, check: Callable[[int], str | None], *,
+                  family_hi: int, budget_s: float, fit_args: dict,
+                  progress: Progress | None = None, started: float | None = None
+                  ) -> tuple[list[dict], str]:
+    """Add n = last + 1, ... until a formula is supported or a limit is reached.
+
+    ``check(n)`` returns why n cannot run (memory estimate, parameter range)
+    or None; the next n's time is predicted from the last two (the ratio of
+    their times, at least the last time) and must fit the time left.
+    Returns the points and why the extension stopped.
+    """
+    started = time.perf_counter() if started is None else started
+    points = sorted(points, key=lambda p: p["n"])
+    while fit(points, **fit_args) is None:
+        n = points[-1]["n"] + 1
+        if n > family_hi:
+            return points, f"the family's largest n ({family_hi}) was reached"
+        problem = check(n)
+        if problem:
+            return points, f"n = {n} cannot run: {problem}"
+        last = points[-1]["elapsed_s"]
+        ratio = last / points[-2]["elapsed_s"] if len(points) > 1 and points[-2]["elapsed_s"] else 1
+        predicted = last * max(1.0, ratio)
+        left = budget_s - (time.perf_counter() - started)
+        if predicted > left:
+            return points, (f"the time budget: n = {n} would take about {predicted:.0f} s, "
+                            f"{max(left, 0):.0f} s are left")
+
+        def report(done: int, total: int, message: str = "", n: int = n) -> None:
+            if progress is not None:
+                progress(len(points), len(points) + 1, f"extending to n = {n}: {message}")
+
+        points.append(point(n, report))
+    return points, "a formula is supported"
+
+
+def formula_status(formula: dict | None, ns: list[int], fit_args: dict) -> str:
+    """Why the formula was accepted, or why none was."""
+    if formula:
+        return "accepted"
+    return (f"no quasi-polynomial with period <= {fit_args['max_period']} and degree <= "
+            f"{fit_args['max_degree']} is supported by {fit_args['min_checks']} extra check points "
+            f"per residue class on n = {ns[0]}..{ns[-1]} with at most "
+            f"{fit_args['max_leading_exceptions']} leading exceptions")
+
+
+def assemble(points: list[dict], fit_args: dict) -> dict:
+    """``diameters``, ``layer_sizes``, ``num_vertices`` by n, ``formula``, ``formula_status``."""
+    points = sorted(points, key=lambda p: p["n"])
+    ns = [p["n"] for p in points]
+    formula = fit(points, **fit_args)
+    return {
+        "diameters": {str(p["n"]): p["diameter"] for p in points},
+        "layer_sizes": {str(p["n"]): p["layer_sizes"] for p in points},
+        "num_vertices": {str(p["n"]): p["num_vertices"] for p in points},
+        "formula": formula,
+        "formula_status": formula_status(formula, ns, fit_args),
+    }
+
+
+def diameter_discovery(label: str, formula: dict, diameters: dict[str, int],
+                       extra: dict | None = None) -> Discovery:
+    """The conjecture "diam = formula for n >= valid_from" with the n it was fitted and checked on."""
+    return Discovery(
+        target=label,
+        text=f"diam Cay({label}, n) = {formula['text']} for n >= {formula['valid_from']}",
+        latex=formula["latex"],
+        statement=diameter_statement(label, formula["valid_from"], formula["period"],
+                                     [p["coefficients"] for p in formula["polynomials"]]),
+        evidence={"fitted_on": formula["fitted_on"], "checked_on": formula["checked_on"],
+                  "diameters": diameters, "quasi_polynomial": formula["qp"], **(extra or {})},
+    )
