@@ -343,7 +343,7 @@ def targets(lib: Library, y: np.ndarray) -> list[tuple[str, np.ndarray, np.ndarr
     return kept
 
 
-def linear_step(lib: Library, evaluator: Evaluator, features: FeatureSet, max_terms: int = 5,
+def linear_step(lib: Library, evaluator: Evaluator, features: FeatureSet, max_terms: int = 6,
                 beam: int = 20, noisy: bool = False) -> Fit | None:
     """The best sparse model of the data over ``features``, directly or through an inverse.
 

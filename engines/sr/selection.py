@@ -13,7 +13,9 @@ score); each is processed here on all training rows:
    parameters removed);
 3. **snap constants**: a free value is replaced by a simple number
    (:mod:`engines.sr.numbers`) when (a) the number lies within ``z = 3``
-   standard errors, (b) it is a shorter description than the free value and
+   standard errors, (b) it is a shorter description than the free value by
+   at least ``MARGIN`` (2 nats: many candidates lie near any value; zero, the
+   value's absence, needs no margin) and
    (c) the snapped model, refitted, passes the same F-test against the
    unsnapped one (``q`` = the number of values fixed so far) -- the snapped
    model's fit is then statistically indistinguishable at level ``alpha``.
@@ -84,6 +86,9 @@ ZERO = SimpleNumber(0.0, Fraction(0), 0, 0.0)
 FLOOR = 1e-9
 ALPHA = 0.01
 Z_WINDOW = 3.0
+MARGIN = 2.0
+"""Nats a simple number must save over the free value: against the many candidates that lie
+within a few standard errors of any value by chance (the look-elsewhere effect)."""
 
 
 @dataclass
@@ -126,6 +131,7 @@ class Model:
     length: float = math.inf  # description length
     snapped: list[dict] = field(default_factory=list)  # what snap() fixed, in order
     origin: str = ""  # the search step that proposed the model
+    defined: bool = True  # finite on the box of the inputs (set by the caller)
 
     @property
     def free(self) -> int:
@@ -419,7 +425,7 @@ def _options(model: Model, context: Context) -> list[tuple[float, str, int, Simp
             if kind != "coefficients" and abs(value) <= width:  # a zero coefficient is prune's
                 options = [ZERO] + options
             for number in options[:2]:
-                if number.cost < keep:
+                if number.cost + (MARGIN if number.value != 0.0 else 0.0) < keep:
                     out.append((keep - number.cost, kind, i, number))
     return sorted(out, key=lambda o: -o[0])
 
