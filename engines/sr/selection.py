@@ -293,16 +293,17 @@ def _standard_errors(model: Model, T: np.ndarray, context: Context) -> None:
     """Standard errors of the free values from the Jacobian of the prediction (in place)."""
     n = len(context.y)
     constants = np.array(model.constants)
-    base = T @ np.array(model.coefficients) + model.intercept
     columns, labels = [], []
     with np.errstate(all="ignore"):
         for i, fixed in enumerate(model.constant_fixed):
-            if fixed is None:
-                h = 1e-6 * max(1.0, abs(constants[i]))
-                shifted = constants.copy()
-                shifted[i] += h
-                moved = _prediction(model, shifted, context)
-                columns.append((moved - base) / h if moved is not None else np.zeros(n))
+            if fixed is None:  # central differences: redundancies show as near-zero singular values
+                h = 1e-5 * max(1.0, abs(constants[i]))
+                up, down = constants.copy(), constants.copy()
+                up[i] += h
+                down[i] -= h
+                ahead, behind = _prediction(model, up, context), _prediction(model, down, context)
+                ok = ahead is not None and behind is not None
+                columns.append((ahead - behind) / (2 * h) if ok else np.zeros(n))
                 labels.append(("constants", i))
     for j, fixed in enumerate(model.coefficient_fixed):
         if fixed is None:
@@ -322,7 +323,7 @@ def _standard_errors(model: Model, T: np.ndarray, context: Context) -> None:
             _, singular, Vt = np.linalg.svd(J, full_matrices=False)
         except np.linalg.LinAlgError:
             singular, Vt = np.zeros(1), None
-        if Vt is None or not np.isfinite(singular).all() or singular[-1] <= 1e-10 * singular[0]:
+        if Vt is None or not np.isfinite(singular).all() or singular[-1] <= 1e-8 * singular[0]:
             model.degenerate = True
             model.redundant = None
             if Vt is not None:
