@@ -215,6 +215,18 @@ def _ranked_candidates(evaluator: Evaluator, context: Context, size: int, extra:
     return sorted({id(f): f for f in front + shortest}.values(), key=score)
 
 
+def _probe(X: np.ndarray, rows: int = 512) -> np.ndarray:
+    """Points uniform on the box the training inputs span (seeded): where a model must be defined.
+
+    A model that is finite on every training row can still take the log of a
+    negative number between them (and so on test rows); such models are
+    refused when another one is defined on the whole box.
+    """
+    rng = np.random.default_rng(12345)
+    low, high = X.min(axis=1, keepdims=True), X.max(axis=1, keepdims=True)
+    return low + (high - low) * rng.random((X.shape[0], rows))
+
+
 def _dimension_check(lib: Library, units: dict | None):
     """A predicate ``Model -> bool`` for dimensional consistency, or None without units."""
     if not units:
@@ -243,9 +255,12 @@ def finalise(lib: Library, evaluator: Evaluator, X: np.ndarray, y: np.ndarray, *
     ``units``: variable name (and ``"y"``) -> dimension
     (:func:`engines.sr.units.parse_unit`); dimensionally inconsistent models
     are refused (kept only when no candidate is consistent, and marked so).
+    Models undefined somewhere on the box of the inputs are refused the same
+    way (:func:`_probe`).
     """
     check = _dimension_check(lib, units)
     context = Context(lib, X, y, deadline=deadline, noise=noise, admissible=check)
+    probe = _probe(X)
     symbols = [sympy.Symbol(v, positive=True) if positive else sympy.Symbol(v) for v in lib.variables]
     plain = {s: sympy.Symbol(s.name) for s in symbols}
     processed: list[Model] = []
@@ -256,6 +271,7 @@ def finalise(lib: Library, evaluator: Evaluator, X: np.ndarray, y: np.ndarray, *
         if model is None:
             model = refit(from_fit(fit), context)
         if model is not None and math.isfinite(model.rss):
+            model.defined = bool(np.isfinite(predict(model, lib, probe)).all())
             processed.append(model)
     if not processed:
         raise ValueError("no candidate could be evaluated on this data (all non-finite)")
@@ -265,6 +281,8 @@ def finalise(lib: Library, evaluator: Evaluator, X: np.ndarray, y: np.ndarray, *
         key = (model.terms, tuple(round(v, 9) for v in model.constants + model.coefficients))
         if key not in unique or model.length < unique[key].length:
             unique[key] = model
+    if any(m.defined for m in unique.values()):  # defined on the whole box of the inputs
+        unique = {key: m for key, m in unique.items() if m.defined}
     verdict = {key: (check(m) if check is not None else None) for key, m in unique.items()}
     if check is not None and any(verdict.values()):
         unique = {key: m for key, m in unique.items() if verdict[key]}

@@ -114,7 +114,7 @@ class GeneticProgramming:
         return e[:s0] + e[c0:c1] + e[s1:]
 
     def _select(self, pool: list[Expr], scores: dict[Expr, float]) -> Expr:
-        contenders = [self.rng.choice(pool) for _ in range(self.tournament)]
+        contenders = self.rng.choices(pool, k=self.tournament)
         return min(contenders, key=lambda e: (scores[e], len(e)))
 
     def run(self, seeds: Sequence[Expr]) -> list[Expr]:

@@ -61,6 +61,7 @@ from engines.sr import kernels
 from engines.sr.basis import monomial_prefix, monomials
 from engines.sr.evaluate import Evaluator, Fit, snap_decimal, snap_value
 from engines.sr.grammar import Library
+from engines.sr.numbers import candidates
 from engines.sr.sparse import sparse_fit
 
 __all__ = ["FeatureSet", "base_features", "exact_model", "linear_step", "mined_features",
@@ -309,13 +310,16 @@ def exact_model(lib: Library, evaluator: Evaluator, kind: str, parts: list[Expr]
 
 
 def _simple(value: float) -> bool:
-    """A fraction with denominator <= 12 or a decimal with <= 3 places, to 1e-8.
+    """A fraction with denominator <= 12, a decimal with <= 3 places, or a simple number
+    of :mod:`engines.sr.numbers` (``pi**2``, ``sqrt(2)/3``), to 1e-8.
 
     Free coefficients make a few smooth terms imitate anything on a narrow
     range (``x - x**3/6 + x**5/120`` for ``sin x`` on ``[0, 0.1]``, exact to
     1e-11): an exact fit is believed only with simple numbers.
     """
-    return snap_value(value, rtol=1e-8) is not None or snap_decimal(value, rtol=1e-8) is not None
+    if snap_value(value, rtol=1e-8) is not None or snap_decimal(value, rtol=1e-8) is not None:
+        return True
+    return bool(candidates(value, 1e-8 * abs(value)))
 
 
 def targets(lib: Library, y: np.ndarray) -> list[tuple[str, np.ndarray, np.ndarray]]:
@@ -326,7 +330,7 @@ def targets(lib: Library, y: np.ndarray) -> list[tuple[str, np.ndarray, np.ndarr
     """
     out = [("direct", y, np.ones_like(y))]
     one_sign = bool(np.all(y > 0) or np.all(y < 0))
-    smallest = float(np.abs(y).min(initial=0.0))
+    smallest = float(np.abs(y).min()) if y.size else 0.0
     with np.errstate(all="ignore"):
         if "log" in lib.token_of and float(y.max()) < 30:
             out.append(("log", np.exp(y), np.exp(-y)))
@@ -343,7 +347,7 @@ def targets(lib: Library, y: np.ndarray) -> list[tuple[str, np.ndarray, np.ndarr
     return kept
 
 
-def linear_step(lib: Library, evaluator: Evaluator, features: FeatureSet, max_terms: int = 5,
+def linear_step(lib: Library, evaluator: Evaluator, features: FeatureSet, max_terms: int = 6,
                 beam: int = 20, noisy: bool = False) -> Fit | None:
     """The best sparse model of the data over ``features``, directly or through an inverse.
 

@@ -63,10 +63,11 @@ def sparse_polynomial(lib: Library, evaluator: Evaluator, extra: Sequence[Expr] 
     Returns the evaluator's fit of the kept terms when the full basis fits the
     data to ``tolerance`` (NRMSE) at some degree; the caller reads its error.
     ``extra`` summands with constants or non-finite values are left out.
-    With ``noisy``, when no degree fits exactly, the best subset of every size
-    (up to ``max_terms``) of the largest basis with at most ``n/3`` columns is
-    fitted as well, for the final selection to judge; the fit of least quick
-    length is returned then.
+    When no degree fits exactly, a subset search over a wider basis
+    (:func:`_wide_basis`, up to 300 columns) looks for an exact subset of at
+    most ``max_terms`` monomials; with ``noisy`` the best subset of every size
+    is fitted as well, for the final selection to judge (the fit of least
+    quick length is returned then).
     """
     if "mul" not in lib.token_of and max_degree > 1:
         max_degree = 1
@@ -82,7 +83,6 @@ def sparse_polynomial(lib: Library, evaluator: Evaluator, extra: Sequence[Expr] 
     scale = evaluator.scale
     best: Fit | None = None
     previous = -1
-    widest: tuple[list[Expr], np.ndarray] | None = None
     for degree in range(1, max_degree + 1):
         basis = monomials(lib.n_variables, degree)
         size = len(basis) + len(extra) + 1
@@ -96,8 +96,6 @@ def sparse_polynomial(lib: Library, evaluator: Evaluator, extra: Sequence[Expr] 
             coef, *_ = np.linalg.lstsq(A, y, rcond=None)
             residual = A @ coef - y
         every = [monomial_prefix(lib, m) for m in basis] + list(extra)
-        if size <= n / 3:
-            widest = (every, A[:, :-1])
         nrmse = math.sqrt(float(residual @ residual) / n) / scale
         if not nrmse <= tolerance:
             continue
@@ -118,16 +116,55 @@ def sparse_polynomial(lib: Library, evaluator: Evaluator, extra: Sequence[Expr] 
             best = fit
         if fit.nrmse <= max(evaluator.target_nrmse, 1e-12):
             return fit
-    if noisy and widest is not None:
-        return _best_subsets(lib, evaluator, *widest, max_terms) or best
+    wide = _wide_basis(lib, X, n, extra, columns_extra, max_degree)
+    if wide is not None:
+        found = _best_subsets(lib, evaluator, *wide, max_terms, noisy)
+        if found is not None and (best is None or found.nrmse < best.nrmse or noisy):
+            return found
     return best
 
 
+def _wide_basis(lib: Library, X: np.ndarray, n: int, extra: list[Expr], columns_extra: list,
+                max_degree: int, limit: int = 300) -> tuple[list[Expr], np.ndarray] | None:
+    """Monomials up to the largest degree with at most ``min(limit, n/2)`` columns, plus ``extra``.
+
+    Too wide for a dense fit (``x**2 y**3 + x**3 z**2``: degree 5 in four
+    variables is 125 columns), but a subset search needs no dense fit.
+    """
+    degree, count = 0, 0
+    while degree < max_degree:
+        more = len(monomials(lib.n_variables, degree + 1))
+        if more + len(extra) > min(limit, n / 2) or more == count:
+            break
+        degree, count = degree + 1, more
+    if degree == 0:
+        return None
+    basis = monomials(lib.n_variables, degree)
+    with np.errstate(all="ignore"):
+        A = np.column_stack([monomial_values(X, m) for m in basis] + columns_extra)
+    if not np.isfinite(A).all():
+        return None
+    return [monomial_prefix(lib, m) for m in basis] + list(extra), A
+
+
 def _best_subsets(lib: Library, evaluator: Evaluator, every: list[Expr], A: np.ndarray,
-                  max_terms: int) -> Fit | None:
-    """Fit the best subset of each size of the columns ``A``; the fit of least quick length."""
+                  max_terms: int, noisy: bool) -> Fit | None:
+    """Exact subsets of the columns ``A``, else (``noisy``) the best subset of each size, fitted.
+
+    Returns an exact fit, or the fit of least quick length.
+    """
+    search = sparse_fit(A, evaluator.y, max_terms)
     fits = []
-    for subset, _ in sparse_fit(A, evaluator.y, max_terms).best:
+    for subset in search.exact[:3]:
+        fit = exact_model(lib, evaluator, "direct", [every[j] for j in subset],
+                          [A[:, j] for j in subset], evaluator.y)
+        if fit is not None and fit.valid:
+            fits.append(fit)
+    if fits:
+        return min(fits, key=lambda f: f.nrmse)
+    if not noisy:
+        return None
+    for subset, _ in search.best:
         fit = exact_model(lib, evaluator, "direct", [every[j] for j in subset],
                           [A[:, j] for j in subset], evaluator.y, exact=False)
         if fit is not None and fit.valid:

@@ -140,7 +140,8 @@ class _Pipeline:
         self.started = time.monotonic()
         self.end = deadline if deadline is not None else self.started + config.time_limit_s
         self.budget = max(0.0, self.end - self.started)
-        self.search_end = self.end - min(max(0.1 * self.budget, 0.3), 5.0)
+        self.reserve = min(max(0.15 * self.budget, 0.5), 6.0)
+        self.search_end = self.end - self.reserve
         self.lib = Library(variables, config.operators, config.constants, config.max_constants)
         self.rng = random.Random(config.seed)
         self.noise = noise or estimate_noise(X, y, config.seed)
@@ -289,7 +290,8 @@ def search(X: np.ndarray, y: np.ndarray, variables: list[str], config: SearchCon
 
     ``deadline`` (``time.monotonic()`` seconds) bounds everything including
     the final selection (default: now + ``time_limit_s``); the search itself
-    stops a reserve (10 % of the budget, 0.3 to 5 s) earlier.  ``select_on``:
+    stops a reserve (15 % of the budget, 0.5 to 6 s) earlier, and the
+    selection ends when 30 % of that reserve is left, for the caller.  ``select_on``:
     the rows the final selection uses (default ``X, y``); ``noise``: the
     model-free estimate (computed here when not given); ``units``: dimensions
     of the variables and ``"y"`` (:mod:`engines.sr.units`), for the selection.
@@ -299,9 +301,10 @@ def search(X: np.ndarray, y: np.ndarray, variables: list[str], config: SearchCon
     evaluator = pipeline.evaluator
     evaluator.tick = None
     X_select, y_select = select_on if select_on is not None else (X, y)
+    # the selection gets most of the reserve; the rest is for the caller's rendering and checks
     chosen, rows = finalise(pipeline.lib, evaluator, X_select, y_select, positive=positive,
-                            deadline=pipeline.end, size=config.pareto_size, noise=pipeline.noise.std,
-                            units=units)
+                            deadline=pipeline.end - 0.3 * pipeline.reserve, size=config.pareto_size,
+                            noise=pipeline.noise.std, units=units)
     elapsed = time.monotonic() - pipeline.started
     return SearchOutcome(chosen, chosen.expression, rows, evaluator, pipeline.lib, pipeline.epoch + 1,
                          evaluator.evaluations, elapsed, stop_reason, pipeline.noise,

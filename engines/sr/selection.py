@@ -13,7 +13,9 @@ score); each is processed here on all training rows:
    parameters removed);
 3. **snap constants**: a free value is replaced by a simple number
    (:mod:`engines.sr.numbers`) when (a) the number lies within ``z = 3``
-   standard errors, (b) it is a shorter description than the free value and
+   standard errors, (b) it is a shorter description than the free value by
+   at least ``MARGIN`` (2 nats: many candidates lie near any value; zero, the
+   value's absence, needs no margin) and
    (c) the snapped model, refitted, passes the same F-test against the
    unsnapped one (``q`` = the number of values fixed so far) -- the snapped
    model's fit is then statistically indistinguishable at level ``alpha``.
@@ -84,6 +86,9 @@ ZERO = SimpleNumber(0.0, Fraction(0), 0, 0.0)
 FLOOR = 1e-9
 ALPHA = 0.01
 Z_WINDOW = 3.0
+MARGIN = 2.0
+"""Nats a simple number must save over the free value: against the many candidates that lie
+within a few standard errors of any value by chance (the look-elsewhere effect)."""
 
 
 @dataclass
@@ -126,6 +131,7 @@ class Model:
     length: float = math.inf  # description length
     snapped: list[dict] = field(default_factory=list)  # what snap() fixed, in order
     origin: str = ""  # the search step that proposed the model
+    defined: bool = True  # finite on the box of the inputs (set by the caller)
 
     @property
     def free(self) -> int:
@@ -287,16 +293,17 @@ def _standard_errors(model: Model, T: np.ndarray, context: Context) -> None:
     """Standard errors of the free values from the Jacobian of the prediction (in place)."""
     n = len(context.y)
     constants = np.array(model.constants)
-    base = T @ np.array(model.coefficients) + model.intercept
     columns, labels = [], []
     with np.errstate(all="ignore"):
         for i, fixed in enumerate(model.constant_fixed):
-            if fixed is None:
-                h = 1e-6 * max(1.0, abs(constants[i]))
-                shifted = constants.copy()
-                shifted[i] += h
-                moved = _prediction(model, shifted, context)
-                columns.append((moved - base) / h if moved is not None else np.zeros(n))
+            if fixed is None:  # central differences: redundancies show as near-zero singular values
+                h = 1e-5 * max(1.0, abs(constants[i]))
+                up, down = constants.copy(), constants.copy()
+                up[i] += h
+                down[i] -= h
+                ahead, behind = _prediction(model, up, context), _prediction(model, down, context)
+                ok = ahead is not None and behind is not None
+                columns.append((ahead - behind) / (2 * h) if ok else np.zeros(n))
                 labels.append(("constants", i))
     for j, fixed in enumerate(model.coefficient_fixed):
         if fixed is None:
@@ -316,7 +323,7 @@ def _standard_errors(model: Model, T: np.ndarray, context: Context) -> None:
             _, singular, Vt = np.linalg.svd(J, full_matrices=False)
         except np.linalg.LinAlgError:
             singular, Vt = np.zeros(1), None
-        if Vt is None or not np.isfinite(singular).all() or singular[-1] <= 1e-10 * singular[0]:
+        if Vt is None or not np.isfinite(singular).all() or singular[-1] <= 1e-8 * singular[0]:
             model.degenerate = True
             model.redundant = None
             if Vt is not None:
@@ -419,7 +426,7 @@ def _options(model: Model, context: Context) -> list[tuple[float, str, int, Simp
             if kind != "coefficients" and abs(value) <= width:  # a zero coefficient is prune's
                 options = [ZERO] + options
             for number in options[:2]:
-                if number.cost < keep:
+                if number.cost + (MARGIN if number.value != 0.0 else 0.0) < keep:
                     out.append((keep - number.cost, kind, i, number))
     return sorted(out, key=lambda o: -o[0])
 
