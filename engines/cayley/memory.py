@@ -95,6 +95,10 @@ def depth_reached(max_diameter: int | None, depth: int) -> bool:
     return max_diameter is not None and depth >= max_diameter
 
 
+def _states(count: int) -> str:
+    return f"{count:,} state" + ("" if count == 1 else "s")
+
+
 class LayerProgress:
     """Progress of a layer-by-layer search, phrased consistently with its counts.
 
@@ -134,10 +138,10 @@ class LayerProgress:
     def layer_done(self, done: int, depth: int, size: int) -> None:
         """Layer ``depth`` is complete with ``size`` states."""
         self._last = time.monotonic()
-        self.progress(done, self._total(done), f"layer {depth} done ({size:,} states)")
+        self.progress(done, self._total(done), f"layer {depth} done ({_states(size)})")
 
     def finished(self, done: int, diameter: int, completed: bool) -> None:
         """The last report: the search ended."""
         what = "finished" if completed else "stopped at the depth limit"
         self.progress(done, done if self.total else 0,
-                      f"{what}: {done:,} states, {diameter} layers after the central state")
+                      f"{what}: {_states(done)}, {diameter} layers after the central state")

@@ -21,7 +21,7 @@ True
 Traceback (most recent call last):
 ...
 pydantic_core._pydantic_core.ValidationError: 1 validation error for GrowthParams
-  Value error, estimated time 6.1 h (4.86e+11 neighbour evaluations, rank_bitset_frontier, 2.20 GiB) exceeds the time limit of 4.0 h [type=value_error, input_value={'family': 'all_transpositions', 'n': 13}, input_type=dict]
+  Value error, estimated time 7.4 h (4.86e+11 neighbour evaluations, rank_bitset_frontier, 2.20 GiB) exceeds the time limit of 4.0 h [type=value_error, input_value={'family': 'all_transpositions', 'n': 13}, input_type=dict]
     For further information visit https://errors.pydantic.dev/2.13/v/value_error
 """
 
