@@ -178,7 +178,10 @@ class JobStore:
                     continue
                 kind = column.type.compile(dialect=self.engine.dialect)
                 value = column.default.arg if column.default is not None else None
-                default = f" DEFAULT {int(value)}" if isinstance(value, bool | int) else ""
+                if isinstance(value, bool):
+                    default = f" DEFAULT {'TRUE' if value else 'FALSE'}"
+                else:
+                    default = f" DEFAULT {value}" if isinstance(value, int) else ""
                 with self.engine.begin() as connection:
                     connection.execute(text(
                         f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}{default}'))
