@@ -85,9 +85,11 @@ def test_keyed_reads(make_client) -> None:
     for path in ("/v1/jobs", "/v1/discoveries", "/v1/job-types", "/"):
         assert client.get(path).status_code == 401, path
         assert client.get(path, headers={"X-API-Key": ALICE}).status_code == 200, path
-    # probes and the API description stay public
-    for path in ("/healthz", "/readyz", "/openapi.json"):
+    # probes, the API description and the docs pages with their own files stay public
+    for path in ("/healthz", "/readyz", "/openapi.json", "/docs", "/docs/swagger-init.js", "/redoc",
+                 "/static/vendor/swagger-ui/swagger-ui-bundle.js"):
         assert client.get(path).status_code == 200, path
+    assert client.get("/static/dashboard.js").status_code == 401  # the rest of /static is not
 
 
 def test_rate_limit_per_key_with_retry_after(make_client) -> None:
