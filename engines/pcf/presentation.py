@@ -82,12 +82,16 @@ class ClusterSummary(_Strict):
 
 class Family(_Strict):
     constant: str
-    a: dict[str, list[int]]
+    kind: Literal["polynomial", "mobius recurrence"]
+    a: dict[str, list[int]] = Field(..., description="base and step: a_k = base + k step")
     b: dict[str, list[int]]
     k_values: list[int]
-    members: list[int]
+    members: list[int | None] = Field(..., description="enumeration index; None outside the box")
+    outside: list[int] = Field(..., description="k of members lengthened past the box")
     relations: list[list[int]]
-    relation_polynomials: list[list[int]]
+    relation_polynomials: list[list[int]] | None
+    recurrence: list[list[list[int]]] | None = Field(
+        ..., description="T(k) with L_(k+1) = T(k)(L_k): entries' coefficients, lowest first")
     fitted_on: list[int]
     checked_on: list[int]
     equals: str
