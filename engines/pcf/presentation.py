@@ -40,6 +40,8 @@ __all__ = ["PCFClusterResult", "PCFFormula", "robust_limits", "view"]
 SHOWN_FORMULAS = 60
 #: clusters drawn as their own series (the rest share one grey series)
 SHOWN_CLUSTERS = 12
+#: families shown after the formulas
+SHOWN_FAMILIES = 20
 
 
 class _Strict(BaseModel):
@@ -230,6 +232,12 @@ def view(result: PCFClusterResult) -> ResultView:
             formulas.append(ShownFormula(label=f"Formula {k}: {f.equals}", text=f.text,
                                          latex=f.latex, verified_digits=f.verified_digits,
                                          facts={"constant": f.constant}))
+    for k, family in enumerate((result.families or [])[:SHOWN_FAMILIES], start=1):
+        formulas.append(ShownFormula(
+            label=f"Family {k} ({family.constant}, {family.kind})", text=family.text,
+            latex=family.latex,
+            facts={"members": len(family.k_values), "fitted on": len(family.fitted_on),
+                   "checked on": len(family.checked_on), "outside the box": len(family.outside)}))
     counts = result.identification.get("counts", {}) if isinstance(
         result.identification.get("counts"), dict) else {}
     evidence = [EvidenceRow(label="PCFs in the range", value=result.feature_table_rows),
