@@ -233,8 +233,16 @@ def tail_estimate(a, b, depth, coefficients):
     return (p1 + w * p0) / (q1 + w * q0)
 
 
+def trimmed(c):
+    c = list(c)
+    while len(c) > 1 and c[-1] == 0:
+        c.pop()
+    return c
+
+
 def independent_value(a, b):
     """(value, digits, method) by this file's own means."""
+    a, b = trimmed(a), trimmed(b)
     with mpmath.workdps(DPS + 20):
         got = plain_convergents(a, b, {2000, 4000})
         (_, p_half, _, q_half), (_, p, _, q) = got[2000], got[4000]

@@ -290,10 +290,11 @@ def closed_form(form: str, coefficients: Sequence[int], constants: Sequence[str]
             return None  # x drops out, or the constant does (a rational in disguise)
         if c[0] * c[3] - c[1] * c[2] == 0:
             return None  # a degenerate map: x would be constant-free
-        numerator, denominator = -(c[2] + c[3] * forms[0]), c[0] + c[1] * forms[0]
-        if c[1] < 0 or (c[1] == 0 and c[0] < 0):
-            numerator, denominator = -numerator, -denominator
-        return numerator / denominator
+        # x = (n0 + n1 K)/(d0 + d1 K); the sign that makes the numerator's first term positive
+        n0, n1, d0, d1 = -c[2], -c[3], c[0], c[1]
+        if (n0 or n1) < 0:
+            n0, n1, d0, d1 = -n0, -n1, -d0, -d1
+        return (n0 + n1 * forms[0]) / (d0 + d1 * forms[0])
     if not c[0]:
         return None
     return _tidy(-(c[1] + sum(ci * s for ci, s in zip(c[2:], forms, strict=True))) / c[0])

@@ -4,45 +4,62 @@ Shalyt et al., "Unsupervised Discovery of Formulas for Mathematical Constants"
 (NeurIPS 2024, Sec. 4.3, Table 5) generalise single formulas into infinite
 families: the coefficient vector ``v(k) = v_0 + k d`` moves along a line while
 the limit stays a Möbius transform of one constant ``K``,
-``c_0(k) L + c_1(k) L K + c_2(k) + c_3(k) K = 0`` with polynomial ``c_i(k)``.
+``L_k = M_k(K)`` with ``M_k = [[-c_3, -c_2], [c_1, c_0]]`` for the relation
+``c_0 L + c_1 L K + c_2 + c_3 K = 0``.
 
 :func:`find_families` walks, for every constant and every small direction
 ``d`` (entries in ``{-1, 0, 1}``, and ``±2`` along one coordinate), the maximal
-runs ``v_0, v_0 + d, v_0 + 2d, ...`` of members identified with that constant.
-On a run of at least :data:`MIN_POINTS` members the relation coefficients are
-interpolated (:func:`engines.numerics.polynomials.interpolate`, the project's
-one interpolator) through the fewest leading points that predict *every*
-other point of the run exactly; a family is stated with the members it was
-fitted on and the ones it was checked on (at least one).
+runs ``v_0, v_0 + d, ...`` of members identified with that constant.  A run of
+at least :data:`MIN_RUN` members may be lengthened past the box by the
+caller's ``extend`` (evaluate and identify ``v_0 + k d`` against ``K``), and is
+then fitted by the first of
+
+* ``polynomial`` -- ``c_i(k)`` polynomials in ``k`` (projectively: ``c(k)``
+  parallel to the relation at every point);
+* ``mobius recurrence`` -- a Möbius map ``T(k)`` with polynomial entries and
+  ``M_{k+1} = T(k) M_k`` (up to scale): ``L_{k+1} = T(k)(L_k)``, the shape of
+  the contiguous relations of hypergeometric families, whose own coefficients
+  grow like factorials;
+
+that holds through the fewest leading points and predicts *every* other point
+(at least one).  Fits use exact rational arithmetic; the fewest-point
+polynomial fit uses :func:`engines.numerics.polynomials.interpolate`, the
+project's one interpolator.  A family is stated with the members (``k``) it
+was fitted on and checked on, and which of them lie outside the box.
 
 Relations are primitive integer vectors, so each is scaled by the sign that
-keeps it pointing the way of its predecessor (the fit is blind to a sign flip
+keeps it pointing the way of its predecessor (a fit is blind to a sign flip
 at a zero crossing otherwise).
 
 Example
 -------
 >>> members = [((k, 1, 0, -1), "e", (1, 0, -k, 0)) for k in range(2, 7)]   # L_k = k, say
 >>> family = find_families(members)[0]
->>> family["relation_polynomials"], family["fitted_on"], family["checked_on"]
-([[1], [0], [-2, -1], [0]], [0, 1], [2, 3, 4])
+>>> family["kind"], family["relation_polynomials"], family["fitted_on"], family["checked_on"]
+('polynomial', [[1], [0], [-2, -1], [0]], [0, 1], [2, 3, 4])
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 
 from engines.numerics.polynomials import evaluate, integer_coefficients, interpolate
 
-__all__ = ["MIN_POINTS", "directions", "find_families", "fit_relations"]
+__all__ = ["MIN_POINTS", "MIN_RUN", "directions", "find_families", "fit_mobius_recurrence",
+           "fit_relations"]
 
+#: identified members a line needs in the box before it is lengthened
+MIN_RUN = 3
+#: points a fitted family needs (fitted on some, checked on at least one)
 MIN_POINTS = 4
-#: runs longer than this are cut (the fit only ever needs a few points)
-MAX_POINTS = 12
-#: families reported per constant (longest runs first)
+#: a run is lengthened (by ``extend``) up to this many points, and cut there
+MAX_POINTS = 10
+#: families reported per constant (longest runs first), and lines lengthened in all
 MAX_PER_CONSTANT = 40
+MAX_EXTENDED = 300
 
 
 def directions(dimension: int) -> list[tuple[int, ...]]:
@@ -198,48 +215,169 @@ def _parallel(x: Sequence[Fraction], y: Sequence[int]) -> bool:
     return all(x[i] * y[j] == x[j] * y[i] for i in range(len(x)) for j in range(i + 1, len(x)))
 
 
-def find_families(members: Sequence[tuple[tuple[int, ...], str, tuple[int, ...]]]) -> list[dict]:
+def fit_mobius_recurrence(ks: Sequence[int], relations: Sequence[Sequence[int]],
+                          max_degree: int = 2) -> tuple[list[list[list[int]]], int] | None:
+    """``T(k)`` (2x2, polynomial entries) with ``M_{k+1} || T(k) M_k``, or None.
+
+    ``M_k = [[-c_3, -c_2], [c_1, c_0]]`` from the relation at ``k``; the ``ks``
+    are consecutive.  Proportionality of the 4-vectors ``M_{k+1}`` and
+    ``T(k) M_k`` is linear in ``T``'s coefficients; the fit uses the fewest
+    leading steps that determine ``T`` (up to scale) and must hold on every
+    later step, of which there must be at least one.  Returns
+    ``(T, fitted_points)``: ``T[i][j]`` the coefficients (lowest degree first)
+    of entry ``(i, j)``.
+
+    >>> import math
+    >>> # L_k = k! K: M_{k+1} = [[k + 1, 0], [0, 1]] M_k
+    >>> rel = [(1, 0, 0, -math.factorial(k)) for k in range(6)]
+    >>> fit_mobius_recurrence(list(range(6)), rel)
+    ([[[1, 1], [0]], [[0], [1]]], 4)
+    """
+    rows = _aligned(relations)
+    matrices = [((-r[3], -r[2]), (r[1], r[0])) for r in rows]
+    steps = len(matrices) - 1
+    for degree in range(max_degree + 1):
+        unknowns = 4 * (degree + 1)
+        # each step gives 3 independent equations; one unknown is the scale
+        fitted = -(-(unknowns - 1) // 3)
+        while fitted < steps:
+            t = _recurrence_solution(ks, matrices, degree, fitted)
+            fitted += t is None
+            if t is not None:
+                break
+        else:
+            continue
+        if all(_parallel_vectors(_flat(matrices[s + 1]), _flat(_apply(t, ks[s], matrices[s])))
+               for s in range(steps)):
+            return t, fitted + 1
+    return None
+
+
+def _flat(m) -> list[Fraction]:
+    return [Fraction(m[0][0]), Fraction(m[0][1]), Fraction(m[1][0]), Fraction(m[1][1])]
+
+
+def _apply(t, k: int, m) -> tuple:
+    entry = [[evaluate(t[i][j], Fraction(k)) for j in range(2)] for i in range(2)]
+    return ((entry[0][0] * m[0][0] + entry[0][1] * m[1][0], entry[0][0] * m[0][1] + entry[0][1] * m[1][1]),
+            (entry[1][0] * m[0][0] + entry[1][1] * m[1][0], entry[1][0] * m[0][1] + entry[1][1] * m[1][1]))
+
+
+def _parallel_vectors(x: Sequence[Fraction], y: Sequence[Fraction]) -> bool:
+    if not any(x) or not any(y):
+        return False
+    return all(x[i] * y[j] == x[j] * y[i] for i in range(len(x)) for j in range(i + 1, len(x)))
+
+
+def _recurrence_solution(ks, matrices, degree: int, steps: int) -> list | None:
+    """The unique-up-to-scale T fitted on the first ``steps`` steps, as integer polynomials."""
+    width = degree + 1
+    equations = []
+    for s in range(steps):
+        k = ks[s]
+        powers = [Fraction(k) ** j for j in range(width)]
+        m, target = matrices[s], _flat(matrices[s + 1])
+        # (T M)[i][j] = sum_l T[i][l] M[l][j]; flat index f = 2 i + j; unknown (i, l, power)
+        linear = []
+        for i in range(2):
+            for j in range(2):
+                row = [Fraction(0)] * (4 * width)
+                for l_index in range(2):
+                    for power in range(width):
+                        row[(2 * i + l_index) * width + power] += powers[power] * m[l_index][j]
+                linear.append(row)
+        for f in range(4):
+            for g in range(f + 1, 4):
+                equations.append([linear[f][u] * target[g] - linear[g][u] * target[f]
+                                  for u in range(4 * width)])
+    basis = _nullspace(equations, 4 * width)
+    if len(basis) != 1:
+        return None
+    vector = basis[0]
+    scale = 1
+    for v in vector:
+        scale = scale * v.denominator // math.gcd(scale, v.denominator)
+    ints = [int(v * scale) for v in vector]
+    g = 0
+    for v in ints:
+        g = math.gcd(g, v)
+    ints = [v // g for v in ints]
+    return [[integer_coefficients([Fraction(v) for v in ints[(2 * i + l_index) * width:
+                                                              (2 * i + l_index + 1) * width]]) or [0]
+             for l_index in range(2)] for i in range(2)]
+
+
+def _runs(group: dict[tuple[int, ...], int]):
+    """Maximal runs ``v, v + d, ...`` (at least MIN_RUN long) of a constant's members."""
+    dimension = len(next(iter(group)))
+    for step in directions(dimension):
+        for vector in group:
+            previous = tuple(v - s for v, s in zip(vector, step, strict=True))
+            if previous in group:
+                continue  # not the start of a run
+            run = [vector]
+            while len(run) < MAX_POINTS:
+                following = tuple(v + s for v, s in zip(run[-1], step, strict=True))
+                if following not in group:
+                    break
+                run.append(following)
+            if len(run) >= MIN_RUN:
+                yield step, run
+
+
+def find_families(members: Sequence[tuple[tuple[int, ...], str, tuple[int, ...]]],
+                  extend: Callable[[str, tuple[int, ...]], tuple[int, ...] | None] | None = None,
+                  ) -> list[dict]:
     """Families among identified members ``(vector, constant, relation)`` (module docstring).
 
-    Returns dicts with ``constant``, ``base`` (the vector at ``k = 0``),
-    ``direction``, ``points`` (``k`` values, in order), ``relations``,
-    ``relation_polynomials`` (``c_i(k)``, lowest degree first), ``fitted_on``
-    and ``checked_on`` (``k`` values) and ``member_positions`` (indices into
-    ``members``).
+    ``extend(constant, vector)`` identifies a PCF off the list against the
+    constant (its relation, or None); runs are lengthened with it to
+    :data:`MAX_POINTS`.  Returns dicts with ``constant``, ``kind``, ``base``
+    (the vector at ``k = 0``), ``direction``, ``points`` (``k`` values),
+    ``relations``, ``relation_polynomials`` or ``recurrence`` (``T(k)``),
+    ``fitted_on``, ``checked_on``, ``outside`` (``k`` of members not in
+    ``members``) and ``member_positions`` (indices into ``members``, None
+    outside).
     """
     by_constant: dict[str, dict[tuple[int, ...], int]] = {}
     for position, (vector, constant, _) in enumerate(members):
         by_constant.setdefault(constant, {})[tuple(vector)] = position
-    families = []
+    families, extended = [], 0
     for constant, group in sorted(by_constant.items()):
-        if len(group) < MIN_POINTS:
-            continue
-        dimension = len(next(iter(group)))
         found = []
-        for step in directions(dimension):
-            for vector in group:
-                previous = tuple(v - s for v, s in zip(vector, step, strict=True))
-                if previous in group:
-                    continue  # not the start of a run
-                run = [vector]
+        for step, run in _runs(group):
+            positions = [group[v] for v in run]
+            relations = [members[p][2] for p in positions]
+            if extend is not None and len(run) < MAX_POINTS and extended < MAX_EXTENDED:
+                extended += 1
                 while len(run) < MAX_POINTS:
                     following = tuple(v + s for v, s in zip(run[-1], step, strict=True))
-                    if following not in group:
+                    relation = extend(constant, following)
+                    if relation is None:
                         break
                     run.append(following)
-                if len(run) < MIN_POINTS:
+                    positions.append(None)
+                    relations.append(relation)
+            if len(run) < MIN_POINTS:
+                continue
+            ks = list(range(len(run)))
+            family = {"constant": constant, "base": list(run[0]), "direction": list(step),
+                      "points": ks, "relations": [list(r) for r in _aligned(relations)],
+                      "outside": [k for k, p in zip(ks, positions, strict=True) if p is None],
+                      "member_positions": positions}
+            polynomial = fit_relations(ks, relations)
+            if polynomial is not None:
+                family.update(kind="polynomial", relation_polynomials=polynomial[0],
+                              recurrence=None, fitted_on=ks[:polynomial[1]],
+                              checked_on=ks[polynomial[1]:])
+            else:
+                recurrence = fit_mobius_recurrence(ks, relations)
+                if recurrence is None:
                     continue
-                positions = [group[v] for v in run]
-                relations = [members[p][2] for p in positions]
-                ks = list(range(len(run)))
-                fit = fit_relations(ks, relations)
-                if fit is None:
-                    continue
-                polynomials, fitted = fit
-                found.append({"constant": constant, "base": list(run[0]), "direction": list(step),
-                              "points": ks, "relations": [list(r) for r in _aligned(relations)],
-                              "relation_polynomials": polynomials, "fitted_on": ks[:fitted],
-                              "checked_on": ks[fitted:], "member_positions": positions})
-        found.sort(key=lambda f: (-len(f["points"]), f["base"], f["direction"]))
+                family.update(kind="mobius recurrence", relation_polynomials=None,
+                              recurrence=recurrence[0], fitted_on=ks[:recurrence[1]],
+                              checked_on=ks[recurrence[1]:])
+            found.append(family)
+        found.sort(key=lambda f: (-len(f["points"]), f["kind"], f["base"], f["direction"]))
         families += found[:MAX_PER_CONSTANT]
     return families

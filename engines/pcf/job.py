@@ -312,11 +312,36 @@ def _catalogue(formulas: list[dict]) -> list[dict]:
     return out
 
 
+def _extender(params: PCFClusterParams):
+    """``extend(constant, vector)``: identify ``PCF[vector]`` (maybe outside the box) against one constant."""
+    from engines.pcf.enumeration import first_positive_root
+    from engines.pcf.members import identify_member
+    from engines.pcf.table import member_values, tail_index
+
+    index = tail_index(params)
+    width_a = params.a_degree + 1
+
+    def extend(constant: str, vector: tuple[int, ...]) -> tuple[int, ...] | None:
+        import numpy as np
+
+        a, b = list(vector[:width_a]), list(vector[width_a:])
+        if not any(a) or not any(b) or first_positive_root(np.array([b]))[0]:
+            return None
+        search, check, _ = member_values(params, a, b, None, 0.0)
+        found = identify_member(a, b, search, check, index, [constant])
+        if found is None or found.form != "mobius" or found.constant != constant:
+            return None
+        return tuple(found.coefficients)
+
+    return extend
+
+
 def _families(params: PCFClusterParams, formulas: list[dict]) -> list[dict]:
-    """Families (engines.pcf.families) stated as formulas in k."""
+    """Families (engines.pcf.families), lengthened past the box, stated as formulas in k."""
     import sympy
 
     from engines.numerics.expressions import to_text
+    from engines.numerics.identification import closed_form
     from engines.pcf.families import find_families
 
     width_a = params.a_degree + 1
@@ -331,29 +356,43 @@ def _families(params: PCFClusterParams, formulas: list[dict]) -> list[dict]:
         indices.append(f["index"])
     k, n = sympy.Symbol("k"), sympy.Symbol("n")
     out = []
-    for family in find_families(members):
+    for family in find_families(members, _extender(params)):
         base, step = family["base"], family["direction"]
         constant = CONSTANTS[family["constant"]].sympy_form
-        c0, c1, c2, c3 = (sum(c * k**j for j, c in enumerate(p))
-                          for p in family["relation_polynomials"])
-        equals = sympy.factor(-(c2 + c3 * constant) / (c0 + c1 * constant))
-        a_k = sum((base[i] + k * step[i]) * n**i for i in range(width_a))
-        b_k = sum((base[width_a + i] + k * step[width_a + i]) * n**i
-                  for i in range(params.b_degree + 1))
-        text = (f"PCF[a(n) = {sympy.sstr(sympy.expand(a_k))}, b(n) = {sympy.sstr(sympy.expand(b_k))}]"
-                f" = {to_text(equals)}, for k = {family['points'][0]}..{family['points'][-1]}"
-                f" (fitted on k in {family['fitted_on']}, checked on k in {family['checked_on']})")
-        latex = (rf"\mathrm{{PCF}}\left[{sympy.latex(sympy.expand(a_k))},\ "
-                 rf"{sympy.latex(sympy.expand(b_k))}\right] = {sympy.latex(equals)}")
-        out.append({"constant": family["constant"],
+        a_k = sympy.expand(sum((base[i] + k * step[i]) * n**i for i in range(width_a)))
+        b_k = sympy.expand(sum((base[width_a + i] + k * step[width_a + i]) * n**i
+                               for i in range(params.b_degree + 1)))
+        first = closed_form("mobius", family["relations"][0], [family["constant"]])
+        if family["kind"] == "polynomial":
+            c0, c1, c2, c3 = (sum(c * k**j for j, c in enumerate(p))
+                              for p in family["relation_polynomials"])
+            equals = sympy.factor(-(c2 + c3 * constant) / (c0 + c1 * constant))
+            statement, latex_value = to_text(equals), sympy.latex(equals)
+        else:
+            t = [[sum(c * k**j for j, c in enumerate(entry)) for entry in row]
+                 for row in family["recurrence"]]
+            x = sympy.Symbol("L_k")
+            step_map = (t[0][0] * x + t[0][1]) / (t[1][0] * x + t[1][1])
+            statement = (f"L_k with L_0 = {to_text(first)} and L_(k+1) = "
+                         f"{sympy.sstr(step_map)}")
+            latex_value = (rf"L_k,\ L_0 = {sympy.latex(first)},\ L_{{k+1}} = "
+                           rf"{sympy.latex(step_map)}")
+        outside = f"; k in {family['outside']} lie outside the box" if family["outside"] else ""
+        text = (f"PCF[a(n) = {sympy.sstr(a_k)}, b(n) = {sympy.sstr(b_k)}] = {statement}, for k = "
+                f"{family['points'][0]}..{family['points'][-1]} (fitted on k in {family['fitted_on']},"
+                f" checked on k in {family['checked_on']}{outside})")
+        latex = (rf"\mathrm{{PCF}}\left[{sympy.latex(a_k)},\ {sympy.latex(b_k)}\right] = "
+                 f"{latex_value}")
+        out.append({"constant": family["constant"], "kind": family["kind"],
                     "a": {"base": base[:width_a], "step": step[:width_a]},
                     "b": {"base": base[width_a:], "step": step[width_a:]},
                     "k_values": family["points"],
-                    "members": [indices[p] for p in family["member_positions"]],
-                    "relations": family["relations"],
+                    "members": [None if p is None else indices[p] for p in family["member_positions"]],
+                    "outside": family["outside"], "relations": family["relations"],
                     "relation_polynomials": family["relation_polynomials"],
+                    "recurrence": family["recurrence"],
                     "fitted_on": family["fitted_on"], "checked_on": family["checked_on"],
-                    "equals": to_text(equals), "text": text, "latex": latex})
+                    "equals": statement, "text": text, "latex": latex})
     return out
 
 

@@ -40,6 +40,8 @@ __all__ = ["PCFClusterResult", "PCFFormula", "robust_limits", "view"]
 SHOWN_FORMULAS = 60
 #: clusters drawn as their own series (the rest share one grey series)
 SHOWN_CLUSTERS = 12
+#: families shown after the formulas
+SHOWN_FAMILIES = 20
 
 
 class _Strict(BaseModel):
@@ -82,12 +84,16 @@ class ClusterSummary(_Strict):
 
 class Family(_Strict):
     constant: str
-    a: dict[str, list[int]]
+    kind: Literal["polynomial", "mobius recurrence"]
+    a: dict[str, list[int]] = Field(..., description="base and step: a_k = base + k step")
     b: dict[str, list[int]]
     k_values: list[int]
-    members: list[int]
+    members: list[int | None] = Field(..., description="enumeration index; None outside the box")
+    outside: list[int] = Field(..., description="k of members lengthened past the box")
     relations: list[list[int]]
-    relation_polynomials: list[list[int]]
+    relation_polynomials: list[list[int]] | None
+    recurrence: list[list[list[int]]] | None = Field(
+        ..., description="T(k) with L_(k+1) = T(k)(L_k): entries' coefficients, lowest first")
     fitted_on: list[int]
     checked_on: list[int]
     equals: str
@@ -226,6 +232,12 @@ def view(result: PCFClusterResult) -> ResultView:
             formulas.append(ShownFormula(label=f"Formula {k}: {f.equals}", text=f.text,
                                          latex=f.latex, verified_digits=f.verified_digits,
                                          facts={"constant": f.constant}))
+    for k, family in enumerate((result.families or [])[:SHOWN_FAMILIES], start=1):
+        formulas.append(ShownFormula(
+            label=f"Family {k} ({family.constant}, {family.kind})", text=family.text,
+            latex=family.latex,
+            facts={"members": len(family.k_values), "fitted on": len(family.fitted_on),
+                   "checked on": len(family.checked_on), "outside the box": len(family.outside)}))
     counts = result.identification.get("counts", {}) if isinstance(
         result.identification.get("counts"), dict) else {}
     evidence = [EvidenceRow(label="PCFs in the range", value=result.feature_table_rows),

@@ -260,11 +260,23 @@ def test_families_in_a_box_are_consistent_with_their_members():
                      constants=["e", "e2", "tan1"], depth=600)
     result = job.run(params)
     by_index = {f["index"]: f for f in result["identified"]}
-    for family in result["families"]:  # possibly none: e-type relations grow factorially in k
+    assert result["families"]  # Bessel-type lines: Moebius recurrences in k
+    for family in result["families"]:
         assert family["checked_on"] and len(family["fitted_on"]) + len(family["checked_on"]) >= 4
+        assert family["outside"] == [k for k, m in zip(family["k_values"], family["members"],
+                                                        strict=True) if m is None]
         for k, member in zip(family["k_values"], family["members"], strict=True):
             a = [b + k * s for b, s in zip(family["a"]["base"], family["a"]["step"], strict=True)]
             b = [b + k * s for b, s in zip(family["b"]["base"], family["b"]["step"], strict=True)]
+            if member is None:  # lengthened past the box: its relation holds on a fresh evaluation
+                from engines.pcf.evaluation import convergent_value
+
+                value = convergent_value(a, b, 2000, 60).value
+                c0, c1, c2, c3 = family["relations"][k]
+                with mpmath.workdps(70):
+                    constant = constant_value(family["constant"], 60)
+                    assert abs(c0 * value + c1 * value * constant + c2 + c3 * constant) < 1e-40
+                continue
             formula = by_index[member]
             assert _trimmed(formula["a"]["polynomials"][0]) == _trimmed(a)
             assert _trimmed(formula["b"]["polynomials"][0]) == _trimmed(b)
