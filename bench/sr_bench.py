@@ -305,6 +305,9 @@ def warm(tools: list[str]) -> None:
     peers, whose imports are outside their fits too.)
     """
     if "ours" in tools or "ours-search" in tools:
+        from engines.sr import kernels
+
+        kernels.warm_up(600)  # compile (or load numba's cache) fully before any timed fit
         run_sr_mcts(SRParams(target="x**2 + 1", n_points=20, time_limit_s=5))
     for tool, module in (("pyoperon", "pyoperon.sklearn"), ("gplearn", "gplearn.genetic")):
         if tool in tools:
