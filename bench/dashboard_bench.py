@@ -31,11 +31,26 @@ TYPES = ("identify", "cayley_growth", "esma", "sr_mcts", "psi_exact")
 STATUSES = ("succeeded", "succeeded", "succeeded", "failed", "cancelled", "queued", "running")
 
 
+def _real_results() -> dict[str, dict]:
+    """One real, model-checked result per plotted type (computed once), so job pages render views."""
+    from engines.registry import get_job_type
+    from workers.runner import final_result
+
+    out = {}
+    for name, params in (("cayley_growth", {"family": "lrx", "n": 6}),
+                         ("identify", {"value": "2.1639534137386528487700040102180231170937"})):
+        job_type = get_job_type(name)
+        model = job_type.validate(params)
+        out[name] = final_result(job_type, model, job_type.run(model, lambda *a: None))
+    return out
+
+
 def populate(store, n_jobs: int, seed: int = 0) -> str:
     """Insert n_jobs jobs in bulk; returns the id of a succeeded cayley_growth job."""
-    from engines.contract import Discovery as Found
+    from engines.discoveries import Discovery, identity_statement
     from workers.models import Job
 
+    real = _real_results()
     rng = random.Random(seed)
     start = datetime.now(UTC) - timedelta(days=30)
     sample_id = ""
@@ -43,10 +58,7 @@ def populate(store, n_jobs: int, seed: int = 0) -> str:
     for i in range(n_jobs):
         job_type, status = rng.choice(TYPES), rng.choice(STATUSES)
         created = start + timedelta(seconds=i * 200)
-        layers = [1, 3, 6, 11, 20, 35, 55, 81, 109, 128, 126, 95, 40, 6, 3, 1]
-        result = ({"layer_sizes": layers, "diameter": 15, "num_vertices": 720}
-                  if job_type == "cayley_growth" else
-                  {"expression": "(1 + E)/(-1 + E)", "latex": "\\frac{1 + e}{-1 + e}", "verified_digits": 40})
+        result = real.get(job_type, real["identify"])
         job = Job(id=str(uuid.uuid4()), type=job_type, params={"i": i}, params_fingerprint=f"{i:064d}",
                   status=status, owner="bench", created_at=created,
                   started_at=created + timedelta(seconds=1) if status != "queued" else None,
@@ -68,7 +80,8 @@ def populate(store, n_jobs: int, seed: int = 0) -> str:
         with store.sessions.begin() as session:
             session.add_all(batch)
     store.record_discoveries(sample_id, [
-        Found(kind="identity", target=f"c{k}", text=f"c{k} = ...", latex=f"c_{{{k}}}", canonical={"k": k})
+        Discovery(target=f"c{k}", text=f"c{k} = ...", latex=f"c_{{{k}}}",
+                  statement=identity_statement(f"{k}.5", f"{k} + 1/2"))
         for k in range(200)])
     return sample_id
 

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anyw
 
 
 def bench_psi(seeds: int, emit) -> None:
-    from engines.neural.psi_regression import PsiRegressionParams, run_psi_regression
+    from engines.neural.psi_regression import PsiRegressionParams, run_psi_intersections
 
     print("\n## psi_intersections (default params: chi_max 14, train g<=3, test g=4..7)")
     print(f"{'seed':>4} {'model MAE log10':>16} {'asymptotic':>11} {'ratio':>6} {'within10%':>9} "
@@ -39,7 +39,7 @@ def bench_psi(seeds: int, emit) -> None:
     rows = []
     for seed in range(seeds):
         t0 = time.perf_counter()
-        result = run_psi_regression(PsiRegressionParams(seed=seed))
+        result = run_psi_intersections(PsiRegressionParams(seed=seed))
         wall = time.perf_counter() - t0
         model = result["metrics"]["ood_test"]
         base = result["baseline"]["metrics"]["ood_test"]
@@ -60,7 +60,7 @@ def bench_psi(seeds: int, emit) -> None:
 
 
 def bench_sr(time_limit: float, seeds: int, problems: list[int], emit) -> None:
-    from engines.neural.dysymnet import DySymNetParams, run_dysymnet
+    from engines.neural.dysymnet import DySymNetParams, run_sr_neural
     from engines.registry import job_types
 
     sr_mcts = job_types().get("sr_mcts")
@@ -70,7 +70,7 @@ def bench_sr(time_limit: float, seeds: int, problems: list[int], emit) -> None:
     for k in problems:
         for seed in range(seeds):
             t0 = time.perf_counter()
-            neural = run_dysymnet(DySymNetParams(benchmark=f"nguyen-{k}", seed=seed, time_limit_s=time_limit))
+            neural = run_sr_neural(DySymNetParams(benchmark=f"nguyen-{k}", seed=seed, time_limit_s=time_limit))
             neural_s = time.perf_counter() - t0
             mcts_rec, mcts_s = None, None
             if sr_mcts is not None:

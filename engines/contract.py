@@ -151,6 +151,8 @@ class JobType:
     extra: str | None = None  # the pip extra that provides ``requires``
     #: params fields that set how results are verified (precision, depth), named in provenance
     verification_fields: tuple[str, ...] = ()
+    #: the params a user sets first (shown first on forms and in ``mathdisco types``)
+    key_params: tuple[str, ...] = ()
 
     def validate(self, params: dict[str, Any]) -> EngineParams:
         """Validate raw params; raises pydantic.ValidationError on bad input."""

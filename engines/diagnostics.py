@@ -5,7 +5,10 @@ run, cancel it, or kill its worker mid-job.  ``sleep_shards`` does the same in
 shards, each recording the pid that ran it, so tests can see which shards a
 retry had to run again.  ``crash`` kills the process that
 runs it, so tests can check that a job which always crashes its worker stops
-after the attempts cap.  Registered only with ``MATHDISCO_ENABLE_TEST_JOBS=1``.
+after the attempts cap.  ``faulty`` raises from the engine code named by
+``where`` (``run``, ``shards``, ``merge``) or returns a result its model
+refuses (``result``), so tests can check that each fails the job at once.
+Registered only with ``MATHDISCO_ENABLE_TEST_JOBS=1``.
 """
 
 from __future__ import annotations
@@ -13,15 +16,27 @@ from __future__ import annotations
 import os
 import signal
 import time
+from typing import Literal
 
 from pydantic import Field
 
 from engines.contract import EngineParams, JobType, Progress, TimeLimits
+from engines.results import EvidenceRow, ResultModel, ResultView
 
 
 class SleepParams(EngineParams):
     seconds: float = Field(1.0, ge=0.0, le=120.0)
     steps: int = Field(10, ge=1, le=1000)
+
+
+class SleepResult(ResultModel):
+    slept_s: float
+    pid: int
+
+
+def sleep_view(result: SleepResult) -> ResultView:
+    return ResultView(evidence=[EvidenceRow(label="slept", value=f"{result.slept_s:g} s"),
+                                EvidenceRow(label="process", value=result.pid)])
 
 
 def sleep(params: SleepParams, progress: Progress) -> dict:
@@ -37,6 +52,15 @@ class SleepShardsParams(EngineParams):
     shards: int = Field(4, ge=1, le=50)
     seconds_per_shard: float = Field(1.0, ge=0.0, le=60.0)
     first_index: int = Field(0, ge=0, le=49)
+
+
+class ShardRun(EngineParams):
+    index: int
+    pid: int
+
+
+class SleepShardsResult(ResultModel):
+    shards: list[ShardRun]
 
 
 def sleep_shards(params: SleepShardsParams, progress: Progress) -> dict:
@@ -70,11 +94,45 @@ def crash(params: CrashParams, progress: Progress) -> dict:
     return {}  # never reached
 
 
+class FaultyParams(EngineParams):
+    where: Literal["run", "shards", "merge", "result"] = "run"
+    shards: int = Field(2, ge=1, le=8)
+
+
+class FaultyResult(ResultModel):
+    value: int
+
+
+def faulty(params: FaultyParams, progress: Progress) -> dict:
+    progress(0, 1, "about to misbehave")
+    if params.where == "run":
+        raise ArithmeticError("faulty engine: run raised")
+    if params.where == "result":
+        return {"value": "not an integer"}
+    return {"value": 1}
+
+
+def faulty_shards(params: FaultyParams) -> list[dict]:
+    if params.where == "shards":
+        raise LookupError("faulty engine: shards raised")
+    return [params.model_dump() for _ in range(params.shards)]
+
+
+def faulty_merge(params: FaultyParams, results: list[dict]) -> dict:
+    if params.where == "merge":
+        raise ValueError("faulty engine: merge raised")
+    return {"value": sum(r["value"] for r in results)}
+
+
 JOB_TYPES = [
     JobType("sleep", SleepParams, sleep, "Sleep with progress (diagnostic).",
-            limits=TimeLimits(300, 330)),
+            result_model=SleepResult, view=sleep_view, limits=TimeLimits(300, 330)),
     JobType("sleep_shards", SleepShardsParams, sleep_shards, "Sleep in shards (diagnostic).",
-            shards=split_sleep_shards, merge=merge_sleep_shards, limits=TimeLimits(300, 330)),
+            result_model=SleepShardsResult, shards=split_sleep_shards, merge=merge_sleep_shards,
+            limits=TimeLimits(300, 330)),
     JobType("crash", CrashParams, crash, "Kill the worker process (diagnostic).",
+            result_model=FaultyResult, limits=TimeLimits(60, 90)),
+    JobType("faulty", FaultyParams, faulty, "Misbehave in the named place (diagnostic).",
+            result_model=FaultyResult, shards=faulty_shards, merge=faulty_merge,
             limits=TimeLimits(60, 90)),
 ]

@@ -147,12 +147,28 @@ class Discovery(BaseModel):
 # -- constructors that normalise ----------------------------------------------------------
 
 
+def _numerators(b: QuasiPolynomial) -> QuasiPolynomial:
+    """``b`` with its unused term ``b(0)`` set to what the pattern gives there, then canonical.
+
+    ``b(0)`` never enters ``a(0) + b(1)/(a(1) + ...)``, so two statements that
+    differ only there are the same statement.
+    """
+    if not b.initial:
+        return b.canonical()
+    if len(b.initial) == 1:
+        last = b.polynomials[-1]
+        natural = sum(c * (-1) ** i for i, c in enumerate(last))  # P_{p-1}(m = -1)
+    else:
+        natural = 0
+    return QuasiPolynomial((natural, *b.initial[1:]), b.period, b.polynomials).canonical()
+
+
 def formula_statement(equals: str, a: QuasiPolynomial, b: QuasiPolynomial) -> FormulaStatement:
     """The canonical statement of a continued-fraction formula."""
     from engines.numerics.expressions import parse_expression, to_text
 
     return FormulaStatement(equals=to_text(parse_expression(equals)),
-                            a=a.canonical().to_json(), b=b.canonical().to_json())
+                            a=a.canonical().to_json(), b=_numerators(b).to_json())
 
 
 def expression_statement(dataset: str, expression: str,

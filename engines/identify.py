@@ -1,7 +1,7 @@
 """The ``identify`` job type: recognise a decimal number as a closed form.
 
 Given a number as a decimal string, look for a small integer relation between
-it and registered constants with PSLQ (see :mod:`engines.numerics.relations`),
+it and registered constants (:func:`engines.numerics.identification.identify_decimal`),
 in order of simplicity:
 
 1. ``x`` rational: ``a x + b = 0``;
@@ -9,32 +9,35 @@ in order of simplicity:
    a Möbius transform of ``c`` (``a x + b x c + d + f c = 0``);
 3. ``x`` an integer combination of all chosen constants at once.
 
-A relation counts only when it holds on the digits PSLQ did not see (the last
-fifth of the given digits).  The answer is the relation with the smallest sum
-of absolute coefficients, with the closed form in the safe expression grammar
-and LaTeX.
+PSLQ sees the leading four fifths of the given digits; a relation is accepted
+by the one rule of :mod:`engines.numerics.identification` (it is smaller than
+those digits by a margin, and holds on all of them).  The answer is the
+relation with the smallest sum of absolute coefficients, with the closed form
+in the safe expression grammar and LaTeX, ``found_digits`` (what PSLQ saw) and
+``verified_digits`` (what it holds to).
 
 Example
 -------
 >>> from engines.identify import IdentifyParams, identify
 >>> result = identify(IdentifyParams(value="1.3591409142295226176801437356763"), None)
->>> result["expression"]
-'E/2'
+>>> result["expression"], result["found_digits"], result["verified_digits"]
+('E/2', 25, 31)
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
-import mpmath
 import sympy
-from pydantic import Field, field_validator
+from pydantic import Field, JsonValue, field_validator
 
 from engines.contract import EngineParams, JobType, Progress, TimeLimits, no_progress
 from engines.discoveries import Discovery, identity_statement
-from engines.numerics.constants import CONSTANTS, constant_value
-from engines.numerics.relations import Relation, find_relation
+from engines.numerics.constants import CONSTANTS
+from engines.numerics.identification import identify_decimal
+from engines.results import EvidenceRow, ResultModel, ResultView, ShownFormula
+
+__all__ = ["IdentifyParams", "IdentifyResult", "JOB_TYPES", "identify", "run", "view"]
 
 _DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,4})?$")
 MAX_VALUE_CHARS = 2_000
@@ -72,32 +75,29 @@ class IdentifyParams(EngineParams):
         return list(dict.fromkeys(names))
 
 
+class IdentifyResult(ResultModel):
+    """An ``identify`` answer: the relation found, or None with a message."""
+
+    value: str
+    precision_digits: int
+    form: str | None = None
+    relation: dict[str, JsonValue] | None
+    expression: str | None
+    latex: str | None
+    found_digits: int | None = None
+    verified_digits: int
+    message: str | None = None
+
+
 def _significant_digits(text: str) -> int:
     mantissa = re.split(r"[eE]", text)[0].lstrip("+-").replace(".", "")
     return len(mantissa.lstrip("0"))
 
 
-def _candidates(x: mpmath.mpf, names: Sequence[str], dps: int):
-    """(label, values, builder) triples in order of simplicity.
-
-    ``builder(coefficients)`` returns ``x`` as a sympy expression.
-    """
-    one = mpmath.mpf(1)
-    yield "rational", [x, one], lambda c: sympy.Rational(-c[1], c[0])
-    consts = {n: constant_value(n, dps) for n in names}
-    forms = {n: CONSTANTS[n].sympy_form for n in names}
-    for n in names:
-        k, s = consts[n], forms[n]
-        yield f"linear in {n}", [x, one, k], lambda c, s=s: -(c[1] + c[2] * s) / c[0]
-    for n in names:
-        k, s = consts[n], forms[n]
-        yield (f"mobius in {n}", [x, x * k, one, k],
-               lambda c, s=s: -(c[2] + c[3] * s) / (c[0] + c[1] * s))
-    if len(names) > 1:
-        def combination(c: list[int]) -> sympy.Expr:
-            return -(c[1] + sum(ci * forms[n] for ci, n in zip(c[2:], names, strict=True))) / c[0]
-
-        yield "linear combination", [x, one, *consts.values()], combination
+def _form_label(form: str, constant: str | None) -> str:
+    if form in ("linear", "mobius"):
+        return f"{form} in {constant}"
+    return "linear combination" if form == "combination" else form
 
 
 def identify(params: IdentifyParams, progress: Progress | None = None) -> dict:
@@ -105,76 +105,31 @@ def identify(params: IdentifyParams, progress: Progress | None = None) -> dict:
     progress = progress or no_progress
     digits = min(params.precision_digits or _significant_digits(params.value),
                  _significant_digits(params.value))
-    search_dps = max(8, (digits * 4) // 5)
-    with mpmath.workdps(digits + 10):
-        x = mpmath.mpf(params.value)
-        candidates = list(_candidates(x, params.constants, digits + 10))
-        best: tuple[int, str, Relation, sympy.Expr] | None = None
-        for i, (label, values, build) in enumerate(candidates):
-            progress(i, len(candidates), label)
-            if x == 0:
-                break
-            relation = find_relation(values, search_dps=search_dps, check_dps=digits,
-                                     max_coeff=params.max_coeff)
-            if relation is None or not _involves_x(relation.coefficients, label):
-                continue
-            try:
-                expression = _tidy(build(relation.coefficients))
-            except ZeroDivisionError:
-                continue
-            if expression.is_zero is not False or expression.has(sympy.zoo, sympy.nan):
-                continue
-            size = sum(abs(c) for c in relation.coefficients)
-            if best is None or size < best[0]:
-                best = (size, label, relation, expression)
-    progress(len(candidates), len(candidates), "done")
-    if x == 0:
-        return _answer(params, digits, "zero", [1], ["x"], sympy.Integer(0), digits)
-    if best is None:
+    if sympy.Rational(params.value.split("e")[0].split("E")[0] or "0") == 0:
+        progress(1, 1, "the value is zero")
+        return {"value": params.value, "precision_digits": digits, "form": "zero",
+                "relation": {"coefficients": [1], "basis": ["x"]}, "expression": "0",
+                "latex": "0", "found_digits": digits, "verified_digits": digits}
+    found = identify_decimal(params.value, digits, params.constants, max_coeff=params.max_coeff,
+                             progress=progress)
+    if found is None:
         return {"value": params.value, "precision_digits": digits, "relation": None,
                 "expression": None, "latex": None, "verified_digits": 0,
-                "message": "no relation with coefficients up to max_coeff holds beyond the search digits"}
-    size, label, relation, expression = best
-    basis_labels = _basis_labels(label, params.constants)
-    return _answer(params, digits, label, relation.coefficients, basis_labels, expression,
-                   relation.digits_matched)
-
-
-def _involves_x(coefficients: list[int], label: str) -> bool:
-    return bool(coefficients[0] or (label.startswith("mobius") and coefficients[1]))
-
-
-def _tidy(expression: sympy.Expr) -> sympy.Expr:
-    """One fraction, with a denominator that does not start with a minus sign."""
-    numerator, denominator = sympy.fraction(sympy.together(expression))
-    if denominator.is_negative or (denominator.is_negative is None
-                                   and denominator.could_extract_minus_sign()):
-        numerator, denominator = -numerator, -denominator
-    return numerator / denominator
-
-
-def _basis_labels(label: str, names: Sequence[str]) -> list[str]:
-    if label == "rational":
-        return ["x", "1"]
-    if label.startswith("linear in "):
-        return ["x", "1", label.removeprefix("linear in ")]
-    if label.startswith("mobius in "):
-        n = label.removeprefix("mobius in ")
-        return ["x", f"x*{n}", "1", n]
-    return ["x", "1", *names]
-
-
-def _answer(params: IdentifyParams, digits: int, form: str, coefficients: list[int],
-            basis: list[str], expression: sympy.Expr, verified: int) -> dict:
+                "message": "no relation with coefficients up to max_coeff passes the acceptance "
+                           "rule (smaller than the digits searched by the margin, holding on all)"}
     return {
         "value": params.value,
         "precision_digits": digits,
-        "form": form,
-        "relation": {"coefficients": coefficients, "basis": basis},
-        "expression": sympy.sstr(expression),
-        "latex": sympy.latex(expression),
-        "verified_digits": verified,
+        "form": _form_label(found.form, found.constant),
+        "relation": {"coefficients": list(found.coefficients), "basis": list(found.basis)},
+        "expression": sympy.sstr(found.expression),
+        "latex": sympy.latex(found.expression),
+        "found_digits": found.found_digits,
+        "verified_digits": found.verified_digits,
     }
+
+
+run = identify
 
 
 def discoveries(params: IdentifyParams, result: dict) -> list[Discovery]:
@@ -186,12 +141,27 @@ def discoveries(params: IdentifyParams, result: dict) -> list[Discovery]:
         latex=result["latex"],
         statement=identity_statement(params.value, result["expression"]),
         evidence={"verified_digits": result["verified_digits"],
+                  "found_digits": result.get("found_digits"),
                   "precision_digits": result["precision_digits"]},
     )]
 
 
+def view(result: IdentifyResult) -> ResultView:
+    """The closed form, if any, with the digits it was found at and holds to."""
+    evidence = [EvidenceRow(label="digits given", value=result.precision_digits)]
+    if result.expression is None:
+        return ResultView(evidence=evidence, notes=[result.message or "no closed form found"])
+    evidence += [EvidenceRow(label="relation", value=result.form),
+                 EvidenceRow(label="found at digits", value=result.found_digits),
+                 EvidenceRow(label="holds to digits", value=result.verified_digits)]
+    return ResultView(formulas=[ShownFormula(
+        label=f"Closed form: {result.expression}", text=f"{result.value} = {result.expression}",
+        latex=result.latex or "", verified_digits=result.verified_digits)], evidence=evidence)
+
+
 JOB_TYPES = [
-    JobType("identify", IdentifyParams, identify,
+    JobType("identify", IdentifyParams, run,
             "Recognise a decimal number as a closed form in registered constants (PSLQ).",
+            result_model=IdentifyResult, view=view,
             discoveries=discoveries, limits=TimeLimits(300, 330)),
 ]

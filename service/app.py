@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -13,7 +14,9 @@ from fastapi.responses import JSONResponse
 
 from service.auth import AuthMiddleware
 from service.dashboard import install_dashboard
+from service.docs_ui import install_docs
 from service.jobs_api import router
+from service.openapi import install_openapi
 from service.problems import install_problem_handlers, problem_response
 from workers.dispatch import make_dispatcher, reconcile
 from workers.settings import Settings, load_settings
@@ -22,6 +25,7 @@ from workers.store import JobStore
 log = logging.getLogger(__name__)
 
 RECONCILE_INTERVAL_S = 5.0
+CALLBACK_INTERVAL_S = 1.0
 
 
 class BodySizeLimit:
@@ -70,10 +74,23 @@ class BodySizeLimit:
         await response(scope, receive, send)
 
 
-def _reconcile_forever(app: FastAPI, stop: threading.Event) -> None:
-    while not stop.wait(RECONCILE_INTERVAL_S):
+def _maintain_forever(app: FastAPI, stop: threading.Event) -> None:
+    """Deliver due completion callbacks every second; repair lost deliveries every few seconds."""
+    from service.callbacks import deliver_due
+    from service.views import job_view
+
+    last_reconcile = 0.0
+    while not stop.wait(CALLBACK_INTERVAL_S):
+        state = app.state
         try:
-            done = reconcile(app.state.store, app.state.dispatcher, app.state.settings)
+            deliver_due(state.store, state.settings, job_view)
+        except Exception:
+            log.exception("callback delivery failed")
+        if time.monotonic() - last_reconcile < RECONCILE_INTERVAL_S:
+            continue
+        last_reconcile = time.monotonic()
+        try:
+            done = reconcile(state.store, state.dispatcher, state.settings)
             if any(done.values()):
                 log.warning("reconciler: %s", done)
         except Exception:
@@ -98,7 +115,7 @@ def create_app(settings: Settings | None = None, *, local_workers: bool = True) 
             executor.start()
         app.state.executor = executor
         stop = threading.Event()
-        reconciler = threading.Thread(target=_reconcile_forever, args=(app, stop), daemon=True)
+        reconciler = threading.Thread(target=_maintain_forever, args=(app, stop), daemon=True)
         reconciler.start()
         try:
             yield
@@ -109,11 +126,13 @@ def create_app(settings: Settings | None = None, *, local_workers: bool = True) 
             store.dispose()
 
     app = FastAPI(title="mathdisco", version="0.1.0", lifespan=lifespan,
-                  description="A mathematical discovery engine as a service.")
+                  description="A mathematical discovery engine as a service.",
+                  docs_url=None, redoc_url=None)  # vendored, offline: service/docs_ui.py
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(AuthMiddleware, settings=settings)  # added last = outermost: refuse before reading bodies
     install_problem_handlers(app)
     app.include_router(router)
+    install_openapi(app)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
@@ -134,5 +153,6 @@ def create_app(settings: Settings | None = None, *, local_workers: bool = True) 
                             status_code=200 if ready else 503)
 
     install_dashboard(app)  # /, /jobs/{id}, /discoveries and /static (service/dashboard.py)
+    install_docs(app)  # /docs and /redoc from the vendored Swagger UI and ReDoc
 
     return app

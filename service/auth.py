@@ -32,7 +32,10 @@ from workers.settings import Settings
 ANONYMOUS = "anonymous"
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: always public, so probes and API docs work without a key
-PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/docs", "/docs/swagger-init.js", "/redoc",
+                          "/openapi.json"})
+#: the vendored files the API docs load (public with the pages themselves, or /docs is blank)
+PUBLIC_PREFIXES = ("/static/vendor/swagger-ui/", "/static/vendor/redoc/")
 MAX_KEY_CHARS = 512  # longer headers are refused before hashing
 
 
@@ -123,7 +126,7 @@ class AuthMiddleware:
                 await _deny(scope, receive, send, "invalid API key")
                 return
             owner, authenticated = name, True
-        elif self.keys.enabled and path not in PUBLIC_PATHS:
+        elif self.keys.enabled and path not in PUBLIC_PATHS and not path.startswith(PUBLIC_PREFIXES):
             if method not in READ_METHODS or not self.public_read:
                 await _deny(scope, receive, send, "this request needs an API key (X-API-Key header)")
                 return

@@ -1,120 +1,253 @@
 """The ``mathdisco`` command line.
 
-    mathdisco run TYPE --params JSON [--param k=v ...] [--json]   one job in this process
-    mathdisco serve [--host H] [--port P]                         API (+ embedded workers)
-    mathdisco worker [--queues q1,q2] [--concurrency N]           a Celery worker
-    mathdisco submit TYPE [--param k=v ...] [--wait]              submit over HTTP
-    mathdisco jobs [--status S] [--type T]                        list jobs
-    mathdisco batch FILE [--wait]                                 cron: submit a file of specs
-    mathdisco hash-key [--new] [--name N]                         an API key and its MATHDISCO_API_KEYS entry
+    mathdisco run TYPE [--params JSON] [--param k=v ...] [--json]   one job in this process
+    mathdisco types [TYPE] [--json]                                 job types and their params
+    mathdisco serve [--host H] [--port P] [--log-level L]           API (+ embedded workers)
+    mathdisco worker [--queues q1,q2] [--concurrency N]             a Celery worker
+    mathdisco submit TYPE [--param k=v ...] [--wait]                submit over HTTP
+    mathdisco jobs [--status S] [--type T]                          list jobs
+    mathdisco batch FILE [--wait] [--key-salt TEXT]                 cron: submit a file of specs
+    mathdisco hash-key [--new] [--name N]                           an API key and its MATHDISCO_API_KEYS entry
 
-``batch`` exit codes: 0 every job succeeded (or was accepted, without
-``--wait``); 1 some job failed or was cancelled; 2 the file is bad or the
-server unreachable.
+``--param k=v`` values are typed by the job type's params schema
+(:mod:`service.cli_params`): a string field keeps the text as typed, so
+``--param value=1.2020569031595942853997381615114499907650`` keeps every digit.
+
+Errors are one line on stderr and a non-zero exit, never a traceback: 2 for
+bad input (unknown type or param, invalid params, a refused request, an
+unreachable server), 1 for a job that failed.  ``batch`` exit codes: 0 every
+job succeeded (or was accepted, without ``--wait``); 1 some job failed or was
+cancelled; 2 the file is bad (nothing is submitted then) or the server
+unreachable.
 """
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import json
-import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import click
 import typer
+from typer.core import TyperCommand
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="mathdisco: mathematical discovery engine")
+from service.cli_batch import batch_key, load_batch, one_line, spec_problems
+from service.cli_params import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    CliError,
+    parse_pairs,
+    unknown_type_message,
+    validation_message,
+)
+from service.cli_types import type_details, types_overview
 
-DEFAULT_URL = os.environ.get("MATHDISCO_URL", "http://127.0.0.1:8000")
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  pretty_exceptions_enable=False, help="mathdisco: mathematical discovery engine")
+
+EXIT_OK = 0
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _err(message: str) -> None:
     typer.echo(message, err=True)
 
 
-def _parse_value(raw: str) -> Any:
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError:
-        return raw
+def reported(command: F) -> F:
+    """Run a command, turning :class:`CliError` into one line on stderr and its exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except CliError as exc:
+            _err(f"error: {exc.message}")
+            raise typer.Exit(exc.code) from None
+        except KeyboardInterrupt:
+            _err("interrupted")
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
 
 
-def _collect_params(params_json: str | None, pairs: list[str]) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-    if params_json:
-        loaded = json.loads(params_json)
-        if not isinstance(loaded, dict):
-            raise typer.BadParameter("--params must be a JSON object")
-        params.update(loaded)
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep:
-            raise typer.BadParameter(f"--param expects key=value, got {pair!r}")
-        params[key.strip()] = _parse_value(value)
-    return params
+# -- job types from this installation --------------------------------------------------------
+
+def local_catalogue() -> list[dict[str, Any]]:
+    """This installation's job types, as ``GET /v1/job-types`` lists them (name, schema, defaults...)."""
+    from service.views import job_types_catalogue
+
+    return job_types_catalogue()
+
+
+class _RunCommand(TyperCommand):
+    """``run --help`` ends with the job types and their params (read when help is asked for)."""
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self.epilog = "\b\nJob types (mathdisco types TYPE describes each param):\n" + types_overview(
+            local_catalogue())
+        super().format_help(ctx, formatter)
 
 
 @app.command()
-def run(
-    job_type: str = typer.Argument(..., help="job type, e.g. identify, esma, cayley_growth"),
-    params: str | None = typer.Option(None, "--params", help="params as a JSON object"),
-    param: list[str] = typer.Option([], "--param", "-p", help="one param as key=value (value JSON or text)"),
-    as_json: bool = typer.Option(False, "--json", help="print the result as one JSON object"),
+@reported
+def types(
+    job_type: str | None = typer.Argument(None, metavar="[TYPE]", help="one job type to describe"),
+    as_json: bool = typer.Option(False, "--json", help="print the catalogue as JSON"),
 ) -> None:
-    """Run one job in this process, with progress on stderr, and print the result."""
-    from pydantic import ValidationError
+    """List this installation's job types and their params with defaults."""
+    catalogue = local_catalogue()
+    if job_type is not None:
+        entry = next((e for e in catalogue if e["name"] == job_type), None)
+        if entry is None:
+            raise CliError(unknown_type_message(job_type, (e["name"] for e in catalogue)))
+        typer.echo(json.dumps(entry) if as_json else type_details(entry))
+        return
+    typer.echo(json.dumps(catalogue) if as_json else types_overview(catalogue))
 
-    from engines.registry import job_types
 
-    types = job_types()
-    if job_type not in types:
-        _err(f"unknown job type {job_type!r}; known: {', '.join(sorted(types))}")
-        raise typer.Exit(EXIT_BAD_INPUT)
-    spec = types[job_type]
-    if missing := spec.missing_requirements():
-        _err(f"job type {job_type!r} needs {missing}: pip install 'mathdisco[{spec.extra}]'")
-        raise typer.Exit(EXIT_BAD_INPUT)
-    try:
-        model = spec.validate(_collect_params(params, param))
-    except (ValidationError, json.JSONDecodeError, typer.BadParameter) as exc:
-        _err(f"invalid params: {exc}")
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+# -- run in this process ---------------------------------------------------------------------
 
-    last = [0.0]
+def _params(params_json: str | None, pairs: list[str], schema: dict[str, Any], type_name: str) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    if params_json:
+        try:
+            loaded = json.loads(params_json)
+        except json.JSONDecodeError as exc:
+            raise CliError(f"--params is not JSON: {exc}") from None
+        if not isinstance(loaded, dict):
+            raise CliError("--params must be a JSON object")
+        params.update(loaded)
+    params.update(parse_pairs(pairs, schema, type_name))
+    return params
 
-    def progress(done: int, total: int, message: str = "") -> None:
+
+class _ProgressBar:
+    """Progress on stderr, redrawn at most five times a second (only on a terminal)."""
+
+    def __init__(self) -> None:
+        self.last = 0.0
+        self.drawn = False
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int, message: str = "") -> None:
         now = time.monotonic()
-        if now - last[0] < 0.2 and done < total:
+        if not self.enabled or (now - self.last < 0.2 and done < total):
             return
-        last[0] = now
+        self.last, self.drawn = now, True
         width = 30
         filled = int(width * done / total) if total else 0
         sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {message[:60]:<60}")
         sys.stderr.flush()
 
-    result = spec.run(model, progress)
-    sys.stderr.write("\n")
+    def close(self) -> None:
+        if self.drawn:
+            sys.stderr.write("\n")
+
+
+@app.command(cls=_RunCommand)
+@reported
+def run(
+    job_type: str = typer.Argument(..., metavar="TYPE", help="job type (see the list below, or `mathdisco types`)"),
+    params: str | None = typer.Option(None, "--params", metavar="JSON", help="params as a JSON object"),
+    param: list[str] = typer.Option([], "--param", "-p", metavar="KEY=VALUE",
+                                    help="one param as key=value, typed by the job type's schema"),
+    as_json: bool = typer.Option(False, "--json", help="print the result as one JSON object"),
+) -> None:
+    """Run one job in this process (progress on stderr) and print a summary of its result.
+
+    The result is checked against the job type's result model and carries its
+    provenance, exactly as a job run by the service.
+    """
+    from pydantic import ValidationError
+
+    from engines.contract import Cancelled, ResultContractError
+    from engines.registry import job_types
+    from service.cli_summary import summary
+    from workers.models import utcnow
+    from workers.runner import final_result
+
+    types = job_types()
+    if job_type not in types:
+        raise CliError(unknown_type_message(job_type, types))
+    spec = types[job_type]
+    if missing := spec.missing_requirements():
+        raise CliError(f"job type {job_type!r} needs {', '.join(missing)}: pip install 'mathdisco[{spec.extra}]'")
+    raw = _params(params, param, spec.params_model.model_json_schema(), job_type)
+    try:
+        model = spec.validate(raw)
+    except ValidationError as exc:
+        raise CliError(validation_message(job_type, exc.errors())) from None
+
+    bar = _ProgressBar()
+    started = utcnow()
+    try:
+        result = final_result(spec, model, spec.run(model, bar), started=started)
+    except Cancelled:
+        raise CliError("the job was cancelled", EXIT_FAILED) from None
+    except ResultContractError as exc:
+        raise CliError(f"the engine's result broke its contract: {exc}", EXIT_FAILED) from None
+    except Exception as exc:  # the engine failed: that is the job's outcome, in one line
+        raise CliError(f"job failed: {type(exc).__name__}: {exc}".splitlines()[0], EXIT_FAILED) from None
+    finally:
+        bar.close()
     if as_json:
         sys.stdout.write(json.dumps(result, allow_nan=False) + "\n")
     else:
-        typer.echo(json.dumps(result, indent=2, allow_nan=False))
+        typer.echo(summary(spec, result))
 
+
+# -- the service -----------------------------------------------------------------------------
 
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="address to listen on"),
     port: int = typer.Option(8000, help="port to listen on"),
     local_workers: bool = typer.Option(True, help="run embedded workers when no broker is configured"),
+    log_level: str = typer.Option("info", help="debug, info, warning or error"),
 ) -> None:
-    """Serve the API and dashboard; with no MATHDISCO_BROKER_URL, also run embedded workers."""
+    """Serve the API, docs and dashboard; with no MATHDISCO_BROKER_URL, also run embedded workers.
+
+    Logs requests and job events to stderr and to DATA_DIR/logs/mathdisco.log (rotated).
+    """
     import uvicorn
 
     from service.app import create_app
+    from service.logging_setup import JobEventLog, configure_logging
+    from workers.settings import load_settings
+    from workers.store import JobStore
 
-    uvicorn.run(create_app(local_workers=local_workers), host=host, port=port, log_level="warning")
+    settings = load_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = configure_logging(settings.data_dir, level=log_level)
+    shown_host = f"[{host}]" if ":" in host else host
+    executor = (f"Celery broker {settings.broker_url}" if settings.uses_celery else
+                f"embedded executor, {settings.local_workers} worker processes" if local_workers
+                else "no workers (--no-local-workers)")
+    _err(f"mathdisco serving on http://{shown_host}:{port} (dashboard /, API /v1, docs /docs)\n"
+         f"  data: {settings.data_dir}  store: {_redacted(settings.database_url)}\n"
+         f"  jobs: {executor}\n"
+         f"  log:  {log_path}")
+    events = JobEventLog(JobStore(settings.database_url)).start()
+    try:
+        uvicorn.run(create_app(settings, local_workers=local_workers), host=host, port=port,
+                    log_config=None, log_level=log_level)
+    finally:
+        events.stop()
+
+
+def _redacted(url: str) -> str:
+    """A database URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url.split("@")[-1]
 
 
 @app.command()
@@ -143,6 +276,7 @@ def worker(
 
 
 @app.command("hash-key")
+@reported
 def hash_key_command(
     name: str = typer.Option("default", help="the key's name (becomes the owner of its jobs)"),
     new: bool = typer.Option(False, "--new", help="generate a fresh random key"),
@@ -156,136 +290,112 @@ def hash_key_command(
     else:
         key = sys.stdin.readline().strip()
         if not key:
-            _err("give the key on stdin, or use --new")
-            raise typer.Exit(EXIT_BAD_INPUT)
+            raise CliError("give the key on stdin, or use --new")
     typer.echo(f"{name}:{hash_key(key)}")
 
 
-def _client(url: str):
-    import httpx
+# -- over HTTP -------------------------------------------------------------------------------
 
-    key = os.environ.get("MATHDISCO_API_KEY")  # sent when the server has MATHDISCO_API_KEYS set
-    return httpx.Client(base_url=url, timeout=30, headers={"X-API-Key": key} if key else None)
+def _api(url: str | None):
+    """A client of ``url``, or of the configured server (``MATHDISCO_URL``), with the configured key."""
+    from service.cli_client import Api
+    from workers.settings import load_settings
 
-
-def _wait(client: Any, job_id: str, timeout_s: float) -> dict[str, Any]:
-    deadline, delay = time.monotonic() + timeout_s, 0.2
-    while True:
-        job = client.get(f"/v1/jobs/{job_id}").raise_for_status().json()
-        if job["status"] in {"succeeded", "failed", "cancelled"} or time.monotonic() > deadline:
-            return job
-        time.sleep(delay)
-        delay = min(delay * 1.5, 5.0)
+    settings = load_settings()
+    return Api(url or settings.server_url, api_key=settings.api_key)
 
 
 @app.command()
+@reported
 def submit(
-    job_type: str = typer.Argument(...),
-    params: str | None = typer.Option(None, "--params", help="params as a JSON object"),
-    param: list[str] = typer.Option([], "--param", "-p", help="one param as key=value"),
+    job_type: str = typer.Argument(..., metavar="TYPE", help="a job type the server offers (GET /v1/job-types)"),
+    params: str | None = typer.Option(None, "--params", metavar="JSON", help="params as a JSON object"),
+    param: list[str] = typer.Option([], "--param", "-p", metavar="KEY=VALUE",
+                                    help="one param as key=value, typed by the schema"),
     wait: bool = typer.Option(False, "--wait", help="wait for the job and print its result"),
     timeout: float = typer.Option(3600, help="seconds to wait at most"),
-    url: str = typer.Option(DEFAULT_URL, envvar="MATHDISCO_URL"),
+    url: str | None = typer.Option(None, help="the server (default: MATHDISCO_URL, else http://127.0.0.1:8000)"),
 ) -> None:
-    """Submit a job over HTTP and print it (with --wait: its final state and result)."""
-    import httpx
-
-    try:
-        with _client(url) as client:
-            response = client.post("/v1/jobs", json={"type": job_type, "params": _collect_params(params, param)})
-            if response.status_code >= 400:
-                _err(response.text)
-                raise typer.Exit(EXIT_BAD_INPUT)
-            job = response.json()
-            if wait:
-                job = _wait(client, job["id"], timeout)
-                if job["status"] == "succeeded":
-                    job["result"] = client.get(f"/v1/jobs/{job['id']}/result").json()
-    except httpx.HTTPError as exc:
-        _err(f"server unreachable at {url}: {exc}")
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+    """Submit a job over HTTP and print it as JSON (with --wait: its final state and result)."""
+    with _api(url) as api:
+        entry = api.job_type(job_type)
+        body = {"type": job_type, "params": _params(params, param, entry["schema"], job_type)}
+        job = api.request("POST", "/v1/jobs", json=body)
+        if wait:
+            job = api.wait(job["id"], timeout)
+            if job["status"] == "succeeded":
+                job["result"] = api.request("GET", f"/v1/jobs/{job['id']}/result")
     typer.echo(json.dumps(job))
     if wait and job["status"] != "succeeded":
         raise typer.Exit(EXIT_FAILED)
 
 
 @app.command()
+@reported
 def jobs(
-    status: str | None = typer.Option(None),
-    job_type: str | None = typer.Option(None, "--type"),
-    limit: int = typer.Option(20),
-    url: str = typer.Option(DEFAULT_URL, envvar="MATHDISCO_URL"),
+    status: str | None = typer.Option(None, help="queued, running, succeeded, failed or cancelled"),
+    job_type: str | None = typer.Option(None, "--type", help="a job type"),
+    limit: int = typer.Option(20, min=1, max=500),
+    url: str | None = typer.Option(None, help="the server (default: MATHDISCO_URL, else http://127.0.0.1:8000)"),
 ) -> None:
-    """List recent jobs, one JSON object per line."""
-    query = {k: v for k, v in {"status": status, "type": job_type, "limit": limit}.items() if v}
-    with _client(url) as client:
-        for job in client.get("/v1/jobs", params=query).raise_for_status().json()["items"]:
+    """List recent jobs, newest first, one JSON object per line."""
+    with _api(url) as api:
+        if job_type is not None:
+            api.job_type(job_type)  # an unknown type is an error, not an empty list
+        query = {k: v for k, v in {"status": status, "type": job_type, "limit": limit}.items() if v}
+        for job in api.request("GET", "/v1/jobs", params=query)["items"]:
             typer.echo(json.dumps({k: job[k] for k in ("id", "type", "status", "created_at", "error")}))
 
 
-def load_batch(path: Path) -> list[dict[str, Any]]:
-    """Job specs from a YAML or JSON file: a list of {type, params}, or {jobs: [...]}."""
-    import yaml
-
-    text = path.read_text()
-    data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    if isinstance(data, dict) and "jobs" in data:
-        data = data["jobs"]
-    if not isinstance(data, list) or not data:
-        raise ValueError("the file must hold a non-empty list of job specs (or {jobs: [...]})")
-    for i, spec in enumerate(data):
-        if not isinstance(spec, dict) or "type" not in spec or not isinstance(spec.get("params", {}), dict):
-            raise ValueError(f"spec {i} must be a mapping with 'type' and optional 'params'")
-        if set(spec) - {"type", "params"}:
-            raise ValueError(f"spec {i} has unknown keys {sorted(set(spec) - {'type', 'params'})}")
-    return data
-
-
-def batch_key(path: Path, index: int, spec: dict[str, Any]) -> str:
-    """A deterministic idempotency key: re-running the same file resubmits nothing."""
-    canonical = json.dumps(spec, sort_keys=True, separators=(",", ":"))
-    return "batch-" + hashlib.sha256(f"{path.name}\0{index}\0{canonical}".encode()).hexdigest()[:40]
-
-
 @app.command()
+@reported
 def batch(
-    file: Path = typer.Argument(..., help="YAML or JSON file of job specs"),
+    file: Path = typer.Argument(..., metavar="FILE", help="YAML or JSON file of job specs"),
     wait: bool = typer.Option(True, "--wait/--no-wait", help="wait for every job to finish"),
     timeout: float = typer.Option(3600, help="seconds to wait at most"),
-    url: str = typer.Option(DEFAULT_URL, envvar="MATHDISCO_URL"),
+    key_salt: str = typer.Option("", "--key-salt", help="salt of the idempotency keys, e.g. $(date +%F)"),
+    url: str | None = typer.Option(None, help="the server (default: MATHDISCO_URL, else http://127.0.0.1:8000)"),
 ) -> None:
-    """Submit every spec in FILE (idempotently), wait, print JSON Lines; exit 0 ok / 1 failures / 2 bad file or server."""
-    import httpx
+    """Validate every spec in FILE, then submit them (idempotently), wait, print JSON Lines.
 
+    Nothing is submitted when any spec is bad (each is named on stderr; exit
+    2).  Exit 0 every job succeeded, 1 some failed, 2 bad file or server.
+    """
     try:
         specs = load_batch(file)
     except Exception as exc:
-        _err(f"bad batch file {file}: {exc}")
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+        raise CliError(f"bad batch file {file}: {one_line(exc)}") from None
     submitted: list[dict[str, Any]] = []
     code = EXIT_OK
-    try:
-        with _client(url) as client:
-            for index, spec in enumerate(specs):
-                response = client.post("/v1/jobs", json={"type": spec["type"], "params": spec.get("params", {})},
-                                       headers={"Idempotency-Key": batch_key(file, index, spec)})
-                if response.status_code >= 400:
-                    typer.echo(json.dumps({"index": index, "type": spec["type"], "status": "rejected",
-                                           "error": response.json()}))
-                    code = EXIT_BAD_INPUT
-                    continue
-                submitted.append({"index": index, **response.json()})
-            deadline = time.monotonic() + timeout
-            for job in submitted:
-                if wait:
-                    job = {"index": job["index"],
-                           **_wait(client, job["id"], max(0.0, deadline - time.monotonic()))}
-                    if job["status"] != "succeeded":
-                        code = max(code, EXIT_FAILED)
-                typer.echo(json.dumps({k: job.get(k) for k in ("index", "id", "type", "status", "error")}))
-    except httpx.HTTPError as exc:
-        _err(f"server unreachable at {url}: {exc}")
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+    with _api(url) as api:
+        catalogue = api.job_types()
+        bad = [(i, spec, problems) for i, spec in enumerate(specs)
+               if (problems := spec_problems(spec, catalogue))]
+        for index, spec, problems in bad:
+            _err(f"error: {file} spec {index} ({spec['type']}): {'; '.join(problems)}")
+        if bad:
+            raise CliError(f"{len(bad)} of {len(specs)} specs in {file} are invalid; nothing submitted")
+        for index, spec in enumerate(specs):
+            try:
+                job = api.request("POST", "/v1/jobs",
+                                  json={"type": spec["type"], "params": spec.get("params", {})},
+                                  headers={"Idempotency-Key": batch_key(file, index, spec, key_salt)})
+            except CliError as exc:
+                if exc.message.startswith("cannot reach"):
+                    raise
+                _err(f"error: {file} spec {index} ({spec['type']}) refused: {exc.message}")
+                typer.echo(json.dumps({"index": index, "type": spec["type"], "status": "rejected",
+                                       "error": exc.message}))
+                code = EXIT_BAD_INPUT
+                continue
+            submitted.append({"index": index, **job})
+        deadline = time.monotonic() + timeout
+        for job in submitted:
+            if wait:
+                job = {"index": job["index"], **api.wait(job["id"], max(0.0, deadline - time.monotonic()))}
+                if job["status"] != "succeeded":
+                    code = max(code, EXIT_FAILED)
+            typer.echo(json.dumps({k: job.get(k) for k in ("index", "id", "type", "status", "error")}))
     raise typer.Exit(code)
 
 

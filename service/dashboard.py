@@ -9,17 +9,21 @@ Chart.js draws ``canvas[data-chart]`` on load and after every swap
 (static/dashboard.js).  All assets are vendored under static/vendor: the
 service works offline and never loads a CDN.
 
-Routes: ``/`` jobs, ``/jobs/{id}`` one job, ``/discoveries`` the catalogue
-(+ ``.json``/``.csv`` export), ``/fragments/...`` for htmx, and form posts
-``/jobs`` (submit) and ``/jobs/{id}/cancel``.
+Every action goes through :mod:`service.submission`, the same functions the
+/v1 API calls, so quotas, estimates, idempotency and owner checks hold here
+too.  What a result shows is its engine's declared view
+(:mod:`service.rendering`).
+
+Routes: ``/`` jobs (``?rerun=ID`` pre-fills the form with a job's params),
+``/jobs/{id}`` one job, ``/discoveries`` the catalogue (+ ``.json``/``.csv``
+export), ``/fragments/...`` for htmx, and form posts ``/jobs`` (submit),
+``/jobs/{id}/cancel`` and ``/jobs/{id}/retry``.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections.abc import Iterator
+import uuid
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -27,23 +31,17 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from pydantic import ValidationError
-from sqlalchemy import select
 
 from engines.registry import job_types
-from service import dashboard_render as render
-from service.jobs_api import (
-    JobSubmission,
-    discovery_view,
-    job_types_catalogue,
-    job_view,
-    validate_submission,
-)
+from service import forms, submission
+from service.dashboard_exports import discovery_filters, install_exports
 from service.problems import Problem
-from workers.models import STATUSES, Discovery
-from workers.store import IdempotencyConflict, JobFinished, JobNotFound
+from service.rendering import render_result, show_value
+from service.submission import Caller
+from service.views import discovery_view, job_view
+from workers.models import ACTIVE_STATUSES, STATUSES, Job, JobStatus, ShardStatus
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -51,8 +49,7 @@ templates = Jinja2Templates(directory=str(HERE / "templates"))
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 50
-ACTIVE = ("queued", "running")
-EXPORT_CAP = 50_000  # rows per export: bounded so one request cannot stream the world
+LOG_TAIL_LINES = 200
 
 
 def _static(path: str) -> str:
@@ -60,7 +57,7 @@ def _static(path: str) -> str:
 
 
 def _when(value: str | datetime | None) -> str:
-    """A compact UTC time; the full ISO time is in the JSON API."""
+    """A compact UTC time (the full ISO time is in the JSON API and the title attribute)."""
     if not value:
         return ""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
@@ -76,35 +73,52 @@ def _duration(seconds: float | None) -> str:
     return f"{minutes} min {secs} s" if minutes < 60 else f"{minutes // 60} h {minutes % 60} min"
 
 
-templates.env.globals.update(static=_static, when=_when, duration=_duration)
+def _bytes(count: int | None) -> str:
+    if count is None:
+        return ""
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if count >= size:
+            return f"{count / size:.3g} {unit}"
+    return f"{count} B"
 
 
-def _owner(request: Request) -> str:
-    # the auth layer (when enabled) sets request.state.owner, as for the /v1 API
-    return getattr(request.state, "owner", "anonymous")
+templates.env.globals.update(static=_static, when=_when, duration=_duration, show=show_value,
+                             size=_bytes)
 
 
-@cache
 def _type_infos() -> tuple[dict[str, Any], ...]:
-    return tuple({"name": c["name"], "summary": c["summary"], "available": c["available"],
-                  "unavailable": c["unavailable_reason"] or ""} for c in job_types_catalogue())
+    return tuple({"name": jt.name, "summary": jt.summary} for jt in job_types().values())
 
 
-@cache
-def _fields(type_name: str) -> tuple[render.FormField, ...]:
-    schema = next(c["schema"] for c in job_types_catalogue() if c["name"] == type_name)
-    return tuple(render.form_fields(schema))
+@cache  # a schema is fixed for the life of the process
+def _fields(type_name: str) -> tuple[forms.FormField, ...]:
+    job_type = job_types()[type_name]
+    return tuple(forms.form_fields(job_type.params_model.model_json_schema(), job_type.key_params))
+
+
+def _form_values(type_name: str, params: dict[str, Any]) -> dict[str, str]:
+    """A job's params as the strings its form fields would hold (for Rerun)."""
+    values = {}
+    for f in _fields(type_name):
+        if f.name not in params or params[f.name] is None:
+            continue
+        value = params[f.name]
+        values[f.name] = (json.dumps(value) if f.widget == "json" else
+                          ("true" if value else "false") if isinstance(value, bool) else str(value))
+    return values
 
 
 def _form_context(type_name: str | None, values: dict[str, str] | None = None,
-                  errors: dict[str, str] | None = None,
-                  general_errors: list[str] | None = None) -> dict[str, Any]:
-    infos = _type_infos()
+                  errors: dict[str, str] | None = None, general_errors: list[str] | None = None,
+                  rerun_of: str | None = None) -> dict[str, Any]:
     types = job_types()
     name = type_name if type_name in types else ("identify" if "identify" in types else next(iter(types)))
-    selected = next(i for i in infos if i["name"] == name)
-    return {"types": infos, "selected": selected, "fields": _fields(name),
-            "values": values or {}, "errors": errors or {}, "general_errors": general_errors or []}
+    missing = types[name].missing_requirements()
+    selected = {**next(i for i in _type_infos() if i["name"] == name), "available": not missing,
+                "unavailable": f"install mathdisco[{types[name].extra}]" if missing else ""}
+    return {"types": _type_infos(), "selected": selected, "fields": _fields(name),
+            "values": values or {}, "errors": errors or {}, "general_errors": general_errors or [],
+            "rerun_of": rerun_of or "", "form_key": uuid.uuid4().hex}
 
 
 def _jobs_context(request: Request, job_type: str | None, status: str | None,
@@ -119,10 +133,11 @@ def _jobs_context(request: Request, job_type: str | None, status: str | None,
     views = [job_view(j) for j in jobs]
     filters = {"type": job_type or "", "status": status or ""}
     base = {k: v for k, v in filters.items() if v}
-    any_active = any(v["status"] in ACTIVE for v in views)
+    any_active = any(v["status"] in ACTIVE_STATUSES for v in views)
     # Poll fast while something shown can change; the newest page also polls slowly to pick up
     # jobs submitted elsewhere (CLI, cron); older pages are history and do not poll at all.
-    poll_every = "1s" if any_active else ("10s" if not cursor and status not in ("succeeded", "failed", "cancelled") else "")
+    final = status in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
+    poll_every = "1s" if any_active else ("10s" if not cursor and not final else "")
     return {
         "jobs": views, "filters": filters, "cursor": cursor, "poll_every": poll_every,
         "fragment_url": "/fragments/jobs?" + urlencode({**base, **({"cursor": cursor} if cursor else {})}),
@@ -131,14 +146,23 @@ def _jobs_context(request: Request, job_type: str | None, status: str | None,
     }
 
 
+def _rerun_form(request: Request, rerun: str | None, type_name: str | None) -> dict[str, Any]:
+    if not rerun:
+        return _form_context(type_name)
+    original = submission.get_job(request.app.state.store, rerun)
+    return _form_context(original.type, _form_values(original.type, original.params or {}),
+                         rerun_of=original.id)
+
+
 @router.get("/", response_class=HTMLResponse)
 def jobs_page(request: Request, type: str | None = Query(None, max_length=64),
               status: str | None = Query(None, max_length=16),
               cursor: str | None = Query(None, max_length=500),
-              notice: str | None = Query(None, max_length=200)) -> HTMLResponse:
+              notice: str | None = Query(None, max_length=200),
+              rerun: str | None = Query(None, max_length=64)) -> HTMLResponse:
     status = status if status in STATUSES else None
     context = {"nav": "jobs", "statuses": STATUSES, "notice": notice,
-               **_jobs_context(request, type, status, cursor), **_form_context(type)}
+               **_jobs_context(request, type, status, cursor), **_rerun_form(request, rerun, type)}
     return templates.TemplateResponse(request, "jobs.html", context)
 
 
@@ -158,85 +182,92 @@ def form_fragment(request: Request, type: str | None = Query(None, max_length=64
 
 @router.post("/jobs", response_class=HTMLResponse)
 async def submit_form(request: Request) -> Response:
-    """The form post: validate like the API, show errors next to the fields, else redirect."""
+    """The form post: submit like the API, show errors next to the fields, else redirect."""
     form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str)}
-    type_name = values.pop("type", "")
-    types = job_types()
-    if type_name not in types:
-        return _form_error(request, type_name, values, {}, [f"unknown job type {type_name!r}"])
-    params, errors = render.parse_form(list(_fields(type_name)), values)
+    type_name = values.pop("type", "")[:64]
+    rerun_of = values.pop("rerun_of", "")[:64] or None
+    form_key = values.pop("form_key", "")[:64] or None
+    if type_name not in job_types():
+        return _form_error(request, type_name, values, {}, [f"unknown job type {type_name!r}"],
+                           rerun_of=rerun_of)
+    params, errors = forms.parse_form(list(_fields(type_name)), values)
     if errors:
-        return _form_error(request, type_name, values, errors, [])
+        return _form_error(request, type_name, values, errors, [], rerun_of=rerun_of)
+    state = request.app.state
     try:
-        submission = JobSubmission(type=type_name, params=params)
-        normalised = validate_submission(submission)
-    except ValidationError as exc:  # e.g. an over-long type name
-        return _form_error(request, type_name, values, {}, [str(exc)])
+        job, created = submission.submit(
+            state.store, state.dispatcher, state.settings, Caller.of(request), type_name, params,
+            idempotency_key=f"form-{form_key}" if form_key else None, rerun_of=rerun_of)
     except Problem as problem:
-        by_field, general = render.field_errors(problem.errors)
+        by_field, general = forms.field_errors(problem.errors)
         if not by_field and not general:
             general = [problem.detail or problem.title]
-        return _form_error(request, type_name, values, by_field, general, problem.status)
-    store = request.app.state.store
-    try:
-        job, _created = store.create_job(type_name, normalised, owner=_owner(request))
-    except IdempotencyConflict as exc:  # pragma: no cover - the form sends no key
-        return _form_error(request, type_name, values, {}, [str(exc)])
-    try:
-        request.app.state.dispatcher.enqueue(job)
-    except Exception as exc:
-        store.finish(job.id, "failed", error=f"could not enqueue: {type(exc).__name__}: {exc}")
-        return _form_error(request, type_name, values, {}, [f"the broker is unavailable: {exc}"], 503)
-    notice = f"Submitted {type_name} job {job.id[:8]}."
+        return _form_error(request, type_name, values, by_field, general, problem.status,
+                           rerun_of=rerun_of)
+    if rerun_of:
+        return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+    verb = "Submitted" if created else "Already submitted"
+    notice = f"{verb} {type_name} job {job.id[:8]}."
     return RedirectResponse("/?" + urlencode({"notice": notice}), status_code=303)
 
 
 def _form_error(request: Request, type_name: str, values: dict[str, str], errors: dict[str, str],
-                general: list[str], status_code: int = 422) -> HTMLResponse:
+                general: list[str], status_code: int = 422, *,
+                rerun_of: str | None = None) -> HTMLResponse:
     """Re-render the jobs page with the user's input kept and each error at its field."""
     context = {"nav": "jobs", "statuses": STATUSES, "notice": None,
                **_jobs_context(request, None, None, None),
-               **_form_context(type_name, values, errors, general)}
+               **_form_context(type_name, values, errors, general, rerun_of=rerun_of)}
     if request.headers.get("HX-Request"):
         return templates.TemplateResponse(request, "_submit_form.html", context, status_code=status_code)
     return templates.TemplateResponse(request, "jobs.html", context, status_code=status_code)
 
 
-@router.post("/jobs/{job_id}/cancel")
-def cancel_form(job_id: str, request: Request) -> Response:
-    store = request.app.state.store
-    try:
-        store.request_cancel(job_id)
-        request.app.state.dispatcher.revoke(job_id)
-        notice = f"Cancellation requested for {job_id[:8]}."
-    except JobNotFound:
-        raise Problem(404, "Job not found", f"no job with id {job_id!r}") from None
-    except JobFinished as exc:
-        notice = f"Job {job_id[:8]} not cancelled: {exc}."
-    # back where the button was: the job page or the jobs list
+def _back(request: Request, job_id: str, notice: str) -> RedirectResponse:
+    """Back where the button was: the job page or the jobs list."""
     referer = request.headers.get("referer", "")
     target = f"/jobs/{job_id}" if f"/jobs/{job_id}" in referer else "/?" + urlencode({"notice": notice})
     return RedirectResponse(target, status_code=303)
 
 
+@router.post("/jobs/{job_id}/cancel")
+def cancel_form(job_id: str, request: Request) -> Response:
+    state = request.app.state
+    try:
+        submission.cancel(state.store, state.dispatcher, Caller.of(request), job_id)
+        notice = f"Cancellation requested for {job_id[:8]}."
+    except Problem as problem:
+        if problem.status != 409:
+            raise  # 404, 403: as for the API
+        notice = f"Job {job_id[:8]} not cancelled: {problem.detail}."
+    return _back(request, job_id, notice)
+
+
+@router.post("/jobs/{job_id}/retry")
+def retry_form(job_id: str, request: Request) -> Response:
+    state = request.app.state
+    job = submission.retry(state.store, state.dispatcher, state.settings, Caller.of(request), job_id)
+    return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+
+
 def _job_context(request: Request, job_id: str) -> dict[str, Any]:
     store = request.app.state.store
-    try:
-        job = store.get_job(job_id)
-    except JobNotFound:
-        raise Problem(404, "Job not found", f"no job with id {job_id!r}") from None
+    job: Job = submission.get_job(store, job_id)
     view = job_view(job)
-    result = job.result if job.status == "succeeded" else None
-    discoveries = store.job_discoveries(job_id) if result is not None else []
+    result = job.result if job.status == JobStatus.SUCCEEDED else None
+    rendered = render_result(job.id, job.type, view["finished_at"], result) if result is not None else None
+    log_lines = store.job_log(job.id)
+    partial = (job.status in (JobStatus.CANCELLED, JobStatus.FAILED)
+               and any(s.status == ShardStatus.SUCCEEDED for s in store.shards(job.id)))
     return {
-        "nav": "jobs", "job": view, "active": job.status in ACTIVE,
+        "nav": "jobs", "job": view, "active": job.status in ACTIVE_STATUSES,
         "params_json": json.dumps(job.params, indent=2, sort_keys=True),
         "result_json": json.dumps(result, indent=2)[:200_000] if result is not None else "",
-        "formulas": render.latex_items(result) if result is not None else [],
-        "evidence": render.evidence_items(result),
-        "charts": render.charts(result),
-        "discoveries": discoveries,
+        "rendered": rendered,
+        "log_lines": log_lines[-LOG_TAIL_LINES:], "log_hidden": max(0, len(log_lines) - LOG_TAIL_LINES),
+        "partial": partial,
+        "catalogued": len(store.job_discoveries(job.id)) if result is not None else 0,
     }
 
 
@@ -253,32 +284,25 @@ def job_fragment(job_id: str, request: Request) -> HTMLResponse:
 # -- discoveries --------------------------------------------------------------------------------
 
 
-def _kinds(request: Request) -> list[str]:
-    store = request.app.state.store
-    with store.sessions() as session:
-        return sorted(session.scalars(select(Discovery.kind).distinct()))
-
-
-def _discovery_filters(kind: str | None, target: str | None, q: str | None) -> dict[str, str]:
-    return {k: v for k, v in (("kind", kind), ("target", target), ("q", q)) if v}
-
-
 @router.get("/discoveries", response_class=HTMLResponse)
 def discoveries_page(request: Request, kind: str | None = Query(None, max_length=64),
                      target: str | None = Query(None, max_length=255),
                      q: str | None = Query(None, max_length=255),
+                     job_type: str | None = Query(None, max_length=64),
                      cursor: str | None = Query(None, max_length=500)) -> HTMLResponse:
-    filters = _discovery_filters(kind, target, q)
+    filters = discovery_filters(kind, target, q, job_type)
+    store = request.app.state.store
     try:
-        rows, next_cursor = request.app.state.store.list_discoveries(
-            kind=kind or None, target=target or None, search=q or None, limit=PAGE_SIZE,
-            cursor=cursor or None)
+        rows, next_cursor = store.list_discoveries(
+            kind=kind or None, target=target or None, search=q or None, job_type=job_type or None,
+            limit=PAGE_SIZE, cursor=cursor or None)
     except ValueError:
         raise Problem(422, "Invalid cursor", "malformed cursor") from None
     query = urlencode(filters)
     context = {
         "nav": "discoveries", "items": [discovery_view(r, jobs) for r, jobs in rows],
-        "filters": filters, "kinds": _kinds(request), "cursor": cursor,
+        "filters": filters, "kinds": store.discovery_kinds(), "types": _type_infos(),
+        "cursor": cursor,
         "next_url": "/discoveries?" + urlencode({**filters, "cursor": next_cursor}) if next_cursor else "",
         "first_url": "/discoveries?" + query,
         "export_json": "/discoveries.json" + (f"?{query}" if query else ""),
@@ -287,71 +311,10 @@ def discoveries_page(request: Request, kind: str | None = Query(None, max_length
     return templates.TemplateResponse(request, "discoveries.html", context)
 
 
-def _all_discoveries(request: Request, filters: dict[str, str]) -> Iterator[dict[str, Any]]:
-    """Every matching discovery, newest first, page by page (bounded by EXPORT_CAP)."""
-    store = request.app.state.store
-    cursor, sent = None, 0
-    while sent < EXPORT_CAP:
-        rows, cursor = store.list_discoveries(kind=filters.get("kind"), target=filters.get("target"),
-                                              search=filters.get("q"), limit=500, cursor=cursor)
-        for row, jobs in rows:
-            yield discovery_view(row, jobs)
-            sent += 1
-        if not cursor:
-            return
-
-
-@router.get("/discoveries.json")
-def discoveries_json(request: Request, kind: str | None = Query(None, max_length=64),
-                     target: str | None = Query(None, max_length=255),
-                     q: str | None = Query(None, max_length=255)) -> Response:
-    items = list(_all_discoveries(request, _discovery_filters(kind, target, q)))
-    return Response(json.dumps({"items": items}, indent=1), media_type="application/json",
-                    headers={"Content-Disposition": 'attachment; filename="discoveries.json"'})
-
-
-CSV_COLUMNS = ("id", "kind", "target", "text", "latex", "verified_digits", "evidence", "jobs",
-               "created_at", "fingerprint")
-
-
-def _csv_cell(value: Any) -> str:
-    """Spreadsheet-safe text: a leading = + - @ would be run as a formula (OWASP "CSV injection").
-
-    The quote changes how such cells read ("'-1 + e"); the JSON export is exact.
-    """
-    text = value if isinstance(value, str) else json.dumps(value) if value is not None else ""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-@router.get("/discoveries.csv")
-def discoveries_csv(request: Request, kind: str | None = Query(None, max_length=64),
-                    target: str | None = Query(None, max_length=255),
-                    q: str | None = Query(None, max_length=255)) -> StreamingResponse:
-    filters = _discovery_filters(kind, target, q)
-
-    def rows() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(CSV_COLUMNS)
-        for item in _all_discoveries(request, filters):
-            evidence = item.get("evidence") or {}
-            writer.writerow([_csv_cell(v) for v in (
-                str(item["id"]), item["kind"], item["target"], item["text"], item["latex"],
-                str(evidence.get("verified_digits", "")), evidence, " ".join(item["jobs"]),
-                item["created_at"], item["fingerprint"])])
-            if buffer.tell() > 64_000:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
-
-    return StreamingResponse(rows(), media_type="text/csv; charset=utf-8",
-                             headers={"Content-Disposition": 'attachment; filename="discoveries.csv"'})
-
-
 def install_dashboard(app: Any) -> None:
-    """Mount the dashboard pages and its vendored static assets on the app."""
+    """Mount the dashboard pages, the exports and the vendored static assets on the app."""
     from fastapi.staticfiles import StaticFiles
 
     app.include_router(router)
+    install_exports(app)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")

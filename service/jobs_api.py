@@ -1,24 +1,26 @@
-"""The /v1 HTTP API: jobs, job types, discoveries."""
+"""The /v1 HTTP API: jobs, their results, logs and shards, job types, discoveries.
+
+The routes only translate HTTP: every rule about starting and stopping jobs
+lives in :mod:`service.submission`, every JSON shape in :mod:`service.views`.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
-from functools import cache
-from typing import Any, Literal
+from typing import Any
 
-from fastapi import APIRouter, Header, Query, Request, Response
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from fastapi import APIRouter, Body, Header, Query, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import BaseModel, ConfigDict, Field
 
-from engines.registry import job_types
-from service.limits import check_heavy_quota
-from service.problems import Problem, validation_errors
-from workers.models import Job
-from workers.store import IdempotencyConflict, JobFinished, JobNotFound, aware, jsonable
+from service import submission
+from service.problems import Problem
+from service.submission import Caller
+from service.views import JobView, discovery_view, job_types_catalogue, job_view
+from workers.models import JobStatus, ShardStatus
 
 router = APIRouter(prefix="/v1")
 
-Status = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+MAX_PAGE_ITEMS = 1000
 
 
 class JobSubmission(BaseModel):
@@ -26,93 +28,38 @@ class JobSubmission(BaseModel):
 
     type: str = Field(..., max_length=64, description="a job type from GET /v1/job-types")
     params: dict[str, Any] = Field(default_factory=dict)
+    callback_url: str | None = Field(
+        None, max_length=2000,
+        description="http(s) URL that receives a JSON POST of the job view when the job is final "
+                    "(hosts allowed by MATHDISCO_CALLBACK_HOSTS; loopback only when unset)")
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return aware(moment).isoformat() if moment else None
+class RerunRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    params: dict[str, Any] = Field(default_factory=dict, description="overrides of the original params")
+    callback_url: str | None = Field(None, max_length=2000)
 
 
-def job_view(job: Job) -> dict[str, Any]:
-    total = job.progress_total or 0
-    started, finished = aware(job.started_at), aware(job.finished_at)
-    return {
-        "id": job.id,
-        "type": job.type,
-        "status": job.status,
-        "params": job.params,
-        "progress": {
-            "done": job.progress_done,
-            "total": total,
-            "fraction": (job.progress_done / total) if total else (1.0 if job.status == "succeeded" else 0.0),
-            "message": job.progress_message,
-        },
-        "attempts": job.attempts,
-        "owner": job.owner,
-        "created_at": _iso(job.created_at),
-        "started_at": _iso(started),
-        "finished_at": _iso(finished),
-        "heartbeat_at": _iso(job.heartbeat_at),
-        "duration_s": (finished - started).total_seconds() if started and finished else None,
-        "cancel_requested": job.cancel_requested,
-        "error": job.error,
-        "status_history": job.status_history or [],
-        "links": {"self": f"/v1/jobs/{job.id}", "result": f"/v1/jobs/{job.id}/result",
-                  "cancel": f"/v1/jobs/{job.id}/cancel"},
-    }
+def _state(request: Request) -> tuple[Any, Any, Any]:
+    state = request.app.state
+    return state.store, state.dispatcher, state.settings
 
 
-def _not_found(job_id: str) -> Problem:
-    return Problem(404, "Job not found", f"no job with id {job_id!r}")
-
-
-def _get(request: Request, job_id: str) -> Job:
-    try:
-        return request.app.state.store.get_job(job_id)
-    except JobNotFound:
-        raise _not_found(job_id) from None
-
-
-def validate_submission(submission: JobSubmission) -> dict[str, Any]:
-    """Validate params against the job type's model; returns the normalised params."""
-    types = job_types()
-    job_type = types.get(submission.type)
-    if job_type is None:
-        raise Problem(422, "Unknown job type", f"unknown job type {submission.type!r}; known: {sorted(types)}",
-                      [{"field": "type", "message": "unknown job type"}])
-    missing = job_type.missing_requirements()
-    if missing:
-        raise Problem(503, "Job type unavailable",
-                      f"job type {job_type.name!r} needs {missing}: install mathdisco[{job_type.extra}]")
-    try:
-        model = job_type.validate(submission.params)
-    except ValidationError as exc:
-        errors = validation_errors(exc, ("params",))
-        raise Problem(422, "Invalid params", "; ".join(f"{e['field']}: {e['message']}" for e in errors),
-                      errors) from None
-    return model.model_dump(mode="json")
-
-
-@router.post("/jobs", status_code=202)
-def submit_job(submission: JobSubmission, request: Request, response: Response,
+@router.post("/jobs", status_code=202, response_model=JobView)
+def submit_job(submission_body: JobSubmission, request: Request, response: Response,
                idempotency_key: str | None = Header(None, max_length=255)) -> dict[str, Any]:
-    """Validate, store, then enqueue a job; 202 with its status and a Location header."""
-    params = validate_submission(submission)
-    owner = getattr(request.state, "owner", "anonymous")
-    store = request.app.state.store
-    check_heavy_quota(store, owner, submission.type, request.app.state.settings.max_heavy_jobs)
-    try:
-        job, created = store.create_job(submission.type, params, owner=owner,
-                                        idempotency_key=idempotency_key)
-    except IdempotencyConflict as exc:
-        raise Problem(422, "Idempotency key reused", str(exc),
-                      [{"field": "Idempotency-Key", "message": str(exc)}]) from None
-    if created:
-        try:
-            request.app.state.dispatcher.enqueue(job)
-        except Exception as exc:
-            store.finish(job.id, "failed", error=f"could not enqueue: {type(exc).__name__}: {exc}")
-            raise Problem(503, "Broker unavailable", f"the job was stored but could not be queued: {exc}") from None
-    else:
+    """Validate, store, then enqueue a job; 202 with its status and a Location header.
+
+    Heavy job types answer with the engine's ``estimate`` (seconds, memory_bytes);
+    a job whose estimate exceeds the configured limits is refused with 422.
+    """
+    store, dispatcher, settings = _state(request)
+    job, created = submission.submit(store, dispatcher, settings, Caller.of(request),
+                                     submission_body.type, submission_body.params,
+                                     idempotency_key=idempotency_key,
+                                     callback_url=submission_body.callback_url)
+    if not created:
         response.headers["Idempotent-Replayed"] = "true"
     response.headers["Location"] = f"/v1/jobs/{job.id}"
     return job_view(job)  # as accepted; no re-read (a worker may already have it: GET shows that)
@@ -120,7 +67,7 @@ def submit_job(submission: JobSubmission, request: Request, response: Response,
 
 @router.get("/jobs")
 def list_jobs(request: Request, type: str | None = Query(None, max_length=64),
-              status: Status | None = None, limit: int = Query(50, ge=1, le=500),
+              status: JobStatus | None = None, limit: int = Query(50, ge=1, le=500),
               cursor: str | None = Query(None, max_length=500)) -> dict[str, Any]:
     try:
         jobs, next_cursor = request.app.state.store.list_jobs(
@@ -130,75 +77,157 @@ def list_jobs(request: Request, type: str | None = Query(None, max_length=64),
     return {"items": [job_view(j) for j in jobs], "next_cursor": next_cursor}
 
 
-@router.get("/jobs/{job_id}")
+@router.get("/jobs/{job_id}", response_model=JobView)
 def get_job(job_id: str, request: Request) -> dict[str, Any]:
-    return job_view(_get(request, job_id))
+    return job_view(submission.get_job(request.app.state.store, job_id))
 
 
-@router.get("/jobs/{job_id}/result")
+def _partial_result(request: Request, job: Any) -> dict[str, Any] | None:
+    """What a cancelled or failed sharded job stored before it stopped, or None."""
+    shards = request.app.state.store.shards(job.id)
+    stored = [s for s in shards if s.status == ShardStatus.SUCCEEDED]
+    if not stored:
+        return None
+    return {"partial": True, "status": job.status, "shards_total": len(shards),
+            "shards_stored": len(stored),
+            "shards": [{"index": s.index, "params": s.params,
+                        "result": f"/v1/jobs/{job.id}/shards/{s.index}"} for s in stored],
+            "items": f"/v1/jobs/{job.id}/items/{{path}}"}
+
+
+@router.get("/jobs/{job_id}/result", responses={200: {
+    "description": "The job's result: an object of the job type's `result_schema` (see "
+                   "GET /v1/job-types), with `provenance`. A cancelled or failed sharded job answers "
+                   "its partial result: the shards it stored (`partial: true`).",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JobResult"}}}}})
 def get_result(job_id: str, request: Request) -> dict[str, Any]:
-    job = _get(request, job_id)
-    if job.status != "succeeded":
-        detail = f"job is {job.status}"
-        if job.error:
-            detail += f": {job.error}"
-        raise Problem(409, "No result", detail)
-    return job.result or {}
+    job = submission.get_job(request.app.state.store, job_id)
+    if job.status == JobStatus.SUCCEEDED:
+        return job.result or {}
+    if job.status in (JobStatus.CANCELLED, JobStatus.FAILED):
+        partial = _partial_result(request, job)
+        if partial is not None:
+            return partial
+    detail = f"job is {job.status}"
+    if job.error:
+        detail += f": {job.error.splitlines()[0]}"
+    raise Problem(409, "No result", detail)
 
 
-@router.post("/jobs/{job_id}/cancel", status_code=202)
-def cancel_job(job_id: str, request: Request) -> dict[str, Any]:
+@router.get("/jobs/{job_id}/log", response_class=PlainTextResponse)
+def get_log(job_id: str, request: Request, download: bool = False) -> PlainTextResponse:
+    """The job's log as text: what its engine reported, its phases and verification steps."""
     store = request.app.state.store
-    if getattr(request.state, "authenticated", False) and _get(request, job_id).owner != request.state.owner:
-        raise Problem(403, "Not your job", "a key may cancel only the jobs it submitted")
-    try:
-        job = store.request_cancel(job_id)
-    except JobNotFound:
-        raise _not_found(job_id) from None
-    except JobFinished as exc:
-        raise Problem(409, "Job already finished", str(exc)) from None
-    request.app.state.dispatcher.revoke(job_id)
+    job = submission.get_job(store, job_id)
+    lines = [f"{line.at.isoformat(timespec='seconds')} {line.level.upper():7} {line.message}"
+             for line in store.job_log(job.id)]
+    headers = ({"Content-Disposition": f'attachment; filename="{job.type}-{job.id[:8]}.log"'}
+               if download else None)
+    return PlainTextResponse("\n".join(lines) + ("\n" if lines else ""), headers=headers)
+
+
+@router.get("/jobs/{job_id}/shards")
+def list_shards(job_id: str, request: Request) -> dict[str, Any]:
+    """The shards of a job that fans out: index, status, params (results at /shards/{index})."""
+    store = request.app.state.store
+    job = submission.get_job(store, job_id)
+    return {"items": [{"index": s.index, "status": s.status, "params": s.params, "error": s.error,
+                       "result": f"/v1/jobs/{job.id}/shards/{s.index}"}
+                      for s in store.shards(job.id)]}
+
+
+@router.get("/jobs/{job_id}/shards/{index}")
+def get_shard_result(job_id: str, index: int, request: Request) -> dict[str, Any]:
+    store = request.app.state.store
+    submission.get_job(store, job_id)
+    shard = next((s for s in store.shards(job_id) if s.index == index), None)
+    if shard is None:
+        raise Problem(404, "Shard not found", f"job {job_id!r} has no shard {index}")
+    if shard.status != ShardStatus.SUCCEEDED:
+        raise Problem(409, "No result", f"shard {index} is {shard.status}")
+    return shard.result or {}
+
+
+def _at_path(value: Any, path: list[str]) -> list[Any]:
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value if isinstance(value, list) else []
+
+
+@router.get("/jobs/{job_id}/items/{path}")
+def page_items(job_id: str, path: str, request: Request, offset: int = Query(0, ge=0),
+               limit: int = Query(100, ge=1, le=MAX_PAGE_ITEMS)) -> dict[str, Any]:
+    """A page of the list at the dotted ``path`` (e.g. ``identified``, ``feature_table.rows``).
+
+    For a job that fans out, the list is the concatenation of that list over
+    its stored shard results in shard order, so a result too large for one
+    response is read page by page; otherwise it is the list in the result.
+    """
+    store = request.app.state.store
+    job = submission.get_job(store, job_id)
+    keys = [k for k in path.split(".") if k]
+    if not keys or len(keys) > 5 or any(len(k) > 64 for k in keys):
+        raise Problem(422, "Invalid path", "a dotted path of up to 5 keys",
+                      [{"field": "path", "message": "a dotted path of up to 5 keys"}])
+    shards = [s for s in store.shards(job.id) if s.status == ShardStatus.SUCCEEDED]
+    sources = [s.result for s in shards] if shards else (
+        [job.result] if job.status == JobStatus.SUCCEEDED else [])
+    items, seen, total = [], 0, 0
+    for source in sources:
+        values = _at_path(source, keys)
+        total += len(values)
+        start = max(0, offset - seen)
+        if start < len(values) and len(items) < limit:
+            items.extend(values[start:start + limit - len(items)])
+        seen += len(values)
+    next_offset = offset + len(items) if offset + len(items) < total else None
+    return {"items": items, "offset": offset, "total": total, "next_offset": next_offset}
+
+
+@router.post("/jobs/{job_id}/rerun", status_code=202, response_model=JobView)
+def rerun_job(job_id: str, request: Request, response: Response,
+              body: RerunRequest = Body(default_factory=RerunRequest)) -> dict[str, Any]:
+    """A new job with this job's params, updated by ``params``; its view has ``rerun_of``."""
+    store, dispatcher, settings = _state(request)
+    job = submission.rerun(store, dispatcher, settings, Caller.of(request), job_id, body.params,
+                           callback_url=body.callback_url)
+    response.headers["Location"] = f"/v1/jobs/{job.id}"
     return job_view(job)
+
+
+@router.post("/jobs/{job_id}/retry", status_code=202, response_model=JobView)
+def retry_job(job_id: str, request: Request, response: Response) -> dict[str, Any]:
+    """Run a failed or cancelled job again with the same params (a new job, ``rerun_of`` = id)."""
+    store, dispatcher, settings = _state(request)
+    job = submission.retry(store, dispatcher, settings, Caller.of(request), job_id)
+    response.headers["Location"] = f"/v1/jobs/{job.id}"
+    return job_view(job)
+
+
+@router.post("/jobs/{job_id}/cancel", status_code=202, response_model=JobView)
+def cancel_job(job_id: str, request: Request) -> dict[str, Any]:
+    store, dispatcher, _ = _state(request)
+    return job_view(submission.cancel(store, dispatcher, Caller.of(request), job_id))
 
 
 @router.get("/job-types")
 def list_job_types() -> JSONResponse:
+    """Each job type: params ``schema``, ``result_schema``, defaults, key params, availability."""
     return JSONResponse(job_types_catalogue())
-
-
-@cache  # fixed for the life of the process; building every schema takes ~40 ms
-def job_types_catalogue() -> list[dict[str, Any]]:
-    """Each job type with its params' JSON schema, defaults, queue and availability."""
-    out = []
-    for job_type in job_types().values():
-        schema = job_type.params_model.model_json_schema()
-        defaults = {name: field.get_default(call_default_factory=True)
-                    for name, field in job_type.params_model.model_fields.items()
-                    if not field.is_required()}
-        missing = job_type.missing_requirements()
-        out.append({"name": job_type.name, "summary": job_type.summary, "schema": schema,
-                    "defaults": jsonable(defaults), "queue": job_type.queue,
-                    "available": not missing,
-                    "unavailable_reason": f"install mathdisco[{job_type.extra}]" if missing else None})
-    return out
-
-
-def discovery_view(row: Any, jobs: list[str]) -> dict[str, Any]:
-    return {"id": row.id, "fingerprint": row.fingerprint, "kind": row.kind, "target": row.target,
-            "text": row.text, "latex": row.latex, "canonical": row.canonical, "evidence": row.evidence,
-            "created_at": _iso(row.created_at), "jobs": jobs}
 
 
 @router.get("/discoveries")
 def list_discoveries(request: Request, kind: str | None = Query(None, max_length=64),
                      target: str | None = Query(None, max_length=255),
-                     q: str | None = Query(None, max_length=255),
+                     q: str | None = Query(None, max_length=255,
+                                           description="matches statement text, target and kind"),
+                     job_type: str | None = Query(None, max_length=64,
+                                                  description="found by a job of this type"),
                      limit: int = Query(50, ge=1, le=500),
                      cursor: str | None = Query(None, max_length=500)) -> dict[str, Any]:
     try:
         rows, next_cursor = request.app.state.store.list_discoveries(
-            kind=kind, target=target, search=q, limit=limit, cursor=cursor)
+            kind=kind, target=target, search=q, job_type=job_type, limit=limit, cursor=cursor)
     except ValueError as exc:
         raise Problem(422, "Invalid cursor", str(exc), [{"field": "cursor", "message": str(exc)}]) from None
     return {"items": [discovery_view(r, jobs) for r, jobs in rows], "next_cursor": next_cursor}
-

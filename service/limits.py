@@ -12,6 +12,7 @@ import time
 
 from engines.registry import job_types
 from service.problems import Problem
+from workers.models import ACTIVE_STATUSES
 from workers.store import JobStore
 
 #: buckets not touched for this long are forgotten, so many distinct clients cannot grow memory forever
@@ -66,7 +67,7 @@ def check_heavy_quota(store: JobStore, owner: str, job_type: str, cap: int) -> N
     heavy = heavy_types()
     if job_type not in heavy:
         return
-    active = store.count_jobs(owner=owner, statuses=("queued", "running"), job_types=heavy)
+    active = store.count_jobs(owner=owner, statuses=ACTIVE_STATUSES, job_types=heavy)
     if active >= cap:
         raise Problem(429, "Too many heavy jobs",
                       f"{owner!r} has {active} heavy jobs queued or running; the limit is {cap}. "

@@ -17,6 +17,7 @@ from celery import Celery
 from celery.exceptions import SoftTimeLimitExceeded
 
 from engines.registry import job_types
+from workers.models import JobStatus
 from workers.runner import execute_job, execute_shard
 from workers.settings import Settings, load_settings
 from workers.store import JobStore
@@ -37,7 +38,7 @@ def make_celery(settings: Settings) -> Celery:
     transport = {
         "visibility_timeout": settings.visibility_timeout_s,
         # kombu's sweep for unacknowledged messages runs every interval x throttle seconds
-        "unacked_restore_interval": float(os.environ.get("MATHDISCO_RESTORE_INTERVAL_S", "10")),
+        "unacked_restore_interval": settings.restore_interval_s,
         "unacked_restore_throttle": 1,
     }
     app.conf.update(
@@ -54,7 +55,7 @@ def make_celery(settings: Settings) -> Celery:
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
         task_default_queue="default",
-        worker_soft_shutdown_timeout=float(os.environ.get("MATHDISCO_SOFT_SHUTDOWN_S", "30")),
+        worker_soft_shutdown_timeout=settings.soft_shutdown_s,
     )
     _register_tasks(app, settings)
     return app
@@ -88,7 +89,7 @@ def _register_tasks(app: Celery, settings: Settings) -> None:
                 return execute_job(_shared_store(settings), job_id, f"celery:{host}:{os.getpid()}",
                                    settings, fan_out=fan_out)
             except SoftTimeLimitExceeded:
-                _shared_store(settings).finish(job_id, "failed", error="soft time limit exceeded")
+                _shared_store(settings).finish(job_id, JobStatus.FAILED, error="soft time limit exceeded")
                 return "failed"
 
         def shard(job_id: str, index: int) -> str:

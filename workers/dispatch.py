@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
-from workers.models import Job
+from workers.models import Job, JobStatus
 from workers.settings import Settings
 from workers.store import JobStore
 
@@ -84,7 +84,7 @@ def reconcile(store: JobStore, dispatcher: Dispatcher, settings: Settings) -> di
     requeued = failed = 0
     for job in store.stale_running(settings.stale_after_s):
         if job.attempts >= settings.max_attempts:
-            if store.finish(job.id, "failed", error=(
+            if store.finish(job.id, JobStatus.FAILED, error=(
                     f"the worker running this job stopped responding (no heartbeat for "
                     f"{settings.stale_after_s:g} s) on each of {job.attempts} attempts")):
                 failed += 1

@@ -27,7 +27,7 @@ from datetime import timedelta
 from multiprocessing.process import BaseProcess
 
 from engines.registry import get_job_type
-from workers.models import utcnow
+from workers.models import JobStatus, utcnow
 from workers.runner import execute_job, worker_process_alive
 from workers.settings import Settings, load_settings
 from workers.store import JobStore
@@ -103,7 +103,7 @@ class LocalExecutor:
             if job.worker != name:
                 continue
             if job.attempts >= self.settings.max_attempts:
-                self.store.finish(job.id, "failed", error=(
+                self.store.finish(job.id, JobStatus.FAILED, error=(
                     f"gave up after {job.attempts} attempts: the worker process running this "
                     "job died each time"))
             else:
@@ -119,7 +119,7 @@ class LocalExecutor:
             limit = get_job_type(job.type).limits.hard_s
             started = job.started_at if job.started_at.tzinfo else job.started_at.replace(tzinfo=now.tzinfo)
             if now - started > timedelta(seconds=limit):
-                self.store.finish(job.id, "failed", error=f"hard time limit of {limit} s exceeded")
+                self.store.finish(job.id, JobStatus.FAILED, error=f"hard time limit of {limit} s exceeded")
                 process.kill()
 
     def _supervise(self) -> None:

@@ -8,6 +8,7 @@ README; no migrations yet, since there is no deployed schema to migrate).
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -23,8 +24,28 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
-FINAL_STATUSES = frozenset({"succeeded", "failed", "cancelled"})
+
+class JobStatus(StrEnum):
+    """The life of a job (docs/design.md, "Job lifecycle"); members compare equal to their names."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class ShardStatus(StrEnum):
+    """The state of one shard of a job that fans out."""
+
+    QUEUED = "queued"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+STATUSES = tuple(status.value for status in JobStatus)
+FINAL_STATUSES = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED})
+ACTIVE_STATUSES = frozenset({JobStatus.QUEUED, JobStatus.RUNNING})
 
 
 def utcnow() -> datetime:
@@ -58,6 +79,14 @@ class Job(Base):
     owner: Mapped[str] = mapped_column(String(128), default="anonymous", index=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    rerun_of: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    estimate: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    log_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    callback_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: "pending" until delivered ("delivered") or given up ("failed"); None without a callback
+    callback_state: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
+    callback_next_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    callback_attempts: Mapped[list[Any]] = mapped_column(JSON, default=list)
 
     __table_args__ = (
         UniqueConstraint("owner", "idempotency_key", name="uq_jobs_owner_idempotency_key"),
@@ -81,6 +110,8 @@ class Discovery(Base):
     latex: Mapped[str] = mapped_column(Text)
     canonical: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     evidence: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    #: the provenance of the result that first found it (software, versions, params)
+    provenance: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -93,6 +124,18 @@ class JobDiscovery(Base):
     )
 
 
+class JobLogLine(Base):
+    """One line of a job's log: what its engine and runner reported, bounded per job."""
+
+    __tablename__ = "job_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    level: Mapped[str] = mapped_column(String(8), default="info")
+    message: Mapped[str] = mapped_column(Text)
+
+
 class JobShard(Base):
     """One part of a job that fans out over workers; written idempotently per (job, index)."""
 
@@ -101,6 +144,6 @@ class JobShard(Base):
     job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
     index: Mapped[int] = mapped_column(Integer, primary_key=True)
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[str] = mapped_column(String(16), default=ShardStatus.QUEUED)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -1,17 +1,23 @@
 """Run one job (or one shard of a job) against the store: the adapter around an engine.
 
 Both executors call :func:`execute_job`; it does not care whether a Celery
-task or the embedded executor delivered the job id.
+task or the embedded executor delivered the job id (docs/design.md, "Job
+lifecycle").
 
 * The delivery claims the job (see :meth:`JobStore.claim`), which counts the
   attempt; past ``max_attempts`` deliveries the job is failed instead of run,
   so a job that kills its worker is not retried forever.
+* Any exception from engine code -- params validation, ``shards``, ``run``,
+  ``merge``, the result contract, ``discoveries`` -- fails the job at once,
+  with the exception and its traceback in the job's error.
 * Progress is written at most every ``PROGRESS_INTERVAL_S``; each write also
   reads ``cancel_requested``, and the engine's ``progress`` call raises
   :class:`Cancelled` when it is set.
 * A heartbeat thread refreshes the job's heartbeat while the engine runs, even
   inside a long uninterruptible call, so the reconciler can tell a slow job
   from a dead worker.
+* The job's log (:mod:`workers.joblog`) gets the phases, progress messages,
+  warnings and timings; the result gets its ``provenance``.
 """
 
 from __future__ import annotations
@@ -29,7 +35,8 @@ from typing import Any
 
 from engines.contract import Cancelled, JobType
 from engines.registry import get_job_type
-from workers.models import utcnow
+from workers.joblog import JobLog
+from workers.models import JobStatus, ShardStatus, utcnow
 from workers.provenance import provenance
 from workers.settings import Settings
 from workers.store import JobStore, aware
@@ -45,10 +52,10 @@ FanOut = Callable[[str, str, int], None]
 class ProgressReporter:
     """The ``progress`` callback handed to an engine: throttled writes, cooperative cancel."""
 
-    def __init__(self, store: JobStore, job_id: str, cancel: threading.Event,
+    def __init__(self, store: JobStore, job_id: str, cancel: threading.Event, joblog: JobLog,
                  interval_s: float = PROGRESS_INTERVAL_S, write: bool = True,
                  describe: Callable[[str], str] | None = None) -> None:
-        self.store, self.job_id, self.cancel = store, job_id, cancel
+        self.store, self.job_id, self.cancel, self.joblog = store, job_id, cancel, joblog
         self.interval_s, self.write, self.describe = interval_s, write, describe
         self._last = 0.0
 
@@ -59,6 +66,8 @@ class ProgressReporter:
         if now - self._last < self.interval_s:
             return
         self._last = now
+        self.joblog.progress(done, total, message)
+        self.joblog.flush()
         if self.write and self.describe is not None:  # a shard: the job's counts are per shard
             requested = self.store.report_message(self.job_id, self.describe(message))
         elif self.write:
@@ -111,9 +120,13 @@ def _json_result(result: Any) -> dict[str, Any]:
     return json.loads(json.dumps(result, allow_nan=False))
 
 
-def _final_result(job_type: JobType, params: Any, result: dict[str, Any], job_id: str,
-                  started: datetime) -> dict[str, Any]:
-    """The result as stored: JSON, with its provenance, checked against the declared model."""
+def final_result(job_type: JobType, params: Any, result: dict[str, Any], *,
+                 job_id: str | None = None, started: datetime | None = None) -> dict[str, Any]:
+    """The result as stored: JSON, with its provenance, checked against the declared model.
+
+    ``mathdisco run`` calls this too, so a result printed locally and one
+    stored by a worker are the same object.
+    """
     result = _json_result(result)
     result["provenance"] = provenance(job_type, params, job_id=job_id, started=started)
     job_type.check_result(result)
@@ -121,12 +134,17 @@ def _final_result(job_type: JobType, params: Any, result: dict[str, Any], job_id
 
 
 def _run_engine(store: JobStore, settings: Settings, job_type: JobType, params: Any,
-                job_id: str, progress_job_id: str, write_progress: bool,
+                job_id: str, joblog: JobLog, write_progress: bool,
                 describe: Callable[[str], str] | None = None) -> dict[str, Any]:
     cancel = threading.Event()
-    reporter = ProgressReporter(store, progress_job_id, cancel, write=write_progress, describe=describe)
-    with Heartbeat(store, progress_job_id, settings.heartbeat_interval_s, cancel):
-        return _json_result(job_type.run(params, reporter))
+    reporter = ProgressReporter(store, job_id, cancel, joblog, write=write_progress, describe=describe)
+    started = time.monotonic()
+    try:
+        with Heartbeat(store, job_id, settings.heartbeat_interval_s, cancel), joblog.capture():
+            result = _json_result(job_type.run(params, reporter))
+    finally:
+        joblog.info(f"engine ran {time.monotonic() - started:.2f} s")
+    return result
 
 
 def worker_process_alive(worker: str) -> bool | None:
@@ -153,9 +171,21 @@ def _holder_died(store: JobStore, job_id: str) -> bool:
         job = store.get_job(job_id)
     except KeyError:
         return False
-    if job.status != "running" or not job.worker or worker_process_alive(job.worker) is not False:
+    if job.status != JobStatus.RUNNING or not job.worker or worker_process_alive(job.worker) is not False:
         return False
     return store.requeue(job_id, f"its worker process {job.worker} died")
+
+
+def _end(store: JobStore, joblog: JobLog, job_id: str, status: JobStatus, *,
+         error: str | None = None, result: dict[str, Any] | None = None,
+         discoveries: Any = ()) -> str:
+    """Record the outcome and the log's last lines; returns the status."""
+    note = f"; {len(discoveries)} discoveries" if discoveries else ""
+    joblog.add("error" if status == JobStatus.FAILED else "info",
+               f"{status}{note}" + (f": {error.splitlines()[0]}" if error else ""))
+    joblog.flush(final=True)
+    store.finish(job_id, status, result=result, error=error, discoveries=discoveries)
+    return status.value
 
 
 def execute_job(store: JobStore, job_id: str, worker: str, settings: Settings,
@@ -166,11 +196,12 @@ def execute_job(store: JobStore, job_id: str, worker: str, settings: Settings,
         job = store.claim(job_id, worker, settings.stale_after_s)
     if job is None:
         return "skipped"  # final, cancelled, or held by a live worker
+    joblog = JobLog(store, job_id)
+    joblog.info(f"attempt {job.attempts} on {worker}")
     if job.attempts > settings.max_attempts:
-        store.finish(job_id, "failed", error=(
+        return _end(store, joblog, job_id, JobStatus.FAILED, error=(
             f"gave up after {settings.max_attempts} attempts: the worker running this job "
             "died or was killed each time"))
-        return "failed"
     started = utcnow()
     try:
         job_type = get_job_type(job.type)
@@ -181,34 +212,32 @@ def execute_job(store: JobStore, job_id: str, worker: str, settings: Settings,
         shard_params = job_type.shards(params) if job_type.shards and job_type.merge else []
     except Exception as exc:  # engine code (validation, shards) failing is the job's outcome
         log.info("job %s failed before running: %s", job_id, traceback.format_exc())
-        store.finish(job_id, "failed", error=_describe(exc, with_traceback=True))
-        return "failed"
+        return _end(store, joblog, job_id, JobStatus.FAILED, error=_describe(exc, with_traceback=True))
 
     if fan_out is not None and len(shard_params) > 1:
         store.create_shards(job_id, shard_params)
-        store.report_progress(job_id, 0, len(shard_params), f"0/{len(shard_params)} shards")
+        joblog.info(f"fanned out into {len(shard_params)} shards")
+        joblog.flush()
+        store.report_progress(job_id, 0, len(shard_params), "shards queued")
         fan_out(job_id, job.type, len(shard_params))
         return "fanned_out"
     if len(shard_params) > 1:
-        return _run_shards_here(store, settings, job_type, job_id, shard_params)
+        return _run_shards_here(store, settings, job_type, job_id, shard_params, joblog)
 
     try:
-        result = _run_engine(store, settings, job_type, params, job_id, job_id, True)
-        result = _final_result(job_type, params, result, job_id, started)
+        result = _run_engine(store, settings, job_type, params, job_id, joblog, True)
+        result = final_result(job_type, params, result, job_id=job_id, started=started)
         found = job_type.discoveries(params, result)
     except Cancelled:
-        store.finish(job_id, "cancelled", error="cancelled on request")
-        return "cancelled"
+        return _end(store, joblog, job_id, JobStatus.CANCELLED, error="cancelled on request")
     except Exception as exc:  # the engine's failure is the job's outcome, not the worker's
         log.info("job %s failed: %s", job_id, traceback.format_exc())
-        store.finish(job_id, "failed", error=_describe(exc, with_traceback=True))
-        return "failed"
-    store.finish(job_id, "succeeded", result=result, discoveries=found)
-    return "succeeded"
+        return _end(store, joblog, job_id, JobStatus.FAILED, error=_describe(exc, with_traceback=True))
+    return _end(store, joblog, job_id, JobStatus.SUCCEEDED, result=result, discoveries=found)
 
 
 def _run_shards_here(store: JobStore, settings: Settings, job_type: JobType, job_id: str,
-                     shard_params: list[dict[str, Any]]) -> str:
+                     shard_params: list[dict[str, Any]], joblog: JobLog) -> str:
     """Run a sharded job's shards one after another in this process, then merge.
 
     Each shard's result is stored as it lands, so a retry after the worker
@@ -219,41 +248,46 @@ def _run_shards_here(store: JobStore, settings: Settings, job_type: JobType, job
     """
     store.create_shards(job_id, shard_params)  # keeps the shards an earlier attempt stored
     shards = store.shards(job_id)
-    done = sum(1 for s in shards if s.status != "queued")
+    done = sum(1 for s in shards if s.status != ShardStatus.QUEUED)
+    joblog.info(f"{len(shards)} shards, {done} stored by earlier attempts" if done
+                else f"{len(shards)} shards, run one after another")
     for shard in shards:
-        if shard.status != "queued":
+        if shard.status != ShardStatus.QUEUED:
             continue
-        label = f"shard {shard.index + 1}/{len(shards)} ({done} stored)"
+        label = f"shard {shard.index + 1} of {len(shards)}"
         if store.report_progress(job_id, done, len(shards), label):
-            store.finish(job_id, "cancelled", error="cancelled on request")
-            return "cancelled"
-        ended, _ = _run_shard(store, settings, job_type, job_id, shard,
+            return _end(store, joblog, job_id, JobStatus.CANCELLED, error="cancelled on request")
+        ended, _ = _run_shard(store, settings, job_type, job_id, shard, joblog,
                               lambda message, label=label: f"{label}: {message}")
         if ended:
             return ended
         done += 1
-    return merge_shards(store, job_id, job_type)
+    return merge_shards(store, job_id, job_type, joblog)
 
 
 def execute_shard(store: JobStore, job_id: str, index: int, settings: Settings) -> str:
     """Run one shard of a fanned-out job; the shard that completes the set merges them."""
     job = store.get_job(job_id)
-    if job.status != "running":
+    if job.status != JobStatus.RUNNING:
         return "skipped"
     shard = next((s for s in store.shards(job_id) if s.index == index), None)
-    if shard is None or shard.status != "queued":
+    if shard is None or shard.status != ShardStatus.QUEUED:
         return "skipped"  # a redelivered shard that already landed
-    job_type = get_job_type(job.type)
-    ended, completed = _run_shard(store, settings, job_type, job_id, shard, None)
+    joblog = JobLog(store, job_id, prefix=f"shard {index}: ")
+    try:
+        job_type = get_job_type(job.type)
+    except KeyError as exc:
+        return _end(store, joblog, job_id, JobStatus.FAILED, error=_describe(exc))
+    ended, completed = _run_shard(store, settings, job_type, job_id, shard, joblog, None)
     if ended:
         return ended
     if completed:
-        return merge_shards(store, job_id, job_type)
+        return merge_shards(store, job_id, job_type, JobLog(store, job_id))
     return "stored"
 
 
 def _run_shard(store: JobStore, settings: Settings, job_type: JobType, job_id: str, shard: Any,
-               describe: Callable[[str], str] | None) -> tuple[str | None, bool]:
+               joblog: JobLog, describe: Callable[[str], str] | None) -> tuple[str | None, bool]:
     """Run one shard and store its outcome.
 
     Returns (the job's final status when this shard ended the job -- cancelled
@@ -261,34 +295,36 @@ def _run_shard(store: JobStore, settings: Settings, job_type: JobType, job_id: s
     With ``describe`` the shard's progress messages are written (one shard at
     a time); without, shards running side by side only heartbeat.
     """
+    started = time.monotonic()
     try:
         result = _run_engine(store, settings, job_type, job_type.validate(shard.params), job_id,
-                             job_id, describe is not None, describe)
+                             joblog, describe is not None, describe)
         error = None
     except Cancelled:
-        store.finish(job_id, "cancelled", error="cancelled on request")
-        return "cancelled", False
+        return _end(store, joblog, job_id, JobStatus.CANCELLED, error="cancelled on request"), False
     except Exception as exc:
         log.info("job %s shard %d failed: %s", job_id, shard.index, traceback.format_exc())
         result, error = None, f"shard {shard.index}: {_describe(exc, with_traceback=True)}"
     _, _, completed = store.finish_shard(job_id, shard.index, result=result, error=error)
     if error:
-        store.finish(job_id, "failed", error=error)
-        return "failed", False
+        return _end(store, joblog, job_id, JobStatus.FAILED, error=error), False
+    joblog.info(f"shard {shard.index + 1} stored after {time.monotonic() - started:.2f} s")
+    joblog.flush()
     return None, completed
 
 
-def merge_shards(store: JobStore, job_id: str, job_type: JobType) -> str:
+def merge_shards(store: JobStore, job_id: str, job_type: JobType, joblog: JobLog) -> str:
     job = store.get_job(job_id)
+    started = time.monotonic()
     try:
         params = job_type.validate(job.params)
         results = [s.result for s in store.shards(job_id)]
-        merged = _final_result(job_type, params, job_type.merge(params, results), job_id,
-                               aware(job.started_at) or utcnow())
+        merged = final_result(job_type, params, job_type.merge(params, results), job_id=job_id,
+                              started=aware(job.started_at) or utcnow())
         found = job_type.discoveries(params, merged)
     except Exception as exc:
         log.info("job %s merge failed: %s", job_id, traceback.format_exc())
-        store.finish(job_id, "failed", error=f"merge: {_describe(exc, with_traceback=True)}")
-        return "failed"
-    store.finish(job_id, "succeeded", result=merged, discoveries=found)
-    return "succeeded"
+        return _end(store, joblog, job_id, JobStatus.FAILED,
+                    error=f"merge: {_describe(exc, with_traceback=True)}")
+    joblog.info(f"merged {len(results)} shards in {time.monotonic() - started:.2f} s")
+    return _end(store, joblog, job_id, JobStatus.SUCCEEDED, result=merged, discoveries=found)

@@ -14,6 +14,18 @@
 | MATHDISCO_PUBLIC_READ | 1 | with keys set, 0 makes reads (GET) need a key too |
 | MATHDISCO_RATE_LIMIT | 0 | writes (POST) per minute per key (per client address when anonymous); 0 = off |
 | MATHDISCO_MAX_HEAVY_JOBS | 0 | queued+running jobs of `heavy`-queue types per owner; 0 = off |
+| MATHDISCO_MAX_JOB_MEMORY_GIB | half the physical memory | jobs whose estimate needs more are refused (422) |
+| MATHDISCO_MAX_JOB_SECONDS | 86400 | jobs whose estimate runs longer (or past their type's limit) are refused |
+| MATHDISCO_CALLBACK_HOSTS | (unset) | hosts `callback_url` may name (`a.org,*.b.org`); unset = loopback only |
+| MATHDISCO_CALLBACK_SECRET | (unset) | signs callbacks: `X-Mathdisco-Signature: sha256=HMAC(secret, "<timestamp>.<body>")` |
+| MATHDISCO_URL | http://127.0.0.1:8000 | the server the CLI's `submit`, `jobs` and `batch` talk to |
+| MATHDISCO_API_KEY | (unset) | the key the CLI sends (`X-API-Key`) |
+| MATHDISCO_RESTORE_INTERVAL_S | 10 | Redis: how often unacknowledged messages are swept back |
+| MATHDISCO_SOFT_SHUTDOWN_S | 30 | Celery: seconds a warm shutdown lets running jobs finish |
+| MATHDISCO_ENABLE_TEST_JOBS | 0 | register the diagnostic job types (tests only) |
+
+Engines know nothing of this module; the one engine-side switch,
+MATHDISCO_ENABLE_TEST_JOBS, is read by engines/registry.py itself.
 """
 
 from __future__ import annotations
@@ -48,10 +60,33 @@ class Settings:
     public_read: bool = True
     rate_limit_per_min: int = 0
     max_heavy_jobs: int = 0
+    max_job_memory_bytes: int = 8 * 2**30
+    max_job_seconds: float = 86_400.0
+    callback_hosts: tuple[str, ...] = ()
+    callback_secret: str | None = None
+    server_url: str = "http://127.0.0.1:8000"
+    api_key: str | None = None
+    restore_interval_s: float = 10.0
+    soft_shutdown_s: float = 30.0
 
     @property
     def uses_celery(self) -> bool:
         return bool(self.broker_url)
+
+
+def physical_memory_bytes() -> int:
+    """This machine's memory (bytes); 8 GiB when the platform does not say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 8 * 2**30
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    return raw.strip().lower() not in {"0", "false", "no", "off"}
 
 
 def load_settings() -> Settings:
@@ -69,7 +104,17 @@ def load_settings() -> Settings:
         local_workers=_int("MATHDISCO_LOCAL_WORKERS", 2),
         max_body_bytes=_int("MATHDISCO_MAX_BODY_BYTES", 4 * 1024 * 1024),
         api_keys=os.environ.get("MATHDISCO_API_KEYS") or None,
-        public_read=os.environ.get("MATHDISCO_PUBLIC_READ", "1").strip().lower() not in {"0", "false", "no"},
+        public_read=_flag("MATHDISCO_PUBLIC_READ", True),
         rate_limit_per_min=_int("MATHDISCO_RATE_LIMIT", 0),
         max_heavy_jobs=_int("MATHDISCO_MAX_HEAVY_JOBS", 0),
+        max_job_memory_bytes=int(_float("MATHDISCO_MAX_JOB_MEMORY_GIB",
+                                        physical_memory_bytes() / 2 / 2**30) * 2**30),
+        max_job_seconds=_float("MATHDISCO_MAX_JOB_SECONDS", 86_400.0),
+        callback_hosts=tuple(h.strip().lower() for h in
+                             os.environ.get("MATHDISCO_CALLBACK_HOSTS", "").split(",") if h.strip()),
+        callback_secret=os.environ.get("MATHDISCO_CALLBACK_SECRET") or None,
+        server_url=os.environ.get("MATHDISCO_URL") or "http://127.0.0.1:8000",
+        api_key=os.environ.get("MATHDISCO_API_KEY") or None,
+        restore_interval_s=_float("MATHDISCO_RESTORE_INTERVAL_S", 10.0),
+        soft_shutdown_s=_float("MATHDISCO_SOFT_SHUTDOWN_S", 30.0),
     )

@@ -10,35 +10,40 @@ this module, so the rules live in one place:
 * finishing is conditional on the job not being final yet, so the first
   outcome wins and nothing is overwritten;
 * discoveries are deduplicated by fingerprint and linked to every job that
-  found them.
+  found them, in the same transaction as the job's outcome.
+
+:class:`JobStore` is this module's jobs and shards on top of the concept
+modules it combines: workers/store_base.py (engine, sessions, schema),
+workers/store_logs.py, workers/store_callbacks.py, workers/store_catalogue.py.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
-import threading
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, create_engine, event, make_url, or_, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
-from sqlalchemy.orm import Session, defer, sessionmaker
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 
-from engines.contract import Discovery as FoundDiscovery
-from workers.models import (
-    FINAL_STATUSES,
-    Base,
-    Discovery,
-    Job,
-    JobDiscovery,
-    JobShard,
-    utcnow,
+from engines.discoveries import Discovery as FoundDiscovery
+from workers.models import FINAL_STATUSES, Job, JobShard, JobStatus, ShardStatus, utcnow
+from workers.store_base import (
+    aware,
+    decode_cursor,
+    encode_cursor,
+    jsonable,
+    make_engine,
+    params_fingerprint,
 )
+from workers.store_callbacks import CallbackStore
+from workers.store_catalogue import CatalogueStore
+from workers.store_logs import LOG_MAX_BYTES, LogStore
+
+__all__ = ["LOG_MAX_BYTES", "IdempotencyConflict", "JobFinished", "JobNotFound", "JobStore", "aware",
+           "jsonable", "make_engine", "params_fingerprint"]
 
 
 class IdempotencyConflict(Exception):
@@ -53,41 +58,6 @@ class JobFinished(Exception):
     """The operation needs a job that is not final yet."""
 
 
-def params_fingerprint(job_type: str, params: dict[str, Any]) -> str:
-    canonical = json.dumps({"type": job_type, "params": params}, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def make_engine(url: str) -> Engine:
-    """A SQLAlchemy engine; SQLite gets WAL and a busy timeout for multi-process use."""
-    if url.startswith("sqlite"):
-        in_memory = make_url(url).database in (None, "", ":memory:")
-        # A pool as large as the API's thread pool: under a burst, overflow connections
-        # would be opened and closed per request, each paying the connect pragmas.
-        pool = {} if in_memory else {"pool_size": 40, "max_overflow": 0, "pool_timeout": 60}
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **pool)
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - trivial
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.close()
-
-        if not in_memory:
-            with engine.connect() as connection:  # WAL is a property of the file: set it once
-                connection.exec_driver_sql("PRAGMA journal_mode=WAL")
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite returns naive datetimes; every time in the store is UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
-
-
 def _history(job: Job, status: str, note: str | None = None) -> list[Any]:
     entry: dict[str, Any] = {"status": status, "at": utcnow().isoformat()}
     if note:
@@ -95,62 +65,8 @@ def _history(job: Job, status: str, note: str | None = None) -> list[Any]:
     return [*(job.status_history or []), entry]
 
 
-def encode_cursor(created_at: datetime, key: str | int) -> str:
-    raw = f"{aware(created_at).isoformat()}|{key}"
-    return base64.urlsafe_b64encode(raw.encode()).decode()
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor.encode()).decode()
-        moment, key = raw.split("|", 1)
-        return datetime.fromisoformat(moment), key
-    except Exception as exc:  # any malformed cursor is the client's error
-        raise ValueError("malformed cursor") from exc
-
-
-class JobStore:
-    """All reads and writes of jobs, shards and discoveries."""
-
-    def __init__(self, url: str, *, create: bool = True) -> None:
-        self.url = url
-        self.engine = make_engine(url)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._write_lock = threading.Lock() if url.startswith("sqlite") else None
-        if create:
-            self.create_schema()
-
-    @contextmanager
-    def _writing(self) -> Iterator[Session]:
-        """A write transaction.
-
-        SQLite takes one writer at a time and a blocked writer sleep-polls
-        (1, 2, 5, ... 100 ms), which turns a burst of concurrent submits into
-        tails of a second; this process's writers queue on a lock instead.
-        """
-        if self._write_lock is None:
-            with self.sessions.begin() as session:
-                yield session
-            return
-        with self._write_lock, self.sessions.begin() as session:
-            yield session
-
-    def create_schema(self) -> None:
-        """Create missing tables, and missing indexes on tables an older version created."""
-        try:
-            Base.metadata.create_all(self.engine)
-            for table in Base.metadata.sorted_tables:
-                for index in table.indexes:
-                    index.create(self.engine, checkfirst=True)
-        except (IntegrityError, OperationalError, ProgrammingError):
-            pass  # another process created it at the same moment
-
-    def ping(self) -> None:
-        with self.engine.connect() as connection:
-            connection.exec_driver_sql("SELECT 1")
-
-    def dispose(self) -> None:
-        self.engine.dispose()
+class JobStore(LogStore, CallbackStore, CatalogueStore):
+    """All reads and writes of jobs, shards, logs, callbacks and discoveries."""
 
     # -- creating and reading jobs ------------------------------------------------
 
@@ -161,6 +77,9 @@ class JobStore:
         *,
         owner: str = "anonymous",
         idempotency_key: str | None = None,
+        rerun_of: str | None = None,
+        estimate: dict[str, Any] | None = None,
+        callback_url: str | None = None,
     ) -> tuple[Job, bool]:
         """Insert a queued job; returns (job, created).  A replayed idempotency key returns the old job."""
         fingerprint = params_fingerprint(job_type, params)
@@ -173,12 +92,17 @@ class JobStore:
             type=job_type,
             params=params,
             params_fingerprint=fingerprint,
-            status="queued",
+            status=JobStatus.QUEUED,
             owner=owner,
             idempotency_key=idempotency_key,
             created_at=utcnow(),
+            rerun_of=rerun_of,
+            estimate=estimate,
+            callback_url=callback_url,
+            callback_attempts=[],
+            log_bytes=0,
         )
-        job.status_history = _history(job, "queued")
+        job.status_history = _history(job, JobStatus.QUEUED)
         try:
             with self._writing() as session:
                 session.add(job)
@@ -189,6 +113,14 @@ class JobStore:
                 raise
             return self._replay(existing, fingerprint), False
         return job, True
+
+    def replay(self, owner: str, key: str, job_type: str, params: dict[str, Any]) -> Job | None:
+        """The job an earlier request with this idempotency key created, or None.
+
+        Raises IdempotencyConflict when that request had another type or params.
+        """
+        existing = self._by_idempotency_key(owner, key)
+        return None if existing is None else self._replay(existing, params_fingerprint(job_type, params))
 
     def _by_idempotency_key(self, owner: str, key: str) -> Job | None:
         with self.sessions() as session:
@@ -275,11 +207,11 @@ class JobStore:
                 .where(
                     Job.id == job_id,
                     Job.cancel_requested.is_(False),
-                    or_(Job.status == "queued",
-                        and_(Job.status == "running",
+                    or_(Job.status == JobStatus.QUEUED,
+                        and_(Job.status == JobStatus.RUNNING,
                              or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < stale))),
                 )
-                .values(status="running", attempts=Job.attempts + 1, worker=worker,
+                .values(status=JobStatus.RUNNING, attempts=Job.attempts + 1, worker=worker,
                         heartbeat_at=now)
                 .execution_options(synchronize_session=False)
             ).rowcount
@@ -288,12 +220,12 @@ class JobStore:
             job = session.get(Job, job_id)
             if job.started_at is None:
                 job.started_at = now
-            job.status_history = _history(job, "running", f"attempt {job.attempts} on {worker}")
+            job.status_history = _history(job, JobStatus.RUNNING, f"attempt {job.attempts} on {worker}")
             return job
 
     def next_queued(self, job_types: Sequence[str] | None = None) -> list[str]:
         """Ids of queued jobs, oldest first (for the embedded executor)."""
-        query = (select(Job.id).where(Job.status == "queued", Job.cancel_requested.is_(False))
+        query = (select(Job.id).where(Job.status == JobStatus.QUEUED, Job.cancel_requested.is_(False))
                  .order_by(Job.created_at).limit(20))
         if job_types is not None:
             query = query.where(Job.type.in_(job_types))
@@ -304,7 +236,7 @@ class JobStore:
         """Store progress and heartbeat; returns True when cancellation was requested."""
         with self._writing() as session:
             session.execute(
-                update(Job).where(Job.id == job_id, Job.status == "running")
+                update(Job).where(Job.id == job_id, Job.status == JobStatus.RUNNING)
                 .values(progress_done=int(done), progress_total=int(total),
                         progress_message=str(message)[:500], heartbeat_at=utcnow())
             )
@@ -314,14 +246,14 @@ class JobStore:
         """Store a progress message (not the counts) and heartbeat; True when cancellation was requested."""
         with self._writing() as session:
             session.execute(
-                update(Job).where(Job.id == job_id, Job.status == "running")
+                update(Job).where(Job.id == job_id, Job.status == JobStatus.RUNNING)
                 .values(progress_message=str(message)[:500], heartbeat_at=utcnow()))
             return bool(session.scalar(select(Job.cancel_requested).where(Job.id == job_id)))
 
     def heartbeat(self, job_id: str) -> bool:
         """Refresh the heartbeat; returns True when cancellation was requested."""
         with self._writing() as session:
-            session.execute(update(Job).where(Job.id == job_id, Job.status == "running")
+            session.execute(update(Job).where(Job.id == job_id, Job.status == JobStatus.RUNNING)
                             .values(heartbeat_at=utcnow()))
             return bool(session.scalar(select(Job.cancel_requested).where(Job.id == job_id)))
 
@@ -358,22 +290,25 @@ class JobStore:
             job.result = result
             job.error = error
             job.finished_at = utcnow()
-            if status == "succeeded" and job.progress_total:
-                job.progress_done = job.progress_total
+            if status == JobStatus.SUCCEEDED:
+                job.progress_done = job.progress_total or job.progress_done
+                job.progress_message = "done"
             job.status_history = _history(job, status, error)
+            if job.callback_url:
+                job.callback_state, job.callback_next_at = "pending", job.finished_at
             if discoveries:
-                self._link_discoveries(session, job_id, discoveries)
+                self._link_discoveries(session, job_id, discoveries, (result or {}).get("provenance"))
         return True
 
     def requeue(self, job_id: str, note: str) -> bool:
         """Put a running job back in the queue (its worker died or shut down)."""
         with self._writing() as session:
             job = session.get(Job, job_id, with_for_update=True)
-            if job is None or job.status != "running":
+            if job is None or job.status != JobStatus.RUNNING:
                 return False
-            job.status = "queued"
+            job.status = JobStatus.QUEUED
             job.worker = None
-            job.status_history = _history(job, "queued", note)
+            job.status_history = _history(job, JobStatus.QUEUED, note)
             return True
 
     def request_cancel(self, job_id: str) -> Job:
@@ -385,17 +320,19 @@ class JobStore:
             if job.status in FINAL_STATUSES:
                 raise JobFinished(f"job is already {job.status}")
             job.cancel_requested = True
-            if job.status == "queued":
-                job.status = "cancelled"
+            if job.status == JobStatus.QUEUED:
+                job.status = JobStatus.CANCELLED
                 job.finished_at = utcnow()
-                job.status_history = _history(job, "cancelled", "cancelled before it started")
+                job.status_history = _history(job, JobStatus.CANCELLED, "cancelled before it started")
+                if job.callback_url:
+                    job.callback_state, job.callback_next_at = "pending", job.finished_at
             return job
 
     def stale_running(self, stale_after_s: float) -> list[Job]:
         cutoff = utcnow() - timedelta(seconds=stale_after_s)
         with self.sessions() as session:
             return list(session.scalars(select(Job).where(
-                Job.status == "running",
+                Job.status == JobStatus.RUNNING,
                 or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < cutoff))))
 
     # -- shards of a fanned-out job ----------------------------------------------------
@@ -405,7 +342,7 @@ class JobStore:
             existing = {s.index for s in session.scalars(select(JobShard).where(JobShard.job_id == job_id))}
             for index, params in enumerate(shard_params):
                 if index not in existing:
-                    session.add(JobShard(job_id=job_id, index=index, params=params, status="queued"))
+                    session.add(JobShard(job_id=job_id, index=index, params=params, status=ShardStatus.QUEUED))
 
     def shards(self, job_id: str) -> list[JobShard]:
         with self.sessions() as session:
@@ -417,87 +354,17 @@ class JobStore:
         """Store one shard's outcome (idempotent); returns (done, total, this_call_completed_all)."""
         with self._writing() as session:
             shard = session.get(JobShard, (job_id, index), with_for_update=True)
-            first_time = shard is not None and shard.status == "queued"
+            first_time = shard is not None and shard.status == ShardStatus.QUEUED
             if first_time:
-                shard.status = "failed" if error else "succeeded"
+                shard.status = ShardStatus.FAILED if error else ShardStatus.SUCCEEDED
                 shard.result, shard.error = result, error
             session.flush()
             # lock the parent row so exactly one finisher sees the last shard land
             session.get(Job, job_id, with_for_update=True)
             states = list(session.scalars(select(JobShard.status).where(JobShard.job_id == job_id)))
-            done = sum(1 for s in states if s != "queued")
-            session.execute(update(Job).where(Job.id == job_id, Job.status == "running")
+            done = sum(1 for s in states if s != ShardStatus.QUEUED)
+            session.execute(update(Job).where(Job.id == job_id, Job.status == JobStatus.RUNNING)
                             .values(progress_done=done, progress_total=len(states),
-                                    progress_message=f"{done}/{len(states)} shards",
+                                    progress_message="shard stored",
                                     heartbeat_at=utcnow()))
         return done, len(states), first_time and done == len(states)
-
-    # -- discoveries ----------------------------------------------------------------------
-
-    def record_discoveries(self, job_id: str, found: Sequence[FoundDiscovery]) -> list[int]:
-        """Store each statement once (by fingerprint) and link it to the job, in one transaction."""
-        with self._writing() as session:
-            return self._link_discoveries(session, job_id, found)
-
-    @staticmethod
-    def _link_discoveries(session: Session, job_id: str, found: Sequence[FoundDiscovery]) -> list[int]:
-        ids: list[int] = []
-        by_fingerprint = {item.fingerprint(): item for item in found}
-        existing = dict(session.execute(
-            select(Discovery.fingerprint, Discovery.id)
-            .where(Discovery.fingerprint.in_(list(by_fingerprint)))).all()) if by_fingerprint else {}
-        for fingerprint, item in by_fingerprint.items():
-            if fingerprint not in existing:
-                # a concurrent writer inserting the same statement makes this transaction fail
-                # on the unique fingerprint; the caller's retry then finds the row
-                row = Discovery(fingerprint=fingerprint, kind=item.kind, target=item.target[:255],
-                                text=item.text, latex=item.latex, canonical=item.canonical,
-                                evidence=jsonable(item.evidence), created_at=utcnow())
-                session.add(row)
-                session.flush()
-                existing[fingerprint] = row.id
-            discovery_id = existing[fingerprint]
-            if session.get(JobDiscovery, (job_id, discovery_id)) is None:
-                session.add(JobDiscovery(job_id=job_id, discovery_id=discovery_id))
-            ids.append(discovery_id)
-        return ids
-
-    def list_discoveries(
-        self, *, kind: str | None = None, target: str | None = None, search: str | None = None,
-        limit: int = 50, cursor: str | None = None,
-    ) -> tuple[list[tuple[Discovery, list[str]]], str | None]:
-        query = select(Discovery).order_by(Discovery.created_at.desc(), Discovery.id.desc()).limit(limit + 1)
-        if kind:
-            query = query.where(Discovery.kind == kind)
-        if target:
-            query = query.where(Discovery.target == target)
-        if search:
-            pattern = f"%{search}%"
-            query = query.where(or_(Discovery.target.ilike(pattern), Discovery.text.ilike(pattern)))
-        if cursor:
-            created_at, key = decode_cursor(cursor)
-            query = query.where(or_(Discovery.created_at < created_at,
-                                    and_(Discovery.created_at == created_at, Discovery.id < int(key))))
-        with self.sessions() as session:
-            rows = list(session.scalars(query))
-            next_cursor = None
-            if len(rows) > limit:
-                rows = rows[:limit]
-                next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id)
-            links: dict[int, list[str]] = {r.id: [] for r in rows}
-            if rows:
-                for link in session.scalars(select(JobDiscovery).where(
-                        JobDiscovery.discovery_id.in_(list(links)))):
-                    links[link.discovery_id].append(link.job_id)
-        return [(r, sorted(links[r.id])) for r in rows], next_cursor
-
-    def job_discoveries(self, job_id: str) -> list[Discovery]:
-        with self.sessions() as session:
-            return list(session.scalars(
-                select(Discovery).join(JobDiscovery, JobDiscovery.discovery_id == Discovery.id)
-                .where(JobDiscovery.job_id == job_id).order_by(Discovery.id)))
-
-
-def jsonable(value: Any) -> Any:
-    """``value`` as plain JSON types (non-JSON values become strings), for JSON columns and responses."""
-    return json.loads(json.dumps(value, default=str))

@@ -5,12 +5,6 @@ Analysis of Integer Sequences", ICML 2023.  :mod:`engines.esma.search` holds the
 algorithm, :mod:`engines.esma.job` the ``esma`` job type.
 """
 
-from engines.contract import JobType, TimeLimits
-from engines.esma.job import EsmaParams, discoveries, merge, run, shards
+from engines.esma.job import JOB_TYPES
 
-JOB_TYPES = [
-    JobType("esma", EsmaParams, run,
-            "Signed continued fractions + Berlekamp-Massey conjecture search (ESMA) for a constant.",
-            discoveries=discoveries, shards=shards, merge=merge,
-            limits=TimeLimits(1800, 1900)),
-]
+__all__ = ["JOB_TYPES"]

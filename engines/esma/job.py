@@ -25,9 +25,9 @@ from typing import Any
 
 import mpmath
 import sympy
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from engines.contract import EngineParams, Progress, no_progress
+from engines.contract import EngineParams, Estimate, JobType, Progress, TimeLimits, no_progress
 from engines.discoveries import Discovery, formula_statement
 from engines.esma.search import (
     Candidate,
@@ -49,6 +49,14 @@ from engines.numerics.expressions import (
     to_text,
 )
 from engines.numerics.formula import QuasiPolynomial, formula_json
+from engines.results import (
+    EvidenceRow,
+    GcfFormula,
+    QuasiPolynomialJSON,
+    ResultModel,
+    ResultView,
+    ShownFormula,
+)
 
 MAX_PAIRS = 100_000
 
@@ -112,6 +120,105 @@ class EsmaParams(EngineParams):
     @property
     def hit_threshold(self) -> int:
         return self.threshold or self.n_terms // 4
+
+
+
+class SimpleCfReference(BaseModel):
+    """The simple continued fraction of the same value, for comparison."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    terms: list[int]
+    digits_at_n_terms: int | None
+    digits_per_term: float | None
+    period: int | None
+    formula: QuasiPolynomialJSON | None
+
+
+class EsmaConjecture(GcfFormula):
+    """One conjectured signed continued fraction (Formula JSON plus ESMA's evidence)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sign_period: list[int]
+    lhs: dict[str, list[int]] = Field(..., description="LHS = P(c)/Q(c): numerator and denominator")
+    connection_polynomial: list[int]
+    recurrence_length: int
+    confirmations: int
+    evidence: dict[str, int]
+    equivalent_results: int
+    digits_at_n_terms: int
+    digits_per_term: float
+    simple_cf: SimpleCfReference
+    faster_than_simple_cf: bool
+    simpler_than_simple_cf: bool
+    alternatives: list[EsmaConjecture] = Field(default_factory=list)
+
+
+class EsmaResult(ResultModel):
+    constant: str
+    constant_expression: str
+    constant_kind: str
+    constant_simple_cf: list[int]
+    params: dict[str, Any]
+    conjectures: list[EsmaConjecture]
+    counts: dict[str, int]
+    lhs_count: int
+    sign_periods: int | None = None
+    truncated: bool | None = None
+    message: str | None = None
+    elapsed_s: float
+
+
+def view(result: EsmaResult) -> ResultView:
+    """Each conjecture once (alternatives after their main form), the screen's counts as evidence."""
+    formulas = []
+    for number, conjecture in enumerate(result.conjectures, start=1):
+        for alternative, formula in enumerate([conjecture, *conjecture.alternatives]):
+            label = f"Conjecture {number}: {formula.equals}" + (
+                f" (sign pattern {alternative + 1})" if alternative else "")
+            signs = "".join("+" if s > 0 else "-" for s in formula.sign_period)
+            formulas.append(ShownFormula(
+                label=label, text=formula.text, latex=formula.latex,
+                verified_digits=formula.verified_digits,
+                facts={"signs": signs, "digits per term": formula.digits_per_term,
+                       "faster than the simple CF": formula.faster_than_simple_cf}))
+    evidence = [EvidenceRow(label="constant", value=result.constant_expression),
+                EvidenceRow(label="kind", value=result.constant_kind),
+                EvidenceRow(label="left-hand sides searched", value=result.lhs_count)]
+    evidence += [EvidenceRow(label=name.replace("_", " "), value=value)
+                 for name, value in result.counts.items()]
+    notes = [result.message] if result.message else []
+    if result.truncated:
+        notes.append("more conjectures were found than max_conjectures; the simplest are listed")
+    return ResultView(formulas=formulas, evidence=evidence, notes=notes)
+
+
+
+#: fitted on this machine (docs/benchmarks.md, ESMA): seconds per screened (LHS, signs) pair at
+#: n_terms = 100, and per approved candidate at depth x digits = 10^6; distinct LHS values are
+#: about a fifth of the raw count
+_SECONDS_PER_PAIR, _SECONDS_PER_APPROVAL, _DISTINCT_FRACTION = 5.5e-4, 5e-3, 0.2
+_BASE_MEMORY_BYTES = 300 * 2**20
+
+
+def estimate(params: EsmaParams) -> Estimate:
+    """The engine's cost model: screening grows with the pairs and n_terms^2, Approve with depth x digits.
+
+    >>> estimate(EsmaParams(constant="e")).seconds < 10
+    True
+    """
+    raw = (raw_lhs_count(params.lhs_degree, params.lhs_coefficient_bound)
+           * len(primitive_sign_periods(params.min_sign_period, params.max_sign_period)))
+    pairs = _DISTINCT_FRACTION * raw
+    screen_s = pairs * _SECONDS_PER_PAIR * (params.n_terms / 100) ** 2
+    approvals = 0.02 * pairs
+    approve_s = approvals * _SECONDS_PER_APPROVAL * params.approve_depth * params.approve_digits / 1e6
+    working = _working_digits(params)
+    # the LHS values are held at the working precision (~0.42 bytes a digit) while pairs stream
+    lhs_values = raw_lhs_count(params.lhs_degree, params.lhs_coefficient_bound)
+    memory = _BASE_MEMORY_BYTES + int(lhs_values * working * 0.5)
+    return Estimate(seconds=round(screen_s + approve_s, 3), memory_bytes=memory)
 
 
 def _working_digits(params: EsmaParams) -> int:
@@ -335,3 +442,13 @@ def _rank(conjecture: dict[str, Any]) -> tuple:
             sum(abs(c) for p in a.polynomials for c in p) + sum(abs(t) for t in a.initial),
             (degree, sum(abs(c) for c in coefficients), coefficients),
             tuple(conjecture["sign_period"]))
+
+
+JOB_TYPES = [
+    JobType("esma", EsmaParams, run,
+            "Signed continued fractions + Berlekamp-Massey conjecture search (ESMA) for a constant.",
+            result_model=EsmaResult, discoveries=discoveries, view=view, estimate=estimate,
+            shards=shards, merge=merge, key_params=("constant", "lhs_coefficient_bound", "max_sign_period"),
+            verification_fields=("approve_depth", "approve_digits", "approve_min_digits"),
+            limits=TimeLimits(1800, 1900)),
+]

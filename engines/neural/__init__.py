@@ -8,11 +8,21 @@
 
 Everything here imports without torch; the torch-based job types declare
 ``requires=("torch",)`` and ``extra="neural"`` and import torch inside ``run``.
+
+Modules
+-------
+job               the four JobType declarations, estimates, JOB_TYPES
+results, views    result models and what is shown of each result
+psi_exact         DVV recursion, asymptotic, the data set of psi_intersections
+psi_regression    the set transformer, metrics, conformal intervals
+dra               the Dynamic Range Activator
+dysymnet          the controller and the search of sr_neural
+symbolic_network  EQL-style networks: training, pruning, read-off, clean-up
+nguyen            the Nguyen benchmarks in sr_neural's variables
+deeponet          DeepONet, random input functions, reference solutions
+training          torch set-up, progress, the time budget of a job
 """
 
-from engines.neural.deeponet import OPERATOR_LEARNING
-from engines.neural.dysymnet import SR_NEURAL
-from engines.neural.psi_exact import PSI_EXACT
-from engines.neural.psi_regression import PSI_INTERSECTIONS
+from engines.neural.job import JOB_TYPES
 
-JOB_TYPES = [PSI_EXACT, PSI_INTERSECTIONS, SR_NEURAL, OPERATOR_LEARNING]
+__all__ = ["JOB_TYPES"]

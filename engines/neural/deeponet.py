@@ -28,8 +28,8 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
-from engines.contract import JobType, Progress, TimeLimits, no_progress
-from engines.neural.training import Deadline, NeuralCommonParams, Ticker, rounded, setup_torch
+from engines.contract import Progress, no_progress
+from engines.neural.training import NeuralCommonParams, Ticker, TimeBudget, rounded, setup_torch
 
 FINE_PER_SENSOR = 10  # fine-grid points per sensor interval
 MAX_ODE_SOLUTION = 5.0  # inputs whose ODE solution leaves [-5, 5] are redrawn
@@ -177,8 +177,9 @@ def build_model(torch, params: OperatorLearningParams):
 
 def run_operator_learning(params: OperatorLearningParams, progress: Progress = no_progress) -> dict:
     """Generate data, train DeepONet, report test error and canonical predictions."""
+    budget = TimeBudget(params.time_limit_s)
+    progress(0, params.iterations, "starting torch")
     torch, device = setup_torch(params.seed, params.max_threads, params.device)
-    deadline = Deadline(params.time_limit_s)
     progress(0, params.iterations, "generating random input functions")
     rng = np.random.default_rng(params.seed)
     train = make_data(params, params.n_train_functions, rng)
@@ -195,11 +196,15 @@ def run_operator_learning(params: OperatorLearningParams, progress: Progress = n
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, params.iterations, eta_min=params.lr / 20)
     generator = torch.Generator().manual_seed(params.seed)
     ticker = Ticker(progress, params.iterations)
-    loss_history, test_history = [], []
+    loss_history, test_history, recorded_at = [], [], []
     record_every = max(1, params.iterations // 50)
     running, counted = 0.0, 0
     iteration = 0
-    for iteration in range(1, params.iterations + 1):
+    train_start = budget.elapsed()
+    for step in range(1, params.iterations + 1):
+        if budget.training_over():
+            break
+        iteration = step
         batch = torch.randint(0, params.n_train_functions, (params.batch_size,), generator=generator).to(device)
         loss = torch.mean((model(train_u[batch], query) - train_s[batch]) ** 2)
         optimiser.zero_grad()
@@ -213,13 +218,18 @@ def run_operator_learning(params: OperatorLearningParams, progress: Progress = n
                 test_mse = float(torch.mean((model(test_u, query) - test_s) ** 2))
             loss_history.append(running / counted)
             test_history.append(test_mse)
+            recorded_at.append(iteration)
             running, counted = 0.0, 0
             ticker(iteration, f"iteration {iteration}: train MSE {loss_history[-1]:.3g}, "
                               f"test MSE {test_mse:.3g}", force=True)
         else:
             ticker(iteration, f"iteration {iteration}")
-        if deadline.expired():
-            break
+    train_seconds = budget.elapsed() - train_start
+    if counted:  # the steps since the last record, when the time limit ended the training
+        with torch.no_grad():
+            test_history.append(float(torch.mean((model(test_u, query) - test_s) ** 2)))
+        loss_history.append(running / counted)
+        recorded_at.append(iteration)
 
     with torch.no_grad():
         test_pred = model(test_u, query).cpu().numpy()
@@ -234,7 +244,10 @@ def run_operator_learning(params: OperatorLearningParams, progress: Progress = n
                           "mse": float(np.mean((predicted - reference) ** 2)),
                           "x": rounded(q[::5]), "predicted": rounded(predicted[::5]),
                           "reference": rounded(reference[::5])})
-    progress(params.iterations, params.iterations, "done")
+    # the last call counts what was done, so "finished" and the counts agree
+    progress(iteration, iteration,
+             f"done: the time limit stopped training after {iteration} iterations (of {params.iterations})"
+             if iteration < params.iterations else f"done: {params.iterations} iterations")
     reference_method = ("cumulative trapezoid on a grid 20x finer than the sensors; closed forms for canonical inputs"
                         if params.operator == "antiderivative" else
                         "RK4 on a grid 10x finer than the sensors; scipy RK45 (rtol 1e-11) for canonical inputs")
@@ -251,18 +264,15 @@ def run_operator_learning(params: OperatorLearningParams, progress: Progress = n
         "loss_history": rounded(loss_history),
         "test_history": rounded(test_history),
         "history_every": record_every,
+        "history_iterations": recorded_at,
         "iterations_run": iteration,
         "stopped_early": iteration < params.iterations,
-        "train_seconds": round(deadline.elapsed(), 2),
+        "stopped_by_time_limit": budget.stopped_training,
+        "time_limit_s": params.time_limit_s,
+        "train_seconds": round(train_seconds, 2),
+        "elapsed_s": round(budget.elapsed(), 2),
         "device": str(device),
         "model": {"branch": [params.sensors] + [params.width] * (params.depth + 1),
                   "trunk": [1] + [params.width] * (params.depth + 1),
                   "parameters": int(sum(p.numel() for p in model.parameters()))},
     }
-
-
-OPERATOR_LEARNING = JobType(
-    "operator_learning", OperatorLearningParams, run_operator_learning,
-    "DeepONet learning the antiderivative or an ODE solution operator from random functions.",
-    queue="heavy", limits=TimeLimits(1900, 2000), requires=("torch",), extra="neural",
-)

@@ -29,10 +29,11 @@ import numpy as np
 import sympy
 from pydantic import Field, field_validator, model_validator
 
-from engines.contract import JobType, Progress, TimeLimits, no_progress
+from engines.contract import Progress, no_progress
 from engines.discoveries import Discovery, expression_statement
 from engines.neural.nguyen import NGUYEN
 from engines.neural.symbolic_network import (
+    LOSS_EVERY,
     OPERATORS,
     Architecture,
     complexity,
@@ -41,7 +42,7 @@ from engines.neural.symbolic_network import (
     nrmse,
     train_network,
 )
-from engines.neural.training import Deadline, NeuralCommonParams, Ticker, rounded, setup_torch
+from engines.neural.training import NeuralCommonParams, Ticker, TimeBudget, rounded, setup_torch
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,15}$")
 _RESERVED = {"E", "I", "N", "O", "Q", "S", "pi", "oo", "sin", "cos", "exp", "log", "sqrt"}
@@ -195,8 +196,13 @@ def make_data(params: DySymNetParams, rng: np.random.Generator) -> dict:
             "nonnegative": bool(np.all(train_x >= 0))}
 
 
-def is_recovered(found: sympy.Expr, truth: sympy.Expr, symbols, nonnegative: bool) -> bool:
-    """Exact symbolic equivalence, with the variables declared positive on a non-negative domain."""
+def is_recovered(found: sympy.Expr, truth: sympy.Expr, symbols, nonnegative: bool,
+                 simplify: bool = True) -> bool:
+    """Exact symbolic equivalence, with the variables declared positive on a non-negative domain.
+
+    The difference is expanded; when that is not 0 and ``simplify``, it is
+    simplified too (at most 80 nodes: simplify on large trees can take minutes).
+    """
     if found.atoms(sympy.Float):
         return False
     if nonnegative:
@@ -205,19 +211,29 @@ def is_recovered(found: sympy.Expr, truth: sympy.Expr, symbols, nonnegative: boo
     difference = found - truth
     if sympy.expand(difference) == 0:
         return True
-    if complexity(difference) > 80:  # simplify on large trees can take minutes
+    if not simplify or complexity(difference) > 80:
         return False
     return sympy.simplify(sympy.expand_log(difference, force=False)) == 0
 
 
 # ---------------------------------------------------------------- job
 
-def run_dysymnet(params: DySymNetParams, progress: Progress = no_progress) -> dict:
-    """Search architectures with the controller; see the module docstring."""
+#: seconds of clean-up (BFGS, snapping) a read-off formula gets at most
+FINISH_BUDGET_S = 4.0
+
+
+def run_sr_neural(params: DySymNetParams, progress: Progress = no_progress) -> dict:
+    """Search architectures with the controller; see the module docstring.
+
+    ``time_limit_s`` bounds the whole job (:class:`TimeBudget`, started before
+    torch is imported): a network in training is abandoned when the training
+    time is spent, a formula's clean-up gets at most what is left, and the
+    result says whether the limit stopped the search (``stopped_by_time_limit``).
+    """
+    budget = TimeBudget(params.time_limit_s)
     total = params.controller_steps * params.controller_batch
     progress(0, total, "starting torch")  # importing torch can take seconds: cancellable before it
     torch, device = setup_torch(params.seed, params.max_threads, "cpu" if params.device == "auto" else params.device)
-    deadline = Deadline(params.time_limit_s)
     rng = np.random.default_rng(params.seed)
     data = make_data(params, rng)
     symbols, operators = data["symbols"], data["operators"]
@@ -233,82 +249,122 @@ def run_dysymnet(params: DySymNetParams, progress: Progress = no_progress) -> di
     reward_history: list[dict] = []
     best_losses: list[float] = []
     trained = 0
-    stop = False
+    stop = solved = False
     for step in range(params.controller_steps):
         log_probs, entropies, rewards = [], [], []
         for _ in range(params.controller_batch):
+            if budget.training_over():
+                stop = True
+                break
             architecture, log_prob, entropy = controller.sample(params.layer_choices, params.width_choices,
                                                                 operators, generator)
             network = train_network(
                 torch, architecture, x, y, iterations1=params.iterations1, iterations2=params.iterations2,
                 reg_weight=params.reg_weight, threshold=params.threshold, lr=params.lr,
                 tick=lambda label=f"step {step + 1}: training {architecture.describe()}", done=trained:
-                ticker(done, label))
+                ticker(done, label), stop=budget.training_over)
+            if network.stopped:  # the time limit: an unfinished network is no sample
+                stop = True
+                break
             trained += 1
-            error = math.inf
-            if network.expression is not None:
-                try:
-                    expression = finish_expression(
-                        network.expression, env, data["y"],
-                        tick=lambda label=f"step {step + 1}: simplifying", done=trained: ticker(done, label))
-                    error = nrmse(evaluate(expression, env), data["y"])
-                except ValueError:  # sympy rewrote it outside the evaluator's vocabulary (re, im, ...)
-                    error = math.inf
-                if math.isfinite(error):
-                    key = sympy.srepr(expression)
-                    if key not in candidates or candidates[key]["nrmse"] > error:
-                        candidates[key] = {"expr": expression, "nrmse": error,
-                                           "complexity": complexity(expression),
-                                           "architecture": architecture.describe()}
-                    if not best_losses or error <= min(c["nrmse"] for c in candidates.values()):
-                        best_losses = network.loss_history
+            error = _score(network, env, data, candidates, ticker, trained, step, budget)
+            if math.isfinite(error) and (not best_losses or error <= min(c["nrmse"] for c in candidates.values())):
+                best_losses = network.loss_history
             log_probs.append(log_prob)
             entropies.append(entropy)
             rewards.append(1.0 / (1.0 + error) if math.isfinite(error) else 0.0)
             ticker(trained, f"step {step + 1}: {architecture.describe()} nrmse {error:.3g}", force=True)
-            if error <= params.success_nrmse or deadline.expired():
-                stop = True
+            if error <= params.success_nrmse:
+                stop = solved = True
                 break
-        reward_history.append({"step": step + 1, "mean": float(np.mean(rewards)), "max": float(np.max(rewards))})
-        reward_array = np.array(rewards)
-        cutoff = float(np.quantile(reward_array, params.risk_factor))
-        keep = [i for i, r in enumerate(rewards) if r >= cutoff]
-        loss = -sum((rewards[i] - cutoff) * log_probs[i] + params.entropy_weight * entropies[i]
-                    for i in keep) / len(keep)
-        optimiser.zero_grad()
-        loss.backward()
-        optimiser.step()
+        if rewards:
+            reward_history.append({"step": step + 1, "mean": float(np.mean(rewards)),
+                                   "max": float(np.max(rewards))})
+            _update_controller(optimiser, params, rewards, log_probs, entropies)
         if stop:
             break
+    result = _result(params, data, candidates, reward_history, best_losses, trained, budget)
+    if data["truth"] is not None:
+        ranked = sorted(candidates.values(), key=lambda c: (c["nrmse"], c["complexity"]))
+        simplify = budget.remaining() > 0
+        result["recovered"] = bool(ranked) and is_recovered(ranked[0]["expr"], data["truth"], symbols,
+                                                            data["nonnegative"], simplify=simplify)
+        result["recovery_check"] = ("sympy expand, then simplify" if simplify
+                                    else "sympy expand only (no time left to simplify)")
+    result["time_s"] = round(budget.elapsed(), 2)
+    # the counts of the last call are what was done, so "finished" and the counts agree
+    if solved:
+        progress(trained, trained, f"done: a formula fits to nrmse <= {params.success_nrmse:g} "
+                                   f"after {trained} networks (of {total} allowed)")
+    elif budget.stopped_training:
+        progress(trained, trained, f"done: the time limit stopped the search after {trained} networks "
+                                   f"(of {total} allowed)")
+    else:
+        progress(total, total, f"done: {trained} networks trained")
+    return result
 
-    rename = {s: sympy.Symbol(n) for s, n in zip(symbols, data["names"], strict=True)}
+
+def _score(network, env: dict, data: dict, candidates: dict[str, dict], ticker: Ticker, trained: int,
+           step: int, budget: TimeBudget) -> float:
+    """Clean up the network's formula (within the budget), record it as a candidate; its nrmse."""
+    if network.expression is None:
+        return math.inf
+    try:
+        expression = finish_expression(
+            network.expression, env, data["y"], budget_s=min(FINISH_BUDGET_S, max(0.0, budget.training_left())),
+            tick=lambda label=f"step {step + 1}: simplifying", done=trained: ticker(done, label))
+        error = nrmse(evaluate(expression, env), data["y"])
+    except ValueError:  # sympy rewrote it outside the evaluator's vocabulary (re, im, ...)
+        return math.inf
+    if math.isfinite(error):
+        key = sympy.srepr(expression)
+        if key not in candidates or candidates[key]["nrmse"] > error:
+            candidates[key] = {"expr": expression, "nrmse": error, "complexity": complexity(expression),
+                               "architecture": network.architecture.describe()}
+    return error
+
+
+def _update_controller(optimiser, params: DySymNetParams, rewards: list[float], log_probs: list,
+                       entropies: list) -> None:
+    """The risk-seeking policy gradient step (DySymNet §3.4): samples above the quantile count."""
+    cutoff = float(np.quantile(np.array(rewards), params.risk_factor))
+    keep = [i for i, r in enumerate(rewards) if r >= cutoff]
+    loss = -sum((rewards[i] - cutoff) * log_probs[i] + params.entropy_weight * entropies[i]
+                for i in keep) / len(keep)
+    optimiser.zero_grad()
+    loss.backward()
+    optimiser.step()
+
+
+def _result(params: DySymNetParams, data: dict, candidates: dict[str, dict], reward_history: list[dict],
+            best_losses: list[float], trained: int, budget: TimeBudget) -> dict:
+    rename = {s: sympy.Symbol(n) for s, n in zip(data["symbols"], data["names"], strict=True)}
     ranked = sorted(candidates.values(), key=lambda c: (c["nrmse"], c["complexity"]))
     pareto, best_error = [], math.inf
     for c in sorted(candidates.values(), key=lambda c: (c["complexity"], c["nrmse"])):
         if c["nrmse"] < best_error:
             pareto.append(c)
             best_error = c["nrmse"]
-    result: dict = {
+    return {
         "benchmark": params.benchmark,
         "variables": data["names"],
-        "operators": operators,
+        "operators": data["operators"],
         "best": _formula(ranked[0], rename, data) if ranked else None,
         "pareto": [_formula(c, rename, data) for c in pareto],
         "recovered": None,
-        "ground_truth": None,
+        "recovery_check": None,
+        "ground_truth": sympy.sstr(data["truth"].xreplace(rename)) if data["truth"] is not None else None,
+        "ground_truth_latex": sympy.latex(data["truth"].xreplace(rename)) if data["truth"] is not None else None,
         "networks_trained": trained,
         "controller_steps_run": len(reward_history),
         "reward_history": reward_history,
         "loss_history": rounded(best_losses),
-        "time_s": round(deadline.elapsed(), 2),
+        "loss_every": LOSS_EVERY,
+        "time_s": round(budget.elapsed(), 2),
+        "time_limit_s": params.time_limit_s,
+        "stopped_by_time_limit": budget.stopped_training,
         "n_points": int(len(data["y"])),
     }
-    if data["truth"] is not None:
-        result["ground_truth"] = sympy.sstr(data["truth"].xreplace(rename))
-        result["recovered"] = bool(ranked) and is_recovered(ranked[0]["expr"], data["truth"], symbols,
-                                                            data["nonnegative"])
-    progress(total, total, "done")
-    return result
 
 
 def _formula(candidate: dict, rename: dict, data: dict) -> dict:
@@ -337,11 +393,3 @@ def sr_discoveries(params: DySymNetParams, result: dict) -> list[Discovery]:
                                        result["variables"]),
         evidence={"recovered": "exact sympy equivalence with the ground truth", "nrmse": best["nrmse"]},
     )]
-
-
-SR_NEURAL = JobType(
-    "sr_neural", DySymNetParams, run_dysymnet,
-    "DySymNet symbolic regression: an RNN controller samples symbolic networks, trained, pruned, read off.",
-    discoveries=sr_discoveries, queue="heavy", limits=TimeLimits(1900, 2000),
-    requires=("torch",), extra="neural",
-)

@@ -49,7 +49,7 @@ import gmpy2
 from gmpy2 import mpq
 from pydantic import Field, model_validator
 
-from engines.contract import EngineParams, JobType, Progress, TimeLimits, no_progress
+from engines.contract import EngineParams, Progress, no_progress
 from engines.discoveries import Discovery, intersection_statement
 
 # χ = 2g − 2 + n bounds the recursion depth and the memo size.  Measured cold on
@@ -347,10 +347,3 @@ def psi_discoveries(params: PsiExactParams, result: dict) -> list[Discovery]:
         statement=intersection_statement(result["genus"], result["insertions"], result["value"]),
         evidence={"method": result["method"]},
     )]
-
-
-PSI_EXACT = JobType(
-    "psi_exact", PsiExactParams, run_psi_exact,
-    "Exact psi-class intersection number <tau_d1...tau_dn>_g on M_{g,n} (DVV recursion).",
-    discoveries=psi_discoveries, limits=TimeLimits(120, 150),
-)

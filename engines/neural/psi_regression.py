@@ -32,10 +32,10 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from engines.contract import JobType, Progress, TimeLimits, no_progress
+from engines.contract import Progress, no_progress
 from engines.neural.dra import activation
 from engines.neural.psi_exact import all_entries, intersection_number, log_asymptotic
-from engines.neural.training import Deadline, NeuralCommonParams, Ticker, rounded, setup_torch
+from engines.neural.training import NeuralCommonParams, Ticker, TimeBudget, rounded, setup_torch
 
 LN10 = math.log(10.0)
 
@@ -227,10 +227,16 @@ def windowed_quantiles(cal_n: np.ndarray, cal_scores: np.ndarray, query_n: np.nd
 
 # ---------------------------------------------------------------- job
 
-def run_psi_regression(params: PsiRegressionParams, progress: Progress = no_progress) -> dict:
-    """Train and evaluate the model; see the module docstring."""
+def run_psi_intersections(params: PsiRegressionParams, progress: Progress = no_progress) -> dict:
+    """Train and evaluate the model; see the module docstring.
+
+    ``time_limit_s`` bounds the whole job (:class:`TimeBudget`, started before
+    torch is imported): training stops between two batches when the training
+    time is spent, and the result says so (``stopped_by_time_limit``).
+    """
+    budget = TimeBudget(params.time_limit_s)
+    progress(0, params.epochs, "starting torch")
     torch, device = setup_torch(params.seed, params.max_threads, params.device)
-    deadline = Deadline(params.time_limit_s)
     progress(0, params.epochs, "computing exact intersection numbers")
     data = build_dataset(params.chi_max)
     genus = data["genus"]
@@ -258,12 +264,16 @@ def run_psi_regression(params: PsiRegressionParams, progress: Progress = no_prog
     generator = torch.Generator().manual_seed(params.seed)
     ticker = Ticker(progress, params.epochs)
     loss_history, val_history = [], []
-    stopped_early = False
+    train_start = budget.elapsed()
     for epoch in range(params.epochs):
+        if budget.training_over():
+            break
         model.train()
         order = torch.randperm(len(train_idx), generator=generator).to(device)
         total = 0.0
         for start in range(0, len(train_idx), params.batch_size):
+            if budget.training_over():  # an unfinished epoch is not recorded
+                break
             batch = order[start:start + params.batch_size]
             prediction = model(*(t[batch] for t in train_x))
             loss = torch.nn.functional.l1_loss(prediction, train_y[batch])
@@ -274,15 +284,16 @@ def run_psi_regression(params: PsiRegressionParams, progress: Progress = no_prog
             schedule.step()
             total += float(loss.detach()) * len(batch)
             ticker(epoch, f"epoch {epoch + 1}/{params.epochs}")
+        if budget.stopped_training:
+            break
         loss_history.append(total / len(train_idx))
         model.eval()
         with torch.no_grad():
             val_history.append(float(torch.nn.functional.l1_loss(model(*val_x), val_y)))
         ticker(epoch + 1, f"epoch {epoch + 1}/{params.epochs}: train L1 {loss_history[-1]:.4g}, "
                           f"ID L1 {val_history[-1]:.4g}", force=True)
-        if deadline.expired():
-            stopped_early = epoch + 1 < params.epochs
-            break
+    stopped_early = len(loss_history) < params.epochs
+    train_seconds = budget.elapsed() - train_start
 
     model.eval()
     with torch.no_grad():
@@ -329,7 +340,9 @@ def run_psi_regression(params: PsiRegressionParams, progress: Progress = no_prog
     model_mae = metrics["ood_test"].get("mae_log10")
     base_mae = baseline_metrics["ood_test"].get("mae_log10")
     beats = model_mae is not None and base_mae is not None and model_mae < base_mae
-    progress(params.epochs, params.epochs, "done")
+    run = len(loss_history)  # the last call counts what was done, so "finished" and the counts agree
+    progress(run, run, f"done: the time limit stopped training after {run} epochs (of {params.epochs})"
+             if stopped_early else f"done: {params.epochs} epochs")
     return {
         "data": {"chi_max": params.chi_max, "entries": int(len(genus)),
                  "train_genus_max": params.train_genus_max, "test_genera": split["test_genera"],
@@ -352,7 +365,10 @@ def run_psi_regression(params: PsiRegressionParams, progress: Progress = no_prog
         "loss": "L1 on ln(value)" + (" - ln(asymptotic)" if params.target == "residual_asymptotic" else ""),
         "epochs_run": len(loss_history),
         "stopped_early": stopped_early,
-        "train_seconds": round(deadline.elapsed(), 2),
+        "stopped_by_time_limit": budget.stopped_training,
+        "time_limit_s": params.time_limit_s,
+        "train_seconds": round(train_seconds, 2),
+        "elapsed_s": round(budget.elapsed(), 2),
         "device": str(device),
         "predictions": [_example(data, pred, i) for i in sample],
         "worst_ood": [_example(data, pred, i) for i in worst],
@@ -366,11 +382,3 @@ def _example(data: dict, pred: np.ndarray, i: int) -> dict:
             "exact": str(data["exact"][i]), "value": float(math.exp(truth)),
             "predicted": float(math.exp(pred[i])), "asymptotic": float(math.exp(data["ln_asymptotic"][i])),
             "relative_error": float(abs(math.expm1(pred[i] - truth)))}
-
-
-PSI_INTERSECTIONS = JobType(
-    "psi_intersections", PsiRegressionParams, run_psi_regression,
-    "DRA transformer regressing log psi-class intersection numbers; tested on unseen genus "
-    "against the large-genus asymptotic, with conformal intervals.",
-    queue="heavy", limits=TimeLimits(1900, 2000), requires=("torch",), extra="neural",
-)

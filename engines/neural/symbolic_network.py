@@ -44,6 +44,7 @@ OPERATORS: dict[str, tuple[int, Callable[..., sympy.Expr]]] = {
     "add": (2, lambda a, b: a + b),
 }
 UNARY = [k for k, (arity, _) in OPERATORS.items() if arity == 1]
+LOSS_EVERY = 50  # training steps between two entries of a network's loss history
 BINARY = [k for k, (arity, _) in OPERATORS.items() if arity == 2]
 
 
@@ -83,6 +84,7 @@ class TrainedNetwork:
     expression: sympy.Expr | None
     loss_history: list[float] = field(default_factory=list)
     train_mse: float = math.inf
+    stopped: bool = False  # ``stop`` ended the training before it was done
 
 
 def build_network(torch, architecture: Architecture, n_inputs: int):
@@ -142,15 +144,20 @@ def smoothed_l05(torch, tensors, a: float = 0.01):
 
 
 def train_network(torch, architecture: Architecture, x, y, *, iterations1: int, iterations2: int,
-                  reg_weight: float, threshold: float, lr: float, tick: Callable[[], None]) -> TrainedNetwork:
+                  reg_weight: float, threshold: float, lr: float, tick: Callable[[], None],
+                  stop: Callable[[], bool] = lambda: False) -> TrainedNetwork:
     """Train (L0.5-regularised), prune below ``threshold``, retrain the survivors.
 
-    ``tick`` is called between steps (progress and cancellation).
+    ``tick`` is called between steps (progress and cancellation); ``stop``
+    too, and when it says so the training ends at once with no expression
+    (``stopped`` set): the job's time limit.
     """
     net = build_network(torch, architecture, x.shape[1])
     history: list[float] = []
+    stopped = False
 
     def stage(iterations: int, stage_lr: float, regularise: bool) -> bool:
+        nonlocal stopped
         optimiser = torch.optim.RMSprop(net.parameters(), lr=stage_lr, alpha=0.9, eps=1e-10)
         recent: list[float] = []
         for i in range(iterations):
@@ -165,18 +172,21 @@ def train_network(torch, architecture: Architecture, x, y, *, iterations1: int, 
             norm = float(torch.nn.utils.clip_grad_norm_(net.parameters(), max(limit, 1e-3)))
             recent = (recent + [norm])[-50:]
             optimiser.step()
-            if i % 50 == 0:
+            if i % LOSS_EVERY == 0:
                 history.append(float(mse.detach()))
             if i % 10 == 0:  # a step is ~2-5 ms; the ticker itself throttles what it forwards
                 tick()
+                if stop():
+                    stopped = True
+                    return False
         return bool(torch.all(torch.isfinite(torch.cat([p.detach().reshape(-1) for p in net.parameters()]))))
 
     if not stage(iterations1, lr, True):
-        return TrainedNetwork(architecture, None, history)
+        return TrainedNetwork(architecture, None, history, stopped=stopped)
     with torch.no_grad():
         net.masks = [(torch.abs(p) >= threshold).to(p.dtype) for p in net.parameters_to_prune()]
     if not stage(iterations2, lr / 10, False):
-        return TrainedNetwork(architecture, None, history)
+        return TrainedNetwork(architecture, None, history, stopped=stopped)
     with torch.no_grad():
         final_mse = float(torch.mean((net(x) - y) ** 2))
         expression = read_off(net, architecture, x.shape[1])

@@ -23,9 +23,10 @@ unary minus, as in Python)::
     NAME    := a given variable, a registered constant (engines.numerics.constants),
                pi, E, e (when not a variable), or a function:
                exp log sqrt sin cos tan sinh cosh tanh asin acos atan abs gamma zeta
-               besseli(nu, x)
+               besseli(nu, x), and re im (sympy prints abs(2**x) as 2**re(x))
 
-:func:`to_text` prints an expression in this grammar (sympy's ``sstr``; the
+:func:`to_text` prints an expression in this grammar so that it parses back to the
+same sympy tree (sympy's ``sstr``, with products of a rational and a sum re-ordered; the
 sympy spellings it produces -- ``Abs``, ``Catalan``, ``EulerGamma``,
 ``GoldenRatio`` -- are accepted as aliases), and :func:`constant_expression_value`
 evaluates a variable-free expression with mpmath at a requested precision,
@@ -64,6 +65,8 @@ from dataclasses import dataclass
 
 import mpmath
 import sympy
+from sympy.printing.precedence import precedence
+from sympy.printing.str import StrPrinter
 
 from engines.numerics.constants import CONSTANTS, MAX_DIGITS
 
@@ -123,6 +126,9 @@ _FUNCTIONS: dict[str, tuple[Callable[..., sympy.Expr], int]] = {
     "gamma": (sympy.gamma, 1),
     "zeta": (sympy.zeta, 1),
     "besseli": (sympy.besseli, 2),
+    # sympy's printed spellings for variables (complex symbols): abs(2**x) is 2**re(x)
+    "re": (sympy.re, 1),
+    "im": (sympy.im, 1),
 }
 
 _BUILTIN_CONSTANTS: dict[str, sympy.Expr] = {
@@ -365,6 +371,29 @@ class _Parser:
                 f"number too large: more than {self.limits.max_result_digits} digits")
 
 
+def _rebuilt(expr: sympy.Expr) -> sympy.Expr:
+    """``expr`` with every node built again from its arguments, with sympy's evaluation.
+
+    sympy's evaluation sometimes leaves an unevaluated node behind: ``Abs(2*Abs(x))`` is
+    ``2*Abs(Abs(x))``, ``Abs(c**x)`` for a negative sum ``c`` is ``(-(c))**re(x)`` with the
+    minus not distributed.  Reading the printed text builds every node afresh and so gets
+    a different tree; rebuilding until nothing changes gives the tree that reading its
+    text gives, so :func:`to_text` round-trips.
+    """
+    for _ in range(4):
+        again = _rebuild_once(expr)
+        if again == expr:
+            break
+        expr = again
+    return expr
+
+
+def _rebuild_once(expr: sympy.Expr) -> sympy.Expr:
+    if not expr.args:
+        return expr
+    return expr.func(*(_rebuild_once(a) for a in expr.args))
+
+
 def _number(literal: str) -> sympy.Rational:
     if "." not in literal:
         return sympy.Integer(int(literal))
@@ -431,7 +460,7 @@ def parse_expression(text: str, *, variables: Sequence[str] = (),
         raise ExpressionError(
             f"expression too long: {len(text)} characters (limit {limits.max_length})")
     tokens = _tokenize(text, limits)
-    result = _Parser(tokens, _name_table(variables), limits).parse()
+    result = _rebuilt(_Parser(tokens, _name_table(variables), limits).parse())
     if result.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
         raise ExpressionError("expression is undefined (division by zero or a pole)")
     if result.has(sympy.I):
@@ -439,15 +468,78 @@ def parse_expression(text: str, *, variables: Sequence[str] = (),
     return result
 
 
+class _GrammarPrinter(StrPrinter):
+    """sympy's ``sstr``, except for the products it prints in a form that re-parses differently.
+
+    The parser builds products left to right with sympy's arithmetic, and
+    sympy distributes a rational times a sum (``2*(x + y)`` becomes
+    ``2*x + 2*y``).  So ``Mul(2, 1/x, x + y)``, printed ``2*(x + y)/x``,
+    would be read back as ``(2*x + 2*y)/x``, a different tree (issue 16).
+    A product is unsafe when its printed form applies the rational
+    coefficient (or a leading minus) directly to a sum: the first numerator
+    factor after the coefficient is a sum, or the denominator ``(q*...)``
+    starts its factors with a sum.  Such a product is printed as its
+    coefficient-free part followed by ``*p`` and ``/q``, inside ``-(...)``
+    when negative: ``(x + y)/x*2``, ``1/(1 + pi)/3``, ``-((x + y)/x)``; each
+    step of that parse multiplies a rational by a product, never by a sum.
+    """
+
+    def _print_Mul(self, expr: sympy.Mul) -> str:
+        coefficient, rest = expr.as_coeff_Mul()
+        if (coefficient is sympy.S.One or not coefficient.is_Rational or rest.is_Add
+                or not expr.is_commutative or not _applies_coefficient_to_sum(expr, coefficient)):
+            return super()._print_Mul(expr)
+        magnitude = abs(coefficient)
+        text = self.parenthesize(rest, precedence(expr), strict=True)
+        if magnitude.p != 1:
+            text += f"*{magnitude.p}"
+        if magnitude.q != 1:
+            text += f"/{magnitude.q}"
+        return f"-({text})" if coefficient < 0 else text
+
+
+def _applies_coefficient_to_sum(expr: sympy.Mul, coefficient: sympy.Rational) -> bool:
+    """Whether sstr's form of ``expr`` multiplies its coefficient (or a sign) into a sum first.
+
+    sstr writes ``[-]p*A1*A2.../(q*B1*...)`` with the factors in
+    ``as_ordered_factors`` order, numerator factors ``A`` and denominator bases
+    ``B`` (a factor ``B**-1``); see :class:`_GrammarPrinter`.
+    """
+    numerator, denominator = [], []
+    for factor in expr.as_ordered_factors():
+        if factor.is_Rational:
+            continue
+        if factor.is_Pow and factor.exp.as_coeff_Mul()[0] < 0:
+            denominator.append(factor.base if factor.exp is sympy.S.NegativeOne else factor)
+        else:
+            numerator.append(factor)
+    magnitude = abs(coefficient)
+    if (magnitude.p != 1 or coefficient < 0) and numerator and numerator[0].is_Add:
+        return True
+    return magnitude.q != 1 and bool(denominator) and denominator[0].is_Add
+
+
+_PRINTER = _GrammarPrinter()
+
+
 def to_text(expr: sympy.Expr) -> str:
-    """``expr`` written in the safe grammar; ``parse_expression`` reads it back.
+    """``expr`` written in the safe grammar; ``parse_expression`` reads it back as ``expr``.
+
+    For every expression ``e`` that :func:`parse_expression` returns,
+    ``parse_expression(to_text(e)) == e`` (the same sympy tree), so
+    ``to_text(parse_expression(text))`` is a canonical form.  The text is
+    sympy's ``sstr`` except for products that would re-parse differently
+    (see :class:`_GrammarPrinter`).
 
     Examples
     --------
     >>> to_text(parse_expression("catalan + 2^(1/2)"))
     'Catalan + sqrt(2)'
+    >>> e = parse_expression("(x + y)/(x/2)", variables=["x", "y"])
+    >>> to_text(e), parse_expression(to_text(e), variables=["x", "y"]) == e
+    ('(x + y)/x*2', True)
     """
-    return sympy.sstr(expr)
+    return _PRINTER.doprint(expr)
 
 
 # ---------------------------------------------------------------------------
@@ -473,6 +565,8 @@ _MP_FUNCTIONS: dict[type, Callable[..., mpmath.mpf]] = {
     sympy.gamma: mpmath.gamma,
     sympy.zeta: mpmath.zeta,
     sympy.besseli: mpmath.besseli,
+    sympy.re: mpmath.re,
+    sympy.im: mpmath.im,
 }
 
 

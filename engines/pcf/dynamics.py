@@ -107,8 +107,13 @@ def sample_points(depth: int) -> np.ndarray:
     return np.array([6, n_star // 8, n_star // 4, n_star // 2, n_star], dtype=np.int64)
 
 
-def _log_gcds(blob: np.ndarray, offsets: np.ndarray, signs: np.ndarray) -> np.ndarray:
-    """``ln gcd(p_n, q_n)`` per PCF and sample point (``nan`` where ``q_n = 0``)."""
+def _log_gcds(blob: np.ndarray, offsets: np.ndarray, signs: np.ndarray,
+              last: list | None = None) -> np.ndarray:
+    """``ln gcd(p_n, q_n)`` per PCF and sample point (``nan`` where ``q_n = 0``).
+
+    With ``last``, ``(p_n*, q_n*)`` of every PCF is appended to it (signed
+    gmpy2 integers; None where ``q_n* = 0``).
+    """
     batch, n_samples = signs.shape[:2]
     out = np.full((batch, n_samples), np.nan)
     raw = blob.tobytes()
@@ -119,7 +124,11 @@ def _log_gcds(blob: np.ndarray, offsets: np.ndarray, signs: np.ndarray) -> np.nd
             if signs[r, s, 1] == 0:
                 continue
             (ps, pe), (qs, qe) = offsets[r, s]
-            g = gcd(mpz(from_bytes(raw[ps:pe], "little")), mpz(from_bytes(raw[qs:qe], "little")))
+            p_n, q_n = mpz(from_bytes(raw[ps:pe], "little")), mpz(from_bytes(raw[qs:qe], "little"))
+            if last is not None and s == n_samples - 1:
+                last[r] = (p_n if signs[r, s, 0] >= 0 else -p_n,
+                           q_n if signs[r, s, 1] >= 0 else -q_n)
+            g = gcd(p_n, q_n)
             # ln g from its leading 53 bits and its bit length
             bits = g.bit_length()
             if bits <= 1000:
@@ -162,7 +171,8 @@ def _fit(design: np.ndarray, y: np.ndarray) -> np.ndarray:
     return solution.T
 
 
-def pcf_features(a_coeffs, b_coeffs, depth: int = 2000) -> dict[str, np.ndarray]:
+def pcf_features(a_coeffs, b_coeffs, depth: int = 2000,
+                 with_exact: bool = False) -> dict[str, np.ndarray]:
     """The feature table of a batch of PCFs (see the module docstring).
 
     Parameters
@@ -170,6 +180,8 @@ def pcf_features(a_coeffs, b_coeffs, depth: int = 2000) -> dict[str, np.ndarray]
     a_coeffs, b_coeffs : integer arrays (batch, degree + 1), lowest degree first,
         with ``|a(n)|, |b(n)| < 2^62`` for ``n <= depth``.
     depth : reference depth N (sample depth N // 2); at least 100.
+    with_exact : also return ``exact``: ``(p_n*, q_n*)`` per row, the exact
+        convergent at the sample depth (None where ``q_n* = 0``).
 
     Returns
     -------
@@ -183,7 +195,8 @@ def pcf_features(a_coeffs, b_coeffs, depth: int = 2000) -> dict[str, np.ndarray]
     n_star = samples[-1]
     log_q, log_err, limit, log_last_step, status = float_dynamics_batch(a, b, depth, samples)
     blob, offsets, signs = exact_convergents_batch(a, b, samples)
-    log_g = _log_gcds(blob, offsets, signs)
+    exact: list | None = [None] * len(a) if with_exact else None
+    log_g = _log_gcds(blob, offsets, signs, exact)
     status = status.copy()
     status[(signs[:, :, 1] == 0).any(axis=1)] = STATUS_ZERO_DENOMINATOR
     log_q_reduced = log_q - log_g
@@ -236,4 +249,4 @@ def pcf_features(a_coeffs, b_coeffs, depth: int = 2000) -> dict[str, np.ndarray]
         "beta": beta, "gamma": gamma, "eta": eta,
         "log_eigen_ratio": log_eigen_ratio, "delta_pred": delta_pred,
         "status": status,
-    }
+    } | ({"exact": exact} if with_exact else {})

@@ -1,62 +1,78 @@
-"""The ``pcf_cluster`` job type: enumerate, measure, cluster and identify PCFs.
+"""The ``pcf_cluster`` job type: enumerate, measure, identify every member, cluster, generalise.
 
 Implements the pipeline of Shalyt et al., "Unsupervised Discovery of Formulas
-for Mathematical Constants" (NeurIPS 2024, arXiv 2412.16818), Fig. 1:
+for Mathematical Constants" (NeurIPS 2024, arXiv 2412.16818), Fig. 1, with
+identification moved in front of clustering so that no member is skipped:
 
 1. enumerate the PCFs of a coefficient box (:mod:`engines.pcf.enumeration`);
    ``b`` with a positive integer root makes the fraction terminate: those are
    reported as ``terminating`` with their exact rational value;
-2. compute the convergence-dynamics features (:mod:`engines.pcf.dynamics`);
-3. cluster the convergent ones plane by plane (:mod:`engines.pcf.clustering`);
-4. identify each cluster's limit by PSLQ against registered constants, then
-   confirm the constant on further members (:mod:`engines.pcf.identification`);
-   a cluster whose fastest members disagree is re-clustered in the next plane;
-5. look for lines of same-constant members in identified clusters and fit a
-   parametric relation along them (:mod:`engines.pcf.families`).
+2. measure the convergence dynamics (:mod:`engines.pcf.dynamics`) and try
+   **every** convergent member against the basis (:mod:`engines.pcf.table`,
+   :mod:`engines.pcf.members`): rational, quadratic irrational, or Möbius in a
+   basis constant, accepted by the one rule of
+   :mod:`engines.numerics.identification`; slowly converging members are
+   evaluated deeper with tail-corrected convergents (:mod:`engines.pcf.evaluation`);
+3. cluster the convergent members plane by plane, label the clusters by their
+   members, and run PSLQ for the remaining members of labelled clusters
+   (:mod:`engines.pcf.analysis`);
+4. generalise identified members on lines in coefficient space into
+   parametric families (:mod:`engines.pcf.families`) and group the formulas
+   into equivalence classes, one catalogue entry each (:mod:`engines.pcf.catalogue`).
 
-Sharding: ``shards(params)`` cuts the index range into contiguous pieces run
-with ``stage = "features"`` (feature table only); ``merge`` concatenates the
-tables in index order and runs steps 3-4 once, on the same serialised table
-that ``run`` itself clusters, so the merged result equals the unsharded one.
+Sharding: ``shards(params)`` cuts the index range into contiguous pieces of
+:data:`SHARD_SIZE` run with ``stage = "features"`` (steps 1-2: the table and
+the shard's identified formulas); ``merge`` runs steps 3-4 once on the shards'
+tables in index order, exactly as ``run`` does on its own table, so
+``merge(p, [run(s) for s in shards(p)]) == run(p)`` up to timing fields.
 
-Result size: the per-PCF feature table is included (``feature_table``: columns
-+ rows) when it has at most :data:`MAX_TABLE_ROWS` rows; otherwise only the
-cluster tables are (run the job in shards to download the table piecewise).
+Result size: the merged result is a summary -- counts, clusters, families,
+the catalogue and every identified formula -- and carries the per-PCF table
+only up to :data:`MAX_TABLE_ROWS` rows; past that the table stays in the shard
+results (``feature_table.rows``, paged over the shards in index order).
 """
 
 from __future__ import annotations
 
-import math
 import time
-from typing import Any, Literal
+from typing import Literal
 
-import numpy as np
 from pydantic import Field, field_validator, model_validator
 
-from engines.contract import EngineParams, JobType, Progress, TimeLimits, no_progress
+from engines.contract import EngineParams, Estimate, JobType, Progress, TimeLimits, no_progress
 from engines.discoveries import Discovery, formula_statement
 from engines.numerics.constants import CONSTANTS
 from engines.numerics.formula import QuasiPolynomial
-from engines.pcf.enumeration import CoefficientBox, first_positive_root, terminating_value
+from engines.pcf.enumeration import CoefficientBox
+from engines.pcf.presentation import PCFClusterResult, view
+from engines.pcf.table import TABLE_COLUMNS, kernel_seconds
 
-MAX_PCFS = 2_000_000
+__all__ = ["JOB_TYPES", "PCFClusterParams", "estimate", "merge", "run", "shards"]
+
 MAX_TABLE_ROWS = 100_000
 SHARD_SIZE = 50_000
-BATCH_SIZE = 128
-#: wall-time target of one numba kernel call (a signal cannot interrupt one).
-KERNEL_CALL_BUDGET_S = 0.3
+#: the estimate (seconds on one worker) above which a job is refused
+JOB_BOUND_S = 4 * 3600
+#: members listed per catalogue entry
+CATALOGUE_LISTED = 50
 FEATURE_NAMES = ("delta", "delta_naive", "gamma_prime", "eta_prime", "beta", "gamma", "eta",
                  "delta_pred", "digits_per_term", "log_eigen_ratio")
-DEFAULT_BASIS = ["pi", "e", "ln2", "zeta3", "catalan", "sqrt2", "phi", "gauss", "lemniscate",
-                 "pi2", "tan1", "e2"]
+DEFAULT_BASIS = ["pi", "e", "e2", "sqrt_e", "ln2", "ln3", "zeta3", "catalan", "pi2", "tan1",
+                 "bessel_i0_i1_1", "bessel_i0_i1_2", "gauss", "lemniscate", "lemniscate_gauss",
+                 "sqrt2", "sqrt3", "sqrt5", "phi"]
 _COEFF_LIMIT = 2**62
+#: measured costs (seconds, one core of this machine) behind :func:`estimate`
+IDENTIFY_S = 4e-4        # one fast member through the finders
+SLOW_MEMBER_S = 0.03     # one member through the depth ladder
+CLUSTER_S_PER_ROW = 2e-5
+ROW_BYTES = 900          # one table row as Python objects
+INDEX_BYTES = 120 * 2**20
 
 
 class PCFClusterParams(EngineParams):
     a_degree: int = Field(2, ge=0, le=4, description="degree bound of a(n)")
     b_degree: int = Field(2, ge=0, le=6, description="degree bound of b(n)")
-    # the paper's space is -5..5 (1,768,900 PCFs, ~20 min on 2 cores); the default
-    # box (15,376 PCFs) finishes in well under a minute
+    # the paper's space is -5..5 (1,768,900 PCFs): run it sharded
     coefficient_min: int = Field(-2, ge=-100, le=100)
     coefficient_max: int = Field(2, ge=-100, le=100)
     depth: int = Field(2000, ge=100, le=10_000,
@@ -64,24 +80,32 @@ class PCFClusterParams(EngineParams):
     index_start: int | None = Field(None, ge=0, description="first enumeration index (shards)")
     index_stop: int | None = Field(None, ge=0, description="enumeration index bound (exclusive)")
     stage: Literal["all", "features"] = Field(
-        "all", description="'features': only the feature table (a shard of a sweep)")
+        "all", description="'features': the table and its identifications only (a shard)")
     planes: list[tuple[str, str]] = Field(
         default=[("delta", "eta_prime"), ("delta", "gamma_prime")], min_length=1, max_length=4,
-        description="feature planes clustered in turn (each cluster re-clustered in the next)")
+        description="feature planes clustered in turn (mixed clusters re-clustered in the next)")
     min_cluster_size: int = Field(5, ge=2, le=10_000)
     grid: float = Field(0.001, gt=0, le=1.0, description="downsampling cell size")
     radius: float = Field(0.01, gt=0, le=10.0, description="nearest-representative radius")
     max_clusters: int = Field(500, ge=1, le=5_000)
-    constants: list[str] = Field(default=list(DEFAULT_BASIS), max_length=30,
-                                 description="registered constants for identification")
+    constants: list[str] = Field(default=list(DEFAULT_BASIS), max_length=40,
+                                 description="the basis: registered constants to identify against")
     identify_clusters: int = Field(100, ge=0, le=1_000,
-                                   description="largest clusters to run PSLQ on")
-    representatives: int = Field(3, ge=1, le=20, description="members PSLQ'd per cluster")
-    members_checked: int = Field(8, ge=0, le=100,
-                                 description="further members confirmed per identified cluster")
-    search_dps: int = Field(50, ge=20, le=500, description="digits PSLQ sees")
-    check_dps: int = Field(100, ge=30, le=2_000, description="digits a relation must hold to")
-    families: bool = Field(True, description="look for lines of same-constant members")
+                                   description="labelled clusters in which PSLQ tries open members")
+    representatives: int = Field(3, ge=1, le=50, description="members listed per cluster")
+    members_checked: int = Field(8, ge=0, le=1_000,
+                                 description="open members PSLQ tries per labelled cluster")
+    search_dps: int = Field(50, ge=20, le=500, description="digits the finders see")
+    check_dps: int = Field(100, ge=30, le=2_000, description="digits of the confirming evaluation")
+    max_depth: int = Field(32_768, ge=1_024, le=262_144,
+                           description="deepest evaluation of a slowly converging member")
+    index_max_det: int = Field(100, ge=1, le=400,
+                               description="largest |determinant| of the tail index's Möbius maps")
+    pslq: Literal["clusters", "all"] = Field(
+        "clusters", description="'all': also PSLQ every open member against the whole basis")
+    families: bool = Field(True, description="generalise identified members into families")
+    threads: int = Field(1, ge=1, le=64,
+                         description="numba threads for the feature kernels (capped at the host's)")
 
     @field_validator("constants")
     @classmethod
@@ -110,10 +134,6 @@ class PCFClusterParams(EngineParams):
         start, stop = self.index_range
         if not start <= stop <= box.count:
             raise ValueError(f"index range [{start}, {stop}) outside the box's 0..{box.count}")
-        if stop - start > MAX_PCFS:
-            raise ValueError(
-                f"the box holds {stop - start:,} PCFs, more than the job bound {MAX_PCFS:,}; "
-                "lower the degrees or the coefficient range, or give index_start/index_stop")
         # the exact kernel (run to n* = depth // 2) needs |a(n)|, |b(n)| < 2^62 there
         reach = max(abs(self.coefficient_min), abs(self.coefficient_max))
         n_star = self.depth // 2
@@ -121,6 +141,13 @@ class PCFClusterParams(EngineParams):
             if reach * sum(n_star**i for i in range(degree + 1)) >= _COEFF_LIMIT:
                 raise ValueError("|coefficients| * (depth/2)^degree reaches 2^62; "
                                  "lower the depth, the degree or the coefficients")
+        cost = estimate(self)
+        if cost.seconds > JOB_BOUND_S:
+            raise ValueError(
+                f"the range holds {stop - start:,} PCFs; the estimated cost is "
+                f"{cost.seconds:,.0f} s on one worker ({cost.seconds / 3600:.1f} h), more than the "
+                f"job bound of {JOB_BOUND_S:,} s; lower the degrees, the coefficient range or the "
+                "depth, or give index_start/index_stop")
         return self
 
     @property
@@ -136,336 +163,51 @@ class PCFClusterParams(EngineParams):
         return start, stop
 
 
-# -- step 1-2: the feature table ------------------------------------------------------
-
-TABLE_COLUMNS = ["index", "a", "b", "status", "limit", "digits", "delta", "delta_naive",
-                 "gamma_prime", "eta_prime", "beta", "gamma", "eta", "log_eigen_ratio",
-                 "delta_pred", "digits_per_term", "exact_limit"]
-_FLOAT_COLUMNS = TABLE_COLUMNS[4:-1]  # exact_limit: "p/q" for terminating PCFs
-
-
-def _json_float(x: float, significant: int) -> float | None:
-    if not math.isfinite(x):
-        return None
-    return float(f"{x:.{significant}g}")
+def _slow_fraction(params: PCFClusterParams) -> float:
+    """The share of the box with constant ``a`` and ``deg b >= 1`` (the slowly converging classes)."""
+    if params.b_degree == 0:
+        return 0.0
+    radix = params.coefficient_max - params.coefficient_min + 1
+    zero = 1 if params.coefficient_min <= 0 <= params.coefficient_max else 0
+    return (radix - zero) / (radix ** (params.a_degree + 1) - zero)
 
 
-def batch_size(params: PCFClusterParams) -> int:
-    """PCFs per kernel call, so that one call stays near KERNEL_CALL_BUDGET_S.
+def estimate(params: PCFClusterParams) -> Estimate:
+    """Seconds (one worker) and peak bytes, from the engine's own cost model.
 
-    The exact recurrence costs ~ n*^2 * (bits per step) limb operations, and
-    wide multipliers also narrow the limbs (or need chunks), hence the square;
-    measured: about 1 ms per PCF at n* = 1000 with ~23-bit multipliers.
+    Features: :func:`engines.pcf.table.kernel_seconds` per PCF (about 1 ms at
+    the paper's depth); identification: ``IDENTIFY_S`` per member and
+    ``SLOW_MEMBER_S`` per member of the slow classes (constant ``a``);
+    clustering ``CLUSTER_S_PER_ROW``; memory: the table rows held at once (a
+    merge holds them all) plus the tail index.
     """
-    n_star = params.depth // 2
-    reach = max(abs(params.coefficient_min), abs(params.coefficient_max), 1)
-    degree = max(params.a_degree, params.b_degree)
-    bits = math.log2(reach * (degree + 1)) + degree * math.log2(max(n_star, 2)) + 1
-    per_pcf_s = 1e-3 * (n_star / 1000) ** 2 * (max(bits, 8.0) / 23) ** 2
-    return max(1, min(BATCH_SIZE, int(KERNEL_CALL_BUDGET_S / per_pcf_s)))
-
-
-def feature_rows(params: PCFClusterParams, progress: Progress) -> list[list[Any]]:
-    """The feature table rows for the params' index range (see TABLE_COLUMNS)."""
-    from engines.pcf.dynamics import STATUS_NAMES, pcf_features
-
     start, stop = params.index_range
-    rows: list[list[Any]] = []
-    last_report = 0.0
-    batch = batch_size(params)
-    for lo in range(start, stop, batch):
-        hi = min(lo + batch, stop)
-        now = time.monotonic()
-        if now - last_report > 0.3:
-            progress(lo - start, stop - start, f"features {lo - start:,}/{stop - start:,}")
-            last_report = now
-        a, b = params.box.coefficients(lo, hi)
-        roots = first_positive_root(b)
-        live = np.flatnonzero(roots == 0)
-        table = pcf_features(a[live], b[live], params.depth) if len(live) else None
-        position = {int(i): k for k, i in enumerate(live)}
-        for i in range(hi - lo):
-            a_list, b_list = a[i].tolist(), b[i].tolist()
-            if roots[i]:
-                value = terminating_value(a_list, b_list, int(roots[i]))
-                limit = None if value is None else _json_float(float(value), 17)
-                exact = None if value is None else f"{value.numerator}/{value.denominator}"
-                rows.append([lo + i, a_list, b_list, "terminating", limit]
-                            + [None] * (len(_FLOAT_COLUMNS) - 1) + [exact])
-                continue
-            k = position[i]
-            row = [lo + i, a_list, b_list, STATUS_NAMES[int(table["status"][k])],
-                   _json_float(float(table["limit"][k]), 17)]
-            row += [_json_float(float(table[c][k]), 8) for c in _FLOAT_COLUMNS[1:]] + [None]
-            rows.append(row)
-    progress(stop - start, stop - start, "features done")
-    return rows
+    count = stop - start
+    per_pcf = (kernel_seconds(params) + IDENTIFY_S + _slow_fraction(params) * SLOW_MEMBER_S
+               + CLUSTER_S_PER_ROW)
+    return Estimate(seconds=round(count * per_pcf, 1),
+                    memory_bytes=int(count * ROW_BYTES + INDEX_BYTES))
 
 
-# -- step 3-4: clusters and identification -------------------------------------------
+# -- run, shards, merge --------------------------------------------------------------------
 
-def feature_table_csv(table: dict) -> str:
-    """The result's ``feature_table`` as CSV text (a and b as space-separated coefficients).
+def _shard_result(params: PCFClusterParams, rows: list, formulas: list, stats: dict) -> dict:
+    return {"stage": "features", "index_range": list(params.index_range),
+            "feature_table": {"columns": TABLE_COLUMNS, "rows": rows},
+            "feature_table_rows": len(rows), "identified": formulas,
+            "identified_count": len(formulas), "identification": stats}
 
-    Example
-    -------
-    >>> feature_table_csv({"columns": ["index", "a", "b", "limit"],
-    ...                    "rows": [[0, [1, 2], [0, 0, 1], 1.27]]}).splitlines()
-    ['index,a,b,limit', '0,1 2,0 0 1,1.27']
-    """
-    import csv
-    import io
-
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(table["columns"])
-    for row in table["rows"]:
-        writer.writerow([" ".join(map(str, x)) if isinstance(x, list) else ("" if x is None else x)
-                         for x in row])
-    return out.getvalue()
-
-
-def _analyse(params: PCFClusterParams, rows: list[list[Any]], progress: Progress) -> dict:
-    from engines.pcf.clustering import cluster_planes
-    from engines.pcf.dynamics import FEATURE_DEFINITIONS
-
-    column = {name: i for i, name in enumerate(TABLE_COLUMNS)}
-    status_counts: dict[str, int] = {}
-    for row in rows:
-        status_counts[row[column["status"]]] = status_counts.get(row[column["status"]], 0) + 1
-    used = sorted({f for plane in params.planes for f in plane})
-    usable = [r for r in rows if r[column["status"]] == "ok"
-              and all(r[column[f]] is not None for f in used)]
-    features = {f: np.array([r[column[f]] for r in usable], dtype=float) for f in used}
-    progress(0, 1, f"clustering {len(usable):,} PCFs")
-
-    labelled: dict[tuple[int, ...], dict] = {}
-
-    def label(trace: tuple[int, ...], members: np.ndarray) -> dict | None:
-        if trace not in labelled:
-            if len(labelled) >= params.identify_clusters:
-                return None
-            progress(len(labelled), params.identify_clusters, f"identifying cluster {trace}")
-            labelled[trace] = _label_cluster(params, [usable[i] for i in members], column)
-        return labelled[trace]
-
-    def refine(trace: tuple[int, ...], members: np.ndarray) -> bool:
-        # the paper re-clusters clusters whose anchors disagree ("mixed"); with no
-        # anchors, a large cluster that PSLQ cannot label cleanly is refined too
-        found = label(trace, members)
-        if found is None:
-            return False
-        return found["label"] == "mixed" or (
-            found["label"] in ("unidentified", "partial")
-            and len(members) >= 4 * params.min_cluster_size)
-
-    labels, traces = cluster_planes(features, params.planes, refine=refine, grid=params.grid,
-                                    radius=params.radius,
-                                    min_cluster_size=params.min_cluster_size,
-                                    max_clusters=params.max_clusters)
-    members: list[list[list[Any]]] = [[] for _ in traces]
-    for row, k in zip(usable, labels.tolist(), strict=True):
-        if k >= 0:
-            members[k].append(row)
-    # leaves that were split off a mixed cluster get their own label, largest first
-    for k in sorted(range(len(traces)), key=lambda k: (-len(members[k]), k)):
-        if traces[k] not in labelled and len(labelled) < params.identify_clusters:
-            labelled[traces[k]] = _label_cluster(params, members[k], column)
-    clusters = []
-    identified: list[dict] = []
-    families: list[dict] = []
-    for k, trace in enumerate(traces):
-        summary = _summary(k, trace, members[k], column)
-        found = labelled.get(trace)
-        if found is not None:
-            summary.update({key: v for key, v in found.items() if key != "matches"})
-            families += [{**f, "cluster": k} for f in found.get("families", [])]
-            identified += _formulas(params, k, found, column)
-        clusters.append(summary)
-    progress(1, 1, "identification done")
-    result = {
-        "box": {"a_degree": params.a_degree, "b_degree": params.b_degree,
-                "coefficient_min": params.coefficient_min,
-                "coefficient_max": params.coefficient_max,
-                "count": params.box.count, "index_range": list(params.index_range)},
-        "depth": params.depth,
-        "sample_depth": params.depth // 2,
-        "feature_definitions": FEATURE_DEFINITIONS,
-        "status_counts": status_counts,
-        "clustered": len(usable),
-        "noise": int((labels < 0).sum()),
-        "planes": [list(p) for p in params.planes],
-        "clusters": clusters,
-        "identified": identified,
-        "families": families,
-        "unidentified_clusters": [c for c in clusters if c["label"] == "unidentified"],
-        "feature_table_rows": len(rows),
-    }
-    if len(rows) <= MAX_TABLE_ROWS:
-        cluster_of = {row[0]: k for row, k in zip(usable, labels.tolist(), strict=True)}
-        result["feature_table"] = {
-            "columns": TABLE_COLUMNS + ["cluster"],
-            "rows": [row + [cluster_of.get(row[0], -1)] for row in rows]}
-    else:
-        result["feature_table"] = None
-        result["feature_table_note"] = (
-            f"{len(rows):,} rows exceed the {MAX_TABLE_ROWS:,}-row result limit; "
-            "run stage='features' jobs over index ranges to download the table")
-    return result
-
-
-def _summary(cluster_id: int, trace: tuple[int, ...], rows: list[list[Any]],
-             column: dict[str, int]) -> dict:
-    stats = {}
-    for f in FEATURE_NAMES:
-        values = np.array([r[column[f]] for r in rows if r[column[f]] is not None], dtype=float)
-        if len(values):
-            stats[f] = {"mean": float(f"{values.mean():.6g}"), "std": float(f"{values.std():.3g}")}
-    return {
-        "id": cluster_id, "trace": list(trace), "size": len(rows), "features": stats,
-        "members": [{"index": r[0], "a": r[1], "b": r[2]} for r in rows[:20]],
-        "label": "unidentified", "constant": None, "expressions": [],
-    }
-
-
-def _label_cluster(params: PCFClusterParams, rows: list[list[Any]],
-                   column: dict[str, int]) -> dict:
-    """PSLQ the simplest members; confirm an agreed constant on others.
-
-    Returns ``label`` ("identified" / "rational": every checked member agrees;
-    "partial": the representatives agree but some checked members do not match;
-    "mixed": the representatives disagree; "unidentified"),
-    ``constant``, ``expressions``, ``members_identified`` and ``matches``.
-    """
-    from engines.pcf.identification import identify_value, pcf_value
-
-    dps = params.check_dps + 10
-    # simplest first: known formulas have small coefficients; then the fastest
-    simplest = sorted(rows, key=lambda r: (sum(map(abs, r[1] + r[2])),
-                                           -(r[column["digits"]] or 0.0), r[0]))
-    matches = []
-    for row in simplest[: params.representatives]:
-        value = pcf_value(row[1], row[2], params.depth, dps)
-        match = identify_value(value.value, value.digits, params.constants,
-                               search_dps=params.search_dps)
-        if match is not None:
-            matches.append((row, match))
-    names = {m.constant for _, m in matches}
-    if not matches:
-        return {"label": "unidentified", "constant": None, "expressions": [], "matches": []}
-    if len(names) > 1:
-        return {"label": "mixed", "constant": None,
-                "constants": sorted(n or "rational" for n in names),
-                "expressions": sorted({m.expression for _, m in matches}), "matches": []}
-    constant = names.pop()
-    tried = {row[0] for row, _ in matches}
-    others = [r for r in rows if r[0] not in tried]
-    stride = max(1, len(others) // max(1, params.members_checked))
-    basis = [] if constant is None else [constant]
-    for row in others[::stride][: params.members_checked]:
-        value = pcf_value(row[1], row[2], params.depth, dps)
-        match = identify_value(value.value, value.digits, basis, search_dps=params.search_dps)
-        if match is not None and match.constant == constant:
-            matches.append((row, match))
-    checked = min(len(others), params.members_checked) + len(tried)
-    agreed = "rational" if constant is None else "identified"
-    found = {"label": agreed if len(matches) == checked else "partial", "constant": constant,
-             "members_checked": checked,
-             "expressions": sorted({m.expression for _, m in matches}),
-             "members_identified": len(matches), "matches": matches}
-    if params.families and constant is not None and len(matches) >= 2:
-        found["families"] = _families(params, rows, matches, constant, dps)
-    return found
-
-
-def _families(params: PCFClusterParams, rows: list[list[Any]], matches: list, constant: str,
-              dps: int) -> list[dict]:
-    """Lines of same-constant members in a cluster, with a parametric formula if one holds."""
-    import sympy
-
-    from engines.numerics.constants import CONSTANTS
-    from engines.numerics.expressions import to_text
-    from engines.pcf.families import find_families
-    from engines.pcf.identification import identify_value, pcf_value
-
-    width_a, width_b = params.a_degree + 1, params.b_degree + 1
-    vectors = np.array([r[1] + r[2] for r in rows], dtype=np.int64)
-    position = {r[0]: i for i, r in enumerate(rows)}
-    identified = {position[row[0]]: match.coefficients for row, match in matches}
-
-    def identify(i: int) -> list[int] | None:
-        value = pcf_value(rows[i][1], rows[i][2], params.depth, dps)
-        match = identify_value(value.value, value.digits, [constant],
-                               search_dps=params.search_dps)
-        return match.coefficients if match is not None and match.constant == constant else None
-
-    k = sympy.Symbol("k")
-    symbol = CONSTANTS[constant].sympy_form
-    out = []
-    for family in find_families(vectors, identified, identify):
-        base, step = family["base"], family["direction"]
-        entry = {
-            "constant": constant,
-            "a": {"base": base[:width_a], "step": step[:width_a]},
-            "b": {"base": base[width_a:width_a + width_b], "step": step[width_a:]},
-            "k_values": [p[0] for p in family["points"]],
-            "members": [rows[p[1]][0] for p in family["points"]],
-            "relations": [p[2] for p in family["points"]],
-            "relation_polynomials": family["relation_polynomials"],
-            "equals": None,
-        }
-        fitted = family["relation_polynomials"]
-        if fitted is not None:
-            c0, c1, c2, c3 = (sum(c * k**j for j, c in enumerate(poly)) for poly in fitted)
-            entry["equals"] = to_text(sympy.factor(-(c2 + c3 * symbol) / (c0 + c1 * symbol)))
-            entry["verified_members"] = len(family["points"])
-        out.append(entry)
-    return out
-
-
-def _formulas(params: PCFClusterParams, cluster_id: int, found: dict,
-              column: dict[str, int]) -> list[dict]:
-    """Formula JSON for a cluster's identified members, re-verified twice as deep."""
-    import mpmath
-
-    from engines.numerics.constants import constant_value
-    from engines.numerics.formula import QuasiPolynomial, formula_json
-    from engines.numerics.relations import relation_digits
-    from engines.pcf.identification import pcf_value
-
-    constant = found["constant"]
-    if constant is None:
-        return []
-    dps = params.check_dps + 10
-    out = []
-    for row, match in found["matches"]:
-        deeper = pcf_value(row[1], row[2], 2 * params.depth, dps)
-        with mpmath.workdps(dps):
-            k = constant_value(constant, dps)
-            values = [deeper.value, deeper.value * k, mpmath.mpf(1), k]
-            verified = min(deeper.digits,
-                           relation_digits(match.coefficients, values, deeper.digits))
-        out.append(formula_json(
-            QuasiPolynomial.polynomial(row[1]), QuasiPolynomial.polynomial(row[2]),
-            match.expression, verified,
-            constant=constant, cluster=cluster_id, index=row[0],
-            relation={"coefficients": match.coefficients,
-                      "basis": ["L", f"L*{constant}", "1", constant]},
-            evidence={"search_dps": params.search_dps, "check_dps": params.check_dps,
-                      "depth": params.depth, "verification_depth": 2 * params.depth,
-                      "delta": row[column["delta"]]}))
-    return out
-
-
-# -- the job type ---------------------------------------------------------------------
 
 def run(params: PCFClusterParams, progress: Progress = no_progress) -> dict:
     """Run the pipeline over the params' index range; see the module docstring."""
-    rows = feature_rows(params, progress)
+    from engines.pcf.table import box_rows
+
+    clock = time.perf_counter()
+    rows, formulas, stats = box_rows(params, progress)
+    result = _shard_result(params, rows, formulas, stats)
     if params.stage == "features":
-        return {"stage": "features", "index_range": list(params.index_range),
-                "feature_table": {"columns": TABLE_COLUMNS, "rows": rows}}
-    return _analyse(params, rows, progress)
+        return result
+    return _summarise(params, [result], progress, time.perf_counter() - clock)
 
 
 def shards(params: PCFClusterParams) -> list[dict]:
@@ -474,40 +216,176 @@ def shards(params: PCFClusterParams) -> list[dict]:
 
     start, stop = params.index_range
     base = params.model_dump(mode="json")
-    out = []
-    for lo, hi in index_ranges(stop - start, SHARD_SIZE):
-        out.append({**base, "index_start": start + lo, "index_stop": start + hi,
-                    "stage": "features"})
-    return out
+    return [{**base, "index_start": start + lo, "index_stop": start + hi, "stage": "features"}
+            for lo, hi in index_ranges(stop - start, SHARD_SIZE)]
 
 
 def merge(params: PCFClusterParams, results: list[dict]) -> dict:
-    """Concatenate the shards' feature tables in index order, then cluster and identify once."""
+    """The shards' tables in index order, then steps 3-4 once (as :func:`run`)."""
     ordered = sorted(results, key=lambda r: r["index_range"][0])
-    rows = [row for r in ordered for row in r["feature_table"]["rows"]]
     if params.stage == "features":
-        return {"stage": "features", "index_range": list(params.index_range),
-                "feature_table": {"columns": TABLE_COLUMNS, "rows": rows}}
-    return _analyse(params, rows, no_progress)
+        rows = [row for r in ordered for row in r["feature_table"]["rows"]]
+        formulas = [f for r in ordered for f in r["identified"]]
+        return _shard_result(params, rows, formulas, _sum_stats(ordered))
+    return _summarise(params, ordered, no_progress, None)
+
+
+def _sum_stats(results: list[dict]) -> dict:
+    counts: dict[str, int] = {}
+    seconds: dict[str, float] = {}
+    for r in results:
+        for key, value in r["identification"].get("counts", {}).items():
+            counts[key] = counts.get(key, 0) + value
+        for key, value in r["identification"].get("seconds", {}).items():
+            seconds[key] = round(seconds.get(key, 0.0) + value, 3)
+    return {"counts": dict(sorted(counts.items())), "seconds": dict(sorted(seconds.items()))}
+
+
+def _summarise(params: PCFClusterParams, pieces: list[dict], progress: Progress,
+               table_seconds: float | None) -> dict:
+    from engines.pcf.analysis import analyse
+
+    clock = time.perf_counter()
+    rows = [row for piece in pieces for row in piece["feature_table"]["rows"]]
+    formulas = [f for piece in pieces for f in piece["identified"]]
+    stats = _sum_stats(pieces)
+    summary = analyse(params, rows, stats, progress)
+    cluster_of = summary.pop("_cluster_of")
+    formulas += summary.pop("_accelerated")
+    formulas.sort(key=lambda f: f["index"])
+    for f in formulas:
+        k = cluster_of.get(f["index"], -1)
+        f["cluster"] = k if k >= 0 else None  # None: noise, or not clustered
+    per_constant: dict[str, int] = {}
+    for f in formulas:
+        per_constant[f["constant"]] = per_constant.get(f["constant"], 0) + 1
+    catalogue = _catalogue(formulas)
+    result = {
+        "stage": "all", "index_range": list(params.index_range),
+        "box": {"a_degree": params.a_degree, "b_degree": params.b_degree,
+                "coefficient_min": params.coefficient_min,
+                "coefficient_max": params.coefficient_max, "count": params.box.count},
+        "depth": params.depth, "sample_depth": params.depth // 2,
+        "feature_table_rows": len(rows),
+        "identified": formulas, "identified_count": len(formulas),
+        "identification": stats,
+        **summary,
+        "families": _families(params, formulas) if params.families else [],
+        "catalogue": catalogue, "catalogue_classes": len(catalogue),
+        "formulas_per_constant": dict(sorted(per_constant.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "timing": {"analysis_s": round(time.perf_counter() - clock, 3),
+                   **({"table_s": round(table_seconds, 3)} if table_seconds is not None else {})},
+    }
+    progress(1, 1, f"analysis finished: {len(summary['clusters'])} clusters, "
+                   f"{len(formulas):,} formulas in {len(catalogue):,} classes, "
+                   f"{len(result['families'])} families")
+    if len(rows) <= MAX_TABLE_ROWS:
+        cluster_column = [cluster_of.get(row[0], -1) for row in rows]
+        result["feature_table"] = {
+            "columns": TABLE_COLUMNS + ["cluster"],
+            "rows": [row + [k] for row, k in zip(rows, cluster_column, strict=True)]}
+    else:
+        result["feature_table"] = None
+        result["feature_table_note"] = (
+            f"{len(rows):,} rows exceed the {MAX_TABLE_ROWS:,}-row summary; the table stays in "
+            "the shard results (feature_table.rows, in index order)")
+    return result
+
+
+def _catalogue(formulas: list[dict]) -> list[dict]:
+    from engines.pcf.catalogue import classes
+
+    out = []
+    for entry in classes(formulas):
+        representative = formulas[entry["representative"]]
+        members = [formulas[p] for p in entry["members"]]
+        out.append({
+            "constant": entry["constant"], "canonical": entry["canonical"],
+            "representative": representative["index"], "equals": representative["equals"],
+            "text": representative["text"], "latex": representative["latex"],
+            "verified_digits": representative["verified_digits"],
+            "found_digits": representative["evidence"]["found_digits"], "size": len(members),
+            "members": [{"index": f["index"], "a": f["a"]["polynomials"][0],
+                         "b": f["b"]["polynomials"][0], "equals": f["equals"],
+                         "verified_digits": f["verified_digits"]}
+                        for f in members[:CATALOGUE_LISTED]]})
+    return out
+
+
+def _families(params: PCFClusterParams, formulas: list[dict]) -> list[dict]:
+    """Families (engines.pcf.families) stated as formulas in k."""
+    import sympy
+
+    from engines.numerics.expressions import to_text
+    from engines.pcf.families import find_families
+
+    width_a = params.a_degree + 1
+    members, indices = [], []
+    for f in formulas:
+        if f["form"] != "mobius":
+            continue
+        a = list(f["a"]["polynomials"][0]) + [0] * (width_a - len(f["a"]["polynomials"][0]))
+        b = list(f["b"]["polynomials"][0])
+        b += [0] * (params.b_degree + 1 - len(b))
+        members.append((tuple(a + b), f["constant"], tuple(f["relation"]["coefficients"])))
+        indices.append(f["index"])
+    k, n = sympy.Symbol("k"), sympy.Symbol("n")
+    out = []
+    for family in find_families(members):
+        base, step = family["base"], family["direction"]
+        constant = CONSTANTS[family["constant"]].sympy_form
+        c0, c1, c2, c3 = (sum(c * k**j for j, c in enumerate(p))
+                          for p in family["relation_polynomials"])
+        equals = sympy.factor(-(c2 + c3 * constant) / (c0 + c1 * constant))
+        a_k = sum((base[i] + k * step[i]) * n**i for i in range(width_a))
+        b_k = sum((base[width_a + i] + k * step[width_a + i]) * n**i
+                  for i in range(params.b_degree + 1))
+        text = (f"PCF[a(n) = {sympy.sstr(sympy.expand(a_k))}, b(n) = {sympy.sstr(sympy.expand(b_k))}]"
+                f" = {to_text(equals)}, for k = {family['points'][0]}..{family['points'][-1]}"
+                f" (fitted on k in {family['fitted_on']}, checked on k in {family['checked_on']})")
+        latex = (rf"\mathrm{{PCF}}\left[{sympy.latex(sympy.expand(a_k))},\ "
+                 rf"{sympy.latex(sympy.expand(b_k))}\right] = {sympy.latex(equals)}")
+        out.append({"constant": family["constant"],
+                    "a": {"base": base[:width_a], "step": step[:width_a]},
+                    "b": {"base": base[width_a:], "step": step[width_a:]},
+                    "k_values": family["points"],
+                    "members": [indices[p] for p in family["member_positions"]],
+                    "relations": family["relations"],
+                    "relation_polynomials": family["relation_polynomials"],
+                    "fitted_on": family["fitted_on"], "checked_on": family["checked_on"],
+                    "equals": to_text(equals), "text": text, "latex": latex})
+    return out
 
 
 def discoveries(params: PCFClusterParams, result: dict) -> list[Discovery]:
+    """One discovery per catalogue class: its simplest member, the class listed as evidence."""
+    by_index = {f["index"]: f for f in result.get("identified", [])}
     out = []
-    for formula in result.get("identified", []):
+    for entry in result.get("catalogue") or []:
+        formula = by_index.get(entry["representative"])
+        if formula is None:
+            continue
         out.append(Discovery(
-            target=formula["constant"], text=formula["text"], latex=formula["latex"],
+            target=entry["constant"], text=formula["text"], latex=formula["latex"],
             statement=formula_statement(formula["equals"], QuasiPolynomial.from_json(formula["a"]),
                                         QuasiPolynomial.from_json(formula["b"])),
-            evidence={"verified_digits": formula["verified_digits"], **formula["evidence"]},
-        ))
+            evidence={"verified_digits": formula["verified_digits"],
+                      "found_digits": formula["evidence"]["found_digits"],
+                      "finder": formula["evidence"]["finder"],
+                      "search": formula["evidence"]["search"], "check": formula["evidence"]["check"],
+                      "equivalent_pcfs": entry["members"][1:], "class_size": entry["size"],
+                      "canonical_form": entry["canonical"]}))
     return out
 
 
 JOB_TYPES = [
     JobType("pcf_cluster", PCFClusterParams, run,
             "Enumerate polynomial continued fractions in a coefficient box, measure their "
-            "convergence dynamics (irrationality measure δ, growth rates), cluster them and "
-            "identify the clusters' constants (Shalyt et al., NeurIPS 2024).",
+            "convergence dynamics (irrationality measure δ, growth rates), identify every "
+            "member's limit, cluster them and generalise the formulas into families "
+            "(Shalyt et al., NeurIPS 2024).",
+            result_model=PCFClusterResult, view=view, estimate=estimate,
             discoveries=discoveries, shards=shards, merge=merge,
-            limits=TimeLimits(4 * 3600, 4 * 3600 + 300)),
+            limits=TimeLimits(4 * 3600, 4 * 3600 + 300),
+            verification_fields=("depth", "search_dps", "check_dps", "max_depth")),
 ]

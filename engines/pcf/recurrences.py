@@ -187,8 +187,67 @@ def _write_magnitude(x, length, blob, pos, scratch, w):
 
 
 @numba.njit(cache=True)
+def _exact_row(a_row, b_row, samples, cap, blob, pos, offsets, signs):
+    """The exact recurrence of one PCF; writes its sample magnitudes into ``blob[pos:]``."""
+    n_samples = samples.shape[0]
+    last = samples[n_samples - 1]
+    ach = np.zeros(_MAX_CHUNKS, dtype=np.int64)
+    bch = np.zeros(_MAX_CHUNKS, dtype=np.int64)
+    multiplier_bits = int(math.ceil(_abs_bound_bits(a_row, b_row, last)))
+    w = _MIN_LIMB_BITS
+    if multiplier_bits <= 31:
+        w = min(_MAX_LIMB_BITS, 60 - multiplier_bits)
+    bufs = np.zeros((6, cap), dtype=np.int64)  # p_{n-2}, p_{n-1}, p_n, q_{n-2}, ...
+    scratch = np.zeros(cap, dtype=np.int64)
+    lens = np.ones(6, dtype=np.int64)
+    # p_{-1} = 1, p_0 = a(0); q_{-1} = 0, q_0 = 1
+    a0 = _poly_int(a_row, 0)
+    bufs[1, 0] = 1
+    s0, c0 = _split_chunks(a0, ach, w)
+    bch[0] = 0
+    # p_0 = a(0) * p_{-1} + 0 * q_{-1}: both buffers below are 1 and 0
+    lens[2] = _combine(s0, ach, c0, bufs[1], 1, 1, bch, 1, bufs[4], 1, bufs[2], cap, w)
+    bufs[5, 0] = 1
+    ip2, ip1, iq2, iq1 = 1, 2, 4, 5
+    sample_index = 0
+    while sample_index < n_samples and samples[sample_index] == 0:
+        pos_p, sp = _write_magnitude(bufs[ip1], lens[ip1], blob, pos, scratch, w)
+        offsets[sample_index, 0, 0] = pos
+        offsets[sample_index, 0, 1] = pos_p
+        pos_q, sq = _write_magnitude(bufs[iq1], lens[iq1], blob, pos_p, scratch, w)
+        offsets[sample_index, 1, 0] = pos_p
+        offsets[sample_index, 1, 1] = pos_q
+        signs[sample_index, 0] = sp
+        signs[sample_index, 1] = sq
+        pos = pos_q
+        sample_index += 1
+    ipz = 0
+    iqz = 3
+    for n in range(1, last + 1):
+        sa, na = _split_chunks(_poly_int(a_row, n), ach, w)
+        sb, nb = _split_chunks(_poly_int(b_row, n), bch, w)
+        lens[ipz] = _combine(sa, ach, na, bufs[ip1], lens[ip1], sb, bch, nb,
+                             bufs[ip2], lens[ip2], bufs[ipz], lens[ipz], w)
+        lens[iqz] = _combine(sa, ach, na, bufs[iq1], lens[iq1], sb, bch, nb,
+                             bufs[iq2], lens[iq2], bufs[iqz], lens[iqz], w)
+        ip2, ip1, ipz = ip1, ipz, ip2
+        iq2, iq1, iqz = iq1, iqz, iq2
+        while sample_index < n_samples and samples[sample_index] == n:
+            pos_p, sp = _write_magnitude(bufs[ip1], lens[ip1], blob, pos, scratch, w)
+            offsets[sample_index, 0, 0] = pos
+            offsets[sample_index, 0, 1] = pos_p
+            pos_q, sq = _write_magnitude(bufs[iq1], lens[iq1], blob, pos_p, scratch, w)
+            offsets[sample_index, 1, 0] = pos_p
+            offsets[sample_index, 1, 1] = pos_q
+            signs[sample_index, 0] = sp
+            signs[sample_index, 1] = sq
+            pos = pos_q
+            sample_index += 1
+
+
+@numba.njit(cache=True, parallel=True)
 def exact_convergents_batch(a_coeffs, b_coeffs, samples):
-    """Exact ``p_n`` and ``q_n`` at the sample points for a batch of PCFs.
+    """Exact ``p_n`` and ``q_n`` at the sample points for a batch of PCFs (rows in parallel).
 
     Parameters
     ----------
@@ -202,79 +261,30 @@ def exact_convergents_batch(a_coeffs, b_coeffs, samples):
     offsets : int64 array (batch, len(samples), 2, 2): [start, end) in ``blob``
         of ``|p_n|`` ([..., 0, :]) and ``|q_n|`` ([..., 1, :]).
     signs : int64 array (batch, len(samples), 2): signs of ``p_n`` and ``q_n``.
+
+    Each row owns a region of ``blob`` sized from its bit bound, so the rows
+    run on numba's threads (``NUMBA_NUM_THREADS``) with no shared state.
     """
     batch = a_coeffs.shape[0]
     n_samples = samples.shape[0]
     last = samples[n_samples - 1]
-    capacity = 0
     limb_caps = np.empty(batch, dtype=np.int64)
+    starts = np.zeros(batch + 1, dtype=np.int64)
     for r in range(batch):
         bits = _abs_bound_bits(a_coeffs[r], b_coeffs[r], last)
         limbs = int((last + 2) * (bits + 1.0) / _MIN_LIMB_BITS) + 8
         limb_caps[r] = limbs
-        capacity += 2 * n_samples * (limbs * 4 + 8)
-    blob = np.zeros(capacity, dtype=np.uint8)
+        starts[r + 1] = starts[r] + 2 * n_samples * (limbs * 4 + 8)
+    blob = np.zeros(starts[batch], dtype=np.uint8)
     offsets = np.zeros((batch, n_samples, 2, 2), dtype=np.int64)
     signs = np.zeros((batch, n_samples, 2), dtype=np.int64)
-    ach = np.zeros(_MAX_CHUNKS, dtype=np.int64)
-    bch = np.zeros(_MAX_CHUNKS, dtype=np.int64)
-    pos = 0
-    for r in range(batch):
-        cap = limb_caps[r]
-        multiplier_bits = int(math.ceil(_abs_bound_bits(a_coeffs[r], b_coeffs[r], last)))
-        w = _MIN_LIMB_BITS
-        if multiplier_bits <= 31:
-            w = min(_MAX_LIMB_BITS, 60 - multiplier_bits)
-        bufs = np.zeros((6, cap), dtype=np.int64)  # p_{n-2}, p_{n-1}, p_n, q_{n-2}, ...
-        scratch = np.zeros(cap, dtype=np.int64)
-        lens = np.ones(6, dtype=np.int64)
-        # p_{-1} = 1, p_0 = a(0); q_{-1} = 0, q_0 = 1
-        a0 = _poly_int(a_coeffs[r], 0)
-        bufs[1, 0] = 1
-        s0, c0 = _split_chunks(a0, ach, w)
-        bch[0] = 0
-        # p_0 = a(0) * p_{-1} + 0 * q_{-1}: both buffers below are 1 and 0
-        lens[2] = _combine(s0, ach, c0, bufs[1], 1, 1, bch, 1, bufs[4], 1, bufs[2], cap, w)
-        bufs[5, 0] = 1
-        ip2, ip1, iq2, iq1 = 1, 2, 4, 5
-        sample_index = 0
-        while sample_index < n_samples and samples[sample_index] == 0:
-            pos_p, sp = _write_magnitude(bufs[ip1], lens[ip1], blob, pos, scratch, w)
-            offsets[r, sample_index, 0, 0] = pos
-            offsets[r, sample_index, 0, 1] = pos_p
-            pos_q, sq = _write_magnitude(bufs[iq1], lens[iq1], blob, pos_p, scratch, w)
-            offsets[r, sample_index, 1, 0] = pos_p
-            offsets[r, sample_index, 1, 1] = pos_q
-            signs[r, sample_index, 0] = sp
-            signs[r, sample_index, 1] = sq
-            pos = pos_q
-            sample_index += 1
-        ipz = 0
-        iqz = 3
-        for n in range(1, last + 1):
-            sa, na = _split_chunks(_poly_int(a_coeffs[r], n), ach, w)
-            sb, nb = _split_chunks(_poly_int(b_coeffs[r], n), bch, w)
-            lens[ipz] = _combine(sa, ach, na, bufs[ip1], lens[ip1], sb, bch, nb,
-                                 bufs[ip2], lens[ip2], bufs[ipz], lens[ipz], w)
-            lens[iqz] = _combine(sa, ach, na, bufs[iq1], lens[iq1], sb, bch, nb,
-                                 bufs[iq2], lens[iq2], bufs[iqz], lens[iqz], w)
-            ip2, ip1, ipz = ip1, ipz, ip2
-            iq2, iq1, iqz = iq1, iqz, iq2
-            while sample_index < n_samples and samples[sample_index] == n:
-                pos_p, sp = _write_magnitude(bufs[ip1], lens[ip1], blob, pos, scratch, w)
-                offsets[r, sample_index, 0, 0] = pos
-                offsets[r, sample_index, 0, 1] = pos_p
-                pos_q, sq = _write_magnitude(bufs[iq1], lens[iq1], blob, pos_p, scratch, w)
-                offsets[r, sample_index, 1, 0] = pos_p
-                offsets[r, sample_index, 1, 1] = pos_q
-                signs[r, sample_index, 0] = sp
-                signs[r, sample_index, 1] = sq
-                pos = pos_q
-                sample_index += 1
+    for r in numba.prange(batch):
+        _exact_row(a_coeffs[r], b_coeffs[r], samples, limb_caps[r], blob, starts[r],
+                   offsets[r], signs[r])
     return blob, offsets, signs
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, parallel=True)
 def float_dynamics_batch(a_coeffs, b_coeffs, depth, samples):
     """Log-space convergence data for a batch of PCFs, in double precision.
 
@@ -306,12 +316,12 @@ def float_dynamics_batch(a_coeffs, b_coeffs, depth, samples):
     limit_out = np.full(batch, np.nan)
     last_step_out = np.full(batch, np.nan)
     status_out = np.zeros(batch, dtype=np.int64)
-    log_d = np.empty(depth + 1)
-    sign_d = np.empty(depth + 1)
-    log_q = np.empty(depth + 1)
-    sign_q = np.empty(depth + 1)
     log_scale_ln = math.log(_RESCALE)
-    for r in range(batch):
+    for r in numba.prange(batch):
+        log_d = np.empty(depth + 1)
+        sign_d = np.empty(depth + 1)
+        log_q = np.empty(depth + 1)
+        sign_q = np.empty(depth + 1)
         ac = a_coeffs[r]
         bc = b_coeffs[r]
         q_prev = 0.0  # q_{-1}

@@ -49,7 +49,12 @@ class Sampler:
 
 @dataclass(frozen=True)
 class Problem:
-    """A named benchmark: target expression, variables, sampler, function set."""
+    """A named benchmark: target expression, variables, sampler, function set.
+
+    ``ranges`` (optional) gives each variable its own uniform interval, with
+    ``train.n_or_step`` points (the AI Feynman convention); otherwise every
+    variable is drawn by ``train``.
+    """
 
     name: str
     expression: sympy.Expr
@@ -57,15 +62,34 @@ class Problem:
     train: Sampler
     operators: tuple[str, ...] = ("add", "sub", "mul", "div", "sin", "cos", "exp", "log")
     constants: bool = False  # whether the benchmark's function set includes constants
+    ranges: tuple[tuple[float, float], ...] | None = None
 
-    def sample(self, seed: int, test: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """(X, y) with X of shape (variables, points); the test set uses another stream."""
+    def sample(self, seed: int, test: bool = False, noise: float = 0.0,
+               rows: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(X, y) with X of shape (variables, points); the test set uses another stream.
+
+        ``noise`` adds Gaussian noise of standard deviation ``noise * RMS(y)``
+        to the training targets (SRBench's convention; test targets stay
+        exact).  ``rows`` overrides the number of uniform samples.
+        """
         rng = np.random.default_rng([seed, 1 if test else 0])
-        X = self.train.draw(len(self.variables), rng)
-        return X, sympy_to_numpy(self.expression, self.variables)(X)
+        count = int(rows if rows is not None else self.train.n_or_step)
+        if self.ranges is not None:
+            X = np.stack([rng.uniform(low, high, count) for low, high in self.ranges])
+        elif self.train.kind == "U" and rows is not None:
+            X = rng.uniform(self.train.low, self.train.high, size=(len(self.variables), count))
+        else:
+            X = self.train.draw(len(self.variables), rng)
+        y = sympy_to_numpy(self.expression, self.variables)(X)
+        if noise > 0 and not test:
+            scale = float(np.sqrt(np.mean(y**2)))
+            y = y + np.random.default_rng([seed, 2]).normal(0.0, noise * scale, y.shape)
+        return X, y
 
     @property
     def positive_domain(self) -> bool:
+        if self.ranges is not None:
+            return all(low >= 0 for low, _ in self.ranges)
         return self.train.low >= 0
 
 
@@ -106,6 +130,29 @@ _DEFS: list[tuple[str, Callable[[], sympy.Expr], int, Sampler, bool]] = [
     ("Keijzer-13", lambda: 6 * sympy.sin(x) * sympy.cos(y_), 2, _u(-3, 3), True),
     ("Keijzer-14", lambda: 8 / (2 + x**2 + y_**2), 2, _u(-3, 3), True),
     ("Keijzer-15", lambda: x**3 / 5 + y_**3 / 2 - y_ - x, 2, _u(-3, 3), True),
+    # Livermore-1..22 (DSO's table; the Koza set, no constants)
+    ("Livermore-1", lambda: S(1, 3) + x + sympy.sin(x**2), 1, _u(-10, 10, 1000), False),
+    ("Livermore-2", lambda: sympy.sin(x**2) * sympy.cos(x) - 2, 1, _u(-1, 1), False),
+    ("Livermore-3", lambda: sympy.sin(x**3) * sympy.cos(x**2) - 1, 1, _u(-1, 1), False),
+    ("Livermore-4", lambda: sympy.log(x + 1) + sympy.log(x**2 + 1) + sympy.log(x), 1, _u(0, 2), False),
+    ("Livermore-5", lambda: x**4 - x**3 + y_**2 - y_, 2, _u(0, 1), False),
+    ("Livermore-6", lambda: 4 * x**4 + 3 * x**3 + 2 * x**2 + x, 1, _u(-1, 1), False),
+    ("Livermore-7", lambda: (sympy.exp(x) - sympy.exp(-x)) / 2, 1, _u(-1, 1), False),
+    ("Livermore-8", lambda: (sympy.exp(x) + sympy.exp(-x)) / 2, 1, _u(-1, 1), False),
+    ("Livermore-9", lambda: sum(x**k for k in range(1, 10)), 1, _u(-1, 1), False),
+    ("Livermore-10", lambda: 6 * sympy.sin(x) * sympy.cos(y_), 2, _u(0, 1), False),
+    ("Livermore-11", lambda: x**2 * y_**2 / (x + y_), 2, _u(-1, 1, 50), False),
+    ("Livermore-12", lambda: x**5 / y_**3, 2, _u(-1, 1, 50), False),
+    ("Livermore-13", lambda: x ** S(1, 3), 1, _u(0, 4), False),
+    ("Livermore-14", lambda: x**3 + x**2 + x + sympy.sin(x) + sympy.sin(y_**2), 2, _u(-1, 1), False),
+    ("Livermore-15", lambda: x ** S(1, 5), 1, _u(0, 4), False),
+    ("Livermore-16", lambda: x ** S(2, 3), 1, _u(0, 4), False),
+    ("Livermore-17", lambda: 4 * sympy.sin(x) * sympy.cos(y_), 2, _u(0, 1), False),
+    ("Livermore-18", lambda: sympy.sin(x**2) * sympy.cos(x) - 5, 1, _u(-1, 1), False),
+    ("Livermore-19", lambda: sympy.log(x**2 + x) + sympy.log(x**3 + x), 1, _u(0, 2), False),
+    ("Livermore-20", lambda: x**5 + x**4 + x**2 + x, 1, _u(-1, 1), False),
+    ("Livermore-21", lambda: sympy.exp(-x**2), 1, _u(-1, 1), False),
+    ("Livermore-22", lambda: sum(x**k for k in range(1, 9)), 1, _u(-1, 1), False),
 ]
 
 BENCHMARKS: dict[str, Problem] = {
@@ -113,6 +160,7 @@ BENCHMARKS: dict[str, Problem] = {
     for name, build, n, sampler, const in _DEFS
 }
 NGUYEN = tuple(f"Nguyen-{i}" for i in range(1, 13))
+LIVERMORE = tuple(f"Livermore-{i}" for i in range(1, 23))
 
 
 _UNARY_NUMPY: dict[type, Callable[[np.ndarray], np.ndarray]] = {

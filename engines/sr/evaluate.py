@@ -63,6 +63,7 @@ class Fit:
     constants: list[float]
     nrmse: float
     size: int  # tokens of the summands plus the joining additions
+    origin: str = ""  # which step of the search proposed it first
 
     @property
     def valid(self) -> bool:
@@ -200,7 +201,9 @@ class Evaluator:
     """Fits and caches candidates on one data set; counts evaluations and time.
 
     ``tick`` (optional) is called every ``tick_every`` fits; the search uses it
-    for progress reports, cancellation and the budget.
+    for progress reports, cancellation and the budget.  ``length`` (optional)
+    scores a fit by a description length; the evaluator keeps the fit of least
+    length seen (``shortest``) beside the most accurate one (``best``).
     """
 
     lib: Library
@@ -212,6 +215,8 @@ class Evaluator:
     tick_every: int = 256
     cache: dict[Terms, Fit] = field(default_factory=dict)
     evaluations: int = 0
+    length: Callable[[Fit], float] | None = None
+    origin: str = ""  # the step now proposing candidates (recorded on each new fit)
 
     def __post_init__(self) -> None:
         self.scale = _scale(self.y)
@@ -219,6 +224,8 @@ class Evaluator:
         self.mean_y = float(self.y.mean())
         self._no_constants = np.zeros(0)
         self.best: Fit | None = None
+        self.shortest: Fit | None = None
+        self.shortest_length = math.inf
         self.started = time.monotonic()
 
     # -- fitting ---------------------------------------------------------
@@ -250,9 +257,14 @@ class Evaluator:
         n_const = sum(self.lib.count_constants(t) for t in terms)
         size = sum(len(t) for t in terms) + len(terms) - 1
         fit = self._fit_model(terms, n_const, size, start)
+        fit.origin = self.origin
         self.cache[terms] = fit
         if fit.valid and (self.best is None or fit.nrmse < self.best.nrmse):
             self.best = fit
+        if fit.valid and self.length is not None:
+            length = self.length(fit)
+            if length < self.shortest_length:
+                self.shortest, self.shortest_length = fit, length
         return fit
 
     def _program(self, terms: Terms) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

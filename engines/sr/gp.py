@@ -6,6 +6,11 @@ MCTS found and partly random trees; variation is one-point subtree crossover
 and one of four mutations (subtree replacement, node replacement, insertion
 of a new parent, shrinking to a child); selection is by tournament on the
 fitness ``error * eta**(-L)`` (minimised); illegal offspring are discarded.
+Added here: with probability ``summand_rate`` a mutation works on the
+expression's sum instead -- a new random summand, or (sometimes) dropping
+one -- because the fitted model gives every top-level summand its own
+coefficient (MRGP-style), so sums grow one useful term at a time (a
+polynomial, ``exp(x) + exp(C x)``) instead of by a lucky subtree.
 Here the error is the fitted NRMSE of :class:`engines.sr.evaluate.Evaluator`.
 
 Examples
@@ -41,7 +46,7 @@ class GeneticProgramming:
                  terms_of: TermsOf | None = None, population: int = 200, generations: int = 10,
                  tournament: int = 10, crossover_rate: float = 0.3, mutation_rate: float = 0.6,
                  max_depth: int = 8, max_length: int = 30, eta: float = 0.99,
-                 hall_of_fame: int = 20) -> None:
+                 hall_of_fame: int = 20, summand_rate: float = 0.1) -> None:
         self.lib, self.evaluator, self.rng = lib, evaluator, rng
         self.terms_of = terms_of or single_term
         self.population, self.generations = population, generations
@@ -49,6 +54,7 @@ class GeneticProgramming:
         self.crossover_rate, self.mutation_rate = crossover_rate, mutation_rate
         self.max_depth, self.max_length, self.eta = max_depth, max_length, eta
         self.hall_of_fame_size = hall_of_fame
+        self.summand_rate = summand_rate
         self.hall_of_fame: dict[Expr, float] = {}
         self.produced: dict[Expr, float] = {}
 
@@ -78,6 +84,13 @@ class GeneticProgramming:
 
     def mutate(self, e: Expr) -> Expr:
         lib, rng = self.lib, self.rng
+        add = lib.token_of.get("add")
+        if add is not None and rng.random() < self.summand_rate:
+            # summand-level moves: the fitted model gives every summand its own coefficient
+            if lib.arity[e[0]] == 2 and e[0] in (add, lib.token_of.get("sub")) and rng.random() < 0.3:
+                c0, c1 = rng.choice(lib.children(e, 0))  # drop a summand
+                return e[c0:c1]
+            return (add,) + e + self._random_subtree(rng.choice((1, 2, 2, 3)))  # a new summand
         s0, s1 = self._spans(e)
         kind = rng.randrange(4)
         if kind == 0:  # replace a subtree by a random one
@@ -101,7 +114,7 @@ class GeneticProgramming:
         return e[:s0] + e[c0:c1] + e[s1:]
 
     def _select(self, pool: list[Expr], scores: dict[Expr, float]) -> Expr:
-        contenders = [self.rng.choice(pool) for _ in range(self.tournament)]
+        contenders = self.rng.choices(pool, k=self.tournament)
         return min(contenders, key=lambda e: (scores[e], len(e)))
 
     def run(self, seeds: Sequence[Expr]) -> list[Expr]:

@@ -71,6 +71,8 @@ class Library:
         self._exp = self.token_of.get("exp", -2)
         self._log = self.token_of.get("log", -2)
         self._legal_cache: dict[tuple, list[int]] = {}
+        self._legal_sets: dict[int, frozenset[int]] = {}  # id of a cached list -> its set
+        self._verdicts: dict[tuple, bool] = {}  # (prefix, max_depth, max_length) -> is_legal
         from engines.sr.kernels import CONST, OPCODES, VAR
         self.opcode = [VAR] * self.n_variables + ([CONST] if constants else []) + [
             OPCODES[name] for name in operators]
@@ -122,10 +124,27 @@ class Library:
         """Whether a complete prefix expression obeys the grammar."""
         if not prefix or len(prefix) > max_length:
             return False
+        key = (tuple(prefix), max_depth, max_length)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            verdict = self._check(prefix, max_depth, max_length)
+            if len(self._verdicts) > 200_000:
+                self._verdicts.clear()
+            self._verdicts[key] = verdict
+        return verdict
+
+    def _check(self, prefix: Sequence[int], max_depth: int, max_length: int) -> bool:
         slots: list[Slot] = [ROOT_SLOT]
         n_constants = 0
+        sets = self._legal_sets
         for i, token in enumerate(prefix):
-            if not slots or token not in self.legal(i, slots, n_constants, max_depth, max_length):
+            if not slots:
+                return False
+            allowed = self.legal(i, slots, n_constants, max_depth, max_length)
+            members = sets.get(id(allowed))
+            if members is None:
+                members = sets[id(allowed)] = frozenset(allowed)
+            if token not in members:
                 return False
             n_constants += token == self.const_token
             self.push(slots, token)

@@ -12,6 +12,13 @@ cancellation signal is never held up for long.
 The operators' numpy forms in :mod:`engines.sr.operators` are the reference;
 the opcodes below must compute the same functions (a test checks this).
 
+Compilation (or loading numba's on-disk cache) takes seconds on a fresh
+process and cannot be interrupted once a call has started, so a job calls
+:func:`warm_up` first: the kernels are compiled in a background thread while
+the job waits at most its remaining time; a job whose time runs out first
+reports that instead of overrunning its limit, and the next job in the same
+process finds them ready.
+
 Examples
 --------
 >>> import numpy as np
@@ -22,6 +29,8 @@ Examples
 """
 
 from __future__ import annotations
+
+import threading
 
 import numba
 import numpy as np
@@ -274,3 +283,98 @@ def fit_constants(code: np.ndarray, arg: np.ndarray, starts: np.ndarray, start: 
         if not improved or small:
             break
     return c, coef, cost
+
+
+@numba.njit(cache=True, nogil=True)
+def screen_subsets(G: np.ndarray, b: np.ndarray, zz: float, m: int, size: int, tol2: float,
+                  capacity: int) -> np.ndarray:
+    """Subsets of ``size`` (1..3) of the first ``m`` columns whose residual looks exact.
+
+    Normal equations on the Gram matrix ``G`` of the centred, normalised
+    columns (``b`` = their products with the target, ``zz`` = its squared
+    norm): a screen only, confirmed by a direct solve by the caller.
+    """
+    out = np.full((capacity, 3), -1, dtype=np.int64)
+    found = 0
+    for i in range(m):
+        if size == 1:
+            if G[i, i] > 0.5 and zz - b[i] * b[i] / G[i, i] <= tol2:
+                out[found, 0] = i
+                found += 1
+                if found == capacity:
+                    return out
+            continue
+        for j in range(i + 1, m):
+            a11, a12, a22 = G[i, i], G[i, j], G[j, j]
+            det2 = a11 * a22 - a12 * a12
+            if det2 <= 1e-10:
+                continue
+            if size == 2:
+                x1 = (b[i] * a22 - b[j] * a12) / det2
+                x2 = (b[j] * a11 - b[i] * a12) / det2
+                if zz - (x1 * b[i] + x2 * b[j]) <= tol2:
+                    out[found, 0] = i
+                    out[found, 1] = j
+                    found += 1
+                    if found == capacity:
+                        return out
+                continue
+            for k in range(j + 1, m):
+                a13, a23, a33 = G[i, k], G[j, k], G[k, k]
+                det = (a11 * (a22 * a33 - a23 * a23) - a12 * (a12 * a33 - a23 * a13)
+                       + a13 * (a12 * a23 - a22 * a13))
+                if det <= 1e-12:
+                    continue
+                bi, bj, bk = b[i], b[j], b[k]
+                x1 = (bi * (a22 * a33 - a23 * a23) - a12 * (bj * a33 - a23 * bk)
+                      + a13 * (bj * a23 - a22 * bk)) / det
+                x2 = (a11 * (bj * a33 - a23 * bk) - bi * (a12 * a33 - a23 * a13)
+                      + a13 * (a12 * bk - bj * a13)) / det
+                x3 = (a11 * (a22 * bk - a23 * bj) - a12 * (a12 * bk - bj * a13)
+                      + bi * (a12 * a23 - a22 * a13)) / det
+                if zz - (x1 * bi + x2 * bj + x3 * bk) <= tol2:
+                    out[found, 0] = i
+                    out[found, 1] = j
+                    out[found, 2] = k
+                    found += 1
+                    if found == capacity:
+                        return out
+    return out[:found]
+
+
+_ready = threading.Event()
+_start_lock = threading.Lock()
+_thread: threading.Thread | None = None
+
+
+def _compile_all() -> None:
+    X = np.array([[1.0, 2.0, 3.0]])
+    y = np.array([1.0, 2.0, 4.0])
+    code = np.array([ADD, VAR, MUL, CONST, VAR], dtype=np.int64)
+    arg = np.zeros(5, dtype=np.int64)
+    constants = np.array([2.0])
+    evaluate_program(code, arg, constants, X)
+    solve_model(code, arg, np.array([0, 5], dtype=np.int64), constants, X, y)
+    fit_constants(code, arg, np.array([0, 5], dtype=np.int64), constants, X, y, 20)
+    two = np.array([0, 2, 5], dtype=np.int64)
+    solve_model(np.array([VAR, VAR, MUL, CONST, VAR], dtype=np.int64), arg, two, constants, X, y)
+    G = np.eye(3)
+    screen_subsets(G, np.ones(3), 3.0, 3, 2, 1e-8, 4)
+    _ready.set()
+
+
+def warm_up(timeout: float) -> bool:
+    """Whether every kernel is compiled, waiting at most ``timeout`` seconds for it.
+
+    The first call starts the compilation in a daemon thread; it goes on after
+    a timeout, so a later call (the next job) finds it done or further along.
+    """
+    global _thread
+    if _ready.is_set():
+        return True
+    with _start_lock:
+        if _thread is None:
+            _thread = threading.Thread(target=_compile_all, name="sr-numba-warm-up", daemon=True)
+            _thread.start()
+    return _ready.wait(max(0.0, timeout))
+

@@ -16,18 +16,25 @@ module is that step, after two published ideas:
   RSRM's MCTS and GP (Xu, Liu, Sun, ICLR 2024), which plays the role of the
   modulated sub-tree ``A + f`` search with ``f`` solved instead of searched.
 
-The sparse model is found by a beam search over forward selection
-(orthogonalised columns; a step's gain is the exact drop of the squared
-residual) and accepted only when the residual vanishes, so the step either
-reproduces the data exactly with a few features or reports nothing.  The same
-search runs on ``exp(y)`` (a target ``log(P)``) and ``log|y|`` (``exp(P)``)
-when the library has ``log`` / ``exp``.  A direct model is fitted through
+On data of one sign in every variable the basis also holds ratios of
+variables (``1/x``, ``x/y``, ``x/y**2``, their squares) when the library
+divides.  The sparse model is found by :mod:`engines.sr.sparse` (exhaustive
+screening of small subsets, then a beam search over forward selection); on
+exact data it is accepted only when the residual vanishes, so the step either
+reproduces the data exactly with a few features or reports nothing; on noisy
+data (``noisy=True``) the best subset of every size is fitted too and left to
+the final selection, which judges every model by description length
+(:mod:`engines.sr.selection`).  The same search runs on the targets of the
+inverses the library has: ``exp(y)`` for ``log(P)``, ``log|y|`` for ``exp(P)``,
+``y**2`` for ``sqrt(P)`` and ``1/y`` for ``1/P``, each weighted so that its
+residual stands for the residual in ``y``.  A direct model is fitted through
 :meth:`Evaluator.fit` (which holds several summands' coefficients to simple
 rationals and refuses cancelling summands) and, when that loses the exact
 fit (coefficients such as ``1/5`` or ``3.39``), as the single tree
 ``sum c_i f_i`` with a ``C`` token for every coefficient ratio other than 1;
-an inverse one is the single tree ``log(sum c_i f_i + c_0)`` or
-``exp(sum c_i f_i)`` built the same way.  Constants start from the solved
+an inverse one is the single tree ``log(sum c_i f_i + c_0)``,
+``exp(sum c_i f_i)``, ``sqrt(sum c_i f_i + c_0)`` or ``C/(sum c_i f_i + c_0)``
+built the same way.  Constants start from the solved
 values and are snapped afterwards like any other.
 
 Examples
@@ -48,13 +55,17 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 
-import numba
 import numpy as np
 
 from engines.sr import kernels
+from engines.sr.basis import monomial_prefix, monomials
 from engines.sr.evaluate import Evaluator, Fit, snap_decimal, snap_value
 from engines.sr.grammar import Library
-from engines.sr.polynomial import monomial_prefix, monomials
+from engines.sr.numbers import candidates
+from engines.sr.sparse import sparse_fit
+
+__all__ = ["FeatureSet", "base_features", "exact_model", "linear_step", "mined_features",
+           "ratios", "subtrees", "targets"]
 
 Expr = tuple[int, ...]
 
@@ -73,7 +84,7 @@ def _values(lib: Library, evaluator: Evaluator, expression: Expr) -> np.ndarray 
     return values
 
 
-MAX_ROWS = 256
+MAX_ROWS = 160
 """Rows the sparse search looks at (evenly spaced); a model it finds is refitted on all rows."""
 
 
@@ -139,6 +150,8 @@ def base_features(lib: Library, evaluator: Evaluator, max_degree: int = 3,
     degree = max_degree if mul is not None else 1
     inner = [monomial_prefix(lib, m) for m in monomials(lib.n_variables, min(degree, inner_degree))]
     features.extend(monomial_prefix(lib, m) for m in monomials(lib.n_variables, degree))
+    if np.all((evaluator.X > 0).all(axis=1) | (evaluator.X < 0).all(axis=1)):
+        features.extend(ratios(lib))
     unary = [t for t in lib.functions if lib.arity[t] == 1]
     univariate = [u for u in ((op,) + m for m in inner for op in unary) if features.add(u)]
     if mul is not None:
@@ -147,6 +160,29 @@ def base_features(lib: Library, evaluator: Evaluator, max_degree: int = 3,
                     if len(a) + len(b) > 2 and (a in univariate or b in univariate)]
         features.extend(sorted(products, key=len))
     return features
+
+
+def ratios(lib: Library) -> list[Expr]:
+    """``1/x``, ``1/x**2``, ``x/y``, ``x/y**2`` and ``(x/y)**2`` as constant-free trees (needs div, mul).
+
+    ``1/x`` is written ``x/(x*x)``: the grammar has no literal one.
+
+    >>> lib = Library(["x", "y"], ["mul", "div"], constants=False)
+    >>> [str(lib.to_sympy(t)) for t in ratios(lib)][:4]
+    ['1/x', 'x**(-2)', '1/y', 'y**(-2)']
+    """
+    div, mul = lib.token_of.get("div"), lib.token_of.get("mul")
+    if div is None or mul is None:
+        return []
+    out: list[Expr] = []
+    n = lib.n_variables
+    for j in range(n):
+        out += [(div, j, mul, j, j), (div, j, mul, j, mul, j, j)]
+    for i in range(n):
+        for j in range(n):
+            if i != j:
+                out += [(div, i, j), (div, i, mul, j, j), (div, mul, i, i, mul, j, j)]
+    return out
 
 
 def subtrees(lib: Library, expression: Expr) -> list[Expr]:
@@ -175,156 +211,25 @@ def mined_features(lib: Library, evaluator: Evaluator, expressions: Sequence[Exp
     return features
 
 
-@numba.njit(cache=True, nogil=True)
-def _screen_small(G: np.ndarray, b: np.ndarray, zz: float, m: int, size: int, tol2: float,
-                  capacity: int) -> np.ndarray:
-    """Subsets of ``size`` (1..3) of the first ``m`` columns whose residual looks exact.
-
-    Normal equations on the Gram matrix ``G`` of the centred, normalised
-    columns (``b`` = their products with the target, ``zz`` = its squared
-    norm): a screen only, confirmed by a direct solve by the caller.
-    """
-    out = np.full((capacity, 3), -1, dtype=np.int64)
-    found = 0
-    for i in range(m):
-        if size == 1:
-            if G[i, i] > 0.5 and zz - b[i] * b[i] / G[i, i] <= tol2:
-                out[found, 0] = i
-                found += 1
-                if found == capacity:
-                    return out
-            continue
-        for j in range(i + 1, m):
-            a11, a12, a22 = G[i, i], G[i, j], G[j, j]
-            det2 = a11 * a22 - a12 * a12
-            if det2 <= 1e-10:
-                continue
-            if size == 2:
-                x1 = (b[i] * a22 - b[j] * a12) / det2
-                x2 = (b[j] * a11 - b[i] * a12) / det2
-                if zz - (x1 * b[i] + x2 * b[j]) <= tol2:
-                    out[found, 0] = i
-                    out[found, 1] = j
-                    found += 1
-                    if found == capacity:
-                        return out
-                continue
-            for k in range(j + 1, m):
-                a13, a23, a33 = G[i, k], G[j, k], G[k, k]
-                det = (a11 * (a22 * a33 - a23 * a23) - a12 * (a12 * a33 - a23 * a13)
-                       + a13 * (a12 * a23 - a22 * a13))
-                if det <= 1e-12:
-                    continue
-                bi, bj, bk = b[i], b[j], b[k]
-                x1 = (bi * (a22 * a33 - a23 * a23) - a12 * (bj * a33 - a23 * bk)
-                      + a13 * (bj * a23 - a22 * bk)) / det
-                x2 = (a11 * (bj * a33 - a23 * bk) - bi * (a12 * a33 - a23 * a13)
-                      + a13 * (a12 * bk - bj * a13)) / det
-                x3 = (a11 * (a22 * bk - a23 * bj) - a12 * (a12 * bk - bj * a13)
-                      + bi * (a12 * a23 - a22 * a13)) / det
-                if zz - (x1 * bi + x2 * bj + x3 * bk) <= tol2:
-                    out[found, 0] = i
-                    out[found, 1] = j
-                    out[found, 2] = k
-                    found += 1
-                    if found == capacity:
-                        return out
-    return out[:found]
+def _solve(columns: list[np.ndarray], z: np.ndarray, w: np.ndarray | None = None
+           ) -> tuple[np.ndarray, float]:
+    """Weighted least-squares coefficients (intercept last) and the relative residual."""
+    w = np.ones_like(z) if w is None else w
+    A = np.column_stack(columns + [np.ones_like(z)]) * w[:, None]
+    coef, *_ = np.linalg.lstsq(A, z * w, rcond=None)
+    centred = z * w - w * (float(w @ (z * w)) / float(w @ w))
+    spread = float(np.linalg.norm(centred)) or 1.0
+    return coef, float(np.linalg.norm(A @ coef - z * w)) / spread
 
 
-def sparse_exact(A: np.ndarray, z: np.ndarray, max_terms: int = 5, beam: int = 30,
-                 tolerance: float = 1e-9, exhaustive: int = 120) -> list[tuple[int, ...]]:
-    """Column subsets (at most ``max_terms``, plus an intercept) that reproduce ``z`` exactly.
-
-    Subsets of one to three of the first ``exhaustive`` columns are all
-    tried; larger ones come from a beam search over forward selection: each state holds an orthonormal
-    basis of its centred columns and its residual; adding column ``j`` lowers
-    the squared residual by ``(p_j . r)^2 / |p_j|^2`` with ``p_j`` the part of
-    the column orthogonal to the basis.  Returns the exact subsets of the
-    smallest size that has any (best first), or ``[]``.
-
-    >>> import numpy as np
-    >>> t = np.linspace(-1, 1, 20)
-    >>> A = np.column_stack([t, t**2, np.sin(t), np.cos(t), np.exp(t)])
-    >>> sparse_exact(A, 2 * np.sin(t) - np.exp(t) + 3)
-    [(2, 4)]
-    """
-    zc = z - z.mean()
-    target = float(np.linalg.norm(zc))
-    if target == 0.0:
-        return []
-    Ac = A - A.mean(axis=0)
-    norms = np.linalg.norm(Ac, axis=0)
-    usable = norms > 1e-12 * max(1.0, float(norms.max(initial=0.0)))
-    An = np.where(usable, Ac / np.where(usable, norms, 1.0), 0.0)
-
-    def confirmed(key: tuple[int, ...]) -> bool:
-        M = np.column_stack([Ac[:, list(key)], np.ones(len(z))])
-        coef = np.linalg.lstsq(M, zc, rcond=None)[0]
-        return float(np.linalg.norm(M @ coef - zc)) <= tolerance * target
-
-    # every subset of one to three of the first ``exhaustive`` columns, screened in numba
-    m = min(exhaustive, A.shape[1])
-    G = An[:, :m].T @ An[:, :m]
-    b = An[:, :m].T @ zc
-    for size in range(1, min(3, max_terms) + 1):
-        hits = _screen_small(G, b, target**2, m, size, 1e-8 * target**2, 64)
-        exact = [key for key in (tuple(int(v) for v in row if v >= 0) for row in hits)
-                 if confirmed(key)]
-        if exact:
-            return exact
-    states: list[tuple[tuple[int, ...], np.ndarray, np.ndarray]] = [((), np.zeros((len(z), 0)), zc)]
-    for _ in range(min(max_terms, len(z) - 2)):
-        # rank every (state, column) child by its residual, then build only the kept ones
-        children: dict[tuple[int, ...], tuple[float, int, int]] = {}
-        projected = []
-        for s, (chosen, Q, r) in enumerate(states):
-            P = An - Q @ (Q.T @ An)
-            pn = np.linalg.norm(P, axis=0)
-            ok = usable & (pn > 1e-6)
-            gain = np.where(ok, (P.T @ r) ** 2 / np.where(ok, pn, 1.0) ** 2, -1.0)
-            gain[list(chosen)] = -1.0
-            rest = float(r @ r)
-            projected.append((P, pn))
-            for j in np.argsort(-gain, kind="stable")[:beam]:
-                if gain[j] < 0:
-                    break
-                key = tuple(sorted(chosen + (int(j),)))
-                residual = max(rest - float(gain[j]), 0.0)
-                if key not in children or residual < children[key][0]:
-                    children[key] = (residual, s, int(j))
-        if not children:
-            break
-        ranked = sorted(children.items(), key=lambda kv: (kv[1][0], kv[0]))[:beam]
-        new_states = []
-        exact = []
-        for key, (_, s, j) in ranked:
-            P, pn = projected[s]
-            chosen, Q, r = states[s]
-            q = P[:, j] / pn[j]
-            q = q - Q @ (Q.T @ q)  # a second Gram-Schmidt pass keeps the basis orthonormal
-            q /= np.linalg.norm(q)
-            r2 = r - q * float(q @ r)
-            if float(np.linalg.norm(r2)) <= 1e-6 * target and confirmed(key):
-                exact.append(key)
-            new_states.append((key, np.column_stack([Q, q]), r2))
-        if exact:
-            return exact
-        states = new_states
-    return []
-
-
-def _solve(columns: list[np.ndarray], z: np.ndarray) -> tuple[np.ndarray, float]:
-    """Least-squares coefficients (intercept last) and the relative residual."""
-    A = np.column_stack(columns + [np.ones_like(z)])
-    coef, *_ = np.linalg.lstsq(A, z, rcond=None)
-    spread = float(np.linalg.norm(z - z.mean())) or 1.0
-    return coef, float(np.linalg.norm(A @ coef - z)) / spread
+INVERSE_KINDS = ("log", "exp", "sqrt", "inv")
+"""Targets read through an inverse: ``exp(y)`` for ``log(P)``, ``log|y|`` for ``exp(P)``,
+``y**2`` for ``sqrt(P)`` and ``1/y`` for ``1/P``."""
 
 
 def _tree(lib: Library, kind: str, parts: list[Expr], coef: np.ndarray,
           with_intercept: bool) -> tuple[Expr, list[float]] | None:
-    """``log(sum c_i f_i + c_0)``, ``exp(sum c_i f_i)`` or (kind "direct") ``sum c_i f_i``.
+    """``sum c_i f_i`` (kind "direct") or ``log``/``exp``/``sqrt``/``1/`` of it (intercept optional).
 
     A prefix tree with a ``C`` token for every coefficient other than 1, and
     the values of those constants.
@@ -352,19 +257,26 @@ def _tree(lib: Library, kind: str, parts: list[Expr], coef: np.ndarray,
         body = (add,) + piece + body
     if kind == "direct":
         return body, constants
+    if kind == "inv":  # C / P: the C is the linear scale's twin, fixed to 1 by the selection
+        if C < 0 or "div" not in lib.token_of:
+            return None
+        return (lib.token_of["div"], C) + body, [1.0] + constants
     return (lib.token_of[kind],) + body, constants
 
 
 def exact_model(lib: Library, evaluator: Evaluator, kind: str, parts: list[Expr],
-                columns: list[np.ndarray], z: np.ndarray) -> Fit | None:
-    """The evaluator's fit of ``z ~ sum c_i parts_i + c_0`` read as ``kind``, or None if inexact.
+                columns: list[np.ndarray], z: np.ndarray, weights: np.ndarray | None = None,
+                exact: bool = True) -> Fit | None:
+    """The evaluator's fit of ``z ~ sum c_i parts_i + c_0`` read as ``kind``, or None.
 
     ``columns`` are the parts' values on the rows where ``z`` is given.  Idle
-    columns are dropped first.  A direct model tries the evaluator's
-    simple-rational summands, then one tree with ``C`` tokens (see the
-    module docstring); ``log``/``exp`` models are always that tree.
+    columns are dropped first.  With ``exact`` the model must reproduce ``z``
+    (to 1e-8) with simple coefficients, else None; without, it is always
+    built and fitted, and the caller's selection judges it.  A direct model
+    tries the evaluator's simple-rational summands, then (or also, when not
+    ``exact``) one tree with ``C`` tokens; inverse models are always that tree.
     """
-    coef, residual = _solve(columns, z)
+    coef, residual = _solve(columns, z, weights)
     # a beam may reach an exact subset only through a superset: drop idle columns
     scale = float(np.linalg.norm(z - z.mean())) or 1.0
     keep = [i for i, c in enumerate(coef[:-1])
@@ -372,24 +284,25 @@ def exact_model(lib: Library, evaluator: Evaluator, kind: str, parts: list[Expr]
     if not keep:
         return None
     parts, columns = [parts[i] for i in keep], [columns[i] for i in keep]
-    coef, residual = _solve(columns, z)
-    if not residual <= 1e-8:
+    coef, residual = _solve(columns, z, weights)
+    if exact and not residual <= 1e-8:
         return None
+    simple = all(_simple(c) for c in (coef if kind in ("log", "sqrt", "inv") else coef[:-1]))
     if kind == "direct":
         # summands with simple-rational coefficients (the evaluator's own model) ...
         fit = evaluator.fit(tuple(sorted(parts)))
-        if fit.nrmse <= max(evaluator.target_nrmse, 1e-12) or len(parts) == 1:
+        if len(parts) == 1 or (exact and fit.nrmse <= max(evaluator.target_nrmse, 1e-12)):
             return fit
-        # ... else one tree with fitted constants: exactness is already established
-        if not all(_simple(c) for c in coef[:-1]):
+        # ... else one tree with fitted constants
+        if exact and not simple:
             return None
         first = int(np.argmax(np.abs(coef[:-1])))
         order = [first] + [i for i in range(len(parts)) if i != first]
         coef = np.append(coef[order] / coef[first], 0.0)
         parts = [parts[i] for i in order]
-    elif not all(_simple(c) for c in (coef if kind == "log" else coef[:-1])):
+    elif exact and not simple:
         return None
-    built = _tree(lib, kind, parts, coef, with_intercept=kind == "log")
+    built = _tree(lib, kind, parts, coef, with_intercept=kind in ("log", "sqrt", "inv"))
     if built is None:
         return None
     tree, start = built
@@ -397,39 +310,78 @@ def exact_model(lib: Library, evaluator: Evaluator, kind: str, parts: list[Expr]
 
 
 def _simple(value: float) -> bool:
-    """A fraction with denominator <= 12 or a decimal with <= 3 places, to 1e-8.
+    """A fraction with denominator <= 12, a decimal with <= 3 places, or a simple number
+    of :mod:`engines.sr.numbers` (``pi**2``, ``sqrt(2)/3``), to 1e-8.
 
     Free coefficients make a few smooth terms imitate anything on a narrow
     range (``x - x**3/6 + x**5/120`` for ``sin x`` on ``[0, 0.1]``, exact to
     1e-11): an exact fit is believed only with simple numbers.
     """
-    return snap_value(value, rtol=1e-8) is not None or snap_decimal(value, rtol=1e-8) is not None
+    if snap_value(value, rtol=1e-8) is not None or snap_decimal(value, rtol=1e-8) is not None:
+        return True
+    return bool(candidates(value, 1e-8 * abs(value)))
 
 
-def linear_step(lib: Library, evaluator: Evaluator, features: FeatureSet, max_terms: int = 5,
-                beam: int = 30) -> Fit | None:
-    """The best exact sparse model of the data over ``features`` (direct or inverse), or None."""
+def targets(lib: Library, y: np.ndarray) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """(kind, transformed target, row weights) for the direct fit and each usable inverse.
+
+    The weights are ``1/|g'(y)|`` for ``z = g(y)`` (normalised to mean 1), so a
+    residual in ``z`` counts as the residual in ``y`` it stands for.
+    """
+    out = [("direct", y, np.ones_like(y))]
+    one_sign = bool(np.all(y > 0) or np.all(y < 0))
+    smallest = float(np.abs(y).min()) if y.size else 0.0
+    with np.errstate(all="ignore"):
+        if "log" in lib.token_of and float(y.max()) < 30:
+            out.append(("log", np.exp(y), np.exp(-y)))
+        if "exp" in lib.token_of and one_sign:
+            out.append(("exp", np.log(np.abs(y)), np.abs(y)))
+        if "sqrt" in lib.token_of and one_sign and smallest > 0:
+            out.append(("sqrt", y**2, 1.0 / (2.0 * np.abs(y))))
+        if "div" in lib.token_of and one_sign and smallest > 1e-6 * float(np.abs(y).max()):
+            out.append(("inv", 1.0 / y, y**2))
+    kept = []
+    for kind, z, w in out:
+        if np.isfinite(z).all() and np.isfinite(w).all() and float(w.mean()) > 0:
+            kept.append((kind, z, w / float(w.mean())))
+    return kept
+
+
+def linear_step(lib: Library, evaluator: Evaluator, features: FeatureSet, max_terms: int = 6,
+                beam: int = 20, noisy: bool = False) -> Fit | None:
+    """The best sparse model of the data over ``features``, directly or through an inverse.
+
+    Exact subsets are tried first; an exact model (NRMSE at the target) is
+    returned at once.  With ``noisy`` the best subset of every size of every
+    target is also fitted, so that the final selection can choose among
+    them by description length; the return value is then the fit of least
+    quick length (:attr:`Evaluator.shortest` decides which that is).
+    """
     if not features.exprs:
         return None
     A = np.column_stack(features.columns)
     y = evaluator.y[features.rows]
-    targets: list[tuple[str, np.ndarray]] = [("direct", y)]
-    with np.errstate(all="ignore"):
-        if "log" in lib.token_of and float(y.max()) < 30:
-            targets.append(("log", np.exp(y)))
-        if "exp" in lib.token_of and (np.all(y > 0) or np.all(y < 0)):
-            targets.append(("exp", np.log(np.abs(y))))
     best: Fit | None = None
-    for kind, z in targets:
-        if not np.isfinite(z).all():
-            continue
-        for subset in sparse_exact(A, z, max_terms, beam)[:3]:
+    found: list[Fit] = []
+    for kind, z, w in targets(lib, y):
+        search = sparse_fit(A, z, max_terms, beam, weights=None if kind == "direct" else w)
+        for subset in search.exact[:3]:
             fit = exact_model(lib, evaluator, kind, [features.exprs[j] for j in subset],
-                              [features.columns[j] for j in subset], z)
+                              [features.columns[j] for j in subset], z, w)
             if fit is None:
                 continue
             if fit.valid and (best is None or (fit.nrmse, fit.size) < (best.nrmse, best.size)):
                 best = fit
             if best is not None and best.nrmse <= max(evaluator.target_nrmse, 1e-12):
                 return best
-    return best if best is not None and math.isfinite(best.nrmse) else None
+        if noisy and not search.exact:
+            for subset, _ in search.best:
+                fit = exact_model(lib, evaluator, kind, [features.exprs[j] for j in subset],
+                                  [features.columns[j] for j in subset], z, w, exact=False)
+                if fit is not None and fit.valid:
+                    found.append(fit)
+    if best is not None and math.isfinite(best.nrmse):
+        return best
+    if found and evaluator.length is not None:
+        return min(found, key=evaluator.length)
+    return min(found, key=lambda f: f.nrmse) if found else None

@@ -39,51 +39,35 @@ Examples
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Sequence
 
 import numpy as np
 
+from engines.sr.basis import monomial_prefix, monomial_values, monomials
 from engines.sr.evaluate import Evaluator, Fit
 from engines.sr.grammar import Library
+from engines.sr.linear import exact_model
+from engines.sr.sparse import sparse_fit
+
+__all__ = ["sparse_polynomial"]
 
 Expr = tuple[int, ...]
 
 
-def monomials(n_variables: int, degree: int) -> list[tuple[int, ...]]:
-    """Exponent vectors of total degree ``1 .. degree``, by degree.
-
-    >>> monomials(2, 2)
-    [(0, 1), (1, 0), (0, 2), (1, 1), (2, 0)]
-    """
-    return [e for d in range(1, degree + 1)
-            for e in itertools.product(range(d + 1), repeat=n_variables) if sum(e) == d]
-
-
-def monomial_prefix(lib: Library, exponents: Sequence[int]) -> Expr:
-    """``x**2*y`` as the prefix chain ``mul x mul x y``."""
-    factors = [v for v, e in enumerate(exponents) for _ in range(e)]
-    mul = lib.token_of["mul"]
-    return tuple([mul] * (len(factors) - 1) + factors)
-
-
-def _values(X: np.ndarray, exponents: Sequence[int]) -> np.ndarray:
-    out = np.ones(X.shape[1])
-    for v, e in enumerate(exponents):
-        if e:
-            out = out * X[v] ** e
-    return out
-
-
 def sparse_polynomial(lib: Library, evaluator: Evaluator, extra: Sequence[Expr] = (),
-                      max_degree: int = 6, max_basis: int = 40,
-                      tolerance: float = 1e-7) -> Fit | None:
+                      max_degree: int = 10, max_basis: int = 40, tolerance: float = 1e-7,
+                      noisy: bool = False, max_terms: int = 6) -> Fit | None:
     """The sparse fit of monomials (plus the summands ``extra``), or None.
 
     Returns the evaluator's fit of the kept terms when the full basis fits the
     data to ``tolerance`` (NRMSE) at some degree; the caller reads its error.
     ``extra`` summands with constants or non-finite values are left out.
+    When no degree fits exactly, a subset search over a wider basis
+    (:func:`_wide_basis`, up to 300 columns) looks for an exact subset of at
+    most ``max_terms`` monomials; with ``noisy`` the best subset of every size
+    is fitted as well, for the final selection to judge (the fit of least
+    quick length is returned then).
     """
     if "mul" not in lib.token_of and max_degree > 1:
         max_degree = 1
@@ -105,27 +89,24 @@ def sparse_polynomial(lib: Library, evaluator: Evaluator, extra: Sequence[Expr] 
         if size > min(max_basis, n - 3) or len(basis) == previous:
             break
         previous = len(basis)
-        A = np.column_stack([_values(X, m) for m in basis] + columns_extra + [np.ones(n)])
+        A = np.column_stack([monomial_values(X, m) for m in basis] + columns_extra + [np.ones(n)])
         with np.errstate(all="ignore"):
             if not np.isfinite(A).all():
                 break
             coef, *_ = np.linalg.lstsq(A, y, rcond=None)
             residual = A @ coef - y
+        every = [monomial_prefix(lib, m) for m in basis] + list(extra)
         nrmse = math.sqrt(float(residual @ residual) / n) / scale
         if not nrmse <= tolerance:
             continue
         magnitude = np.abs(coef[:-1]) * np.abs(A[:, :-1]).max(axis=0)
         keep = magnitude > 1e-6 * scale
-        terms = [monomial_prefix(lib, m) for m, k in zip(basis, keep[:len(basis)], strict=True) if k]
-        terms += [e for e, k in zip(extra, keep[len(basis):], strict=True) if k]
+        terms = [e for e, k in zip(every, keep, strict=True) if k]
         if not terms:
             return None
         fit = evaluator.fit(tuple(sorted(set(terms))))
         if fit.nrmse > max(evaluator.target_nrmse, 1e-12):
             # coefficients beyond p/q, q <= 4 (x**3/5): one tree with fitted constants
-            from engines.sr.linear import exact_model
-
-            every = [monomial_prefix(lib, m) for m in basis] + list(extra)
             kept = [i for i, k in enumerate(keep) if k]
             other = exact_model(lib, evaluator, "direct", [every[i] for i in kept],
                                 [A[:, i] for i in kept], y)
@@ -135,7 +116,62 @@ def sparse_polynomial(lib: Library, evaluator: Evaluator, extra: Sequence[Expr] 
             best = fit
         if fit.nrmse <= max(evaluator.target_nrmse, 1e-12):
             return fit
+    wide = _wide_basis(lib, X, n, extra, columns_extra, max_degree)
+    if wide is not None:
+        found = _best_subsets(lib, evaluator, *wide, max_terms, noisy)
+        if found is not None and (best is None or found.nrmse < best.nrmse or noisy):
+            return found
     return best
+
+
+def _wide_basis(lib: Library, X: np.ndarray, n: int, extra: list[Expr], columns_extra: list,
+                max_degree: int, limit: int = 300) -> tuple[list[Expr], np.ndarray] | None:
+    """Monomials up to the largest degree with at most ``min(limit, n/2)`` columns, plus ``extra``.
+
+    Too wide for a dense fit (``x**2 y**3 + x**3 z**2``: degree 5 in four
+    variables is 125 columns), but a subset search needs no dense fit.
+    """
+    degree, count = 0, 0
+    while degree < max_degree:
+        more = len(monomials(lib.n_variables, degree + 1))
+        if more + len(extra) > min(limit, n / 2) or more == count:
+            break
+        degree, count = degree + 1, more
+    if degree == 0:
+        return None
+    basis = monomials(lib.n_variables, degree)
+    with np.errstate(all="ignore"):
+        A = np.column_stack([monomial_values(X, m) for m in basis] + columns_extra)
+    if not np.isfinite(A).all():
+        return None
+    return [monomial_prefix(lib, m) for m in basis] + list(extra), A
+
+
+def _best_subsets(lib: Library, evaluator: Evaluator, every: list[Expr], A: np.ndarray,
+                  max_terms: int, noisy: bool) -> Fit | None:
+    """Exact subsets of the columns ``A``, else (``noisy``) the best subset of each size, fitted.
+
+    Returns an exact fit, or the fit of least quick length.
+    """
+    search = sparse_fit(A, evaluator.y, max_terms)
+    fits = []
+    for subset in search.exact[:3]:
+        fit = exact_model(lib, evaluator, "direct", [every[j] for j in subset],
+                          [A[:, j] for j in subset], evaluator.y)
+        if fit is not None and fit.valid:
+            fits.append(fit)
+    if fits:
+        return min(fits, key=lambda f: f.nrmse)
+    if not noisy:
+        return None
+    for subset, _ in search.best:
+        fit = exact_model(lib, evaluator, "direct", [every[j] for j in subset],
+                          [A[:, j] for j in subset], evaluator.y, exact=False)
+        if fit is not None and fit.valid:
+            fits.append(fit)
+    if not fits:
+        return None
+    return min(fits, key=evaluator.length) if evaluator.length is not None else min(fits, key=lambda f: f.nrmse)
 
 
 def _extra_values(lib: Library, evaluator: Evaluator, expression: Expr) -> np.ndarray | None:

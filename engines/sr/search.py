@@ -3,24 +3,38 @@
 Per epoch (after Xu, Liu, Sun, "Reinforcement Symbolic Regression Machine",
 ICLR 2024, section 3 and the reference code's ``pipeline.py``):
 
-1. the form-free MCTS agent builds one expression (its tree and Q tables
-   persist across epochs and are reset every ``reset_every`` epochs);
-2. a GP seeded with the agent's best expressions and its own hall of fame
+1. the form-free MCTS agents build one expression each (their trees and Q
+   tables persist across epochs and are reset every ``reset_every`` epochs);
+2. a GP seeded with an agent's best expressions and its own hall of fame
    refines them;
 3. MSDB mines a form ``A + f`` / ``A * f`` from the GP's hall of fame;
 4. when there is a form, a second agent and GP search ``f`` under it (both are
    restarted when the form changes).
 
 Before the first epoch, and after the GP of every epoch, linear steps
-(:mod:`engines.sr.polynomial`, :mod:`engines.sr.linear`) look for an exact
-sparse model: a polynomial, a combination of FFX basis functions and of
-sub-trees mined from the best candidates (MRGP), directly or through
-``exp``/``log``.  ``polynomial=False`` leaves them out (tree search only).
+(:mod:`engines.sr.polynomial`, :mod:`engines.sr.linear`,
+:mod:`engines.sr.rational`) look for a sparse model: a polynomial, a
+combination of FFX basis functions and of sub-trees mined from the best
+candidates (MRGP), directly or through an inverse (``exp``, ``log``, ``sqrt``,
+``1/``), and a ratio of sparse polynomials.  ``polynomial=False`` leaves them
+out (tree search only).  Every fit records the step that proposed it
+(``Fit.origin``), so a result can say what found its model.
 
-Every fitted candidate updates the global best; reaching ``target_nrmse``
-ends the search at once.  The wall time and the number of fits are bounded.
-The final model is chosen from the error/complexity Pareto front after
-snapping its numbers to simple rationals; :func:`fit_to_sympy` renders it.
+Stopping: reaching ``target_nrmse`` (exact data) ends the search at once; so
+does the deadline (every ``tick``), the evaluation budget, and -- on noisy
+data -- *convergence*: the candidate of least quick description length
+(:func:`engines.sr.selection.quick_length`) has not improved by a nat for
+``patience`` epochs and fits to within ``noise_gate`` times the noise level,
+taken as the smaller of the model-free estimate (:mod:`engines.sr.noise`,
+only when its smoother levelled off) and the most accurate candidate's
+residual corrected for its degrees of freedom -- and only when that level is
+at least ``EXACT`` (``1e-6``): data fitted more closely are treated as exact;
+and never on fewer than ``MIN_ROWS`` rows, where a smoother of a few degrees
+levels off on approximation error as readily as on noise.  The model-free estimate also sets
+the reward's error scale, so rewards still separate candidates when the
+noise floor is high.  The reported model is chosen on all rows by
+:func:`engines.sr.finalise.finalise` (noise-aware selection, snapping under a
+test).
 
 Examples
 --------
@@ -42,22 +56,20 @@ import numpy as np
 import sympy
 
 from engines.contract import Progress, no_progress
-from engines.sr.evaluate import (
-    BudgetExhausted,
-    Evaluator,
-    Finished,
-    Fit,
-    snap_decimal,
-    snap_pi_multiple,
-    snap_value,
-)
+from engines.sr.evaluate import BudgetExhausted, Evaluator, Finished
+from engines.sr.finalise import Chosen, finalise
 from engines.sr.forms import Form, discover_form
 from engines.sr.gp import GeneticProgramming
 from engines.sr.grammar import Library
 from engines.sr.linear import base_features, linear_step, mined_features
 from engines.sr.mcts import MCTSAgent
+from engines.sr.noise import NoiseEstimate, estimate_noise
 from engines.sr.operators import KOZA
 from engines.sr.polynomial import sparse_polynomial
+from engines.sr.rational import rational_step
+from engines.sr.selection import FLOOR, quick_length
+
+__all__ = ["SearchConfig", "SearchOutcome", "search"]
 
 
 @dataclass
@@ -68,7 +80,7 @@ class SearchConfig:
     constants: bool = True
     max_constants: int = 2
     policy: str = "double_q"
-    simulations: int = 100
+    simulations: int = 40
     min_visits: int = 10
     epsilon: float = 0.6
     alpha: float = 0.1
@@ -90,204 +102,220 @@ class SearchConfig:
     polynomial: bool = True
     seed: int = 0
     pareto_size: int = 15
+    patience: int = 3
+    noise_gate: float = 1.5
 
 
 @dataclass
 class SearchOutcome:
-    best: Fit
+    best: Chosen
     best_expression: sympy.Expr
-    pareto: list[tuple[Fit, sympy.Expr]]
+    pareto: list[Chosen]
     evaluator: Evaluator
     lib: Library
     epochs: int
     evaluations: int
     elapsed_s: float
     stop_reason: str
+    noise: NoiseEstimate
     forms: list[str] = field(default_factory=list)
 
 
-def _number(value: float) -> sympy.Expr:
-    snapped = snap_value(value, rtol=1e-12)
-    if snapped is None:
-        snapped = snap_decimal(value, rtol=1e-12)
-    if snapped is not None:
-        return sympy.Rational(snapped.numerator, snapped.denominator)
-    phase = snap_pi_multiple(value, rtol=1e-12)
-    if phase is not None:
-        return sympy.Rational(phase.numerator, phase.denominator) * sympy.pi
-    return sympy.Float(float(f"{value:.12g}"))
+EXACT = 1e-6
+"""Data fitted better than this (relative) are treated as exact: no early stop, the search goes on."""
+MIN_ROWS = 50
+"""Below this many rows the smoother's levelling-off says too little: no early stop."""
 
 
-def fit_to_sympy(lib: Library, fit: Fit, symbols: list[sympy.Symbol] | None = None) -> sympy.Expr:
-    """``intercept + sum coefficient * term`` as a sympy expression (numbers exact when rational)."""
-    expression = _number(fit.intercept) if fit.intercept != 0 else sympy.Integer(0)
-    offset = 0
-    for term, coefficient in zip(fit.terms, fit.coefficients, strict=True):
-        k = lib.count_constants(term)
-        constants = [_number(c) for c in fit.constants[offset:offset + k]]
-        offset += k
-        if coefficient == 0:
-            continue
-        expression += _number(coefficient) * lib.to_sympy(term, constants, symbols)
-    return expression
+class Converged(Exception):  # noqa: N818 - a control-flow signal
+    """Raised when the shortest candidate fits to the noise and has stopped improving."""
 
 
-def fold_numbers(expression: sympy.Expr) -> sympy.Expr:
-    """Products of numbers such as ``1.8508157 * cos(1)`` replaced by the simple rational they equal.
+class _Pipeline:
+    """The state of one search: evaluator, agents, GPs, form, deadlines, convergence watch."""
 
-    Linear scaling pays for a constant-valued sub-tree (``cos(x/x)``) with a
-    float coefficient; their product is the number that matters.  Floats
-    within ``1e-10`` (relative to the expression's numbers) of zero are dropped.
-    The caller checks the folded expression against the data.
+    def __init__(self, X: np.ndarray, y: np.ndarray, variables: list[str], config: SearchConfig,
+                 progress: Progress, deadline: float | None, noise: NoiseEstimate | None) -> None:
+        self.config, self.progress = config, progress
+        self.started = time.monotonic()
+        self.end = deadline if deadline is not None else self.started + config.time_limit_s
+        self.budget = max(0.0, self.end - self.started)
+        self.reserve = min(max(0.15 * self.budget, 0.5), 6.0)
+        self.search_end = self.end - self.reserve
+        self.lib = Library(variables, config.operators, config.constants, config.max_constants)
+        self.rng = random.Random(config.seed)
+        self.noise = noise or estimate_noise(X, y, config.seed)
+        self.last_report = self.started
+        self.epoch = 0
+        self.evaluator = Evaluator(self.lib, X, y, target_nrmse=config.target_nrmse)
+        self.n_rows, alphabet = len(y), len(self.lib.names)
+        self.evaluator.length = lambda f: quick_length(f, self.n_rows, FLOOR, alphabet, len(f.constants))
+        self.relative_noise = self.noise.std / self.evaluator.scale
+        self.error_scale = max(config.error_scale, self.relative_noise)
+        self.evaluator.tick = self.tick
+        self.evaluator.tick_every = 64
+        # Two agent/GP pairs without a form: one over constant-free trees whose
+        # summands each get a fitted coefficient (polynomial-like targets), one with
+        # the C token and root scaling only (constants inside functions).  Both
+        # libraries number their tokens alike, so they share the evaluator's cache.
+        plain = Library(variables, config.operators, config.constants, max_constants=0)
+        self.pairs = [(self.agent(plain, plain.additive_terms), self.gp(plain, plain.additive_terms))]
+        if config.constants and config.max_constants > 0:
+            self.pairs.append((self.agent(self.lib, self.lib.additive_terms),
+                               self.gp(self.lib, self.lib.additive_terms)))
+        self.form: Form | None = None
+        self.rl2: MCTSAgent | None = None
+        self.gp2: GeneticProgramming | None = None
+        self.forms_seen: list[str] = []
+        self.base = None
+        self.watch_length, self.stable = math.inf, 0
 
-    >>> x = sympy.Symbol("x")
-    >>> fold_numbers(sympy.Float(1 / math.cos(1)) * sympy.cos(1) * sympy.sin(x) + sympy.Float(1e-13) * x)
-    sin(x)
-    """
-    def walk(e: sympy.Expr) -> sympy.Expr:
-        if not e.args:
-            if isinstance(e, sympy.Float) and abs(float(e)) < 1e-10:
-                return sympy.Integer(0)
-            return e
-        args = [walk(a) for a in e.args]
-        if e.is_Mul:
-            numeric = [a for a in args if not a.free_symbols]
-            if numeric and any(a.has(sympy.Float) for a in numeric):
-                value = float(sympy.Mul(*numeric))
-                snapped = snap_value(value, rtol=1e-9)
-                if snapped is None:
-                    snapped = snap_decimal(value, rtol=1e-9)
-                if snapped is not None:
-                    rest = [a for a in args if a.free_symbols]
-                    return sympy.Rational(snapped.numerator, snapped.denominator) * sympy.Mul(*rest)
-        return e.func(*args)
+    def agent(self, library: Library, terms_of=None) -> MCTSAgent:
+        c = self.config
+        return MCTSAgent(library, self.evaluator, self.rng, terms_of, c.policy, c.simulations,
+                         c.min_visits, c.epsilon, c.alpha, c.gamma, max_depth=c.mcts_max_depth,
+                         max_length=c.mcts_max_length, eta=c.eta, error_scale=self.error_scale)
 
-    return walk(expression)
+    def gp(self, library: Library, terms_of=None) -> GeneticProgramming:
+        c = self.config
+        return GeneticProgramming(library, self.evaluator, self.rng, terms_of, c.gp_population,
+                                  c.gp_generations, max_depth=c.gp_max_depth,
+                                  max_length=c.gp_max_length, eta=c.eta)
 
+    def tick(self) -> None:
+        """The budget, progress and target check (also called every 64 fits)."""
+        now = time.monotonic()
+        if now >= self.search_end:
+            raise BudgetExhausted("time limit")
+        if self.evaluator.evaluations >= self.config.max_evaluations:
+            raise BudgetExhausted("evaluation budget")
+        if now - self.last_report >= 0.5:
+            self.last_report = now
+            _report(self.progress, now - self.started, self.budget, self.epoch, self.evaluator)
+        best = self.evaluator.best
+        if best is not None and best.nrmse <= self.config.target_nrmse:
+            raise Finished
 
-def tidy(expression: sympy.Expr, max_ops: int = 60) -> sympy.Expr:
-    """A simplified form.
+    def linear_start(self) -> None:
+        """The linear steps before the first epoch."""
+        lib, evaluator = self.lib, self.evaluator
+        evaluator.origin = "sparse polynomial"
+        sparse_polynomial(lib, evaluator, noisy=True)
+        self.tick()
+        evaluator.origin = "linear basis (FFX)"
+        self.base = base_features(lib, evaluator)
+        self.tick()
+        linear_step(lib, evaluator, self.base, noisy=True)
+        self.tick()
+        evaluator.origin = "rational P/Q"
+        rational_step(lib, evaluator, noisy=True)
+        self.tick()
 
-    ``sympy.simplify`` only runs on small expressions with exact numbers: on
-    long or float-laden ones it takes seconds and gains nothing.
-    """
-    if sympy.count_ops(expression) > max_ops or expression.has(sympy.Float):
-        return expression
-    simplified = sympy.simplify(expression)
-    return simplified if sympy.count_ops(simplified) <= sympy.count_ops(expression) else expression
+    def run_epoch(self) -> None:
+        """One RSRM epoch (module docstring), then the linear steps over what it found."""
+        c, lib, evaluator = self.config, self.lib, self.evaluator
+        seeds = c.gp_population // 2
+        hall: list[tuple[int, ...]] = []
+        for rl1, gp1 in self.pairs:
+            if self.epoch and self.epoch % c.reset_every == 0:
+                rl1.reset()
+            evaluator.origin = "MCTS"
+            rl1.run()
+            evaluator.origin = "GP"
+            hall += gp1.run(rl1.best_expressions(seeds) + list(gp1.hall_of_fame))
+        if self.base is not None:
+            evaluator.origin = "polynomial over GP summands"
+            ranked = _polynomial_refinement(lib, evaluator, hall)
+            self.tick()
+            evaluator.origin = "linear over mined sub-trees (MRGP)"
+            linear_step(lib, evaluator, mined_features(lib, evaluator, ranked, self.base), noisy=True)
+            self.tick()
+        if c.forms and ("add" in lib.token_of or "mul" in lib.token_of):
+            new_form = discover_form(lib, evaluator, hall)
+            if new_form is not None and new_form != self.form:
+                self.form = new_form
+                terms_of = new_form.terms_of(lib)
+                self.rl2, self.gp2 = self.agent(lib, terms_of), self.gp(lib, terms_of)
+                self.forms_seen.append(new_form.describe(lib))
+        if self.rl2 is not None and self.gp2 is not None:
+            evaluator.origin = "MCTS under a form"
+            self.rl2.run()
+            evaluator.origin = "GP under a form"
+            self.gp2.run(self.rl2.best_expressions(seeds) + list(self.gp2.hall_of_fame))
+        _report(self.progress, time.monotonic() - self.started, self.budget, self.epoch, evaluator)
+        self.tick()
 
+    def check_converged(self) -> None:
+        """One epoch's check of the convergence rule (module docstring); raises Converged."""
+        evaluator = self.evaluator
+        if evaluator.shortest_length < self.watch_length - 1.0:
+            self.watch_length, self.stable = evaluator.shortest_length, 0
+            return
+        self.stable += 1
+        shortest, best = evaluator.shortest, evaluator.best
+        if (shortest is None or best is None or not self.noise.resolved
+                or self.stable < self.config.patience or self.n_rows < MIN_ROWS):
+            return
+        # the noise is at most the smoother's estimate and the most accurate fit's own residual
+        p = len(best.constants) + len(best.terms) + 1
+        n = self.n_rows
+        floor = min(self.relative_noise, best.nrmse * math.sqrt(n / max(1, n - p)))
+        if floor >= EXACT and shortest.nrmse <= self.config.noise_gate * floor:
+            raise Converged
 
-def pareto_front(fits: list[Fit], size: int) -> list[Fit]:
-    """Fits not beaten in both size and error, by increasing size (at most ``size`` rows)."""
-    ranked = sorted((f for f in fits if f.valid), key=lambda f: (f.size, f.nrmse))
-    front: list[Fit] = []
-    for f in ranked:
-        if not front or f.nrmse < front[-1].nrmse * (1 - 1e-9):
-            front.append(f)
-    if len(front) > size:
-        keep = {0, len(front) - 1}
-        keep.update(int(round(i)) for i in np.linspace(0, len(front) - 1, size))
-        front = [front[i] for i in sorted(keep)][:size]
-    return front
+    def run(self) -> str:
+        """Every step until a stop; returns the stop reason."""
+        try:
+            if self.config.polynomial:
+                self.linear_start()
+            for epoch in range(self.config.epochs):
+                self.epoch = epoch
+                self.run_epoch()
+                self.check_converged()
+        except Finished:
+            return "target reached"
+        except Converged:
+            return (f"converged: the shortest model fits to the noise and did not improve "
+                    f"for {self.config.patience} epochs")
+        except BudgetExhausted as spent:
+            return str(spent) or "time limit"
+        return "epochs done"
 
 
 def search(X: np.ndarray, y: np.ndarray, variables: list[str], config: SearchConfig,
-           progress: Progress = no_progress, positive: bool = False) -> SearchOutcome:
-    """Run the pipeline on ``X`` (variables x points) and ``y``; see the module docstring."""
-    lib = Library(variables, config.operators, config.constants, config.max_constants)
-    rng = random.Random(config.seed)
-    started = time.monotonic()
-    deadline = started + config.time_limit_s
-    last_report = [started]
-    state = {"epoch": 0}
-    evaluator = Evaluator(lib, X, y, target_nrmse=config.target_nrmse)
+           progress: Progress = no_progress, positive: bool = False, *,
+           deadline: float | None = None, select_on: tuple[np.ndarray, np.ndarray] | None = None,
+           noise: NoiseEstimate | None = None, units: dict | None = None) -> SearchOutcome:
+    """Run the pipeline on ``X`` (variables x points) and ``y``; see the module docstring.
 
-    def tick() -> None:
-        now = time.monotonic()
-        if now >= deadline or evaluator.evaluations >= config.max_evaluations:
-            raise BudgetExhausted
-        if now - last_report[0] >= 0.5:
-            last_report[0] = now
-            best = evaluator.best.nrmse if evaluator.best else math.inf
-            progress(int(now - started), int(config.time_limit_s),
-                     f"epoch {state['epoch']}: best NRMSE {best:.3g}")
-        if evaluator.best is not None and evaluator.best.nrmse <= config.target_nrmse:
-            raise Finished
-
-    evaluator.tick = tick
-    evaluator.tick_every = 64
-
-    def agent(library: Library, terms_of=None) -> MCTSAgent:
-        return MCTSAgent(library, evaluator, rng, terms_of, config.policy, config.simulations,
-                         config.min_visits, config.epsilon, config.alpha, config.gamma,
-                         max_depth=config.mcts_max_depth, max_length=config.mcts_max_length,
-                         eta=config.eta, error_scale=config.error_scale)
-
-    def gp(library: Library, terms_of=None) -> GeneticProgramming:
-        return GeneticProgramming(library, evaluator, rng, terms_of, config.gp_population,
-                                  config.gp_generations, max_depth=config.gp_max_depth,
-                                  max_length=config.gp_max_length, eta=config.eta)
-
-    # Two agent/GP pairs without a form: one over constant-free trees whose
-    # summands each get a fitted coefficient (polynomial-like targets), one with
-    # the C token and root scaling only (constants inside functions).  Both
-    # libraries number their tokens alike, so they share the evaluator's cache.
-    plain = Library(variables, config.operators, config.constants, max_constants=0)
-    pairs = [(agent(plain, plain.additive_terms), gp(plain, plain.additive_terms))]
-    if config.constants and config.max_constants > 0:
-        pairs.append((agent(lib, lib.additive_terms), gp(lib, lib.additive_terms)))
-    form: Form | None = None
-    rl2 = gp2 = None
-    forms_seen: list[str] = []
-    stop_reason = "epochs done"
-    epoch = 0
-    seeds = config.gp_population // 2
-    def reached() -> None:
-        if evaluator.best is not None and evaluator.best.nrmse <= config.target_nrmse:
-            raise Finished
-
-    try:
-        base = None
-        if config.polynomial:
-            sparse_polynomial(lib, evaluator)
-            reached()
-            base = base_features(lib, evaluator)
-            linear_step(lib, evaluator, base)
-            reached()
-        for epoch in range(config.epochs):
-            state["epoch"] = epoch
-            hall: list[tuple[int, ...]] = []
-            for rl1, gp1 in pairs:
-                if epoch and epoch % config.reset_every == 0:
-                    rl1.reset()
-                rl1.run()
-                hall += gp1.run(rl1.best_expressions(seeds) + list(gp1.hall_of_fame))
-            if config.polynomial and base is not None:
-                ranked = _polynomial_refinement(lib, evaluator, hall)
-                reached()
-                linear_step(lib, evaluator, mined_features(lib, evaluator, ranked, base))
-                reached()
-            if config.forms and ("add" in lib.token_of or "mul" in lib.token_of):
-                new_form = discover_form(lib, evaluator, hall)
-                if new_form is not None and new_form != form:
-                    form = new_form
-                    terms_of = form.terms_of(lib)
-                    rl2, gp2 = agent(lib, terms_of), gp(lib, terms_of)
-                    forms_seen.append(form.describe(lib))
-            if rl2 is not None and gp2 is not None:
-                rl2.run()
-                gp2.run(rl2.best_expressions(seeds) + list(gp2.hall_of_fame))
-            best = evaluator.best.nrmse if evaluator.best else math.inf
-            progress(int(time.monotonic() - started), int(config.time_limit_s),
-                     f"epoch {epoch}: best NRMSE {best:.3g}")
-            tick()
-    except Finished:
-        stop_reason = "target reached"
-    except BudgetExhausted:
-        stop_reason = "budget spent"
-    elapsed = time.monotonic() - started
+    ``deadline`` (``time.monotonic()`` seconds) bounds everything including
+    the final selection (default: now + ``time_limit_s``); the search itself
+    stops a reserve (15 % of the budget, 0.5 to 6 s) earlier, and the
+    selection ends when 30 % of that reserve is left, for the caller.  ``select_on``:
+    the rows the final selection uses (default ``X, y``); ``noise``: the
+    model-free estimate (computed here when not given); ``units``: dimensions
+    of the variables and ``"y"`` (:mod:`engines.sr.units`), for the selection.
+    """
+    pipeline = _Pipeline(X, y, variables, config, progress, deadline, noise)
+    stop_reason = pipeline.run()
+    evaluator = pipeline.evaluator
     evaluator.tick = None
-    return _finalise(lib, evaluator, config, epoch + 1, elapsed, stop_reason, forms_seen, positive)
+    X_select, y_select = select_on if select_on is not None else (X, y)
+    # the selection gets most of the reserve; the rest is for the caller's rendering and checks
+    chosen, rows = finalise(pipeline.lib, evaluator, X_select, y_select, positive=positive,
+                            deadline=pipeline.end - 0.3 * pipeline.reserve, size=config.pareto_size,
+                            noise=pipeline.noise.std, units=units)
+    elapsed = time.monotonic() - pipeline.started
+    return SearchOutcome(chosen, chosen.expression, rows, evaluator, pipeline.lib, pipeline.epoch + 1,
+                         evaluator.evaluations, elapsed, stop_reason, pipeline.noise,
+                         pipeline.forms_seen)
+
+
+def _report(progress: Progress, elapsed: float, budget: float, epoch: int, evaluator: Evaluator) -> None:
+    """Progress in seconds of the time budget; the message says what runs now."""
+    best = evaluator.best.nrmse if evaluator.best else math.inf
+    total = max(1, int(math.ceil(budget)))
+    progress(min(int(elapsed), total), total, f"searching, epoch {epoch + 1}: best NRMSE {best:.3g}")
 
 
 def _polynomial_refinement(lib: Library, evaluator: Evaluator, hall: list[tuple[int, ...]],
@@ -312,46 +340,3 @@ def _polynomial_refinement(lib: Library, evaluator: Evaluator, hall: list[tuple[
         tried.add(summands)
         sparse_polynomial(lib, evaluator, extra=summands, max_degree=max_degree)
     return [e for _, _, e in scored]
-
-
-def _matches(expression: sympy.Expr, variables: list[str], evaluator: Evaluator,
-             nrmse: float) -> bool:
-    """Whether ``expression`` fits the training data as well as the model it renders."""
-    from engines.sr.benchmarks import sympy_to_numpy
-
-    try:
-        values = sympy_to_numpy(expression, variables)(evaluator.X)
-    except (ValueError, TypeError):
-        return False
-    values = np.broadcast_to(values, evaluator.y.shape)
-    error = float(np.sqrt(np.mean((values - evaluator.y) ** 2))) / evaluator.scale
-    return math.isfinite(error) and error <= max(1e-12, 10 * evaluator.target_nrmse, 1.000001 * nrmse)
-
-
-def _finalise(lib: Library, evaluator: Evaluator, config: SearchConfig, epochs: int,
-              elapsed: float, stop_reason: str, forms: list[str], positive: bool) -> SearchOutcome:
-    symbols = [sympy.Symbol(v, positive=True) if positive else sympy.Symbol(v) for v in lib.variables]
-    plain = {s: sympy.Symbol(s.name) for s in symbols}
-    front = pareto_front(list(evaluator.cache.values()), config.pareto_size)
-    rows: list[tuple[Fit, sympy.Expr]] = []
-    for fit in front:
-        snapped = evaluator.refit_snapped(fit)
-        expression = fit_to_sympy(lib, snapped, symbols)
-        if expression.has(sympy.Float):
-            folded = fold_numbers(expression)
-            if folded != expression and _matches(folded, lib.variables, evaluator, snapped.nrmse):
-                expression = folded
-        rows.append((snapped, expression))
-    if not rows:
-        raise ValueError("no candidate could be evaluated on this data (all non-finite)")
-    exact = [r for r in rows if r[0].nrmse <= max(config.target_nrmse, 1e-12)]
-    if exact:
-        best = exact[0]
-    else:
-        best = min(rows, key=lambda r: r[0].nrmse * config.eta ** (-r[0].size))
-    # simplify() is slow on long float-laden expressions: only the chosen model gets it
-    rows = [(f, tidy(e).xreplace(plain) if f is best[0] else e.xreplace(plain)) for f, e in rows]
-    best = next(r for r in rows if r[0] is best[0])
-    return SearchOutcome(best[0], best[1], rows, evaluator, lib, epochs, evaluator.evaluations,
-                         elapsed, stop_reason, forms)
-

@@ -13,9 +13,9 @@ torch = pytest.importorskip("torch")
 
 from engines.contract import Cancelled  # noqa: E402
 from engines.neural.deeponet import OperatorLearningParams, run_operator_learning  # noqa: E402
-from engines.neural.dysymnet import DySymNetParams, run_dysymnet  # noqa: E402
+from engines.neural.dysymnet import DySymNetParams, run_sr_neural  # noqa: E402
 from engines.neural.psi_exact import intersection_number, log_asymptotic  # noqa: E402
-from engines.neural.psi_regression import PsiRegressionParams, run_psi_regression  # noqa: E402
+from engines.neural.psi_regression import PsiRegressionParams, run_psi_intersections  # noqa: E402
 from engines.neural.symbolic_network import Architecture, build_network, evaluate, read_off  # noqa: E402
 
 pytestmark = pytest.mark.neural
@@ -26,7 +26,7 @@ TINY_PSI = {"chi_max": 9, "train_genus_max": 2, "epochs": 6, "d_model": 16, "lay
 
 def test_psi_regression_learns_and_reports_baseline():
     params = PsiRegressionParams(**TINY_PSI)
-    result = run_psi_regression(params)
+    result = run_psi_intersections(params)
     json.dumps(result, allow_nan=False)  # the service stores strict JSON
     history = result["loss_history"]
     assert len(history) == 6 and history[-1] < history[0]
@@ -47,8 +47,8 @@ def test_psi_regression_learns_and_reports_baseline():
 
 
 def test_psi_regression_is_deterministic():
-    a = run_psi_regression(PsiRegressionParams(**{**TINY_PSI, "epochs": 2}))
-    b = run_psi_regression(PsiRegressionParams(**{**TINY_PSI, "epochs": 2}))
+    a = run_psi_intersections(PsiRegressionParams(**{**TINY_PSI, "epochs": 2}))
+    b = run_psi_intersections(PsiRegressionParams(**{**TINY_PSI, "epochs": 2}))
     assert a["loss_history"] == b["loss_history"]
     assert a["metrics"] == b["metrics"]
 
@@ -62,7 +62,7 @@ def test_cancellation_between_steps():
             raise Cancelled()
 
     with pytest.raises(Cancelled):
-        run_psi_regression(PsiRegressionParams(**{**TINY_PSI, "epochs": 50}), progress)
+        run_psi_intersections(PsiRegressionParams(**{**TINY_PSI, "epochs": 50}), progress)
 
 
 def test_deeponet_antiderivative_improves():
@@ -105,7 +105,7 @@ def test_symbolic_network_read_off_matches_forward():
 def test_sr_neural_shape_and_training():
     params = DySymNetParams(benchmark="nguyen-8", iterations1=150, iterations2=50, controller_batch=2,
                             controller_steps=2, time_limit_s=25)
-    result = run_dysymnet(params)
+    result = run_sr_neural(params)
     json.dumps(result, allow_nan=False)
     best = result["best"]
     assert set(best) >= {"expression", "latex", "nrmse", "complexity"}
@@ -124,7 +124,7 @@ def test_sr_neural_on_user_data():
                             operators=["id", "square"], layer_choices=[1], width_choices=[2],
                             iterations1=300, iterations2=100, controller_batch=2, controller_steps=2,
                             time_limit_s=20)
-    result = run_dysymnet(params)
+    result = run_sr_neural(params)
     assert result["recovered"] is None and result["ground_truth"] is None
     assert "t" in result["best"]["expression"]
     assert result["best"]["nrmse"] < 0.05
@@ -134,7 +134,7 @@ def test_sr_neural_on_user_data():
 def test_psi_default_budget_beats_asymptotic_on_unseen_genus():
     """The acceptance figure (default params, train g <= 3, test g = 4..7): clearly below
     the asymptotic baseline and >= 95% of unseen-genus predictions within 10%."""
-    result = run_psi_regression(PsiRegressionParams())
+    result = run_psi_intersections(PsiRegressionParams())
     assert result["data"]["test_genera"] == [4, 5, 6, 7]
     model = result["metrics"]["ood_test"]
     base = result["baseline"]["metrics"]["ood_test"]

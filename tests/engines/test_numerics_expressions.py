@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 import mpmath
 import pytest
 import sympy
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from engines.numerics.expressions import (
@@ -131,36 +129,29 @@ _hostile_alphabet = st.sampled_from(
 )
 
 
-def _cpu_seconds(text: str) -> tuple[float, bool]:
-    start = time.process_time()
-    try:
-        parse_expression(text, variables=["x"])
-        ok = True
-    except ExpressionError:
-        ok = False
-    return time.process_time() - start, ok
-
-
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_hostile_alphabet, max_size=80).map("".join))
-def test_hostile_strings_fail_cleanly_and_fast(text: str) -> None:
+def test_hostile_strings_fail_cleanly(text: str) -> None:
     # Only ExpressionError may escape (any other exception would propagate and fail).
-    seconds, ok = _cpu_seconds(text)
-    if not ok:
-        assert seconds < 0.05, (text, seconds)
-    else:
-        assert seconds < 0.5, (text, seconds)
+    # How fast a refusal is, is a benchmark figure (bench/refusal_latency.py), not a test.
+    try:
+        assert isinstance(parse_expression(text, variables=["x"]), sympy.Expr)
+    except ExpressionError:
+        pass
 
 
 @pytest.mark.parametrize(
-    "text",
-    ["9**9**9**9", "2**2**2**2**2**2", "(" * 10_000, "1" * 100_000, "gamma(10**400)",
-     "((10**99)**10)**10", "exp(" * 2000 + "1" + ")" * 2000],
+    ("text", "cap"),
+    [("9**9**9**9", "power too large"), ("2**2**2**2**2**2", "power too large"),
+     ("(" * 10_000, "too long"), ("(" * 200 + "1" + ")" * 200, "nested too deeply"),
+     ("1" * 100_000, "too long"), ("9" * 500, "number literal too long"),
+     ("gamma(10**400)", "gamma argument too large"), ("((10**99)**10)**10", "too large"),
+     ("exp(" * 2000 + "1" + ")" * 2000, "too long"), ("exp(" * 60 + "1" + ")" * 60, "nested too deeply")],
 )
-def test_pathological_inputs_refused_fast(text: str) -> None:
-    seconds, ok = _cpu_seconds(text)
-    assert not ok
-    assert seconds < 0.05, seconds
+def test_pathological_inputs_are_refused_by_a_cap_before_the_work(text: str, cap: str) -> None:
+    """Each is refused by the cap that bounds it, checked before the work it would cost."""
+    with pytest.raises(ExpressionError, match=cap):
+        parse_expression(text)
 
 
 # -- round trip --------------------------------------------------------------
@@ -183,6 +174,23 @@ def _extend(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     )
 
 
+#: the printed form of a number the expression built (3^250) may be longer than the caps on
+#: literals in *input* text; reading it back needs limits that hold what the caps let it build
+READ_BACK = ExpressionLimits(max_length=50_000, max_digits=DEFAULT_LIMITS.max_result_digits)
+
+
+# found by hypothesis: sympy distributes a rational over a sum (issue 16); abs(2**x) is 2**re(x);
+# sympy's evaluation leaves unevaluated nodes (2*Abs(Abs(x)), (-(c))**re(x), a nested Mul);
+# 3^250 has 120 digits
+@example("((x)+(y))/((x)/(2))")
+@example("((1)/(3))/((1)+(pi))")
+@example("(x)-(((x)+(y))/(x))")
+@example("((-2)*((x)+(y)))/((3)*(x))")
+@example("abs((2)^(x))")
+@example("abs((2)*(abs(x)))")
+@example("abs(((tan1)-(sqrt2))^(x))")
+@example("((2)/(tan(E)))^(1/2)")
+@example("(3)^(250)")
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.recursive(_leaves, _extend, max_leaves=8))
 def test_to_text_round_trips(text: str) -> None:
@@ -190,7 +198,20 @@ def test_to_text_round_trips(text: str) -> None:
         expr = parse_expression(text, variables=["x", "y"])
     except ExpressionError:
         return  # e.g. 1/(x-x): refused, nothing to print
-    assert parse_expression(to_text(expr), variables=["x", "y"]) == expr
+    assert parse_expression(to_text(expr), variables=["x", "y"], limits=READ_BACK) == expr
+
+
+@pytest.mark.parametrize(("text", "printed"), [
+    ("((x)+(y))/((x)/(2))", "(x + y)/x*2"),
+    ("((1)/(3))/((1)+(pi))", "1/(1 + pi)/3"),
+    ("(x)-(((x)+(y))/(x))", "x - ((x + y)/x)"),
+    ("x*(x + y)*2", "2*x*(x + y)"),  # already safe: sympy's own spelling is kept
+    ("2*x + 2*y", "2*x + 2*y"),
+])
+def test_to_text_keeps_sympy_spelling_unless_it_reparses_differently(text: str, printed: str) -> None:
+    expr = parse_expression(text, variables=["x", "y"])
+    assert to_text(expr) == printed
+    assert parse_expression(printed, variables=["x", "y"]) == expr
 
 
 @pytest.mark.parametrize("name", ["e", "pi", "tan1", "e2", "catalan", "euler_gamma", "phi",

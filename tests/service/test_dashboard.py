@@ -4,23 +4,53 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from engines.contract import EngineParams, JobType
 from engines.discoveries import Discovery, growth_statement, identity_statement
-from service import dashboard_render as render
+from engines.registry import job_types
+from engines.results import Axis, Chart, EvidenceRow, ResultModel, ResultView, Series, ShownFormula
+from service import forms
 from service.app import create_app
+from workers.runner import final_result
 from workers.settings import load_settings
 
 IDENTIFY_RESULT = {"value": "2.16395341373865284877", "precision_digits": 41,
                    "expression": "(1 + E)/(-1 + E)", "latex": "\\frac{1 + e}{-1 + e}",
                    "verified_digits": 40}
-CAYLEY_RESULT = {"family": "lrx", "n": 4, "layer_sizes": [1, 3, 5, 6, 5, 3, 1], "diameter": 6,
-                 "num_vertices": 24}
+
+
+class DemoParams(EngineParams):
+    pass
+
+
+class DemoResult(ResultModel):
+    sizes: list[int]
+    ok: bool
+
+
+def demo_view(result: DemoResult) -> ResultView:
+    """A declared view: one labelled formula, a yes/no evidence row and a log-toggle chart."""
+    chart = Chart(id="growth", title="Demo growth", kind="bar", x=Axis(label="r", integer=True),
+                  y=Axis(label="size", log_toggle=True),
+                  series=[Series(label="layer size", x=list(range(len(result.sizes))), y=result.sizes)])
+    return ResultView(formulas=[ShownFormula(label="Formula 1: the demo", text="x = 1",
+                                             latex="x = \\frac{1}{1}", verified_digits=40)],
+                      evidence=[EvidenceRow(label="all checks passed", value=result.ok)],
+                      charts=[chart])
+
+
+@pytest.fixture
+def demo_type(monkeypatch: pytest.MonkeyPatch) -> JobType:
+    """A job type registered for one test, whose view exercises every kind of declaration."""
+    demo = JobType("demo_view", DemoParams, lambda params, progress: {"sizes": [1, 3, 5], "ok": True},
+                   "demo", result_model=DemoResult, view=demo_view)
+    monkeypatch.setitem(job_types(), "demo_view", demo)
+    return demo
 
 
 @pytest.fixture
@@ -115,20 +145,43 @@ def test_cancel_button(client: TestClient) -> None:
     assert client.post("/jobs/nope/cancel").status_code == 404
 
 
-def test_job_page_renders_result(client: TestClient) -> None:
-    job_id = _finished(client, "cayley_growth", {"family": "lrx", "n": 4}, CAYLEY_RESULT)
+def test_job_page_renders_the_declared_view(client: TestClient, demo_type: JobType) -> None:
+    result = final_result(demo_type, DemoParams(), demo_type.run(DemoParams(), None))
+    job_id = _finished(client, "demo_view", {}, result)
     page = client.get(f"/jobs/{job_id}").text
-    assert 'id="chart-growth"' in page and "canvas" in page
+    assert 'id="chart-growth"' in page and "canvas" in page and "data-chart-toggle" in page
+    assert "Formula 1: the demo" in page and "40 digits verified" in page
+    assert "all checks passed</th><td class=\"mono\">yes" in page and "True" not in page
+    assert 'id="provenance"' in page and "mathdisco" in page
     assert "hx-trigger" not in page  # finished: no polling
     assert f'href="/v1/jobs/{job_id}/result"' in page
-    assert "diameter" in page
-    ident = _finished(client, "identify", {"value": "2"}, IDENTIFY_RESULT)
-    page = client.get(f"/jobs/{ident}").text
-    assert 'data-latex="\\frac{1 + e}{-1 + e}"' in page and "40 digits verified" in page
     running, _ = _store(client).create_job("sleep", {"seconds": 5})
     live = client.get(f"/jobs/{running.id}").text
     assert f'hx-get="/fragments/jobs/{running.id}"' in live
     assert client.get("/jobs/nope").status_code == 404
+
+
+def test_job_page_of_a_real_esma_result(client: TestClient) -> None:
+    from engines.esma.job import EsmaParams
+    from engines.registry import get_job_type
+
+    esma = get_job_type("esma")
+    params = EsmaParams(constant="e", lhs_coefficient_bound=1, max_sign_period=2,
+                        approve_depth=400, approve_digits=200)
+    result = final_result(esma, params, esma.run(params, lambda *a: None))
+    job_id = _finished(client, "esma", params.model_dump(mode="json"), result,
+                       discoveries=tuple(esma.discoveries(params, result)))
+    page = client.get(f"/jobs/{job_id}").text
+    assert "Conjecture 1: (1 + E)/(-1 + E)" in page and "200 digits verified" in page
+    assert "conjectures[" not in page  # labels, not JSON paths
+    assert "Catalogued discoveries" not in page  # each formula once
+    assert page.count("Conjecture 1:") == 1
+
+
+def test_a_result_that_does_not_match_its_model_is_shown_raw(client: TestClient) -> None:
+    job_id = _finished(client, "esma", {"constant": "e"}, {"conjectures": "not a list"})
+    page = client.get(f"/jobs/{job_id}").text
+    assert "does not match the current result model" in page and "not a list" in page
 
 
 def test_html_is_escaped(client: TestClient) -> None:
@@ -187,35 +240,19 @@ def test_static_assets_are_vendored(client: TestClient) -> None:
 # -- the pure helpers -----------------------------------------------------------------------------
 
 
-def test_gcf_latex_is_a_nested_cfrac() -> None:
-    e = {"kind": "gcf", "a": {"initial": [2], "period": 3, "polynomials": [[1], [2, 2], [1]]},
-         "b": {"initial": [0], "period": 1, "polynomials": [[1]]}}
-    assert [render.qp_term(e["a"], n) for n in range(9)] == [2, 1, 2, 1, 1, 4, 1, 1, 6]
-    latex = render.gcf_latex(e)
-    assert latex.startswith("2 + \\cfrac{1}{1 + \\cfrac{1}{2 +") and latex.count("\\cfrac") == 4
-    items = render.latex_items({"conjectures": [{**e, "equals": "E"}]})
-    assert items[0]["latex"].startswith("E = 2 + \\cfrac")
-
-
-def test_charts_by_result_shape() -> None:
-    assert [c["id"] for c in render.charts(CAYLEY_RESULT)] == ["growth"]
-    sweep = {"diameters": {"3": 2, "4": 6, "5": 10}, "formula": {
-        "period": 1, "valid_from": 3, "polynomials": [{"residue": 0, "coefficients": ["-10", "4"]}],
-        "text": "4*n - 10"}}
-    chart = render.charts(sweep)[0]
-    assert chart["id"] == "diameters" and chart["series"][1]["y"] == [2.0, 6.0, 10.0]
-    pareto = render.charts({"pareto": [{"complexity": 5, "nrmse": 0.3}, {"complexity": 9, "nrmse": 0.01}]})
-    assert pareto[0]["y_log"] and pareto[0]["type"] == "scatter"
-    loss = render.charts({"loss_history": [1.0, 0.5, 0.1], "history_every": 10})
-    assert loss[0]["series"][0]["x"] == [0, 10, 20]
-    convergence = render.charts({"convergence": [{"depth": 10, "error": 1e-5}, {"depth": 20, "error": 0}]})
-    assert convergence[0]["y_log"] and convergence[0]["series"][0]["y"][1] > 0
-    assert render.charts({"value": "29/5760"}) == []
-    json.dumps(render.charts(sweep), allow_nan=False)
+def test_form_puts_key_params_first_and_gives_list_examples() -> None:
+    schema = {"properties": {"tuning": {"type": "integer", "default": 3},
+                             "rows": {"type": "array", "items": {"type": "array", "items": {"type": "number"}}},
+                             "names": {"type": "array", "items": {"type": "string"}, "default": []},
+                             "benchmark": {"type": "string"}}, "required": []}
+    fields = forms.form_fields(schema, ("benchmark", "rows"))
+    assert [f.name for f in fields] == ["benchmark", "rows", "tuning", "names"]
+    assert fields[0].key and fields[1].key and not fields[2].key
+    assert fields[1].example == "e.g. [[1, 2], [3, 4]]" and "e.g." in fields[3].example
 
 
 def test_field_errors_mapping() -> None:
-    by_field, general = render.field_errors([
+    by_field, general = forms.field_errors([
         {"field": "params.depth", "message": "too big"}, {"field": "params.x.0", "message": "bad"},
         {"field": "params", "message": "n_min must not exceed n_max"}, {"field": "type", "message": "?"}])
     assert by_field == {"depth": "too big", "x": "0: bad"}

@@ -102,7 +102,9 @@ def test_submit_watch_and_read_results(server_factory, page, artifacts: Path) ->
     page.wait_for_selector(".formula .katex")
     assert page.locator(".formula .katex").count() >= 1
     assert page.locator(".katex-error").count() == 0
-    assert "verified digits" in page.locator("table.evidence").inner_text()
+    assert "found at digits" in page.locator("table.evidence:not(.provenance-table)").inner_text()
+    assert "digits verified" in page.locator(".formula .pill").first.inner_text()
+    assert page.locator(".formula-label").first.inner_text().startswith("Closed form")
     href = page.locator("a:has-text('download JSON')").get_attribute("href")
     assert href.endswith("/result")
     page.screenshot(path=str(artifacts / "job-identify.png"), full_page=True)

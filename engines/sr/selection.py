@@ -1,0 +1,535 @@
+"""Noise-aware model selection: refit, drop idle terms, snap constants, choose by description length.
+
+The search proposes models (its Pareto front and the best few by a quick
+score); each is processed here on all training rows:
+
+1. **refit**: the linear coefficients by least squares and the constants
+   inside the terms by Levenberg-Marquardt (variable projection), every value
+   free;
+2. **drop terms** (backward elimination, down to the constant model): the
+   term whose removal is least significant is dropped while the partial
+   F-test of the removal has a p-value above ``alpha`` (Seber & Lee 2003, section 4.3:
+   ``F = ((RSS_r - RSS) / q) / s**2``, ``s**2 = RSS / (n - p)``, with ``q`` the
+   parameters removed);
+3. **snap constants**: a free value is replaced by a simple number
+   (:mod:`engines.sr.numbers`) when (a) the number lies within ``z = 3``
+   standard errors, (b) it is a shorter description than the free value by
+   at least ``MARGIN`` (2 nats: many candidates lie near any value; zero, the
+   value's absence, needs no margin) and
+   (c) the snapped model, refitted, passes the same F-test against the
+   unsnapped one (``q`` = the number of values fixed so far) -- the snapped
+   model's fit is then statistically indistinguishable at level ``alpha``.
+   A model whose residual exceeds twice the model-free noise level (when one
+   is given) is an approximation and keeps its fitted numbers;
+4. **choose** the model of least description length (a two-part MDL code,
+   in nats)::
+
+       DL = n/2 ln(max(RSS/n, floor**2)) + sum_free [ln 2 + ln(1 + |theta|/SE)]
+            + sum_snapped cost(number) + L ln(A)
+
+   with ``L`` the model's tokens, ``A`` the size of the token library, and
+   ``SE`` the standard error of a free value from the Jacobian
+   (``cov = s**2 (J^T J)^-1``).  ``floor`` (relative ``1e-9`` of the data's
+   spread) stands for floating-point evaluation and fitting error: exact data
+   are taken to carry at least that much noise, so all exact models tie on fit
+   and the shortest wins.
+
+The selected model's residual gives the reported noise level
+(``sqrt(RSS / (n - p))``).
+
+References: Rissanen, "Modeling by shortest data description", Automatica 14
+(1978); Bartlett, Desmond, Ferreira, "Exhaustive Symbolic Regression", IEEE
+TEVC 2023 (MDL for symbolic regression, codelength ``k ln(n_ops)`` of a tree
+and of its constants); Seber & Lee, *Linear Regression Analysis* (2003).
+
+Examples
+--------
+>>> import numpy as np
+>>> from engines.sr.grammar import Library
+>>> from engines.sr.evaluate import Fit
+>>> lib = Library(["x"], ["add", "mul", "exp"], constants=True)
+>>> rng = np.random.default_rng(1)
+>>> X = rng.uniform(1, 3, (1, 400))
+>>> y = np.exp(-X[0] ** 2 / 2) / np.sqrt(2 * np.pi)
+>>> y = y + rng.normal(0, 0.01 * np.sqrt(np.mean(y ** 2)), 400)
+>>> term = lib.encode(["exp", "mul", "C", "mul", "x", "x"])
+>>> context = Context(lib, X, y)
+>>> model = process(Fit((term,), [0.4], 0.001, [-0.49], 0.01, 7), context)
+>>> import sympy
+>>> from engines.sr.finalise import to_sympy
+>>> sympy.sstr(to_sympy(model, lib))
+'sqrt(2)*exp(-x**2/2)/(2*sqrt(pi))'
+>>> [s["snapped"] for s in model.snapped]
+['0', 'sqrt(2)/(2*sqrt(pi))', '-1/2']
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+
+import numpy as np
+import scipy.special
+
+from engines.sr import kernels
+from engines.sr.evaluate import Fit
+from engines.sr.grammar import Library
+from engines.sr.numbers import SimpleNumber, candidates, free_cost
+
+__all__ = ["Context", "Model", "constant_spans", "description_length", "levenberg_marquardt", "process", "quick_length"]
+
+Expr = tuple[int, ...]
+ZERO = SimpleNumber(0.0, Fraction(0), 0, 0.0)
+FLOOR = 1e-9
+ALPHA = 0.01
+Z_WINDOW = 3.0
+MARGIN = 2.0
+"""Nats a simple number must save over the free value: against the many candidates that lie
+within a few standard errors of any value by chance (the look-elsewhere effect)."""
+
+
+@dataclass
+class Context:
+    """The data a model is judged on and the test settings."""
+
+    lib: Library
+    X: np.ndarray
+    y: np.ndarray
+    alpha: float = ALPHA
+    floor_relative: float = FLOOR
+    decimals: int = 3  # short decimals (3.39) are candidates only when the data are exact
+    deadline: float = math.inf
+    noise: float | None = None  # a model-free noise level (engines.sr.noise); None: unknown
+    admissible: Callable[[Model], bool] | None = None  # e.g. dimensional consistency; None: all
+
+    def __post_init__(self) -> None:
+        spread = float(np.std(self.y))
+        self.scale = spread if spread > 0 else max(1.0, float(np.abs(self.y).max(initial=0.0)))
+        self.floor = self.floor_relative * self.scale
+        self.alphabet = len(self.lib.names)
+
+
+@dataclass
+class Model:
+    """A linear combination of terms with fitted or snapped numbers."""
+
+    terms: tuple[Expr, ...]
+    constants: list[float]
+    constant_fixed: list[SimpleNumber | None]
+    coefficients: list[float]
+    coefficient_fixed: list[SimpleNumber | None]
+    intercept: float
+    intercept_fixed: SimpleNumber | None
+    rss: float = math.inf
+    n: int = 0
+    errors: dict[str, list[float]] = field(default_factory=dict)  # standard errors of free values
+    degenerate: bool = False
+    redundant: int | None = None  # when degenerate: the free constant most in the Jacobian's null space
+    length: float = math.inf  # description length
+    snapped: list[dict] = field(default_factory=list)  # what snap() fixed, in order
+    origin: str = ""  # the search step that proposed the model
+    defined: bool = True  # finite on the box of the inputs (set by the caller)
+
+    @property
+    def free(self) -> int:
+        return (sum(f is None for f in self.constant_fixed) + sum(f is None for f in self.coefficient_fixed)
+                + (self.intercept_fixed is None))
+
+    @property
+    def tokens(self) -> int:
+        size = sum(len(t) for t in self.terms) + max(0, len(self.terms) - 1)
+        size += sum(1 for c in self.coefficients if abs(abs(c) - 1.0) > 1e-12)
+        return size + (self.intercept != 0.0) + (not self.terms)
+
+    def nrmse(self, scale: float) -> float:
+        return math.sqrt(self.rss / max(1, self.n)) / scale if math.isfinite(self.rss) else math.inf
+
+
+# -- fitting -----------------------------------------------------------------------------------
+
+def constant_spans(lib: Library, terms: tuple[Expr, ...]) -> list[tuple[int, int]]:
+    """(start, end) of each term's constants in the model's flat constant list."""
+    spans, start = [], 0
+    for term in terms:
+        k = lib.count_constants(term)
+        spans.append((start, start + k))
+        start += k
+    return spans
+
+
+def _columns(lib: Library, terms: tuple[Expr, ...], constants: np.ndarray,
+             X: np.ndarray) -> np.ndarray | None:
+    columns = []
+    for term, (a, b) in zip(terms, constant_spans(lib, terms), strict=True):
+        code, arg = lib.lower(term)
+        columns.append(kernels.evaluate_program(code, arg, np.asarray(constants[a:b], dtype=float), X))
+    T = np.column_stack(columns) if columns else np.zeros((X.shape[1], 0))
+    return T if np.isfinite(T).all() else None
+
+
+def _linear(model: Model, T: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
+    """Free coefficients and intercept by least squares; returns (coefficients, intercept, residual)."""
+    target = y.astype(float).copy()
+    coefficients = np.array(model.coefficients, dtype=float)
+    for j, fixed in enumerate(model.coefficient_fixed):
+        if fixed is not None:
+            coefficients[j] = fixed.value
+            target -= fixed.value * T[:, j]
+    free = [j for j, fixed in enumerate(model.coefficient_fixed) if fixed is None]
+    columns = [T[:, j] for j in free]
+    if model.intercept_fixed is None:
+        columns.append(np.ones_like(target))
+    else:
+        target -= model.intercept_fixed.value
+    intercept = model.intercept_fixed.value if model.intercept_fixed is not None else 0.0
+    if columns:
+        A = np.column_stack(columns)
+        solution, *_ = np.linalg.lstsq(A, target, rcond=None)
+        residual = target - A @ solution
+        for j, value in zip(free, solution, strict=False):
+            coefficients[j] = value
+        if model.intercept_fixed is None:
+            intercept = float(solution[-1])
+    else:
+        residual = target
+    return coefficients, intercept, residual
+
+
+def refit(model: Model, context: Context) -> Model | None:
+    """``model`` with every free value refitted on the context's rows, or None if not finite."""
+    lib, X, y = context.lib, context.X, context.y
+    constants = np.array([f.value if f is not None else c
+                          for c, f in zip(model.constants, model.constant_fixed, strict=True)], dtype=float)
+    free = [i for i, f in enumerate(model.constant_fixed) if f is None]
+
+    def residual(values: np.ndarray) -> np.ndarray:
+        trial = constants.copy()
+        trial[free] = values
+        T = _columns(lib, model.terms, trial, X)
+        if T is None:
+            return np.full(y.shape, 1e150)
+        return _linear(model, T, y)[2]
+
+    with np.errstate(all="ignore"):
+        if free:
+            start = constants[free]
+            if not np.all(residual(start) < 1e150):
+                return None
+            constants[free] = levenberg_marquardt(residual, start)
+        T = _columns(lib, model.terms, constants, X)
+        if T is None:
+            return None
+        coefficients, intercept, r = _linear(model, T, y)
+    rss = float(r @ r)
+    if not math.isfinite(rss):
+        return None
+    out = replace(model, constants=[float(c) for c in constants],
+                  coefficients=[float(c) for c in coefficients], intercept=float(intercept),
+                  rss=rss, n=len(y))
+    _standard_errors(out, T, context)
+    out.length = description_length(out, context)
+    return out
+
+
+def levenberg_marquardt(residual, start: np.ndarray, iterations: int = 60) -> np.ndarray:
+    """Minimise ``|residual(x)|**2`` from ``start`` (forward-difference Jacobian, Marquardt damping).
+
+    Never returns a point worse than ``start``.
+
+    >>> levenberg_marquardt(lambda x: np.array([x[0] - 3.0, 2 * (x[0] - 3.0)]), np.array([0.0]))
+    array([3.])
+    """
+    x = np.asarray(start, dtype=float).copy()
+    r = residual(x)
+    cost = float(r @ r)
+    damping = 1e-3
+    J = np.empty((r.shape[0], x.shape[0]))
+    for _ in range(iterations):
+        if cost <= 1e-300:
+            break
+        for j in range(x.shape[0]):
+            h = 1e-7 * max(1.0, abs(x[j]))
+            shifted = x.copy()
+            shifted[j] += h
+            J[:, j] = (residual(shifted) - r) / h
+        if not np.isfinite(J).all():
+            break
+        g, H = J.T @ r, J.T @ J
+        moved = False
+        while damping < 1e12:
+            try:
+                step = np.linalg.solve(H + damping * np.diag(np.diag(H) + 1e-12), -g)
+            except np.linalg.LinAlgError:
+                damping *= 10.0
+                continue
+            trial = x + step
+            r_trial = residual(trial)
+            cost_trial = float(r_trial @ r_trial)
+            if cost_trial < cost:
+                small = float(np.abs(step).max()) <= 1e-13 * (1.0 + float(np.abs(x).max()))
+                relative = (cost - cost_trial) <= 1e-15 * cost
+                x, r, cost, moved = trial, r_trial, cost_trial, True
+                damping = max(damping * 0.3, 1e-12)
+                if small or relative:
+                    return x
+                break
+            damping *= 10.0
+        if not moved:
+            break
+    return x
+
+
+def _prediction(model: Model, constants: np.ndarray, context: Context) -> np.ndarray | None:
+    T = _columns(context.lib, model.terms, constants, context.X)
+    if T is None:
+        return None
+    return T @ np.array(model.coefficients) + model.intercept
+
+
+def _standard_errors(model: Model, T: np.ndarray, context: Context) -> None:
+    """Standard errors of the free values from the Jacobian of the prediction (in place)."""
+    n = len(context.y)
+    constants = np.array(model.constants)
+    columns, labels = [], []
+    with np.errstate(all="ignore"):
+        for i, fixed in enumerate(model.constant_fixed):
+            if fixed is None:  # central differences: redundancies show as near-zero singular values
+                h = 1e-5 * max(1.0, abs(constants[i]))
+                up, down = constants.copy(), constants.copy()
+                up[i] += h
+                down[i] -= h
+                ahead, behind = _prediction(model, up, context), _prediction(model, down, context)
+                ok = ahead is not None and behind is not None
+                columns.append((ahead - behind) / (2 * h) if ok else np.zeros(n))
+                labels.append(("constants", i))
+    for j, fixed in enumerate(model.coefficient_fixed):
+        if fixed is None:
+            columns.append(T[:, j])
+            labels.append(("coefficients", j))
+    if model.intercept_fixed is None:
+        columns.append(np.ones(n))
+        labels.append(("intercept", 0))
+    errors = {"constants": [math.inf] * len(model.constants),
+              "coefficients": [math.inf] * len(model.coefficients), "intercept": [math.inf]}
+    model.degenerate = False
+    if columns:
+        J = np.column_stack(columns)
+        p = J.shape[1]
+        s2 = max(model.rss / max(1, n - p), context.floor**2)
+        try:
+            _, singular, Vt = np.linalg.svd(J, full_matrices=False)
+        except np.linalg.LinAlgError:
+            singular, Vt = np.zeros(1), None
+        if Vt is None or not np.isfinite(singular).all() or singular[-1] <= 1e-8 * singular[0]:
+            model.degenerate = True
+            model.redundant = None
+            if Vt is not None:
+                null = np.abs(Vt[-1])
+                constants_in = [(null[k], index) for k, (kind, index) in enumerate(labels)
+                                if kind == "constants"]
+                if constants_in:
+                    model.redundant = max(constants_in)[1]
+        else:
+            variances = s2 * np.sum((Vt / singular[:, None]) ** 2, axis=0)  # diag of V S^-2 V^T
+            for (kind, index), variance in zip(labels, variances, strict=True):
+                errors[kind][index] = math.sqrt(max(float(variance), 0.0))
+    model.errors = errors
+
+
+def description_length(model: Model, context: Context) -> float:
+    """The model's two-part description length in nats (module docstring)."""
+    n = max(1, model.n)
+    fit = 0.5 * n * math.log(max(model.rss / n, context.floor**2))
+    values = 0.0
+    for kind, numbers, fixed in (("constants", model.constants, model.constant_fixed),
+                                 ("coefficients", model.coefficients, model.coefficient_fixed),
+                                 ("intercept", [model.intercept], [model.intercept_fixed])):
+        for i, (value, f) in enumerate(zip(numbers, fixed, strict=True)):
+            values += f.cost if f is not None else free_cost(value, model.errors[kind][i])
+    length = fit + values + model.tokens * math.log(context.alphabet)
+    return length + (1e6 if model.degenerate else 0.0)
+
+
+def quick_length(fit: Fit, n: int, floor_relative: float, alphabet: int, constants: int) -> float:
+    """A cheap stand-in for :func:`description_length` from a search-stage fit (BIC cost per value)."""
+    mse = max(fit.nrmse**2, floor_relative**2)
+    values = constants + len(fit.terms) + 1
+    return 0.5 * n * math.log(mse) + values * (0.5 * math.log(n) + math.log(2)) + fit.size * math.log(alphabet)
+
+
+# -- the tests --------------------------------------------------------------------------------
+
+def _p_value(restricted: Model, full: Model, q: int, context: Context) -> float:
+    """The p-value of the partial F-test of ``restricted`` (``q`` fewer free values) against ``full``."""
+    n = len(context.y)
+    if q <= 0:  # as many free values: no worse fit, up to a hundredth of the floor
+        return 1.0 if restricted.rss <= full.rss * (1 + 1e-6) + 0.01 * n * context.floor**2 else 0.0
+    df = n - full.free
+    if df <= 0:
+        return 0.0
+    s2 = max(full.rss / df, context.floor**2)
+    statistic = max(0.0, restricted.rss - full.rss) / q / s2
+    return float(scipy.special.fdtrc(q, df, statistic))
+
+
+def _passes(restricted: Model, full: Model, q: int, context: Context) -> bool:
+    return _p_value(restricted, full, q, context) > context.alpha
+
+
+def _without(model: Model, j: int, lib: Library) -> Model:
+    spans = constant_spans(lib, model.terms)
+    a, b = spans[j]
+    keep = [i for i in range(len(model.terms)) if i != j]
+    return replace(model, terms=tuple(model.terms[i] for i in keep),
+                   constants=model.constants[:a] + model.constants[b:],
+                   constant_fixed=model.constant_fixed[:a] + model.constant_fixed[b:],
+                   coefficients=[model.coefficients[i] for i in keep],
+                   coefficient_fixed=[model.coefficient_fixed[i] for i in keep])
+
+
+def prune(model: Model, context: Context) -> Model:
+    """Backward elimination of terms by the partial F-test (module docstring, step 2)."""
+    while model.terms and time.monotonic() < context.deadline:
+        spans = constant_spans(context.lib, model.terms)
+        best = None
+        for j in range(len(model.terms)):
+            trial = refit(_without(model, j, context.lib), context)
+            if trial is None:
+                continue
+            a, b = spans[j]
+            q = (model.coefficient_fixed[j] is None) + sum(f is None for f in model.constant_fixed[a:b])
+            if _passes(trial, model, q, context) and (best is None or trial.rss < best.rss):
+                best = trial
+        if best is None:
+            break
+        model = best
+    return model
+
+
+def _options(model: Model, context: Context) -> list[tuple[float, str, int, SimpleNumber]]:
+    """(gain in nats, kind, index, number) for every free value with an admissible simple number."""
+    out = []
+    exact = context.decimals if model.rss <= len(context.y) * (10 * context.floor) ** 2 else 0
+    for kind, numbers, fixed in (("intercept", [model.intercept], [model.intercept_fixed]),
+                                 ("coefficients", model.coefficients, model.coefficient_fixed),
+                                 ("constants", model.constants, model.constant_fixed)):
+        for i, (value, f) in enumerate(zip(numbers, fixed, strict=True)):
+            if f is not None:
+                continue
+            error = model.errors[kind][i]
+            width = Z_WINDOW * error if math.isfinite(error) else 0.0
+            keep = free_cost(value, error)
+            options = candidates(value, width, decimals=exact)
+            if kind != "coefficients" and abs(value) <= width:  # a zero coefficient is prune's
+                options = [ZERO] + options
+            for number in options[:2]:
+                if number.cost + (MARGIN if number.value != 0.0 else 0.0) < keep:
+                    out.append((keep - number.cost, kind, i, number))
+    return sorted(out, key=lambda o: -o[0])
+
+
+def _prospect(model: Model, context: Context) -> float:
+    """The summed best admissible gain of the model's free values (no refits)."""
+    gains: dict[tuple[str, int], float] = {}
+    for gain, kind, index, _ in _options(model, context):
+        gains[kind, index] = max(gain, gains.get((kind, index), 0.0))
+    return sum(gains.values())
+
+
+def _fix(model: Model, kind: str, index: int, number: SimpleNumber) -> Model:
+    if kind == "intercept":
+        return replace(model, intercept=number.value, intercept_fixed=number)
+    values = list(getattr(model, kind))
+    fixed = list(getattr(model, f"{kind[:-1]}_fixed"))
+    values[index], fixed[index] = number.value, number
+    return replace(model, **{kind: values, f"{kind[:-1]}_fixed": fixed})
+
+
+def snap(model: Model, context: Context, attempts: int = 6) -> Model:
+    """Greedy snapping of free values (module docstring, step 3).
+
+    Each round refits the ``attempts`` most promising replacements and, among
+    those that pass the test, takes the one whose description length *after*
+    the best remaining snaps (each value's best admissible gain, read off the
+    refitted model without further fits) is least: correlated values such as a
+    scale and an exponent's constant would otherwise trade a simple number for
+    a less simple one.  Rounds go on while some replacement passes; of the
+    models on that path (the unsnapped one first) the shortest description is
+    returned.  ``model.snapped`` lists each fixed value: where, the fitted
+    value, the number, and the p-value of the cumulative F-test when it was
+    accepted.
+    """
+    full, fixed = model, 0
+    path = [model]
+    if context.noise is not None:
+        spread = math.sqrt(model.rss / max(1, len(context.y) - model.free))
+        if spread > 2.0 * max(context.noise, context.floor):
+            return model  # misfit beyond the noise: an approximation keeps its fitted numbers
+    while time.monotonic() < context.deadline:
+        best, best_key = None, math.inf
+        for _, kind, index, number in _options(model, context)[:attempts]:
+            trial = refit(_fix(model, kind, index, number), context)
+            if trial is None or trial.degenerate:
+                continue
+            if context.admissible is not None and not context.admissible(trial):
+                continue  # a snapped number is dimensionless: its term must carry the unit itself
+            p_value = _p_value(trial, full, fixed + 1, context)
+            key = trial.length - _prospect(trial, context)
+            if p_value <= context.alpha or key >= best_key:
+                continue
+            fitted = model.intercept if kind == "intercept" else getattr(model, kind)[index]
+            where = "intercept" if kind == "intercept" else f"{kind[:-1]} {index + 1}"
+            trial.snapped = model.snapped + [{"where": where, "fitted": float(fitted),
+                                              "snapped": number.text, "p_value": p_value}]
+            best, best_key = trial, key
+        if best is None:
+            break
+        model, fixed = best, fixed + 1
+        path.append(model)
+    return min(path, key=lambda m: m.length)
+
+
+def from_fit(fit: Fit) -> Model:
+    return Model(terms=tuple(fit.terms), constants=list(fit.constants),
+                 constant_fixed=[None] * len(fit.constants), coefficients=list(fit.coefficients),
+                 coefficient_fixed=[None] * len(fit.coefficients), intercept=fit.intercept,
+                 intercept_fixed=None, origin=fit.origin)
+
+
+def repair(model: Model, context: Context) -> Model:
+    """Fix redundant constants (``C * f`` beside a linear coefficient, ``x**C / x**C`` ...).
+
+    A constant in the null space of the Jacobian can take any value without
+    changing the fit; it is fixed to the simplest number near its value (1 or
+    -1 first) for which the model is identifiable and fits as well.
+    """
+    for _ in range(len(model.constants)):
+        if not model.degenerate or model.redundant is None:
+            break
+        index = model.redundant
+        value = model.constants[index]
+        options = [SimpleNumber(1.0, Fraction(1), 0, 0.0), SimpleNumber(-1.0, Fraction(-1), 0, 0.7)]
+        options += candidates(value, 0.5 * abs(value))[:3]
+        for number in options:
+            trial = refit(_fix(model, "constants", index, number), context)
+            if trial is not None and _passes(trial, model, 0, context):
+                trial.snapped = model.snapped + [{"where": f"constant {index + 1}", "fitted": value,
+                                                  "snapped": number.text, "p_value": 1.0}]
+                model = trial
+                break
+        else:
+            break
+    return model
+
+
+def process(fit: Fit, context: Context) -> Model | None:
+    """Refit, repair, prune and snap one search-stage fit on the context's rows (steps 1-3)."""
+    model = refit(from_fit(fit), context)
+    if model is None:
+        return None
+    model = repair(model, context)
+    model = prune(model, context)
+    return snap(model, context)

@@ -1,0 +1,178 @@
+"""Every rule about starting and stopping a job, in one place.
+
+Both the /v1 API (service/jobs_api.py) and the dashboard's form posts
+(service/dashboard.py) call these functions, so a rule added here holds on
+every route that reaches the action:
+
+* :func:`submit` -- validate the params against the job type's model (422
+  naming the field), refuse a type whose optional dependencies are missing
+  (503), check the engine's own estimate against the configured limits (422
+  stating the estimate), the per-owner heavy-job quota (429) and the
+  callback URL (422), honour the idempotency key, store the job, then
+  enqueue it;
+* :func:`rerun` -- a new job from an old one's params with optional
+  overrides (validated like any submission), linked by ``rerun_of``; a retry
+  is a rerun of a failed or cancelled job with no overrides;
+* :func:`cancel` -- with API keys on, a key may cancel only the jobs it
+  submitted (403).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from engines.contract import Estimate, JobType
+from engines.registry import job_types
+from service.callbacks import check_callback_url
+from service.limits import check_heavy_quota
+from service.problems import Problem, validation_errors
+from workers.models import Job, JobStatus
+from workers.settings import Settings
+from workers.store import IdempotencyConflict, JobFinished, JobNotFound, JobStore
+
+__all__ = ["Caller", "cancel", "get_job", "rerun", "retry", "submit", "validate_params"]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who asks: the owner name, and whether an API key proved it."""
+
+    owner: str = "anonymous"
+    authenticated: bool = False
+
+    @classmethod
+    def of(cls, request: Any) -> Caller:
+        state = request.state
+        return cls(getattr(state, "owner", "anonymous"), bool(getattr(state, "authenticated", False)))
+
+
+def _job_type(name: str) -> JobType:
+    types = job_types()
+    job_type = types.get(name)
+    if job_type is None:
+        from difflib import get_close_matches
+
+        close = get_close_matches(name, list(types), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; known: {sorted(types)}"
+        raise Problem(422, "Unknown job type", f"unknown job type {name!r}{hint}",
+                      [{"field": "type", "message": "unknown job type"}])
+    return job_type
+
+
+def validate_params(type_name: str, params: dict[str, Any]) -> tuple[JobType, Any]:
+    """The job type and its validated params model; Problem 422/503 otherwise."""
+    job_type = _job_type(type_name)
+    missing = job_type.missing_requirements()
+    if missing:
+        raise Problem(503, "Job type unavailable",
+                      f"job type {job_type.name!r} needs {missing}: install mathdisco[{job_type.extra}]")
+    try:
+        model = job_type.validate(params)
+    except ValidationError as exc:
+        errors = validation_errors(exc, ("params",))
+        raise Problem(422, "Invalid params", "; ".join(f"{e['field']}: {e['message']}" for e in errors),
+                      errors) from None
+    except ValueError as exc:  # a validator that raised outside pydantic's wrapping
+        raise Problem(422, "Invalid params", str(exc), [{"field": "params", "message": str(exc)}]) from None
+    return job_type, model
+
+
+def _check_estimate(job_type: JobType, model: Any, settings: Settings) -> Estimate | None:
+    if job_type.estimate is None:
+        return None
+    estimate = job_type.estimate(model)
+    if estimate is None:
+        return None
+    stated = (f"estimated {estimate.seconds:.3g} s and {estimate.memory_bytes / 2**30:.3g} GiB "
+              f"({estimate.memory_bytes} bytes)")
+    if estimate.memory_bytes > settings.max_job_memory_bytes:
+        raise Problem(422, "Job too large",
+                      f"{stated}; the memory limit is {settings.max_job_memory_bytes / 2**30:.3g} GiB",
+                      [{"field": "params", "message": f"{stated} exceeds the memory limit"}])
+    time_limit = min(settings.max_job_seconds, job_type.limits.soft_s)
+    if estimate.seconds > time_limit:
+        raise Problem(422, "Job too long",
+                      f"{stated}; the time limit for {job_type.name} is {time_limit:g} s",
+                      [{"field": "params", "message": f"{stated} exceeds the time limit"}])
+    return estimate
+
+
+def submit(store: JobStore, dispatcher: Any, settings: Settings, caller: Caller, type_name: str,
+           params: dict[str, Any], *, idempotency_key: str | None = None,
+           callback_url: str | None = None, rerun_of: str | None = None) -> tuple[Job, bool]:
+    """Validate, check the limits, store and enqueue a job; returns (job, created)."""
+    job_type, model = validate_params(type_name, params)
+    normalised = model.model_dump(mode="json")
+    if idempotency_key is not None:  # a replay answers the first job, whatever the limits say now
+        try:
+            existing = store.replay(caller.owner, idempotency_key, job_type.name, normalised)
+        except IdempotencyConflict as exc:
+            raise Problem(422, "Idempotency key reused", str(exc),
+                          [{"field": "Idempotency-Key", "message": str(exc)}]) from None
+        if existing is not None:
+            return existing, False
+    estimate = _check_estimate(job_type, model, settings)
+    if callback_url is not None:
+        check_callback_url(callback_url, settings)
+    check_heavy_quota(store, caller.owner, job_type.name, settings.max_heavy_jobs)
+    try:
+        job, created = store.create_job(
+            job_type.name, normalised, owner=caller.owner,
+            idempotency_key=idempotency_key, rerun_of=rerun_of, callback_url=callback_url,
+            estimate=estimate.model_dump() if estimate else None)
+    except IdempotencyConflict as exc:
+        raise Problem(422, "Idempotency key reused", str(exc),
+                      [{"field": "Idempotency-Key", "message": str(exc)}]) from None
+    if created:
+        try:
+            dispatcher.enqueue(job)
+        except Exception as exc:
+            store.finish(job.id, JobStatus.FAILED, error=f"could not enqueue: {type(exc).__name__}: {exc}")
+            raise Problem(503, "Broker unavailable",
+                          f"the job was stored but could not be queued: {exc}") from None
+    return job, created
+
+
+def get_job(store: JobStore, job_id: str) -> Job:
+    try:
+        return store.get_job(job_id)
+    except JobNotFound:
+        raise Problem(404, "Job not found", f"no job with id {job_id!r}") from None
+
+
+def rerun(store: JobStore, dispatcher: Any, settings: Settings, caller: Caller, job_id: str,
+          overrides: dict[str, Any] | None = None, *, callback_url: str | None = None) -> Job:
+    """A new job with the params of ``job_id`` updated by ``overrides``, linked by ``rerun_of``."""
+    original = get_job(store, job_id)
+    params = {**(original.params or {}), **(overrides or {})}
+    job, _ = submit(store, dispatcher, settings, caller, original.type, params,
+                    callback_url=callback_url, rerun_of=original.id)
+    return job
+
+
+def retry(store: JobStore, dispatcher: Any, settings: Settings, caller: Caller, job_id: str) -> Job:
+    """Run a failed or cancelled job again with the same params (409 for any other status)."""
+    original = get_job(store, job_id)
+    if original.status not in (JobStatus.FAILED, JobStatus.CANCELLED):
+        raise Problem(409, "Nothing to retry",
+                      f"job is {original.status}; only failed or cancelled jobs are retried "
+                      "(use rerun to run a job again)")
+    return rerun(store, dispatcher, settings, caller, job_id, callback_url=original.callback_url)
+
+
+def cancel(store: JobStore, dispatcher: Any, caller: Caller, job_id: str) -> Job:
+    """Ask a job to stop; with API keys on, only its owner may."""
+    job = get_job(store, job_id)
+    if caller.authenticated and job.owner != caller.owner:
+        raise Problem(403, "Not your job", "a key may cancel only the jobs it submitted")
+    try:
+        job = store.request_cancel(job_id)
+    except JobNotFound:
+        raise Problem(404, "Job not found", f"no job with id {job_id!r}") from None
+    except JobFinished as exc:
+        raise Problem(409, "Job already finished", str(exc)) from None
+    dispatcher.revoke(job_id)
+    return job

@@ -1,0 +1,39 @@
+"""README.md describes the command line and the configuration as they are (issue 16)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import typer.main
+
+from service.cli import app
+
+ROOT = Path(__file__).resolve().parents[2]
+README = (ROOT / "README.md").read_text()
+
+
+def _section(title: str) -> str:
+    start = README.index(title)
+    following = README.find("\n## ", start + len(title))
+    return README[start:following if following > 0 else None]
+
+
+def test_every_command_is_documented_and_every_documented_command_exists() -> None:
+    commands = set(typer.main.get_command(app).commands)
+    text = _section("### Command line")
+    documented = set(re.findall(r"^\s+mathdisco ([a-z-]+)", text, flags=re.MULTILINE))
+    assert documented == commands
+    for option in ("--key-salt", "--param", "--json", "--log-level"):
+        assert option in text
+
+
+def test_every_setting_is_in_the_configuration_table() -> None:
+    read = set()
+    for path in [*(ROOT / "workers").glob("*.py"), *(ROOT / "service").glob("*.py")]:
+        read |= set(re.findall(r"\"(MATHDISCO_[A-Z_]+)\"", path.read_text()))
+    read -= {"MATHDISCO_ENABLE_TEST_JOBS"}  # diagnostics for the service's own tests
+    table = _section("## Configuration")
+    missing = sorted(v for v in read if f"`{v}`" not in table)
+    assert missing == []
+    assert "mathdisco hash-key --new" in table and "MATHDISCO_API_KEYS" in table
