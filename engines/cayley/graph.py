@@ -223,8 +223,9 @@ def prepare_graph(generators: list[list[int]], central_state: list | str | None 
     if words > MAX_WORDS:
         raise ValueError(f"a state of {len(kept)} moving positions with {len(symbols)} distinct "
                          f"symbols needs {words} 64-bit words; at most {MAX_WORDS} are supported")
-    if not (full_symbols == n and n <= MAX_RANK_POINTS):
-        # pack positions in an order that makes the generators cheap to apply
+    if len(kept) > 2:
+        # pack positions in an order that makes the generators cheap to apply (any fixed
+        # order is a bijection on states; ranks are taken of the packed state)
         order = layout(gens, width, 64 // width)
         slot_of = {p: j for j, p in enumerate(order)}
         gens = [[slot_of[g[p]] for p in order] for g in gens]

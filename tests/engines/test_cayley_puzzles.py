@@ -179,3 +179,19 @@ def test_full_pocket_cube_and_pyraminx():
     assert cube["layer_sizes"][:4] == [1, 18, 243, 2874]
     pyraminx = run_growth(GrowthParams(puzzle="pyraminx"))
     assert pyraminx["num_vertices"] == 75_582_720
+
+
+def test_packed_search_reports_progress_and_stops_when_cancelled():
+    from engines.contract import Cancelled
+
+    calls = []
+
+    def progress(done, total, message=""):
+        calls.append((done, total, message))
+        if len(calls) >= 6:
+            raise Cancelled()
+
+    with pytest.raises(Cancelled):
+        run_growth(GrowthParams(puzzle="skewb"), progress)
+    assert calls[0] == (1, 3_149_280, "layer 0 (the central state) done")
+    assert all(done <= total for done, total, _ in calls)
