@@ -94,7 +94,7 @@ class Cluster:
                  "--dir", str(work / "redis"), "--appendonly", "yes", "--save", ""],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             extra = {"MATHDISCO_BROKER_URL": f"redis://127.0.0.1:{redis_port}/0",
-                     "MATHDISCO_VISIBILITY_TIMEOUT_S": "7200"}
+                     "MATHDISCO_VISIBILITY_TIMEOUT_S": "300"}  # a killed shard comes back in 5 min
             time.sleep(1.0)
         self.env = environment(work / "data", **extra)
         (work / "data").mkdir(exist_ok=True)
