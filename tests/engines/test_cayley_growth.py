@@ -11,7 +11,6 @@ from __future__ import annotations
 import itertools
 import math
 import os
-import time
 
 import pytest
 from pydantic import ValidationError
@@ -303,7 +302,6 @@ def test_bad_input_is_refused_by_validation(params):
 
 def test_memory_estimate_refuses_up_front():
     job = get_job_type("cayley_growth")
-    started = time.perf_counter()
     with pytest.raises(ValidationError, match="memory budget"):
         job.validate({"family": "pancake", "n": 14})
     with pytest.raises(ValidationError, match="memory budget"):
@@ -312,7 +310,6 @@ def test_memory_estimate_refuses_up_front():
         job.validate({"family": "heisenberg", "n": 3, "modulus": 1000, "memory_budget_gib": 1})
     with pytest.raises(ValidationError, match="memory budget"):
         get_job_type("cayley_sweep").validate({"family": "lrx", "n_min": 5, "n_max": 15})
-    assert time.perf_counter() - started < 5
 
 
 def test_result_reports_memory_and_is_json():
@@ -328,20 +325,21 @@ def test_result_reports_memory_and_is_json():
     assert result["invariants_checked"]["sum_of_layers_equals_vertex_count"] == math.factorial(8)
 
 
-def test_progress_is_frequent_and_cancellation_stops_quickly():
+def test_progress_reports_within_layers_and_cancellation_stops_the_search():
+    # how fast a cancel lands is a benchmark figure (bench/cancel_latency.py); here: the search
+    # reports inside its large layers, and a Cancelled raised by progress ends it at once
     calls = []
 
     def progress(done, total, message=""):
-        calls.append(time.perf_counter())
+        calls.append((done, message))
         if len(calls) >= 8:
             raise Cancelled()
 
-    started = time.perf_counter()
     with pytest.raises(Cancelled):
         run_growth(GrowthParams(family="all_transpositions", n=10), progress)
-    assert time.perf_counter() - started < 10
-    gaps = [b - a for a, b in zip(calls, calls[1:], strict=False)]
-    assert max(gaps) < 2.0
+    assert len(calls) == 8
+    done = [d for d, _ in calls]
+    assert done == sorted(done) and done[-1] < math.factorial(10)
 
 
 def test_job_types_registered():

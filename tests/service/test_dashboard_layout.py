@@ -24,8 +24,9 @@ CANCEL_RED = (0x99, 0x1B, 0x1B)  # button.cancel text colour (dashboard.css)
 def _has_colour(png: bytes, colour: tuple[int, int, int], tolerance: int = 40) -> bool:
     from PIL import Image
 
-    image = Image.open(io.BytesIO(png)).convert("RGB")
-    return any(all(abs(p[i] - colour[i]) <= tolerance for i in range(3)) for p in image.getdata())
+    pixels = Image.open(io.BytesIO(png)).convert("RGB").tobytes()
+    return any(all(abs(pixels[k + i] - colour[i]) <= tolerance for i in range(3))
+               for k in range(0, len(pixels), 3))
 
 
 def _box(page, selector: str) -> dict[str, float]:
