@@ -106,18 +106,9 @@ def _proportional_polynomials(ks: Sequence[int], rows: Sequence[Sequence[int]], 
                     row[i * (degree + 1) + t] += powers[t] * c[j]
                     row[j * (degree + 1) + t] -= powers[t] * c[i]
                 equations.append(row)
-    basis = _nullspace(equations, unknowns)
-    if len(basis) != 1:
+    ints = _unique_integer_solution(equations, unknowns)
+    if ints is None:
         return None
-    vector = basis[0]
-    scale = 1
-    for v in vector:
-        scale = scale * v.denominator // math.gcd(scale, v.denominator)
-    ints = [int(v * scale) for v in vector]
-    g = 0
-    for v in ints:
-        g = math.gcd(g, v)
-    ints = [v // g for v in ints]
     polynomials = [integer_coefficients([Fraction(v) for v in ints[i * (degree + 1):(i + 1) * (degree + 1)]])
                    for i in range(width)]
     polynomials = [p or [0] for p in polynomials]
@@ -290,21 +281,23 @@ def _recurrence_solution(ks, matrices, degree: int, steps: int) -> list | None:
             for g in range(f + 1, 4):
                 equations.append([linear[f][u] * target[g] - linear[g][u] * target[f]
                                   for u in range(4 * width)])
-    basis = _nullspace(equations, 4 * width)
-    if len(basis) != 1:
+    ints = _unique_integer_solution(equations, 4 * width)
+    if ints is None:
         return None
-    vector = basis[0]
-    scale = 1
-    for v in vector:
-        scale = scale * v.denominator // math.gcd(scale, v.denominator)
-    ints = [int(v * scale) for v in vector]
-    g = 0
-    for v in ints:
-        g = math.gcd(g, v)
-    ints = [v // g for v in ints]
     return [[integer_coefficients([Fraction(v) for v in ints[(2 * i + l_index) * width:
                                                               (2 * i + l_index + 1) * width]]) or [0]
              for l_index in range(2)] for i in range(2)]
+
+
+def _unique_integer_solution(equations: list[list[Fraction]], unknowns: int) -> list[int] | None:
+    """The primitive integer vector spanning a one-dimensional null space, or None."""
+    basis = _nullspace(equations, unknowns)
+    if len(basis) != 1:
+        return None
+    scale = math.lcm(*(v.denominator for v in basis[0]))
+    ints = [int(v * scale) for v in basis[0]]
+    divisor = math.gcd(*ints)
+    return [v // divisor for v in ints]
 
 
 def _runs(group: dict[tuple[int, ...], int]):
