@@ -187,6 +187,18 @@ def _write_magnitude(x, length, blob, pos, scratch, w):
 
 
 @numba.njit(cache=True)
+def _store_sample(bufs, lens, ip, iq, blob, pos, scratch, w, offsets, signs, k):
+    """p and q of sample ``k`` (buffers ``ip``, ``iq``) into ``blob[pos:]``; returns the end."""
+    pos_p, signs[k, 0] = _write_magnitude(bufs[ip], lens[ip], blob, pos, scratch, w)
+    pos_q, signs[k, 1] = _write_magnitude(bufs[iq], lens[iq], blob, pos_p, scratch, w)
+    offsets[k, 0, 0] = pos
+    offsets[k, 0, 1] = pos_p
+    offsets[k, 1, 0] = pos_p
+    offsets[k, 1, 1] = pos_q
+    return pos_q
+
+
+@numba.njit(cache=True)
 def _exact_row(a_row, b_row, samples, cap, blob, pos, offsets, signs):
     """The exact recurrence of one PCF; writes its sample magnitudes into ``blob[pos:]``."""
     n_samples = samples.shape[0]
@@ -211,15 +223,8 @@ def _exact_row(a_row, b_row, samples, cap, blob, pos, offsets, signs):
     ip2, ip1, iq2, iq1 = 1, 2, 4, 5
     sample_index = 0
     while sample_index < n_samples and samples[sample_index] == 0:
-        pos_p, sp = _write_magnitude(bufs[ip1], lens[ip1], blob, pos, scratch, w)
-        offsets[sample_index, 0, 0] = pos
-        offsets[sample_index, 0, 1] = pos_p
-        pos_q, sq = _write_magnitude(bufs[iq1], lens[iq1], blob, pos_p, scratch, w)
-        offsets[sample_index, 1, 0] = pos_p
-        offsets[sample_index, 1, 1] = pos_q
-        signs[sample_index, 0] = sp
-        signs[sample_index, 1] = sq
-        pos = pos_q
+        pos = _store_sample(bufs, lens, ip1, iq1, blob, pos, scratch, w, offsets, signs,
+                            sample_index)
         sample_index += 1
     ipz = 0
     iqz = 3
@@ -233,15 +238,8 @@ def _exact_row(a_row, b_row, samples, cap, blob, pos, offsets, signs):
         ip2, ip1, ipz = ip1, ipz, ip2
         iq2, iq1, iqz = iq1, iqz, iq2
         while sample_index < n_samples and samples[sample_index] == n:
-            pos_p, sp = _write_magnitude(bufs[ip1], lens[ip1], blob, pos, scratch, w)
-            offsets[sample_index, 0, 0] = pos
-            offsets[sample_index, 0, 1] = pos_p
-            pos_q, sq = _write_magnitude(bufs[iq1], lens[iq1], blob, pos_p, scratch, w)
-            offsets[sample_index, 1, 0] = pos_p
-            offsets[sample_index, 1, 1] = pos_q
-            signs[sample_index, 0] = sp
-            signs[sample_index, 1] = sq
-            pos = pos_q
+            pos = _store_sample(bufs, lens, ip1, iq1, blob, pos, scratch, w, offsets, signs,
+                                sample_index)
             sample_index += 1
 
 
