@@ -2,7 +2,7 @@
 
 :class:`JobLog` buffers lines and writes them to the store with the
 progress writes (so logging costs no extra transactions on the hot path),
-bounded per job by :data:`workers.store.LOG_MAX_BYTES`.  Lines come from:
+bounded per job by :data:`workers.store_logs.LOG_MAX_BYTES`.  Lines come from:
 
 * the runner's phases (attempt, shards, merge, result check, discoveries,
   outcome and timings);

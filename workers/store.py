@@ -31,10 +31,10 @@ from sqlalchemy.orm import defer
 from engines.discoveries import Discovery as FoundDiscovery
 from workers.models import FINAL_STATUSES, Job, JobShard, JobStatus, ShardStatus, utcnow
 from workers.store_base import (
+    after_cursor,
     aware,
-    decode_cursor,
-    encode_cursor,
     jsonable,
+    keyset_page,
     make_engine,
     params_fingerprint,
 )
@@ -163,18 +163,9 @@ class JobStore(LogStore, CallbackStore, CatalogueStore):
             query = query.where(Job.status == status)
         if owner:
             query = query.where(Job.owner == owner)
-        if cursor:
-            created_at, job_id = decode_cursor(cursor)
-            query = query.where(
-                or_(Job.created_at < created_at, and_(Job.created_at == created_at, Job.id < job_id))
-            )
+        query = after_cursor(query, Job, cursor)
         with self.sessions() as session:
-            jobs = list(session.scalars(query))
-        next_cursor = None
-        if len(jobs) > limit:
-            jobs = jobs[:limit]
-            next_cursor = encode_cursor(jobs[-1].created_at, jobs[-1].id)
-        return jobs, next_cursor
+            return keyset_page(list(session.scalars(query)), limit)
 
     def count_jobs(self, *, owner: str | None = None, statuses: Iterable[str] = (),
                    job_types: Iterable[str] = ()) -> int:

@@ -19,14 +19,14 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, make_url, text
+from sqlalchemy import Engine, Select, and_, create_engine, event, inspect, make_url, or_, text
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 from workers.models import Base
 
-__all__ = ["StoreBase", "aware", "decode_cursor", "encode_cursor", "jsonable", "make_engine",
-           "params_fingerprint"]
+__all__ = ["StoreBase", "after_cursor", "aware", "decode_cursor", "encode_cursor", "jsonable",
+           "keyset_page", "make_engine", "params_fingerprint"]
 
 
 def params_fingerprint(job_type: str, params: dict[str, Any]) -> str:
@@ -76,6 +76,23 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         return datetime.fromisoformat(moment), key
     except Exception as exc:  # any malformed cursor is the client's error
         raise ValueError("malformed cursor") from exc
+
+
+def after_cursor(query: Select, model: Any, cursor: str | None, key: type = str) -> Select:
+    """``query`` (newest first by ``created_at, id``) continued after ``cursor``."""
+    if not cursor:
+        return query
+    created_at, last = decode_cursor(cursor)
+    return query.where(or_(model.created_at < created_at,
+                           and_(model.created_at == created_at, model.id < key(last))))
+
+
+def keyset_page(rows: list[Any], limit: int) -> tuple[list[Any], str | None]:
+    """The first ``limit`` of ``limit + 1`` fetched rows, and the cursor after them if more exist."""
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    return rows, encode_cursor(rows[-1].created_at, rows[-1].id)
 
 
 class StoreBase:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from engines.discoveries import Discovery as FoundDiscovery
 from workers.models import Discovery, Job, JobDiscovery, utcnow
-from workers.store_base import StoreBase, decode_cursor, encode_cursor, jsonable
+from workers.store_base import StoreBase, after_cursor, jsonable, keyset_page
 
 __all__ = ["CatalogueStore"]
 
@@ -72,16 +72,9 @@ class CatalogueStore(StoreBase):
             found_by = (select(JobDiscovery.discovery_id)
                         .join(Job, Job.id == JobDiscovery.job_id).where(Job.type == job_type))
             query = query.where(Discovery.id.in_(found_by))
-        if cursor:
-            created_at, key = decode_cursor(cursor)
-            query = query.where(or_(Discovery.created_at < created_at,
-                                    and_(Discovery.created_at == created_at, Discovery.id < int(key))))
+        query = after_cursor(query, Discovery, cursor, key=int)
         with self.sessions() as session:
-            rows = list(session.scalars(query))
-            next_cursor = None
-            if len(rows) > limit:
-                rows = rows[:limit]
-                next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id)
+            rows, next_cursor = keyset_page(list(session.scalars(query)), limit)
             links: dict[int, list[str]] = {r.id: [] for r in rows}
             if rows:
                 for link in session.scalars(select(JobDiscovery).where(
