@@ -12,7 +12,11 @@ Two dispatchers share one interface:
   job id as the task id to the job type's queue.
 
 The reconciler runs periodically in the API process: a running job whose
-heartbeat stopped is requeued (or failed once its attempts are spent).
+heartbeat stopped is requeued (or failed once its attempts are spent) --
+unless its worker process is alive on this host.  The heartbeat is a thread,
+and a long call into compiled code that holds the GIL (sklearn's HDBSCAN over
+a 1.5 M-PCF sweep: 20-40 s) starves it; the process is then busy, not lost,
+and the job type's hard time limit still bounds it.
 Duplicate messages are harmless: a delivery must claim the job in the store
 first.  Queued messages survive a broker restart only with Redis AOF on (as
 docker-compose.yml configures it).
@@ -24,6 +28,7 @@ import logging
 from typing import Protocol
 
 from workers.models import Job, JobStatus
+from workers.runner import worker_process_alive
 from workers.settings import Settings
 from workers.store import JobStore
 
@@ -83,6 +88,8 @@ def reconcile(store: JobStore, dispatcher: Dispatcher, settings: Settings) -> di
     """Requeue or fail jobs whose worker stopped; returns counts of what it did."""
     requeued = failed = 0
     for job in store.stale_running(settings.stale_after_s):
+        if job.worker and worker_process_alive(job.worker):
+            continue  # busy in code that holds the GIL, not lost
         if job.attempts >= settings.max_attempts:
             if store.finish(job.id, JobStatus.FAILED, error=(
                     f"the worker running this job stopped responding (no heartbeat for "

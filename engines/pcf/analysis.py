@@ -155,9 +155,13 @@ def analyse(params: Any, rows: list[list[Any]], stats: dict[str, Any],
         # the paper re-clusters clusters whose members name several constants
         return cluster_label([_as_member(usable[i]) for i in members])["label"] == "mixed"
 
+    skipped: list[dict[str, Any]] = []
     labels, traces = cluster_planes(features, params.planes, refine=refine, grid=params.grid,
                                     radius=params.radius, min_cluster_size=params.min_cluster_size,
-                                    max_clusters=params.max_clusters)
+                                    max_clusters=params.max_clusters, skipped=skipped)
+    for skip in skipped:
+        progress(0, 1, f"plane {tuple(skip['plane'])} skipped for {skip['size']:,} PCFs: more "
+                       f"than {params.max_clusters} clusters (max_clusters)")
     members: list[list[list[Any]]] = [[] for _ in traces]
     for row, k in zip(usable, labels.tolist(), strict=True):
         if k >= 0:
@@ -180,6 +184,7 @@ def analyse(params: Any, rows: list[list[Any]], stats: dict[str, Any],
         "clustered": len(usable),
         "noise": int((labels < 0).sum()),
         "planes": [list(p) for p in params.planes],
+        "skipped_planes": skipped,
         "clusters": clusters,
         "unidentified_clusters": [c["id"] for c in clusters if c["label"] == "unidentified"],
         "cluster_chart": _chart(features, labels, tuple(params.planes[0])),

@@ -10,7 +10,9 @@ feature table, e.g. (δ, η′) then (δ, γ′):
 2. HDBSCAN (``min_cluster_size`` = 5) on the representatives;
 3. every point takes the label of its nearest representative if that one lies
    within ``radius`` (0.01), else it is noise (-1);
-4. a plane that yields more than ``max_clusters`` clusters is skipped.
+4. a plane that yields more than ``max_clusters`` clusters is skipped: the
+   population is clustered whole in the next plane (and is noise when no
+   plane is left), and the skip is reported.
 
 As in the paper's breadth-first queue, a cluster is re-clustered in the next
 plane only when asked to (the caller's ``refine`` test: its members disagree
@@ -65,7 +67,8 @@ def cluster_plane(points: np.ndarray, *, grid: float = 0.001, radius: float = 0.
 def cluster_planes(features: Mapping[str, np.ndarray], planes: Sequence[tuple[str, str]], *,
                    refine: Callable[[tuple[int, ...], np.ndarray], bool] | None = None,
                    grid: float = 0.001, radius: float = 0.01, min_cluster_size: int = 5,
-                   max_clusters: int = 500) -> tuple[np.ndarray, list[tuple[int, ...]]]:
+                   max_clusters: int = 500, skipped: list[dict] | None = None,
+                   ) -> tuple[np.ndarray, list[tuple[int, ...]]]:
     """Breadth-first plane-by-plane clustering of all rows of ``features``.
 
     Parameters
@@ -76,24 +79,37 @@ def cluster_planes(features: Mapping[str, np.ndarray], planes: Sequence[tuple[st
         members)`` says so (the paper: when its members disagree about their
         constant); ``refine=None`` refines every cluster.
     grid, radius, min_cluster_size, max_clusters : see :func:`cluster_plane`.
+    skipped : when given, filled with one ``{"plane", "trace", "size"}`` record
+        per population whose plane yielded more than ``max_clusters`` clusters.
+        Such a population is clustered whole in the next plane (the released
+        code's "skip the plane"), with -1 in its trace for the skipped plane.
 
     Returns
     -------
     labels : int array, the leaf cluster of every row (-1: noise).
-    traces : ``traces[k]`` is the path of cluster ids (one per plane used)
-        that leads to leaf cluster ``k``, in breadth-first order.
+    traces : ``traces[k]`` is the path of cluster ids (one per plane, -1 for a
+        skipped one) that leads to leaf cluster ``k``, in breadth-first order.
     """
     size = len(next(iter(features.values()))) if features else 0
     queue: deque[tuple[tuple[int, ...], np.ndarray]] = deque([((), np.arange(size))])
     leaves: list[tuple[tuple[int, ...], np.ndarray]] = []
     while queue:
         trace, members = queue.popleft()
-        x_name, y_name = planes[len(trace)]
-        points = np.column_stack([features[x_name][members], features[y_name][members]])
+        plane = planes[len(trace)]
+        points = np.column_stack([features[plane[0]][members], features[plane[1]][members]])
         labels = cluster_plane(points, grid=grid, radius=radius,
                                min_cluster_size=min_cluster_size, max_clusters=max_clusters)
-        found = [] if labels is None else sorted(set(labels.tolist()) - {-1})
-        if trace and len(found) <= 1:
+        is_cluster = any(k >= 0 for k in trace)  # the root population is not a cluster
+        if labels is None:  # too many clusters: the plane is skipped, the population goes on whole
+            if skipped is not None:
+                skipped.append({"plane": list(plane), "trace": list(trace), "size": len(members)})
+            if len(trace) + 1 < len(planes):
+                queue.append((trace + (-1,), members))
+            elif is_cluster:
+                leaves.append((trace, members))
+            continue
+        found = sorted(set(labels.tolist()) - {-1})
+        if is_cluster and len(found) <= 1:
             leaves.append((trace, members))  # the next plane does not split it
             continue
         children = [(trace + (label,), members[labels == label]) for label in found]

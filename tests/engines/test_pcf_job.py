@@ -311,3 +311,26 @@ def test_estimate_tracks_the_box():
     assert 0 < small.seconds < paper.seconds < job.JOB_BOUND_S
     assert paper.memory_bytes > small.memory_bytes
     assert math.isclose(paper.seconds / small.seconds, 1_768_900 / 15_376, rel_tol=0.5)
+
+
+def test_a_plane_with_too_many_clusters_is_skipped_not_the_population():
+    import numpy as np
+
+    from engines.pcf.clustering import cluster_planes
+
+    rng = np.random.default_rng(0)
+    # plane (u, v): six tight blobs; plane (u, w): two.  With max_clusters = 3 the first plane
+    # is skipped and the whole population is clustered in the second, as the released code does
+    blob = np.repeat(np.arange(6.0), 30)
+    spread = lambda: rng.normal(0, 0.01, 180)  # noqa: E731
+    features = {"u": blob + spread(), "v": 3 * blob + spread(),
+                "w": (blob >= 3) + spread(), "x": 2 * (blob >= 3) + spread()}
+    skipped: list[dict] = []
+    labels, traces = cluster_planes(features, [("u", "v"), ("w", "x")], max_clusters=3,
+                                    skipped=skipped)
+    assert skipped == [{"plane": ["u", "v"], "trace": [], "size": 180}]
+    assert [trace[0] for trace in traces] == [-1, -1]
+    assert sorted(np.bincount(labels[labels >= 0]).tolist()) == [90, 90]
+    # no plane left after a skip: the population is noise, and the skip is still reported
+    labels, traces = cluster_planes(features, [("u", "v")], max_clusters=3, skipped=skipped)
+    assert traces == [] and (labels == -1).all() and len(skipped) == 2

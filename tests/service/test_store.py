@@ -42,6 +42,33 @@ def test_claim_is_exclusive_and_counts_attempts(store: JobStore) -> None:
     assert second is not None and second.attempts == 2 and second.worker == "w2"
 
 
+def test_reconciler_requeues_a_dead_holder_but_not_a_busy_live_one(store: JobStore) -> None:
+    import dataclasses
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from workers.dispatch import LocalDispatcher, reconcile
+    from workers.settings import load_settings
+
+    settings = dataclasses.replace(load_settings(), stale_after_s=0.0)
+    busy, _ = store.create_job("sleep", {"n": 1})
+    lost, _ = store.create_job("sleep", {"n": 2})
+    remote, _ = store.create_job("sleep", {"n": 3})
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    host = socket.gethostname()
+    store.claim(busy.id, f"local:{host}:{os.getpid()}", 60)  # alive: this very process
+    store.claim(lost.id, f"local:{host}:{int(gone.stdout)}", 60)  # exited
+    store.claim(remote.id, "celery:elsewhere:1", 60)  # another host: only the heartbeat tells
+    done = reconcile(store, LocalDispatcher(store), settings)
+    assert done == {"requeued": 2, "failed": 0}
+    assert store.get_job(busy.id).status == "running"
+    assert store.get_job(lost.id).status == "queued"
+    assert store.get_job(remote.id).status == "queued"
+
+
 def test_first_outcome_wins(store: JobStore) -> None:
     job, _ = store.create_job("sleep", {})
     store.claim(job.id, "w1", 60)
