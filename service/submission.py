@@ -102,8 +102,12 @@ def _check_estimate(job_type: JobType, model: Any, settings: Settings) -> Estima
 
 def submit(store: JobStore, dispatcher: Any, settings: Settings, caller: Caller, type_name: str,
            params: dict[str, Any], *, idempotency_key: str | None = None,
-           callback_url: str | None = None, rerun_of: str | None = None) -> tuple[Job, bool]:
-    """Validate, check the limits, store and enqueue a job; returns (job, created)."""
+           callback_url: str | None = None, rerun_of: str | None = None,
+           shards_from: str | None = None) -> tuple[Job, bool]:
+    """Validate, check the limits, store and enqueue a job; returns (job, created).
+
+    ``shards_from``: reuse that job's stored shards (see :meth:`JobStore.create_job`).
+    """
     job_type, model = validate_params(type_name, params)
     normalised = model.model_dump(mode="json")
     if idempotency_key is not None:  # a replay answers the first job, whatever the limits say now
@@ -122,7 +126,7 @@ def submit(store: JobStore, dispatcher: Any, settings: Settings, caller: Caller,
         job, created = store.create_job(
             job_type.name, normalised, owner=caller.owner,
             idempotency_key=idempotency_key, rerun_of=rerun_of, callback_url=callback_url,
-            estimate=estimate.model_dump() if estimate else None)
+            estimate=estimate.model_dump() if estimate else None, shards_from=shards_from)
     except IdempotencyConflict as exc:
         raise Problem(422, "Idempotency key reused", str(exc),
                       [{"field": "Idempotency-Key", "message": str(exc)}]) from None
@@ -144,23 +148,30 @@ def get_job(store: JobStore, job_id: str) -> Job:
 
 
 def rerun(store: JobStore, dispatcher: Any, settings: Settings, caller: Caller, job_id: str,
-          overrides: dict[str, Any] | None = None, *, callback_url: str | None = None) -> Job:
+          overrides: dict[str, Any] | None = None, *, callback_url: str | None = None,
+          reuse_shards: bool = False) -> Job:
     """A new job with the params of ``job_id`` updated by ``overrides``, linked by ``rerun_of``."""
     original = get_job(store, job_id)
     params = {**(original.params or {}), **(overrides or {})}
     job, _ = submit(store, dispatcher, settings, caller, original.type, params,
-                    callback_url=callback_url, rerun_of=original.id)
+                    callback_url=callback_url, rerun_of=original.id,
+                    shards_from=original.id if reuse_shards else None)
     return job
 
 
 def retry(store: JobStore, dispatcher: Any, settings: Settings, caller: Caller, job_id: str) -> Job:
-    """Run a failed or cancelled job again with the same params (409 for any other status)."""
+    """Run a failed or cancelled job again with the same params (409 for any other status).
+
+    The shards the job stored are kept: a sweep that failed in its merge, or was cancelled
+    half-way, goes on from the first shard it lacks.
+    """
     original = get_job(store, job_id)
     if original.status not in (JobStatus.FAILED, JobStatus.CANCELLED):
         raise Problem(409, "Nothing to retry",
                       f"job is {original.status}; only failed or cancelled jobs are retried "
                       "(use rerun to run a job again)")
-    return rerun(store, dispatcher, settings, caller, job_id, callback_url=original.callback_url)
+    return rerun(store, dispatcher, settings, caller, job_id, callback_url=original.callback_url,
+                 reuse_shards=True)
 
 
 def cancel(store: JobStore, dispatcher: Any, caller: Caller, job_id: str) -> Job:

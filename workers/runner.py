@@ -215,7 +215,9 @@ def execute_job(store: JobStore, job_id: str, worker: str, settings: Settings,
         return _end(store, joblog, job_id, JobStatus.FAILED, error=_describe(exc, with_traceback=True))
 
     if fan_out is not None and len(shard_params) > 1:
-        store.create_shards(job_id, shard_params)
+        if store.create_shards(job_id, shard_params) == len(shard_params):
+            joblog.info(f"all {len(shard_params)} shards stored by an earlier attempt or job")
+            return merge_shards(store, job_id, job_type, joblog)
         joblog.info(f"fanned out into {len(shard_params)} shards")
         joblog.flush()
         store.report_progress(job_id, 0, len(shard_params), "shards queued")
@@ -246,11 +248,10 @@ def _run_shards_here(store: JobStore, settings: Settings, job_type: JobType, job
     workers instead).  The contract ``merge(p, [run(s) for s in shards(p)]) ==
     run(p)`` makes the outcome the same as one ``run``.
     """
-    store.create_shards(job_id, shard_params)  # keeps the shards an earlier attempt stored
+    done = store.create_shards(job_id, shard_params)  # keeps what earlier attempts stored
     shards = store.shards(job_id)
-    done = sum(1 for s in shards if s.status != ShardStatus.QUEUED)
-    joblog.info(f"{len(shards)} shards, {done} stored by earlier attempts" if done
-                else f"{len(shards)} shards, run one after another")
+    joblog.info(f"{len(shards)} shards, {done} stored by earlier attempts or the retried job"
+                if done else f"{len(shards)} shards, run one after another")
     for shard in shards:
         if shard.status != ShardStatus.QUEUED:
             continue

@@ -80,8 +80,14 @@ class JobStore(LogStore, CallbackStore, CatalogueStore):
         rerun_of: str | None = None,
         estimate: dict[str, Any] | None = None,
         callback_url: str | None = None,
+        shards_from: str | None = None,
     ) -> tuple[Job, bool]:
-        """Insert a queued job; returns (job, created).  A replayed idempotency key returns the old job."""
+        """Insert a queued job; returns (job, created).  A replayed idempotency key returns the old job.
+
+        ``shards_from`` (a retry): the succeeded shards of that job are copied to the new one in
+        the same transaction, so no worker can claim it before they are there; the runner keeps
+        a copied shard only if the engine gives that index the same params today.
+        """
         fingerprint = params_fingerprint(job_type, params)
         if idempotency_key is not None:
             existing = self._by_idempotency_key(owner, idempotency_key)
@@ -106,6 +112,12 @@ class JobStore(LogStore, CallbackStore, CatalogueStore):
         try:
             with self._writing() as session:
                 session.add(job)
+                if shards_from is not None:
+                    session.flush()
+                    for shard in session.scalars(select(JobShard).where(
+                            JobShard.job_id == shards_from, JobShard.status == ShardStatus.SUCCEEDED)):
+                        session.add(JobShard(job_id=job.id, index=shard.index, params=shard.params,
+                                             status=ShardStatus.SUCCEEDED, result=shard.result))
         except IntegrityError:
             # a concurrent request with the same key won the race
             existing = self._by_idempotency_key(owner, idempotency_key or "")
@@ -328,12 +340,28 @@ class JobStore(LogStore, CallbackStore, CatalogueStore):
 
     # -- shards of a fanned-out job ----------------------------------------------------
 
-    def create_shards(self, job_id: str, shard_params: Sequence[dict[str, Any]]) -> None:
+    def create_shards(self, job_id: str, shard_params: Sequence[dict[str, Any]]) -> int:
+        """The job's shards as ``shard_params`` says; returns how many were already stored.
+
+        A stored shard is kept when its params are the ones asked for (an earlier attempt, or a
+        retried job's copy); one with other params, or past the end, is queued again or removed.
+        """
+        kept = 0
         with self._writing() as session:
-            existing = {s.index for s in session.scalars(select(JobShard).where(JobShard.job_id == job_id))}
+            existing = {s.index: s for s in session.scalars(
+                select(JobShard).where(JobShard.job_id == job_id))}
             for index, params in enumerate(shard_params):
-                if index not in existing:
+                shard = existing.pop(index, None)
+                if shard is None:
                     session.add(JobShard(job_id=job_id, index=index, params=params, status=ShardStatus.QUEUED))
+                elif shard.params == params and shard.status == ShardStatus.SUCCEEDED:
+                    kept += 1
+                else:  # other params today, or failed: run it (again)
+                    shard.params, shard.status, shard.result, shard.error = (
+                        params, ShardStatus.QUEUED, None, None)
+            for shard in existing.values():
+                session.delete(shard)
+        return kept
 
     def shards(self, job_id: str) -> list[JobShard]:
         with self.sessions() as session:

@@ -91,3 +91,12 @@ def test_crash_cap_and_fan_out_over_workers(cluster) -> None:
         final = wait_for(client, crash["id"], timeout=180)
         assert final["status"] == "failed" and "attempts" in final["error"], final
         assert final["attempts"] >= 3
+        # a fanned-out job whose merge failed: its retry reuses both shards and goes straight
+        # to the merge (which fails again, being faulty)
+        faulty = client.post("/v1/jobs", json={"type": "faulty",
+                                               "params": {"where": "merge", "shards": 2}}).json()
+        assert wait_for(client, faulty["id"], timeout=180)["status"] == "failed"
+        retried = client.post(f"/v1/jobs/{faulty['id']}/retry").json()
+        assert wait_for(client, retried["id"], timeout=180)["status"] == "failed"
+        log = client.get(f"/v1/jobs/{retried['id']}/log").text
+        assert "all 2 shards stored by an earlier attempt or job" in log and "merge raised" in log

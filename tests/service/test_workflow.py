@@ -123,7 +123,7 @@ def test_log_provenance_and_view_of_a_finished_job(server_factory) -> None:
         assert view["progress"]["message"] == "done" and view["links"]["log"].endswith("/log")
 
 
-def test_cancelled_sharded_job_keeps_its_shards_and_serves_a_partial_result(server_factory) -> None:
+def test_cancelled_sharded_job_keeps_its_shards_serves_a_partial_result_and_retries_the_rest(server_factory) -> None:
     server = server_factory(MATHDISCO_LOCAL_WORKERS="1").start()
     with server.client() as client:
         job = client.post("/v1/jobs", json={"type": "sleep_shards",
@@ -145,6 +145,13 @@ def test_cancelled_sharded_job_keeps_its_shards_and_serves_a_partial_result(serv
         page = client.get(f"/v1/jobs/{job['id']}/items/shards", params={"offset": 1, "limit": 1}).json()
         assert page["total"] == body["shards_stored"] and page["items"][0]["index"] == 1
         assert "partial-result" in client.get(f"/jobs/{job['id']}").text
+        # a retry keeps the shards stored so far and runs only the missing ones
+        retried = client.post(f"/v1/jobs/{job['id']}/retry").json()
+        assert wait_for(client, retried["id"])["status"] == "succeeded"
+        merged = client.get(f"/v1/jobs/{retried['id']}/result").json()
+        assert [s["index"] for s in merged["shards"]] == list(range(6))
+        log = client.get(f"/v1/jobs/{retried['id']}/log").text
+        assert f"6 shards, {body['shards_stored']} stored by earlier attempts or the retried job" in log
 
 
 def test_callbacks_are_signed_retried_and_recorded(server_factory, receiver) -> None:
