@@ -215,7 +215,7 @@ def execute_job(store: JobStore, job_id: str, worker: str, settings: Settings,
         return _end(store, joblog, job_id, JobStatus.FAILED, error=_describe(exc, with_traceback=True))
 
     if fan_out is not None and len(shard_params) > 1:
-        if store.create_shards(job_id, shard_params) == len(shard_params):
+        if store.create_shards(job_id, shard_params, _normaliser(job_type)) == len(shard_params):
             joblog.info(f"all {len(shard_params)} shards stored by an earlier attempt or job")
             return merge_shards(store, job_id, job_type, joblog)
         joblog.info(f"fanned out into {len(shard_params)} shards")
@@ -238,6 +238,17 @@ def execute_job(store: JobStore, job_id: str, worker: str, settings: Settings,
     return _end(store, joblog, job_id, JobStatus.SUCCEEDED, result=result, discoveries=found)
 
 
+def _normaliser(job_type: JobType) -> Callable[[dict[str, Any]], Any]:
+    """Shard params as the engine reads them today (defaults filled), for comparing."""
+    def normalise(params: dict[str, Any]) -> Any:
+        try:
+            return job_type.validate(params).model_dump(mode="json")
+        except Exception:  # params the engine no longer accepts match nothing
+            return None
+
+    return normalise
+
+
 def _run_shards_here(store: JobStore, settings: Settings, job_type: JobType, job_id: str,
                      shard_params: list[dict[str, Any]], joblog: JobLog) -> str:
     """Run a sharded job's shards one after another in this process, then merge.
@@ -248,7 +259,7 @@ def _run_shards_here(store: JobStore, settings: Settings, job_type: JobType, job
     workers instead).  The contract ``merge(p, [run(s) for s in shards(p)]) ==
     run(p)`` makes the outcome the same as one ``run``.
     """
-    done = store.create_shards(job_id, shard_params)  # keeps what earlier attempts stored
+    done = store.create_shards(job_id, shard_params, _normaliser(job_type))  # earlier attempts' kept
     shards = store.shards(job_id)
     joblog.info(f"{len(shards)} shards, {done} stored by earlier attempts or the retried job"
                 if done else f"{len(shards)} shards, run one after another")
@@ -320,6 +331,11 @@ def merge_shards(store: JobStore, job_id: str, job_type: JobType, joblog: JobLog
     try:
         params = job_type.validate(job.params)
         results = [s.result for s in store.shards(job_id)]
+        # merge takes no progress callback: say what the job is doing while it runs
+        store.report_progress(job_id, len(results), len(results),
+                              f"merging {len(results)} shards")
+        joblog.info(f"merging {len(results)} shards")
+        joblog.flush()
         merged = final_result(job_type, params, job_type.merge(params, results), job_id=job_id,
                               started=aware(job.started_at) or utcnow())
         found = job_type.discoveries(params, merged)

@@ -20,7 +20,7 @@ workers/store_logs.py, workers/store_callbacks.py, workers/store_catalogue.py.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -340,11 +340,14 @@ class JobStore(LogStore, CallbackStore, CatalogueStore):
 
     # -- shards of a fanned-out job ----------------------------------------------------
 
-    def create_shards(self, job_id: str, shard_params: Sequence[dict[str, Any]]) -> int:
+    def create_shards(self, job_id: str, shard_params: Sequence[dict[str, Any]],
+                      normalise: Callable[[dict[str, Any]], Any] = lambda p: p) -> int:
         """The job's shards as ``shard_params`` says; returns how many were already stored.
 
         A stored shard is kept when its params are the ones asked for (an earlier attempt, or a
-        retried job's copy); one with other params, or past the end, is queued again or removed.
+        retried job's copy), compared after ``normalise`` (the engine's validation, so that a
+        param added since with its default still matches); one with other params, or past the
+        end, is queued again or removed.
         """
         kept = 0
         with self._writing() as session:
@@ -354,7 +357,8 @@ class JobStore(LogStore, CallbackStore, CatalogueStore):
                 shard = existing.pop(index, None)
                 if shard is None:
                     session.add(JobShard(job_id=job_id, index=index, params=params, status=ShardStatus.QUEUED))
-                elif shard.params == params and shard.status == ShardStatus.SUCCEEDED:
+                elif (shard.status == ShardStatus.SUCCEEDED
+                      and normalise(shard.params) == normalise(params)):
                     kept += 1
                 else:  # other params today, or failed: run it (again)
                     shard.params, shard.status, shard.result, shard.error = (

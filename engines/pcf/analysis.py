@@ -158,10 +158,12 @@ def analyse(params: Any, rows: list[list[Any]], stats: dict[str, Any],
     skipped: list[dict[str, Any]] = []
     labels, traces = cluster_planes(features, params.planes, refine=refine, grid=params.grid,
                                     radius=params.radius, min_cluster_size=params.min_cluster_size,
-                                    max_clusters=params.max_clusters, skipped=skipped)
+                                    max_clusters=params.max_clusters,
+                                    max_representatives=params.max_representatives,
+                                    skipped=skipped)
     for skip in skipped:
-        progress(0, 1, f"plane {tuple(skip['plane'])} skipped for {skip['size']:,} PCFs: more "
-                       f"than {params.max_clusters} clusters (max_clusters)")
+        progress(0, 1, f"plane {tuple(skip['plane'])} skipped for {skip['size']:,} PCFs: "
+                       f"{skip['reason']}")
     members: list[list[list[Any]]] = [[] for _ in traces]
     for row, k in zip(usable, labels.tolist(), strict=True):
         if k >= 0:

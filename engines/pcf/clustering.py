@@ -10,7 +10,8 @@ feature table, e.g. (δ, η′) then (δ, γ′):
 2. HDBSCAN (``min_cluster_size`` = 5) on the representatives;
 3. every point takes the label of its nearest representative if that one lies
    within ``radius`` (0.01), else it is noise (-1);
-4. a plane that yields more than ``max_clusters`` clusters is skipped: the
+4. a plane that yields more than ``max_clusters`` clusters (or has more than
+   ``max_representatives`` cells, a bound on HDBSCAN's quadratic cost) is skipped: the
    population is clustered whole in the next plane (and is noise when no
    plane is left), and the skip is reported.
 
@@ -39,35 +40,47 @@ import numpy as np
 from sklearn.cluster import HDBSCAN
 from sklearn.neighbors import NearestNeighbors
 
+#: default bound on a plane's grid cells given to HDBSCAN (96,110 cells of the full
+#: 1.5 M-PCF sweep's (delta, eta') plane take ~30 s)
+MAX_REPRESENTATIVES = 100_000
+
 
 def cluster_plane(points: np.ndarray, *, grid: float = 0.001, radius: float = 0.01,
-                  min_cluster_size: int = 5, max_clusters: int = 500) -> np.ndarray | None:
-    """HDBSCAN labels of 2-D ``points`` after grid downsampling (-1: noise).
+                  min_cluster_size: int = 5, max_clusters: int = 500,
+                  max_representatives: int = MAX_REPRESENTATIVES,
+                  ) -> tuple[np.ndarray | None, str]:
+    """HDBSCAN labels of 2-D ``points`` after grid downsampling (-1: noise), and why not.
 
-    Returns None when the plane yields more than ``max_clusters`` clusters.
+    Returns ``(None, reason)`` when the plane has more than ``max_representatives``
+    occupied cells (sklearn's HDBSCAN builds its minimum spanning tree in time
+    quadratic in them, holding the GIL: 437,000 cells take ~8 min here) or yields
+    more than ``max_clusters`` clusters; else ``(labels, "")``.
     """
     if len(points) < min_cluster_size:
-        return np.full(len(points), -1, dtype=np.int64)
+        return np.full(len(points), -1, dtype=np.int64), ""
     cells = np.floor(points / grid).astype(np.int64)
     _, first = np.unique(cells, axis=0, return_index=True)
     first = np.sort(first)
     reps = points[first]
     if len(reps) < max(min_cluster_size, 2):
         # everything sits in fewer cells than a cluster needs: one tight cluster
-        return np.zeros(len(points), dtype=np.int64)
+        return np.zeros(len(points), dtype=np.int64), ""
+    if len(reps) > max_representatives:
+        return None, f"{len(reps):,} grid cells, more than max_representatives"
     rep_labels = HDBSCAN(min_cluster_size=min_cluster_size, copy=True).fit_predict(reps)
     if rep_labels.max(initial=-1) + 1 > max_clusters:
-        return None
+        return None, f"{rep_labels.max() + 1:,} clusters, more than max_clusters"
     distance, nearest = NearestNeighbors(n_neighbors=1).fit(reps).kneighbors(points)
     labels = rep_labels[nearest[:, 0]]
     labels[distance[:, 0] > radius] = -1
-    return labels.astype(np.int64)
+    return labels.astype(np.int64), ""
 
 
 def cluster_planes(features: Mapping[str, np.ndarray], planes: Sequence[tuple[str, str]], *,
                    refine: Callable[[tuple[int, ...], np.ndarray], bool] | None = None,
                    grid: float = 0.001, radius: float = 0.01, min_cluster_size: int = 5,
-                   max_clusters: int = 500, skipped: list[dict] | None = None,
+                   max_clusters: int = 500, max_representatives: int = MAX_REPRESENTATIVES,
+                   skipped: list[dict] | None = None,
                    ) -> tuple[np.ndarray, list[tuple[int, ...]]]:
     """Breadth-first plane-by-plane clustering of all rows of ``features``.
 
@@ -78,9 +91,11 @@ def cluster_planes(features: Mapping[str, np.ndarray], planes: Sequence[tuple[st
         a cluster is re-clustered in the next plane when ``refine(trace,
         members)`` says so (the paper: when its members disagree about their
         constant); ``refine=None`` refines every cluster.
-    grid, radius, min_cluster_size, max_clusters : see :func:`cluster_plane`.
-    skipped : when given, filled with one ``{"plane", "trace", "size"}`` record
-        per population whose plane yielded more than ``max_clusters`` clusters.
+    grid, radius, min_cluster_size, max_clusters, max_representatives : see
+        :func:`cluster_plane`.
+    skipped : when given, filled with one ``{"plane", "trace", "size", "reason"}``
+        record per population whose plane was too large or yielded more than
+        ``max_clusters`` clusters.
         Such a population is clustered whole in the next plane (the released
         code's "skip the plane"), with -1 in its trace for the skipped plane.
 
@@ -97,12 +112,15 @@ def cluster_planes(features: Mapping[str, np.ndarray], planes: Sequence[tuple[st
         trace, members = queue.popleft()
         plane = planes[len(trace)]
         points = np.column_stack([features[plane[0]][members], features[plane[1]][members]])
-        labels = cluster_plane(points, grid=grid, radius=radius,
-                               min_cluster_size=min_cluster_size, max_clusters=max_clusters)
+        labels, reason = cluster_plane(points, grid=grid, radius=radius,
+                                       min_cluster_size=min_cluster_size,
+                                       max_clusters=max_clusters,
+                                       max_representatives=max_representatives)
         is_cluster = any(k >= 0 for k in trace)  # the root population is not a cluster
-        if labels is None:  # too many clusters: the plane is skipped, the population goes on whole
+        if labels is None:  # the plane is skipped, the population goes on whole
             if skipped is not None:
-                skipped.append({"plane": list(plane), "trace": list(trace), "size": len(members)})
+                skipped.append({"plane": list(plane), "trace": list(trace), "size": len(members),
+                                "reason": reason})
             if len(trace) + 1 < len(planes):
                 queue.append((trace + (-1,), members))
             elif is_cluster:

@@ -88,6 +88,9 @@ class PCFClusterParams(EngineParams):
     grid: float = Field(0.001, gt=0, le=1.0, description="downsampling cell size")
     radius: float = Field(0.01, gt=0, le=10.0, description="nearest-representative radius")
     max_clusters: int = Field(500, ge=1, le=5_000)
+    max_representatives: int = Field(100_000, ge=10, le=500_000, description=(
+        "grid cells a plane may have for HDBSCAN, whose cost is quadratic in them; "
+        "a larger plane is skipped and reported"))
     constants: list[str] = Field(default=list(DEFAULT_BASIS), max_length=40,
                                  description="the basis: registered constants to identify against")
     identify_clusters: int = Field(100, ge=0, le=1_000,

@@ -126,6 +126,7 @@ class SkippedPlane(_Strict):
     plane: list[str]
     trace: list[int] = Field(..., description="the population's path; [] for all rows")
     size: int
+    reason: str
 
 
 class ClusterChart(_Strict):
@@ -157,8 +158,9 @@ class PCFClusterResult(ResultModel):
     noise: int | None = None
     planes: list[list[str]] | None = None
     skipped_planes: list[SkippedPlane] | None = Field(None, description=(
-        "populations whose plane yielded more than max_clusters clusters: clustered whole in "
-        "the next plane instead (noise when none is left)"))
+        "populations whose plane had more than max_representatives grid cells or yielded "
+        "more than max_clusters clusters: clustered whole in the next plane instead (noise "
+        "when none is left)"))
     clusters: list[ClusterSummary] | None = None
     unidentified_clusters: list[int] | None = None
     families: list[Family] | None = None
@@ -268,7 +270,6 @@ def view(result: PCFClusterResult) -> ResultView:
         notes.append(result.feature_table_note)
     for skip in result.skipped_planes or []:
         whom = "all clustered PCFs" if not skip.trace else f"the {skip.size:,} PCFs of trace {skip.trace}"
-        notes.append(f"Plane ({skip.plane[0]}, {skip.plane[1]}) skipped for {whom}: more clusters "
-                     "than max_clusters; raise it to cluster there. Every member was still "
-                     "tried against the basis.")
+        notes.append(f"Plane ({skip.plane[0]}, {skip.plane[1]}) skipped for {whom}: "
+                     f"{skip.reason}. Every member was still tried against the basis.")
     return ResultView(formulas=formulas, evidence=evidence, charts=charts, notes=notes)

@@ -328,9 +328,15 @@ def test_a_plane_with_too_many_clusters_is_skipped_not_the_population():
     skipped: list[dict] = []
     labels, traces = cluster_planes(features, [("u", "v"), ("w", "x")], max_clusters=3,
                                     skipped=skipped)
-    assert skipped == [{"plane": ["u", "v"], "trace": [], "size": 180}]
+    assert skipped == [{"plane": ["u", "v"], "trace": [], "size": 180,
+                        "reason": "6 clusters, more than max_clusters"}]
     assert [trace[0] for trace in traces] == [-1, -1]
     assert sorted(np.bincount(labels[labels >= 0]).tolist()) == [90, 90]
     # no plane left after a skip: the population is noise, and the skip is still reported
     labels, traces = cluster_planes(features, [("u", "v")], max_clusters=3, skipped=skipped)
     assert traces == [] and (labels == -1).all() and len(skipped) == 2
+    # a plane with more grid cells than HDBSCAN is allowed is skipped before it runs
+    labels, traces = cluster_planes(features, [("u", "v"), ("w", "x")], max_representatives=100,
+                                    skipped=skipped)
+    assert skipped[-2]["reason"].endswith("grid cells, more than max_representatives")
+    assert len(skipped) == 4 and (labels == -1).all()
