@@ -148,14 +148,16 @@ def get_job(store: JobStore, job_id: str) -> Job:
 
 
 def rerun(store: JobStore, dispatcher: Any, settings: Settings, caller: Caller, job_id: str,
-          overrides: dict[str, Any] | None = None, *, callback_url: str | None = None,
-          reuse_shards: bool = False) -> Job:
-    """A new job with the params of ``job_id`` updated by ``overrides``, linked by ``rerun_of``."""
+          overrides: dict[str, Any] | None = None, *, callback_url: str | None = None) -> Job:
+    """A new job with the params of ``job_id`` updated by ``overrides``, linked by ``rerun_of``.
+
+    The original's stored shards go with it; the runner keeps those whose params the engine
+    still asks for (a pcf sweep rerun with other clustering params only merges again).
+    """
     original = get_job(store, job_id)
     params = {**(original.params or {}), **(overrides or {})}
     job, _ = submit(store, dispatcher, settings, caller, original.type, params,
-                    callback_url=callback_url, rerun_of=original.id,
-                    shards_from=original.id if reuse_shards else None)
+                    callback_url=callback_url, rerun_of=original.id, shards_from=original.id)
     return job
 
 
@@ -170,8 +172,7 @@ def retry(store: JobStore, dispatcher: Any, settings: Settings, caller: Caller, 
         raise Problem(409, "Nothing to retry",
                       f"job is {original.status}; only failed or cancelled jobs are retried "
                       "(use rerun to run a job again)")
-    return rerun(store, dispatcher, settings, caller, job_id, callback_url=original.callback_url,
-                 reuse_shards=True)
+    return rerun(store, dispatcher, settings, caller, job_id, callback_url=original.callback_url)
 
 
 def cancel(store: JobStore, dispatcher: Any, caller: Caller, job_id: str) -> Job:

@@ -213,12 +213,19 @@ def run(params: PCFClusterParams, progress: Progress = no_progress) -> dict:
     return _summarise(params, [result], progress, time.perf_counter() - clock)
 
 
+#: params read only by the merge (clustering, cluster labels, families)
+MERGE_ONLY = ("planes", "min_cluster_size", "grid", "radius", "max_clusters", "max_representatives",
+              "identify_clusters", "representatives", "members_checked", "families")
+
+
 def shards(params: PCFClusterParams) -> list[dict]:
     """Contiguous index ranges of at most SHARD_SIZE PCFs, each a features-only job."""
     from engines.pcf.enumeration import index_ranges
 
     start, stop = params.index_range
-    base = params.model_dump(mode="json")
+    # a shard computes the table only: the merge's own params keep their defaults there, so
+    # a rerun that changes only them finds its shards already stored
+    base = params.model_dump(mode="json", exclude=set(MERGE_ONLY))
     return [{**base, "index_start": start + lo, "index_stop": start + hi, "stage": "features"}
             for lo, hi in index_ranges(stop - start, SHARD_SIZE)]
 

@@ -340,3 +340,12 @@ def test_a_plane_with_too_many_clusters_is_skipped_not_the_population():
                                     skipped=skipped)
     assert skipped[-2]["reason"].endswith("grid cells, more than max_representatives")
     assert len(skipped) == 4 and (labels == -1).all()
+
+
+def test_shards_do_not_depend_on_the_merge_params():
+    # a rerun that changes only clustering or families reuses the stored shards
+    base = _params(coefficient_min=-3, coefficient_max=3)
+    other = base.model_copy(update={"max_clusters": 1000, "planes": [("delta", "gamma_prime")],
+                                    "families": False})
+    assert job.shards(base) == job.shards(other)
+    assert job.shards(base) != job.shards(base.model_copy(update={"depth": 2000}))
