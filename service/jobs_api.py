@@ -148,10 +148,10 @@ def get_shard_result(job_id: str, index: int, request: Request) -> dict[str, Any
     return shard.result or {}
 
 
-def _at_path(value: Any, path: list[str]) -> list[Any]:
+def _at_path(value: Any, path: list[str]) -> list[Any] | None:
     for key in path:
         value = value.get(key) if isinstance(value, dict) else None
-    return value if isinstance(value, list) else []
+    return value if isinstance(value, list) else None
 
 
 @router.get("/jobs/{job_id}/items/{path}")
@@ -159,9 +159,11 @@ def page_items(job_id: str, path: str, request: Request, offset: int = Query(0, 
                limit: int = Query(100, ge=1, le=MAX_PAGE_ITEMS)) -> dict[str, Any]:
     """A page of the list at the dotted ``path`` (e.g. ``identified``, ``feature_table.rows``).
 
-    For a job that fans out, the list is the concatenation of that list over
-    its stored shard results in shard order, so a result too large for one
-    response is read page by page; otherwise it is the list in the result.
+    The list is the one in the job's result when it has it (a merge may add to
+    what its shards found: cluster-accelerated formulas).  Otherwise, for a job
+    that fans out -- a list left out of a large merged result, or a cancelled
+    job's partial one -- it is the concatenation of that list over the stored
+    shard results in shard order, read page by page.
     """
     store = request.app.state.store
     job = submission.get_job(store, job_id)
@@ -169,12 +171,14 @@ def page_items(job_id: str, path: str, request: Request, offset: int = Query(0, 
     if not keys or len(keys) > 5 or any(len(k) > 64 for k in keys):
         raise Problem(422, "Invalid path", "a dotted path of up to 5 keys",
                       [{"field": "path", "message": "a dotted path of up to 5 keys"}])
-    shards = [s for s in store.shards(job.id) if s.status == ShardStatus.SUCCEEDED]
-    sources = [s.result for s in shards] if shards else (
-        [job.result] if job.status == JobStatus.SUCCEEDED else [])
+    merged = _at_path(job.result, keys) if job.status == JobStatus.SUCCEEDED else None
+    if merged is not None:
+        lists = [merged]
+    else:
+        lists = [_at_path(s.result, keys) or [] for s in store.shards(job.id)
+                 if s.status == ShardStatus.SUCCEEDED]
     items, seen, total = [], 0, 0
-    for source in sources:
-        values = _at_path(source, keys)
+    for values in lists:
         total += len(values)
         start = max(0, offset - seen)
         if start < len(values) and len(items) < limit:

@@ -150,6 +150,9 @@ def test_cancelled_sharded_job_keeps_its_shards_serves_a_partial_result_and_retr
         assert wait_for(client, retried["id"])["status"] == "succeeded"
         merged = client.get(f"/v1/jobs/{retried['id']}/result").json()
         assert [s["index"] for s in merged["shards"]] == list(range(6))
+        # a succeeded job's pages read its merged result
+        page = client.get(f"/v1/jobs/{retried['id']}/items/shards", params={"limit": 100}).json()
+        assert page["items"] == merged["shards"] and page["total"] == 6
         log = client.get(f"/v1/jobs/{retried['id']}/log").text
         assert f"6 shards, {body['shards_stored']} stored by earlier attempts or the retried job" in log
 
