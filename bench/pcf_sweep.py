@@ -92,7 +92,7 @@ class Cluster:
             self.redis = subprocess.Popen(
                 [shutil.which("redis-server"), "--port", str(redis_port), "--bind", "127.0.0.1",
                  "--dir", str(work / "redis"), "--appendonly", "yes", "--save", ""],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
             extra = {"MATHDISCO_BROKER_URL": f"redis://127.0.0.1:{redis_port}/0",
                      "MATHDISCO_VISIBILITY_TIMEOUT_S": "300"}  # a killed shard comes back in 5 min
             time.sleep(1.0)
