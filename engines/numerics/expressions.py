@@ -201,6 +201,10 @@ def _tokenize(text: str, limits: ExpressionLimits) -> list[tuple[str, str, int]]
     return tokens
 
 
+_UNDEFINED = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.AccumBounds)
+_UNDEFINED_MESSAGE = "expression is undefined (division by zero or a pole)"
+
+
 def _rational_digits(expr: sympy.Expr) -> float:
     """Decimal digits of the largest exact rational inside ``expr``."""
     if expr.is_Rational:
@@ -264,7 +268,7 @@ class _Parser:
         while (op := self.accept("+", "-")) is not None:
             right = self.term()
             result = result + right if op == "+" else result - right
-            self._check_size(result)
+            self._check_built(result)
         self.depth -= 1
         return result
 
@@ -273,7 +277,7 @@ class _Parser:
         while (op := self.accept("*", "/")) is not None:
             right = self.unary()
             result = result * right if op == "*" else result / right
-            self._check_size(result)
+            self._check_built(result)
         return result
 
     def unary(self) -> sympy.Expr:
@@ -294,7 +298,7 @@ class _Parser:
         self.depth -= 1
         self._check_power(base, exponent)
         result = sympy.Pow(base, exponent)
-        self._check_size(result)
+        self._check_built(result)
         return result
 
     def atom(self) -> sympy.Expr:
@@ -344,7 +348,7 @@ class _Parser:
                     f"{name} argument too large: |{argument}| exceeds "
                     f"{self.limits.max_special_argument}")
         result = function(*arguments)
-        self._check_size(result)
+        self._check_built(result)
         return result
 
     # -- caps ----------------------------------------------------------------
@@ -365,7 +369,15 @@ class _Parser:
             raise ExpressionError(
                 f"root of a number with more than {self.limits.max_root_digits} digits")
 
-    def _check_size(self, result: sympy.Expr) -> None:
+    def _check_built(self, result: sympy.Expr) -> None:
+        """Refuse a node just built that is undefined or holds too large a number.
+
+        Checked at every node, not only at the end: an infinity can vanish further up
+        (sin of it is ``AccumBounds(-1, 1)``, atan of it ``pi/2``), so ``sin(abs(log(0)))``
+        would otherwise be accepted as a number.
+        """
+        if result.has(*_UNDEFINED):
+            raise ExpressionError(_UNDEFINED_MESSAGE)
         if _rational_digits(result) > self.limits.max_result_digits:
             raise ExpressionError(
                 f"number too large: more than {self.limits.max_result_digits} digits")
@@ -461,8 +473,8 @@ def parse_expression(text: str, *, variables: Sequence[str] = (),
             f"expression too long: {len(text)} characters (limit {limits.max_length})")
     tokens = _tokenize(text, limits)
     result = _rebuilt(_Parser(tokens, _name_table(variables), limits).parse())
-    if result.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
-        raise ExpressionError("expression is undefined (division by zero or a pole)")
+    if result.has(*_UNDEFINED):
+        raise ExpressionError(_UNDEFINED_MESSAGE)
     if result.has(sympy.I):
         raise ExpressionError("expression is complex (e.g. the root of a negative number)")
     return result
