@@ -126,9 +126,11 @@ _FUNCTIONS: dict[str, tuple[Callable[..., sympy.Expr], int]] = {
     "gamma": (sympy.gamma, 1),
     "zeta": (sympy.zeta, 1),
     "besseli": (sympy.besseli, 2),
-    # sympy's printed spellings for variables (complex symbols): abs(2**x) is 2**re(x)
+    # sympy's printed spellings for variables (complex symbols): abs(2**x) is 2**re(x),
+    # abs(exp(sqrt(x))) has cos(atan2(im(x), re(x))/2)
     "re": (sympy.re, 1),
     "im": (sympy.im, 1),
+    "atan2": (sympy.atan2, 2),
 }
 
 _BUILTIN_CONSTANTS: dict[str, sympy.Expr] = {
@@ -203,6 +205,7 @@ def _tokenize(text: str, limits: ExpressionLimits) -> list[tuple[str, str, int]]
 
 _UNDEFINED = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.AccumBounds)
 _UNDEFINED_MESSAGE = "expression is undefined (division by zero or a pole)"
+_COMPLEX_MESSAGE = "expression is complex (e.g. the root of a negative number)"
 
 
 def _rational_digits(expr: sympy.Expr) -> float:
@@ -372,12 +375,15 @@ class _Parser:
     def _check_built(self, result: sympy.Expr) -> None:
         """Refuse a node just built that is undefined or holds too large a number.
 
-        Checked at every node, not only at the end: an infinity can vanish further up
-        (sin of it is ``AccumBounds(-1, 1)``, atan of it ``pi/2``), so ``sin(abs(log(0)))``
+        Checked at every node, not only at the end: an infinity or an imaginary part can
+        vanish further up (sin of an infinity is ``AccumBounds(-1, 1)``, atan of it ``pi/2``;
+        ``besseli(0, log(-1))`` is the real ``besselj(0, pi)``), so ``sin(abs(log(0)))``
         would otherwise be accepted as a number.
         """
         if result.has(*_UNDEFINED):
             raise ExpressionError(_UNDEFINED_MESSAGE)
+        if result.has(sympy.I):
+            raise ExpressionError(_COMPLEX_MESSAGE)
         if _rational_digits(result) > self.limits.max_result_digits:
             raise ExpressionError(
                 f"number too large: more than {self.limits.max_result_digits} digits")
@@ -476,7 +482,7 @@ def parse_expression(text: str, *, variables: Sequence[str] = (),
     if result.has(*_UNDEFINED):
         raise ExpressionError(_UNDEFINED_MESSAGE)
     if result.has(sympy.I):
-        raise ExpressionError("expression is complex (e.g. the root of a negative number)")
+        raise ExpressionError(_COMPLEX_MESSAGE)
     return result
 
 

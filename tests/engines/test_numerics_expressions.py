@@ -97,6 +97,8 @@ def test_variables_and_shadowing() -> None:
         ("atan(abs(log(0)))", "undefined"),
         ("exp(-abs((0)^(-1)))", "undefined"),
         ("sqrt(-1)", "complex"),
+        ("sqrt(-1)*sqrt(-1)", "complex"),
+        ("besseli(0, log(-1))", "complex"),  # would be the real besselj(0, pi), outside the grammar
         ("(-8)^(1/3)", "complex"),
         ("2 x", "implicit multiplication"),
         ("2(3)", "implicit multiplication"),
@@ -186,7 +188,8 @@ READ_BACK = ExpressionLimits(max_length=50_000, max_digits=DEFAULT_LIMITS.max_re
 
 # found by hypothesis: sympy distributes a rational over a sum (issue 16); abs(2**x) is 2**re(x);
 # sympy's evaluation leaves unevaluated nodes (2*Abs(Abs(x)), (-(c))**re(x), a nested Mul);
-# 3^250 has 120 digits; sin(abs(log(0))) built AccumBounds(-1, 1), which has no text
+# 3^250 has 120 digits; sin(abs(log(0))) built AccumBounds(-1, 1), which has no text;
+# abs(exp(sqrt(x))) prints atan2
 @example("((x)+(y))/((x)/(2))")
 @example("((1)/(3))/((1)+(pi))")
 @example("(x)-(((x)+(y))/(x))")
@@ -197,6 +200,8 @@ READ_BACK = ExpressionLimits(max_length=50_000, max_digits=DEFAULT_LIMITS.max_re
 @example("((2)/(tan(E)))^(1/2)")
 @example("(3)^(250)")
 @example("sin(abs(log(0)))")
+@example("abs(exp(sqrt(x)))")
+@example("besseli(0, log((3)-((2)^(2))))")
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.recursive(_leaves, _extend, max_leaves=8))
 def test_to_text_round_trips(text: str) -> None:
