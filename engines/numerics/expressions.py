@@ -478,7 +478,17 @@ def parse_expression(text: str, *, variables: Sequence[str] = (),
         raise ExpressionError(
             f"expression too long: {len(text)} characters (limit {limits.max_length})")
     tokens = _tokenize(text, limits)
-    result = _rebuilt(_Parser(tokens, _name_table(variables), limits).parse())
+    try:
+        result = _rebuilt(_Parser(tokens, _name_table(variables), limits).parse())
+    except ExpressionError:
+        raise
+    except (ArithmeticError, TypeError, ValueError, AttributeError) as error:
+        # sympy cannot always decide its own automatic simplification: atan(tan(X)) for a
+        # huge X asks whether X - k*pi > pi/2 and raises (TypeError, then AttributeError in
+        # sympy 1.14's cache wrapper); that is the input's problem, not a server error
+        raise ExpressionError(
+            f"expression cannot be evaluated exactly (sympy raised {type(error).__name__})"
+        ) from error
     if result.has(*_UNDEFINED):
         raise ExpressionError(_UNDEFINED_MESSAGE)
     if result.has(sympy.I):
