@@ -204,8 +204,13 @@ def _tokenize(text: str, limits: ExpressionLimits) -> list[tuple[str, str, int]]
 
 
 _UNDEFINED = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.AccumBounds)
-_UNDEFINED_MESSAGE = "expression is undefined (division by zero or a pole)"
-_COMPLEX_MESSAGE = "expression is complex (e.g. the root of a negative number)"
+
+
+def _refuse_undefined_or_complex(expr: sympy.Expr) -> None:
+    if expr.has(*_UNDEFINED):
+        raise ExpressionError("expression is undefined (division by zero or a pole)")
+    if expr.has(sympy.I):
+        raise ExpressionError("expression is complex (e.g. the root of a negative number)")
 
 
 def _rational_digits(expr: sympy.Expr) -> float:
@@ -380,10 +385,7 @@ class _Parser:
         ``besseli(0, log(-1))`` is the real ``besselj(0, pi)``), so ``sin(abs(log(0)))``
         would otherwise be accepted as a number.
         """
-        if result.has(*_UNDEFINED):
-            raise ExpressionError(_UNDEFINED_MESSAGE)
-        if result.has(sympy.I):
-            raise ExpressionError(_COMPLEX_MESSAGE)
+        _refuse_undefined_or_complex(result)
         if _rational_digits(result) > self.limits.max_result_digits:
             raise ExpressionError(
                 f"number too large: more than {self.limits.max_result_digits} digits")
@@ -461,7 +463,8 @@ def parse_expression(text: str, *, variables: Sequence[str] = (),
     Raises
     ------
     ExpressionError (a ValueError) naming the problem: a forbidden character or
-    name, a syntax error, a cap exceeded, a division by zero, a complex value.
+    name, a syntax error, a cap exceeded, a division by zero, a complex value, or a
+    simplification sympy itself cannot carry out.
 
     Examples
     --------
@@ -489,10 +492,9 @@ def parse_expression(text: str, *, variables: Sequence[str] = (),
         raise ExpressionError(
             f"expression cannot be evaluated exactly (sympy raised {type(error).__name__})"
         ) from error
-    if result.has(*_UNDEFINED):
-        raise ExpressionError(_UNDEFINED_MESSAGE)
-    if result.has(sympy.I):
-        raise ExpressionError(_COMPLEX_MESSAGE)
+    # again on the whole: a lone name or a negation builds no checked node, and rebuilding
+    # evaluates afresh
+    _refuse_undefined_or_complex(result)
     return result
 
 
