@@ -42,11 +42,16 @@ def worker_name(pid: int | None = None) -> str:
 
 
 def worker_loop(stop: threading.Event | None = None) -> None:
-    """Claim and run queued jobs until ``stop`` is set (runs in a worker process)."""
+    """Claim and run queued jobs until ``stop`` is set or the parent is gone (runs in a worker process).
+
+    A worker whose parent died (``serve`` was SIGKILLed) exits at its next poll
+    instead of living on as an orphan that holds the store's files.
+    """
     settings = load_settings()
     store = JobStore(settings.database_url)
     name = worker_name()
-    while stop is None or not stop.is_set():
+    parent = os.getppid()
+    while (stop is None or not stop.is_set()) and os.getppid() == parent:
         ran = False
         for job_id in store.next_queued():
             if execute_job(store, job_id, name, settings) != "skipped":
@@ -73,7 +78,12 @@ class LocalExecutor:
         self._supervisor.start()
 
     def stop(self, timeout: float = 5.0) -> None:
+        # The supervisor is joined before any process is terminated: otherwise it can
+        # see a terminated worker as dead and respawn it after the shutdown began,
+        # leaving an orphan that outlives the server.
         self._stop.set()
+        if self._supervisor.is_alive():
+            self._supervisor.join()
         for process in self._processes:
             process.terminate()
         for process in self._processes:
@@ -82,7 +92,6 @@ class LocalExecutor:
                 process.kill()
         for process in self._processes:
             self._release(process.pid, "the local executor stopped; requeued")
-        self._supervisor.join(timeout)
 
     def _spawn(self) -> BaseProcess:
         process = self._context.Process(target=worker_loop, name="mathdisco-local-worker", daemon=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -57,6 +58,7 @@ class Server:
         raise RuntimeError("serve did not become healthy")
 
     def stop(self) -> None:
+        """SIGTERM the server's process group; fail when any of its processes outlives it."""
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
@@ -64,9 +66,42 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(5)
+        if self.process:
+            assert_group_gone(self.process.pid)
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=30)
+
+
+def group_members(pgid: int) -> list[int]:
+    """The live (not zombie) processes of process group ``pgid``, read from /proc."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            members.append(int(entry.name))
+    return members
+
+
+def assert_group_gone(pgid: int, grace_s: float = 20.0) -> None:
+    """Every process the server started has exited (killed and reported when not).
+
+    The server is stopped by then; its workers get ``grace_s`` to finish exiting
+    (a liveness wait, not a timing assertion).
+    """
+    deadline = time.monotonic() + grace_s
+    while (left := group_members(pgid)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if left:
+        for pid in left:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        raise AssertionError(f"processes of the server's group {pgid} outlived it: {left}")
 
 
 def wait_for(client: httpx.Client, job_id: str, statuses: set[str] = TERMINAL, timeout: float = 60) -> dict:

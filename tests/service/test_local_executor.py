@@ -1,0 +1,56 @@
+"""The embedded executor's supervisor never leaves a worker behind when it stops."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from workers.local import LocalExecutor
+from workers.settings import load_settings
+from workers.store import JobStore
+
+
+@pytest.fixture
+def executor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> LocalExecutor:
+    monkeypatch.setenv("MATHDISCO_DATA_DIR", str(tmp_path))
+    settings = load_settings()
+    tmp_path.mkdir(exist_ok=True)
+    store = JobStore(settings.database_url)
+    yield LocalExecutor(store, settings, processes=1)
+    store.dispose()
+
+
+def test_a_respawn_racing_with_stop_is_stopped_too(executor: LocalExecutor) -> None:
+    """The supervisor is mid-respawn (releasing the dead worker's job) when ``stop`` begins.
+
+    ``stop`` must wait for that iteration and stop the process it spawned; before,
+    the new worker was started after ``stop`` had terminated the old ones, and
+    outlived the server as an orphan.
+    """
+    releasing = threading.Event()
+    original_release = executor._release
+
+    def slow_release(pid: int | None, note: str) -> None:
+        if "exited" in note:  # the supervisor's respawn path, not stop()'s own release
+            releasing.set()
+            executor._stop.wait(30)
+            time.sleep(0.5)  # let stop() get past its terminate loop, as a slow store would
+        original_release(pid, note)
+
+    executor._release = slow_release  # type: ignore[method-assign]
+    executor.start()
+    executor._processes[0].kill()
+    assert releasing.wait(30), "the supervisor did not notice the dead worker"
+    stopper = threading.Thread(target=executor.stop)
+    stopper.start()
+    stopper.join(60)
+    assert not stopper.is_alive()
+    assert not executor._supervisor.is_alive()
+    for process in executor._processes:
+        process.join(10)
+    alive = [p.pid for p in multiprocessing.active_children() if p.name == "mathdisco-local-worker"]
+    assert alive == []
