@@ -40,7 +40,7 @@ from service.dashboard_exports import discovery_filters, install_exports
 from service.problems import Problem
 from service.rendering import render_result, show_value
 from service.submission import Caller
-from service.views import discovery_view, job_view
+from service.views import check_filters, discovery_view, job_view, key_params_text
 from workers.models import ACTIVE_STATUSES, STATUSES, Job, JobStatus, ShardStatus
 
 HERE = Path(__file__).parent
@@ -82,8 +82,21 @@ def _bytes(count: int | None) -> str:
     return f"{count} B"
 
 
+def _limited(job: dict[str, Any]) -> str | None:
+    """Why a job's limit stopped it before it searched at all (the view's ``limited``), or None."""
+    limited = job.get("limited")
+    if not limited:
+        return None
+    reason = limited.get("reason") if isinstance(limited, dict) else limited
+    return str(reason or "stopped by its limit")
+
+
+def _key_params(job: dict[str, Any]) -> str:
+    return key_params_text(job["type"], job.get("params"))
+
+
 templates.env.globals.update(static=_static, when=_when, duration=_duration, show=show_value,
-                             size=_bytes)
+                             size=_bytes, limited=_limited, key_params=_key_params)
 
 
 def _type_infos() -> tuple[dict[str, Any], ...]:
@@ -160,7 +173,7 @@ def jobs_page(request: Request, type: str | None = Query(None, max_length=64),
               cursor: str | None = Query(None, max_length=500),
               notice: str | None = Query(None, max_length=200),
               rerun: str | None = Query(None, max_length=64)) -> HTMLResponse:
-    status = status if status in STATUSES else None
+    check_filters(type=type, status=status)
     context = {"nav": "jobs", "statuses": STATUSES, "notice": notice,
                **_jobs_context(request, type, status, cursor), **_rerun_form(request, rerun, type)}
     return templates.TemplateResponse(request, "jobs.html", context)
@@ -170,7 +183,7 @@ def jobs_page(request: Request, type: str | None = Query(None, max_length=64),
 def jobs_fragment(request: Request, type: str | None = Query(None, max_length=64),
                   status: str | None = Query(None, max_length=16),
                   cursor: str | None = Query(None, max_length=500)) -> HTMLResponse:
-    status = status if status in STATUSES else None
+    check_filters(type=type, status=status)
     return templates.TemplateResponse(request, "_jobs_table.html",
                                       _jobs_context(request, type, status, cursor))
 

@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
-from service.views import discovery_view
+from service.views import check_filters, discovery_view
 
 __all__ = ["CSV_COLUMNS", "discovery_filters", "install_exports"]
 
@@ -28,7 +28,8 @@ CSV_COLUMNS = ("id", "kind", "target", "text", "latex", "verified_digits", "evid
 
 def discovery_filters(kind: str | None, target: str | None, q: str | None,
                       job_type: str | None) -> dict[str, str]:
-    """The discoveries page's filters that are set (they travel in its URL)."""
+    """The discoveries page's filters that are set (they travel in its URL); 422 for unknown ones."""
+    check_filters(kind=kind, job_type=job_type)
     return {k: v for k, v in (("kind", kind), ("target", target), ("q", q),
                               ("job_type", job_type)) if v}
 

@@ -15,7 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from service import submission
 from service.problems import Problem
 from service.submission import Caller
-from service.views import JobView, discovery_view, job_types_catalogue, job_view
+from service.views import (
+    JobView,
+    check_filters,
+    discovery_view,
+    job_types_catalogue,
+    job_view,
+    schema_has_list,
+)
 from workers.models import JobStatus, ShardStatus
 
 router = APIRouter(prefix="/v1")
@@ -69,6 +76,7 @@ def submit_job(submission_body: JobSubmission, request: Request, response: Respo
 def list_jobs(request: Request, type: str | None = Query(None, max_length=64),
               status: JobStatus | None = None, limit: int = Query(50, ge=1, le=500),
               cursor: str | None = Query(None, max_length=500)) -> dict[str, Any]:
+    check_filters(type=type)
     try:
         jobs, next_cursor = request.app.state.store.list_jobs(
             job_type=type, status=status, limit=limit, cursor=cursor)
@@ -175,8 +183,14 @@ def page_items(job_id: str, path: str, request: Request, offset: int = Query(0, 
     if merged is not None:
         lists = [merged]
     else:
-        lists = [_at_path(s.result, keys) or [] for s in store.shards(job.id)
+        found = [_at_path(s.result, keys) for s in store.shards(job.id)
                  if s.status == ShardStatus.SUCCEEDED]
+        # a list the type's result declares is a page of 0 until a shard stores it; anything
+        # else (a dict such as `box`, an attribute name, a typo) is not a list of this result
+        if all(f is None for f in found) and not schema_has_list(job.type, keys):
+            raise Problem(404, "No such list",
+                          f"{path!r} is not a list in the result of this {job.type} job")
+        lists = [f or [] for f in found]
     items, seen, total = [], 0, 0
     for values in lists:
         total += len(values)
@@ -229,6 +243,7 @@ def list_discoveries(request: Request, kind: str | None = Query(None, max_length
                                                   description="found by a job of this type"),
                      limit: int = Query(50, ge=1, le=500),
                      cursor: str | None = Query(None, max_length=500)) -> dict[str, Any]:
+    check_filters(kind=kind, job_type=job_type)
     try:
         rows, next_cursor = request.app.state.store.list_discoveries(
             kind=kind, target=target, search=q, job_type=job_type, limit=limit, cursor=cursor)

@@ -9,17 +9,21 @@ the OpenAPI document.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, Field
 
+from engines.discoveries import Statement
 from engines.registry import job_types
-from workers.models import Job, JobStatus
+from service.problems import Problem
+from workers.models import STATUSES, Job, JobStatus
 from workers.store import aware, jsonable
 
-__all__ = ["JobView", "discovery_view", "job_types_catalogue", "job_view", "progress_rate"]
+__all__ = ["JobView", "check_filters", "discovery_kinds", "discovery_view", "job_types_catalogue",
+           "job_view", "key_params_text", "progress_rate", "schema_has_list"]
 
 
 class ProgressView(BaseModel):
@@ -157,3 +161,95 @@ def job_types_catalogue() -> list[dict[str, Any]]:
         out.append({**entry, "available": not missing,
                     "unavailable_reason": f"install mathdisco[{extra}]" if missing else None})
     return out
+
+
+@cache
+def discovery_kinds() -> tuple[str, ...]:
+    """Every kind a discovery can have: the ``kind`` literals of the statement union."""
+    union = get_args(Statement)[0]
+    return tuple(get_args(model.model_fields["kind"].annotation)[0] for model in get_args(union))
+
+
+def check_filters(**values: str | None) -> None:
+    """Refuse an unknown value of a listing filter (``type``, ``job_type``, ``status``, ``kind``).
+
+    An empty value means "no filter" (the dashboard's "all").  Unknown values
+    are a 422 naming the field, so a typo is not mistaken for "nothing found".
+    """
+    allowed = {"type": lambda: job_types(), "job_type": lambda: job_types(),
+               "status": lambda: STATUSES, "kind": discovery_kinds}
+    errors = []
+    for name, value in values.items():
+        if value and value not in allowed[name]():
+            choices = ", ".join(sorted(allowed[name]()))
+            errors.append({"field": f"query.{name}",
+                           "message": f"unknown {name} {value!r}; one of {choices}"})
+    if errors:
+        raise Problem(422, "Invalid filter", "; ".join(e["message"] for e in errors), errors)
+
+
+def schema_has_list(type_name: str, keys: list[str]) -> bool:
+    """Whether the job type's declared result has a list at the dotted path ``keys``."""
+    job_type = job_types().get(type_name)
+    if job_type is None or job_type.result_model is None:
+        return False
+    schema = job_type.result_model.model_json_schema()
+    nodes = [schema]
+    for key in keys:
+        nodes = [child for node in nodes for child in _children(schema, node, key)]
+    return any(_kind(schema, node) == "array" for node in nodes)
+
+
+def _resolved(root: dict[str, Any], node: dict[str, Any]) -> list[dict[str, Any]]:
+    """The schema node itself, or its ``$ref`` target and every ``anyOf``/``oneOf`` branch."""
+    if "$ref" in node:
+        name = node["$ref"].rsplit("/", 1)[-1]
+        return _resolved(root, root.get("$defs", {}).get(name, {}))
+    branches = node.get("anyOf") or node.get("oneOf") or node.get("allOf")
+    if branches:
+        return [r for branch in branches for r in _resolved(root, branch)]
+    return [node]
+
+
+def _children(root: dict[str, Any], node: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    out = []
+    for item in _resolved(root, node):
+        if key in item.get("properties", {}):
+            out.append(item["properties"][key])
+        elif isinstance(item.get("additionalProperties"), dict):
+            out.append(item["additionalProperties"])
+    return out
+
+
+def _kind(root: dict[str, Any], node: dict[str, Any]) -> str | None:
+    kinds = {item.get("type") for item in _resolved(root, node)} - {"null"}
+    return "array" if "array" in kinds else next(iter(kinds), None)
+
+
+def key_params_text(type_name: str, params: dict[str, Any] | None, width: int = 24,
+                    most: int = 4) -> str:
+    """A job's key params as short ``name=value`` words, for a row of the jobs list.
+
+    The type's declared ``key_params`` when it has them, else the params set
+    away from their defaults (what the submitter chose), at most ``most`` of
+    them, each value cut to ``width`` characters.
+
+    >>> key_params_text("cayley_growth", {"family": "pancake", "n": 11, "max_layers": None})
+    'family=pancake n=11'
+    """
+    entry = next((e for e in _schemas() if e["name"] == type_name), None)
+    if entry is None or not params:
+        return ""
+    names = entry["key_params"] or [
+        name for name, value in params.items()
+        if value is not None and (name not in entry["defaults"] or entry["defaults"][name] != value)]
+    words = []
+    for name in names[:most]:
+        value = params.get(name)
+        if value is None:
+            continue
+        shown = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+        if len(shown) > width:
+            shown = shown[: width - 1] + "…"
+        words.append(f"{name}={shown}")
+    return " ".join(words)

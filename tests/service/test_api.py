@@ -125,3 +125,38 @@ def test_health_and_readiness(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz").json()
     assert ready["status"] == "ready" and ready["checks"]["database"] == "ok"
+
+
+def test_unknown_filter_values_are_422_naming_the_field(client: TestClient) -> None:
+    for route, params, field in (("/v1/jobs", {"type": "bogus"}, "type"),
+                                 ("/v1/jobs", {"status": "bogus"}, "status"),
+                                 ("/v1/discoveries", {"kind": "bogus"}, "kind"),
+                                 ("/v1/discoveries", {"job_type": "bogus"}, "job_type")):
+        r = client.get(route, params=params)
+        assert r.status_code == 422, (route, params)
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert f"query.{field}" in [e["field"] for e in r.json()["errors"]]
+    # known values and the empty "all" still filter
+    assert client.get("/v1/jobs", params={"type": "esma"}).status_code == 200
+    assert client.get("/v1/jobs", params={"type": ""}).status_code == 200
+    assert client.get("/v1/discoveries", params={"kind": "formula"}).status_code == 200
+
+
+def test_items_of_a_path_that_is_not_a_list_are_404(client: TestClient) -> None:
+    store = client.app.state.store
+    job, _ = store.create_job("pcf_cluster", {})
+    store.claim(job.id, "test", 60)
+    store.finish(job.id, "succeeded", result={"identified": [{"k": 1}, {"k": 2}, {"k": 3}],
+                                              "box": {"a_degree": 1}, "clusters": None})
+    page = client.get(f"/v1/jobs/{job.id}/items/identified", params={"offset": 1, "limit": 1}).json()
+    assert page == {"items": [{"k": 2}], "offset": 1, "total": 3, "next_offset": 2}
+    for path in ("box", "__class__", "nothing_here", "box.a_degree", "identified.k"):
+        r = client.get(f"/v1/jobs/{job.id}/items/{path}")
+        assert r.status_code == 404, path
+        assert r.headers["content-type"].startswith("application/problem+json")
+    # a list the result model declares, absent from this result, is an empty page
+    assert client.get(f"/v1/jobs/{job.id}/items/clusters").json()["total"] == 0
+    # a queued job: a declared list is empty so far, anything else is still 404
+    queued, _ = store.create_job("pcf_cluster", {})
+    assert client.get(f"/v1/jobs/{queued.id}/items/identified").json()["total"] == 0
+    assert client.get(f"/v1/jobs/{queued.id}/items/box").status_code == 404

@@ -257,3 +257,45 @@ def test_field_errors_mapping() -> None:
         {"field": "params", "message": "n_min must not exceed n_max"}, {"field": "type", "message": "?"}])
     assert by_field == {"depth": "too big", "x": "0: bad"}
     assert general == ["n_min must not exceed n_max", "type: ?"]
+
+
+def test_dashboard_filters_refuse_unknown_values(client: TestClient) -> None:
+    for url in ("/?type=bogus", "/?status=bogus", "/fragments/jobs?type=bogus",
+                "/discoveries?kind=bogus", "/discoveries?job_type=bogus",
+                "/discoveries.json?kind=bogus", "/discoveries.csv?job_type=bogus"):
+        r = client.get(url)
+        assert r.status_code == 422, url
+        assert r.json()["errors"][0]["field"].startswith("query.")
+    assert client.get("/?type=&status=").status_code == 200  # the form's "all"
+
+
+def test_jobs_list_shows_key_params_and_the_limited_mark(client: TestClient,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    store = _store(client)
+    pancake, _ = store.create_job("cayley_growth", {"family": "pancake", "n": 11, "threads": 1,
+                                                    "max_diameter": None})
+    lrx, _ = store.create_job("cayley_growth", {"family": "lrx", "n": 9, "threads": 1})
+    esma, _ = store.create_job("esma", {"constant": "tan1", "lhs_coefficient_bound": 2,
+                                        "max_sign_period": 4, "n_terms": 100})
+    page = client.get("/").text
+
+    def row(job_id: str) -> str:
+        return page.split(f'<tr id="job-{job_id}"')[1].split("</tr>")[0]
+
+    assert "family=pancake n=11" in row(pancake.id) and "family=lrx n=9" in row(lrx.id)
+    assert "constant=tan1 lhs_coefficient_bound=2 max_sign_period=4" in row(esma.id)
+    assert "n_terms" not in row(esma.id)  # esma declares its key params; others are not shown
+    assert "limited" not in page
+    # the runner's `limited` mark (a view field): a badge with the reason, in the row and on the page
+    reason = "time limit reached while compiling the numba kernels"
+    import service.dashboard as dashboard
+
+    original = dashboard.job_view
+    monkeypatch.setattr(dashboard, "job_view", lambda job: {
+        **original(job), **({"limited": {"reason": reason}} if job.id == lrx.id else {})})
+    page = client.get("/").text
+    assert 'class="badge limited"' in row(lrx.id) and reason in row(lrx.id)
+    assert "badge limited" not in row(pancake.id)
+    body = client.get(f"/jobs/{lrx.id}").text
+    assert 'id="job-limited"' in body and reason in body
+    assert 'id="job-limited"' not in client.get(f"/jobs/{pancake.id}").text
