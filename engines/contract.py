@@ -22,7 +22,12 @@ store; the service adapts it.  A job type is described by a :class:`JobType`
   formulas with labels, evidence, charts declared as data
   (:class:`engines.results.ResultView`);
 * ``estimate(params)`` -- the engine's own cost model (seconds, bytes) for the
-  heavy types, shown at submission and checked against the limits;
+  heavy types, shown at submission and checked against the limits; the
+  estimate is of a warm worker, and while no worker is warm the service adds
+  ``compile_s``, the measured cost of compiling the type's kernels;
+* optionally ``warm_up()`` -- compiles (or loads from numba's on-disk cache)
+  every kernel the type's jobs use, so a job's time limit is spent searching;
+  workers call it once per process before they take a job (workers/warmup.py);
 * optionally ``shards(params) -> list[params]`` and
   ``merge(params, results) -> dict`` so one job fans out over many workers and
   merges exactly: ``merge(p, [run(s) for s in shards(p)])`` must equal
@@ -113,6 +118,14 @@ class Estimate(BaseModel):
 
     seconds: float = Field(..., ge=0, description="expected wall-clock seconds on one worker")
     memory_bytes: int = Field(..., ge=0, description="expected peak memory")
+    compile_s: float | None = Field(None, ge=0, description=(
+        "seconds of kernel compilation before the job starts, while no worker is warm; "
+        "``seconds`` is the job's own run"))
+
+    @property
+    def total_s(self) -> float:
+        """What the user waits: compilation (when cold) and the run."""
+        return self.seconds + (self.compile_s or 0.0)
 
 
 RunFn = Callable[[Any, Progress], dict]
@@ -153,6 +166,11 @@ class JobType:
     verification_fields: tuple[str, ...] = ()
     #: the params a user sets first (shown first on forms and in ``mathdisco types``)
     key_params: tuple[str, ...] = ()
+    #: compiles the type's numba kernels before a job needs them (None: nothing to compile)
+    warm_up: Callable[[], None] | None = None
+    #: seconds ``warm_up`` takes on an empty numba cache (measured, bench/time_limits.py);
+    #: added to the estimate while no worker is warm
+    compile_s: float = 0.0
 
     def validate(self, params: dict[str, Any]) -> EngineParams:
         """Validate raw params; raises pydantic.ValidationError on bad input."""

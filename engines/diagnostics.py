@@ -1,7 +1,9 @@
 """Diagnostic job types for the service's own fault tests (not for users).
 
 ``sleep`` sleeps in small steps, reporting progress, so tests can watch a job
-run, cancel it, or kill its worker mid-job.  ``sleep_shards`` does the same in
+run, cancel it, or kill its worker mid-job; with ``limit_s`` below ``seconds``
+it stops there and says a limit stopped it (``limited``), and its ``warm_up``
+waits for the file ``MATHDISCO_TEST_WARM_UP_GATE``, standing in for kernel compilation.  ``sleep_shards`` does the same in
 shards, each recording the pid that ran it, so tests can see which shards a
 retry had to run again.  ``crash`` kills the process that
 runs it, so tests can check that a job which always crashes its worker stops
@@ -20,13 +22,14 @@ from typing import Literal
 
 from pydantic import Field
 
-from engines.contract import EngineParams, JobType, Progress, TimeLimits
+from engines.contract import EngineParams, Estimate, JobType, Progress, TimeLimits
 from engines.results import EvidenceRow, ResultModel, ResultView
 
 
 class SleepParams(EngineParams):
     seconds: float = Field(1.0, ge=0.0, le=120.0)
     steps: int = Field(10, ge=1, le=1000)
+    limit_s: float | None = Field(None, ge=0.0, le=120.0, description="stop here, limited")
 
 
 class SleepResult(ResultModel):
@@ -40,12 +43,33 @@ def sleep_view(result: SleepResult) -> ResultView:
 
 
 def sleep(params: SleepParams, progress: Progress) -> dict:
-    step = params.seconds / params.steps
+    limited = params.limit_s is not None and params.limit_s < params.seconds
+    seconds = params.limit_s if limited else params.seconds
+    step = seconds / params.steps
     for i in range(params.steps):
         progress(i, params.steps, f"step {i}")
         time.sleep(step)
     progress(params.steps, params.steps, "done")
-    return {"slept_s": params.seconds, "pid": os.getpid()}
+    result: dict = {"slept_s": seconds, "pid": os.getpid()}
+    if limited:
+        result["limited"] = {"reason": f"limit_s = {params.limit_s:g} s stopped it "
+                                       f"before {params.seconds:g} s"}
+    return result
+
+
+def estimate_sleep(params: SleepParams) -> Estimate:
+    return Estimate(seconds=params.seconds, memory_bytes=0)
+
+
+def warm_up_sleep() -> None:
+    """Stands in for kernel compilation: waits until the file ``MATHDISCO_TEST_WARM_UP_GATE`` exists.
+
+    Tests open the gate when they have seen the workers warming (at most 120 s).
+    """
+    gate = os.environ.get("MATHDISCO_TEST_WARM_UP_GATE")
+    deadline = time.monotonic() + 120
+    while gate and not os.path.exists(gate) and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 class SleepShardsParams(EngineParams):
@@ -126,7 +150,9 @@ def faulty_merge(params: FaultyParams, results: list[dict]) -> dict:
 
 JOB_TYPES = [
     JobType("sleep", SleepParams, sleep, "Sleep with progress (diagnostic).",
-            result_model=SleepResult, view=sleep_view, limits=TimeLimits(300, 330)),
+            result_model=SleepResult, view=sleep_view, limits=TimeLimits(300, 330),
+            estimate=estimate_sleep, warm_up=warm_up_sleep, compile_s=30.0,
+            key_params=("seconds", "limit_s")),
     JobType("sleep_shards", SleepShardsParams, sleep_shards, "Sleep in shards (diagnostic).",
             result_model=SleepShardsResult, shards=split_sleep_shards, merge=merge_sleep_shards,
             limits=TimeLimits(300, 330)),

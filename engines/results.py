@@ -47,6 +47,7 @@ __all__ = [
     "Chart",
     "EvidenceRow",
     "GcfFormula",
+    "Limited",
     "ParetoPoint",
     "Provenance",
     "QuasiPolynomialJSON",
@@ -161,12 +162,30 @@ class Provenance(BaseModel):
     job_id: str | None = None
 
 
+class Limited(BaseModel):
+    """Why a limit (time, size, budget) stopped a job before it did what it was asked.
+
+    A result that carries one is stored as succeeded but shown as *limited*
+    everywhere a user looks: the jobs list, the job page, ``mathdisco run``'s
+    and ``batch``'s exit code (docs/design.md, "Honest first jobs").
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(..., min_length=1, description="what stopped the job early, in words")
+
+
 class ResultModel(BaseModel):
-    """Base of every job type's result model: strict, with the runner's provenance."""
+    """Base of every job type's result model: strict, with the runner's provenance.
+
+    ``limited`` is null for a job that did all it was asked, else the reason a
+    limit stopped it early (:class:`Limited`).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     provenance: Provenance | None = None
+    limited: Limited | None = None
 
 
 # -- what is shown --------------------------------------------------------------------------

@@ -97,6 +97,22 @@ def _maintain_forever(app: FastAPI, stop: threading.Event) -> None:
             log.exception("reconciler failed")
 
 
+def kernels_state(store: JobStore) -> dict[str, Any]:
+    """Whether the workers have compiled their kernels (workers/warmup.py), for /readyz and the dashboard.
+
+    ``state``: ``warm`` when some worker is warm (jobs run at full speed),
+    ``warming`` while workers compile, ``unknown`` when no worker has reported.
+    Cold kernels do not make the service unready: jobs queue and run after.
+    """
+    try:
+        workers = store.kernel_warmth()
+    except Exception as exc:
+        return {"state": "unknown", "error": f"{type(exc).__name__}: {exc}", "workers": {}}
+    states = {w["state"] for w in workers.values()}
+    state = "warm" if "warm" in states else "warming" if states else "unknown"
+    return {"state": state, "workers": workers}
+
+
 def create_app(settings: Settings | None = None, *, local_workers: bool = True) -> FastAPI:
     """The app.  With no broker configured and ``local_workers``, it runs the embedded executor."""
     settings = settings or load_settings()
@@ -149,7 +165,8 @@ def create_app(settings: Settings | None = None, *, local_workers: bool = True) 
             except Exception as exc:
                 checks[name] = f"error: {type(exc).__name__}: {exc}"
         ready = all(v == "ok" for v in checks.values())
-        return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
+        return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks,
+                             "kernels": kernels_state(request.app.state.store)},
                             status_code=200 if ready else 503)
 
     install_dashboard(app)  # /, /jobs/{id}, /discoveries and /static (service/dashboard.py)

@@ -39,6 +39,7 @@ from service.cli_batch import batch_key, load_batch, one_line, spec_problems
 from service.cli_params import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
+    EXIT_LIMITED,
     CliError,
     parse_pairs,
     unknown_type_message,
@@ -183,6 +184,9 @@ def run(
     except ValidationError as exc:
         raise CliError(validation_message(job_type, exc.errors())) from None
 
+    if spec.warm_up is not None:  # compile before the job, so its time limit is spent searching
+        _err(f"compiling the kernels of {job_type} (once per process; cached on disk after)")
+        spec.warm_up()
     bar = _ProgressBar()
     started = utcnow()
     try:
@@ -199,6 +203,9 @@ def run(
         sys.stdout.write(json.dumps(result, allow_nan=False) + "\n")
     else:
         typer.echo(summary(spec, result))
+    if result.get("limited"):
+        _err(f"limited: {result['limited']['reason']}")
+        raise typer.Exit(EXIT_LIMITED)
 
 
 # -- the service -----------------------------------------------------------------------------
@@ -328,6 +335,9 @@ def submit(
     typer.echo(json.dumps(job))
     if wait and job["status"] != "succeeded":
         raise typer.Exit(EXIT_FAILED)
+    if wait and job.get("limited"):
+        _err(f"limited: {job['limited']['reason']}")
+        raise typer.Exit(EXIT_LIMITED)
 
 
 @app.command()
@@ -359,14 +369,15 @@ def batch(
     """Validate every spec in FILE, then submit them (idempotently), wait, print JSON Lines.
 
     Nothing is submitted when any spec is bad (each is named on stderr; exit
-    2).  Exit 0 every job succeeded, 1 some failed, 2 bad file or server.
+    2).  Exit 0 every job succeeded, 1 some failed, 2 bad file or server, 3 every
+    job succeeded but a limit stopped some early (each named on stderr).
     """
     try:
         specs = load_batch(file)
     except Exception as exc:
         raise CliError(f"bad batch file {file}: {one_line(exc)}") from None
     submitted: list[dict[str, Any]] = []
-    code = EXIT_OK
+    code, limited = EXIT_OK, 0
     with _api(url) as api:
         catalogue = api.job_types()
         bad = [(i, spec, problems) for i, spec in enumerate(specs)
@@ -395,8 +406,13 @@ def batch(
                 job = {"index": job["index"], **api.wait(job["id"], max(0.0, deadline - time.monotonic()))}
                 if job["status"] != "succeeded":
                     code = max(code, EXIT_FAILED)
-            typer.echo(json.dumps({k: job.get(k) for k in ("index", "id", "type", "status", "error")}))
-    raise typer.Exit(code)
+                elif job.get("limited"):
+                    limited += 1
+                    _err(f"limited: {file} spec {job['index']} ({job['type']}): "
+                         f"{job['limited']['reason']}")
+            typer.echo(json.dumps({k: job.get(k) for k in
+                                   ("index", "id", "type", "status", "limited", "error")}))
+    raise typer.Exit(EXIT_LIMITED if code == EXIT_OK and limited else code)
 
 
 if __name__ == "__main__":  # pragma: no cover

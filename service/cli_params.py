@@ -51,7 +51,8 @@ __all__ = [
     "validation_message",
 ]
 
-EXIT_FAILED, EXIT_BAD_INPUT = 1, 2
+#: exit codes: a job failed; bad input or a refusal; a job succeeded but a limit stopped it early
+EXIT_FAILED, EXIT_BAD_INPUT, EXIT_LIMITED = 1, 2, 3
 
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}

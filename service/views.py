@@ -38,6 +38,11 @@ class ProgressView(BaseModel):
 class EstimateView(BaseModel):
     seconds: float
     memory_bytes: int
+    compile_s: float | None = Field(None, description="kernel compilation first (no worker was warm)")
+
+
+class LimitedView(BaseModel):
+    reason: str
 
 
 class JobView(BaseModel):
@@ -58,6 +63,8 @@ class JobView(BaseModel):
     status_history: list[dict[str, Any]]
     rerun_of: str | None = None
     estimate: EstimateView | None = None
+    limited: LimitedView | None = Field(None, description=(
+        "set when a limit stopped a succeeded job before it did all it was asked"))
     callback: dict[str, Any] | None = Field(None, description="url, state and every delivery attempt")
     links: dict[str, str]
 
@@ -118,6 +125,7 @@ def job_view(job: Job) -> dict[str, Any]:
         "status_history": job.status_history or [],
         "rerun_of": job.rerun_of,
         "estimate": job.estimate,
+        "limited": {"reason": job.limited} if job.limited else None,
         "callback": callback,
         "links": links,
     }

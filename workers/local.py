@@ -31,6 +31,7 @@ from workers.models import JobStatus, utcnow
 from workers.runner import execute_job, worker_process_alive
 from workers.settings import Settings, load_settings
 from workers.store import JobStore
+from workers.warmup import warm_up_kernels
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ def worker_loop(stop: threading.Event | None = None) -> None:
     store = JobStore(settings.database_url)
     name = worker_name()
     parent = os.getppid()
+    warm_up_kernels(store, name)  # before the first job, so its time limit is spent searching
     while (stop is None or not stop.is_set()) and os.getppid() == parent:
         ran = False
         for job_id in store.next_queued():
@@ -108,6 +110,7 @@ class LocalExecutor:
     def _release(self, pid: int | None, note: str) -> None:
         """Requeue (or fail, past the attempts cap) the job a dead process held."""
         name = worker_name(pid)
+        self.store.forget_warmth(name)
         for job in self.store.stale_running(0):
             if job.worker != name:
                 continue

@@ -15,6 +15,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -87,6 +88,8 @@ class Job(Base):
     callback_state: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
     callback_next_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     callback_attempts: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    #: why a limit stopped a succeeded job early (the result's ``limited.reason``), else None
+    limited: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     __table_args__ = (
         UniqueConstraint("owner", "idempotency_key", name="uq_jobs_owner_idempotency_key"),
@@ -95,6 +98,19 @@ class Job(Base):
         Index("ix_jobs_status_created_id", "status", "created_at", "id"),
         Index("ix_jobs_type_created_id", "type", "created_at", "id"),
     )
+
+
+class WorkerWarmth(Base):
+    """Whether a worker process has its kernels compiled (workers/warmup.py)."""
+
+    __tablename__ = "worker_warmth"
+
+    worker: Mapped[str] = mapped_column(String(128), primary_key=True)
+    #: "warming" while it compiles, "warm" when every job type's kernels are ready
+    state: Mapped[str] = mapped_column(String(16))
+    #: seconds the warm-up took (compilation on a cold cache, loading on a warm one)
+    seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Discovery(Base):

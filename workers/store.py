@@ -41,6 +41,7 @@ from workers.store_base import (
 from workers.store_callbacks import CallbackStore
 from workers.store_catalogue import CatalogueStore
 from workers.store_logs import LOG_MAX_BYTES, LogStore
+from workers.store_warmth import WarmthStore
 
 __all__ = ["LOG_MAX_BYTES", "IdempotencyConflict", "JobFinished", "JobNotFound", "JobStore", "aware",
            "jsonable", "make_engine", "params_fingerprint"]
@@ -65,8 +66,8 @@ def _history(job: Job, status: str, note: str | None = None) -> list[Any]:
     return [*(job.status_history or []), entry]
 
 
-class JobStore(LogStore, CallbackStore, CatalogueStore):
-    """All reads and writes of jobs, shards, logs, callbacks and discoveries."""
+class JobStore(LogStore, CallbackStore, CatalogueStore, WarmthStore):
+    """All reads and writes of jobs, shards, logs, callbacks, discoveries and worker warmth."""
 
     # -- creating and reading jobs ------------------------------------------------
 
@@ -292,6 +293,7 @@ class JobStore(LogStore, CallbackStore, CatalogueStore):
             job.status = status
             job.result = result
             job.error = error
+            job.limited = ((result or {}).get("limited") or {}).get("reason")
             job.finished_at = utcnow()
             if status == JobStatus.SUCCEEDED:
                 job.progress_done = job.progress_total or job.progress_done
