@@ -59,6 +59,11 @@ from engines.results import (
 )
 
 MAX_PAIRS = 100_000
+#: digits at which a constant must evaluate for the job to be accepted (cheap: under a millisecond)
+CHECK_DIGITS = 20
+#: |log10 |c|| beyond this leaves too few of the extraction digits for c's continued fraction
+#: (its integer part, or the first partial quotient of a tiny c, would eat them)
+MAX_MAGNITUDE_DIGITS = 100
 
 
 class EsmaParams(EngineParams):
@@ -90,6 +95,16 @@ class EsmaParams(EngineParams):
         expr = parse_expression(text)  # ExpressionError is a ValueError: becomes a 422
         if expr.free_symbols:
             raise ValueError("the constant may not contain variables")
+        # decide at submission what a cheap evaluation can: overflow, poles, complex values,
+        # zero; the evaluator bounds exp/gamma/zeta arguments, so this is bounded work
+        try:
+            value = constant_expression_value(text, CHECK_DIGITS)
+        except ExpressionError as error:
+            raise ValueError(f"cannot be evaluated at {CHECK_DIGITS} digits: {error}") from None
+        magnitude = int(mpmath.floor(mpmath.log10(abs(value))))
+        if abs(magnitude) > MAX_MAGNITUDE_DIGITS:
+            raise ValueError(f"|constant| is about 10^{magnitude}; at most 10^±{MAX_MAGNITUDE_DIGITS} "
+                             "leaves digits for its continued fraction")
         return text.strip()
 
     @field_validator("prime")

@@ -123,3 +123,37 @@ def test_tan1_period_four_formula() -> None:
     t14 = _find(result, "tan(1)", [1, -1, -1, 1])
     assert t14["a"]["polynomials"] == [[1], [2, 6], [5, 6], [6, 6]]
     assert t14["verified_digits"] >= 1000
+
+
+@pytest.mark.parametrize(("constant", "words"), [
+    ("exp(exp(exp(exp(10))))", "too large"),  # overflow (the engine failed on it after a 202)
+    ("tan(pi/2)", "undefined"),               # a pole
+    ("log(-2)", "complex"),
+    ("sqrt(2) - sqrt(2)", "zero"),
+    ("exp(300)", "10^130"),                   # finite, but no digits left for its CF
+    ("exp(-300)", "10^-131"),
+])
+def test_constants_that_cannot_be_evaluated_are_refused_naming_the_field(constant: str,
+                                                                         words: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        EsmaParams(constant=constant)
+    (error,) = info.value.errors()
+    assert error["loc"] == ("constant",) and words in error["msg"]
+
+
+def test_large_but_usable_constants_are_accepted() -> None:
+    assert EsmaParams(constant="exp(exp(4))").constant == "exp(exp(4))"  # about 5e23
+    assert EsmaParams(constant="exp(-200)").constant == "exp(-200)"
+
+
+def test_what_only_the_engine_decides_fails_the_job_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
+    import engines.esma.job as esma
+
+    params = EsmaParams(constant="tan1", lhs_coefficient_bound=1, max_sign_period=1, n_terms=20)
+
+    def refuse(text: str, dps: int):
+        raise esma.ExpressionError(f"cannot evaluate the constant to {dps} digits (severe cancellation)")
+
+    monkeypatch.setattr(esma, "constant_expression_value", refuse)
+    with pytest.raises(ValueError, match="cannot evaluate the constant: .*severe cancellation"):
+        esma.run(params)

@@ -160,3 +160,10 @@ def test_items_of_a_path_that_is_not_a_list_are_404(client: TestClient) -> None:
     queued, _ = store.create_job("pcf_cluster", {})
     assert client.get(f"/v1/jobs/{queued.id}/items/identified").json()["total"] == 0
     assert client.get(f"/v1/jobs/{queued.id}/items/box").status_code == 404
+
+
+def test_a_constant_that_cannot_be_evaluated_is_422_at_submission(client: TestClient) -> None:
+    r = client.post("/v1/jobs", json={"type": "esma", "params": {"constant": "exp(exp(exp(exp(10))))"}})
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "params.constant"
+    assert client.get("/v1/jobs").json()["items"] == []  # nothing was stored or queued
