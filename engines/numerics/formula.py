@@ -286,14 +286,27 @@ def _divisors(n: int) -> list[int]:
 # Formula JSON
 # ---------------------------------------------------------------------------
 
+def _tail_sign(b_next: int) -> str:
+    """What stands for the levels not written: ``+ ...`` or ``- ...`` by the sign of the next
+    partial numerator (it is the next term's sign, as in ``a(n) - |b(n+1)|/(...)``), or nothing
+    when ``b(n+1) = 0`` ends the fraction there."""
+    return "" if b_next == 0 else (" - " if b_next < 0 else " + ")
+
+
 def gcf_latex(a: QuasiPolynomial, b: QuasiPolynomial, levels: int = 4) -> str:
     r"""The first ``levels`` levels of ``a(0) + b(1)/(a(1) + ...)`` as nested ``\cfrac``.
 
+    A negative ``b(n)`` is written as a minus before ``|b(n)|``, so every sign
+    shown is the sign of the term it stands before, the elided tail included.
+
     >>> gcf_latex(QuasiPolynomial.polynomial([1, 1]), QuasiPolynomial.polynomial([0, 1]), 2)
     '1 + \\cfrac{1}{2 + \\cfrac{2}{3 + \\dots}}'
+    >>> gcf_latex(QuasiPolynomial.polynomial([2, 2]), QuasiPolynomial.polynomial([0, 0, -1]), 2)
+    '2 - \\cfrac{1}{4 - \\cfrac{4}{6 - \\dots}}'
     """
-    a_terms, b_terms = a.terms(levels + 1), b.terms(levels + 1)
-    tail = r" + \dots"
+    a_terms, b_terms = a.terms(levels + 1), b.terms(levels + 2)
+    sign = _tail_sign(b_terms[levels + 1])
+    tail = f"{sign}\\dots" if sign else ""
     for n in range(levels, 0, -1):
         sign = "-" if b_terms[n] < 0 else "+"
         tail = f" {sign} \\cfrac{{{abs(b_terms[n])}}}{{{a_terms[n]}{tail}}}"
@@ -303,11 +316,17 @@ def gcf_latex(a: QuasiPolynomial, b: QuasiPolynomial, levels: int = 4) -> str:
 def gcf_text(a: QuasiPolynomial, b: QuasiPolynomial, levels: int = 4) -> str:
     """Plain-text form of the first ``levels`` levels, e.g. ``2 + 1/(1 + 1/(2 + ...))``.
 
+    Each sign is that of the term it stands before; ``...`` stands for the
+    levels not written (``- ...`` when the next partial numerator is negative).
+
     >>> gcf_text(QuasiPolynomial.polynomial([1, 1]), QuasiPolynomial.signs([-1]), 3)
-    '1 - 1/(2 - 1/(3 - 1/(4 + ...)))'
+    '1 - 1/(2 - 1/(3 - 1/(4 - ...)))'
+    >>> gcf_text(QuasiPolynomial.polynomial([1, 1]), QuasiPolynomial.signs([1, -1]), 3)
+    '1 + 1/(2 - 1/(3 + 1/(4 - ...)))'
     """
-    a_terms, b_terms = a.terms(levels + 1), b.terms(levels + 1)
-    result = f"{a_terms[levels]} + ..."
+    a_terms, b_terms = a.terms(levels + 1), b.terms(levels + 2)
+    sign = _tail_sign(b_terms[levels + 1])
+    result = f"{a_terms[levels]}{sign}..." if sign else f"{a_terms[levels]}"
     for n in range(levels, 0, -1):
         sign = "-" if b_terms[n] < 0 else "+"
         result = f"{a_terms[n - 1]} {sign} {abs(b_terms[n])}/({result})"

@@ -6,10 +6,12 @@ classical continued fractions; nothing here compares the code with itself.
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 import mpmath
 import pytest
+import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,7 +24,7 @@ from engines.numerics.continued_fractions import (
     simple_continued_fraction,
 )
 from engines.numerics.expressions import constant_expression_value, parse_expression
-from engines.numerics.formula import QuasiPolynomial, formula_json
+from engines.numerics.formula import QuasiPolynomial, formula_json, gcf_latex, gcf_text
 
 Q = QuasiPolynomial
 
@@ -77,6 +79,57 @@ def test_formula_json_shape() -> None:
     assert parse_expression(f["equals"]) == parse_expression("(E+1)/(E-1)")
     assert r"\cfrac" in f["latex"] and r"\dots" in f["latex"]
     assert f["text"].startswith("(1 + E)/(-1 + E) = 2 + 1/(6 + 1/(10 + ")
+
+
+def _depth_convergent(a: Q, b: Q, depth: int) -> Fraction:
+    """a(0) + b(1)/(a(1) + ... + b(depth)/a(depth)), by the definition, from the bottom up."""
+    value = Fraction(a.term(depth))
+    for n in range(depth, 0, -1):
+        value = a.term(n - 1) + Fraction(b.term(n)) / value
+    return value
+
+
+def _latex_as_text(latex: str) -> str:
+    r"""The nested \cfrac of gcf_latex written as plain text (numerators are integers)."""
+    text = re.sub(r"\\cfrac\{(\d+)\}\{", r"\1/(", latex).replace(r"\dots", "...")
+    return text.replace("}", ")")
+
+
+def _read_back(text: str, tail: str) -> Fraction:
+    """The written fraction with ``...`` replaced by ``tail``, read by sympy, exactly."""
+    value = sympy.parse_expr(text.replace("...", tail), evaluate=True)
+    assert value.is_Rational, text
+    return Fraction(int(value.p), int(value.q))
+
+
+_terms = st.lists(st.integers(-6, 6), min_size=1, max_size=3).map(tuple)
+
+
+@settings(max_examples=150, deadline=None)
+@given(a=_terms, b=_terms, levels=st.integers(1, 5))
+def test_text_and_latex_mean_the_convergent_with_any_signs(a: tuple, b: tuple, levels: int) -> None:
+    """Read the printed fraction back: it is the depth-``levels`` convergent, and ``...`` stands
+    for the next level with the sign printed before it (the tail of ``- 4/(6 + ...)`` was ``+``
+    whatever the sign of the next partial numerator)."""
+    a_qp, b_qp = Q.polynomial(a), Q.polynomial(b)
+    try:
+        shallow = _depth_convergent(a_qp, b_qp, levels)
+        deeper = _depth_convergent(a_qp, b_qp, levels + 1)
+    except ZeroDivisionError:
+        return  # a vanishing denominator: no convergent to compare with
+    b_next, a_next = b_qp.term(levels + 1), a_qp.term(levels + 1)
+    for written in (gcf_text(a_qp, b_qp, levels), _latex_as_text(gcf_latex(a_qp, b_qp, levels))):
+        assert ("..." in written) == (b_next != 0)
+        assert _read_back(written, "0") == shallow, written
+        if a_next != 0:  # the elided level, |b(L+1)|/a(L+1), under the printed sign
+            assert _read_back(written, f"({abs(b_next)}/{a_next})") == deeper, written
+
+
+def test_negative_partial_numerators_print_the_tail_sign() -> None:
+    a, b = Q.polynomial([2, 2]), Q.polynomial([0, 0, -1])  # b(n) = -n^2
+    assert gcf_text(a, b, 2) == "2 - 1/(4 - 4/(6 - ...))"
+    assert gcf_latex(a, b, 2) == r"2 - \cfrac{1}{4 - \cfrac{4}{6 - \dots}}"
+    assert "= 2 - 1/(4 - 4/(6 - 9/(8 - 16/(10 - ...))))" in formula_json(a, b, "1", 0)["text"]
 
 
 # -- convergents and evaluation ----------------------------------------------------------
