@@ -1,0 +1,472 @@
+"""Proved closed forms of every convergent PCF with ``deg a <= 1``, ``deg b <= 2``.
+
+A PCF ``a(0) + b(1)/(a(1) + b(2)/(a(2) + ...))`` (docs/design.md, "Formula
+JSON") with ``a(n) = A1 n + A0`` and ``b(n) = B2 n^2 + B1 n + B0`` is an
+*equivalence transform* of one classical continued fraction: replacing
+``a(n) -> lambda a(n)``, ``b(n) -> lambda^2 b(n)`` multiplies every
+approximant, hence the limit, by ``lambda`` [1, Sec. 2.3].  Which classical
+fraction depends on the characteristic equation ``t^2 = A1 t + B2`` of the
+recurrence ``y_{n+1} = a(n) y_n + b(n) y_{n-1}`` (docs/pcf_closed_forms.md
+states every theorem with its conditions and reference):
+
+============================  ===============================  =======================
+case                          theorem (:data:`THEOREMS`)         value
+============================  ===============================  =======================
+``b`` has a root ``n >= 1``   ``terminating``                   a rational
+``B2 != 0``, ``D > 0``        ``norlund`` [2, (15.3.13)], [3]   ``c 2F1(a,b;c;z)/2F1(a+1,b+1;c+1;z)``
+``B2 != 0``, ``D = 0``        ``tricomi_u`` [2, Ch. 16], [4]    ``U(a-1,b,z)/U(a,b,z)``
+``B2 = 0``, ``A1 != 0``       ``confluent_1f1`` [2, (16.1.16)]  ``c 1F1(a;c;z)/1F1(a+1;c+1;z)``
+                              ``confluent_0f1`` [2, (16.1.?)]   ``c 0F1(;c;z)/0F1(;c+1;z)``
+``B2 = A1 = 0``, ``B1 > 0``   ``parabolic_u`` [5], [6]          ``U(a-1,x)/U(a,x)`` (Laplace)
+``B2 = A1 = B1 = 0``          ``periodic`` [1, Thm. 3.1]        ``(A0 + sqrt(A0^2 + 4 B0))/2``
+============================  ===============================  =======================
+
+with ``D = A1^2 + 4 B2``; ``D < 0`` (and ``B1 < 0`` in the parabolic case,
+``A0^2 + 4 B0 < 0`` in the periodic one) has characteristic roots of equal
+modulus: no theorem applies and :func:`closed_form` returns None.
+
+Every statement carries its parameters exactly (sympy text: rationals and
+square roots) and ``lambda``; :func:`check_proof` re-checks a statement by
+substituting them into the theorem's own fraction, exactly, and
+:func:`verify_closed_form` re-evaluates both sides independently.
+
+References
+----------
+.. [1] L. Lorentzen, H. Waadeland, *Continued Fractions*, Vol. 1, 2nd ed.,
+   Atlantis Press (2008): equivalence transformations (Sec. 1.4), periodic
+   fractions (Sec. 3.1), Pincherle's theorem (Sec. 5.2), positive fractions
+   and the Stern-Stolz theorem (Sec. 3.3).
+.. [2] A. Cuyt, V. B. Petersen, B. Verdonk, H. Waadeland, W. B. Jones,
+   *Handbook of Continued Fractions for Special Functions*, Springer (2008),
+   Ch. 15 (Gauss hypergeometric function: Nörlund's fraction, valid for
+   ``Re z < 1/2``) and Ch. 16 (confluent hypergeometric functions).
+.. [3] N. E. Nörlund, "Hypergeometric functions", Acta Math. 94 (1955).
+.. [4] W. Gautschi, "Computational aspects of three-term recurrence
+   relations", SIAM Review 9 (1967): ``U(a+n, b, z)`` is the minimal
+   solution of DLMF 13.3.7 for ``|arg z| < pi``.
+.. [5] P.-S. Laplace, *Traité de mécanique céleste* IV (1805): the Mills-ratio
+   fraction ``x + 1/(x + 2/(x + ...))``; DLMF 12.8.1 (recurrence of ``U(a, x)``)
+   and 12.9 (its minimality for ``x > 0``).
+.. [6] NIST DLMF, https://dlmf.nist.gov, Eqs. 13.3.7, 12.7.14, 13.2.42.
+
+Examples
+--------
+>>> form = closed_form([1], [0, 0, 1])          # 1/ln 2
+>>> form["theorem"], form["parameters"]["z"], form["parameters"]["lambda"]
+('norlund', '1/2', '2')
+>>> form["named"]["equals"]
+'1/log(2)'
+>>> verify_closed_form([1], [0, 0, 1], form) >= 30
+True
+>>> closed_form([3, 2], [0, 0, 1])["theorem"]   # 3 + 1/(5 + 4/(7 + ...)) = 4/pi-type
+'norlund'
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+
+import mpmath
+import sympy
+
+from engines.pcf.degenerate_forms import (
+    parabolic_u_expression,
+    parabolic_u_value,
+    tricomi_u_expression,
+    tricomi_u_value,
+)
+
+__all__ = ["THEOREMS", "check_proof", "closed_form", "theorem_fraction", "theorem_value",
+           "verify_closed_form"]
+
+n = sympy.Symbol("n")
+HALF = sympy.Rational(1, 2)
+
+#: theorem name -> the parameter names it states (besides ``lambda``)
+THEOREMS: dict[str, tuple[str, ...]] = {
+    "norlund": ("a", "b", "c", "z"),
+    "confluent_1f1": ("a", "c", "z"),
+    "confluent_0f1": ("c", "z"),
+    "tricomi_u": ("a", "b", "z"),
+    "parabolic_u": ("a", "x"),
+    "periodic": ("a", "b"),
+    "terminating": ("root", "value"),
+}
+
+
+def theorem_fraction(theorem: str, p: dict[str, sympy.Expr]) -> tuple[sympy.Expr, sympy.Expr]:
+    """``(a_thm(n), b_thm(n))``: the theorem's own continued fraction at parameters ``p``.
+
+    >>> theorem_fraction("confluent_1f1", {"a": 1, "c": 2, "z": 3})
+    (n - 1, 3*n + 3)
+    """
+    a, b, c, z, x = (sympy.sympify(p.get(k, 0)) for k in ("a", "b", "c", "z", "x"))
+    if theorem == "norlund":
+        return c + n - (a + b + 2 * n + 1) * z, sympy.expand((a + n) * (b + n) * z * (1 - z))
+    if theorem == "confluent_1f1":
+        return c + n - z, sympy.expand((a + n) * z)
+    if theorem == "confluent_0f1":
+        return c + n, z
+    if theorem == "tricomi_u":
+        return 2 * n + 2 * a - b + z, sympy.expand(-(a + n - 1) * (a + n - b))
+    if theorem == "parabolic_u":
+        return x, n + a - HALF
+    if theorem == "periodic":
+        return a, b
+    raise ValueError(f"unknown theorem {theorem!r}")
+
+
+def _shifted(theorem: str, p: dict[str, sympy.Expr], k: int) -> dict[str, sympy.Expr]:
+    """Parameters of the tail from index ``k`` on (``n -> n + k`` in the theorem's fraction)."""
+    q = dict(p)
+    if theorem == "norlund":
+        q.update(a=p["a"] + k, b=p["b"] + k, c=p["c"] + k)
+    elif theorem == "confluent_1f1":
+        q.update(a=p["a"] + k, c=p["c"] + k)
+    elif theorem == "confluent_0f1":
+        q.update(c=p["c"] + k)
+    elif theorem in ("tricomi_u", "parabolic_u"):
+        q.update(a=p["a"] + k)
+    return q
+
+
+def _shift_needed(theorem: str, p: dict[str, sympy.Expr]) -> int:
+    """Steps after which the ratio's formula has no pole (``c`` or a Gamma factor at 0, -1, ...)."""
+    if theorem in ("norlund", "confluent_1f1", "confluent_0f1"):
+        c = p["c"]
+        return int(1 - c) if c.is_integer and c <= 0 else 0
+    if theorem == "tricomi_u":  # the factor (a - 1)(a - b) multiplies a Meijer-G pole when 0
+        zeros = [v for v in (p["a"] - 1, p["a"] - p["b"]) if v.is_integer and v <= 0]
+        return int(1 - min(zeros)) if zeros else 0
+    return 0
+
+
+def _ratio_expression(theorem: str, p: dict[str, sympy.Expr]) -> sympy.Expr:
+    """The theorem's value (``lambda = 1``) as a sympy expression."""
+    a, b, c, z = p.get("a"), p.get("b"), p.get("c"), p.get("z")
+    if theorem == "norlund":
+        return c * sympy.hyper([a, b], [c], z) / sympy.hyper([a + 1, b + 1], [c + 1], z)
+    if theorem == "confluent_1f1":
+        return c * sympy.hyper([a], [c], z) / sympy.hyper([a + 1], [c + 1], z)
+    if theorem == "confluent_0f1":
+        return c * sympy.hyper([], [c], z) / sympy.hyper([], [c + 1], z)
+    if theorem == "tricomi_u":
+        return tricomi_u_expression(a, b, z)
+    if theorem == "parabolic_u":
+        return parabolic_u_expression(a, p["x"])
+    raise ValueError(f"no ratio for {theorem!r}")
+
+
+def _ratio_value(theorem: str, p: dict[str, sympy.Expr], dps: int) -> mpmath.mpf:
+    """The theorem's value (``lambda = 1``) with mpmath's own special functions."""
+    with mpmath.workdps(dps + 20):
+        v = {k: mpmath.mpmathify(sympy.N(e, dps + 30)) for k, e in p.items()}
+        if theorem == "norlund":
+            return v["c"] * (mpmath.hyp2f1(v["a"], v["b"], v["c"], v["z"])
+                             / mpmath.hyp2f1(v["a"] + 1, v["b"] + 1, v["c"] + 1, v["z"]))
+        if theorem == "confluent_1f1":
+            return v["c"] * (mpmath.hyp1f1(v["a"], v["c"], v["z"])
+                             / mpmath.hyp1f1(v["a"] + 1, v["c"] + 1, v["z"]))
+        if theorem == "confluent_0f1":
+            return v["c"] * mpmath.hyp0f1(v["c"], v["z"]) / mpmath.hyp0f1(v["c"] + 1, v["z"])
+        if theorem == "tricomi_u":
+            return tricomi_u_value(v["a"], v["b"], v["z"])
+        if theorem == "parabolic_u":
+            return parabolic_u_value(v["a"], v["x"])
+    raise ValueError(f"no ratio for {theorem!r}")
+
+
+def _fold(head: Sequence[tuple[sympy.Expr, sympy.Expr]], tail):
+    """``a_0 + b_1/(a_1 + ... + b_k/tail)`` for ``head = [(a_0, b_1), ..., (a_{k-1}, b_k)]``."""
+    value = tail
+    for a_i, b_next in reversed(head):
+        value = a_i + b_next / value
+    return value
+
+
+def _head(theorem: str, p: dict[str, sympy.Expr], k: int) -> list[tuple[sympy.Expr, sympy.Expr]]:
+    an, bn = theorem_fraction(theorem, p)
+    return [(an.subs(n, i), bn.subs(n, i + 1)) for i in range(k)]
+
+
+def theorem_value(theorem: str, parameters: dict[str, str], dps: int = 40) -> mpmath.mpf:
+    """The value a statement claims, from its parameters, with mpmath (independent of its text).
+
+    >>> p = {"a": "0", "b": "0", "c": "1", "z": "1/2", "lambda": "2"}
+    >>> mpmath.nstr(theorem_value("norlund", p), 15)
+    '1.44269504088896'
+    """
+    p = {k: sympy.sympify(v) for k, v in parameters.items() if v is not None}
+    lam = p.pop("lambda", sympy.Integer(1))
+    with mpmath.workdps(dps + 20):
+        if theorem == "terminating":
+            return mpmath.mpf(sympy.Rational(p["value"]).p) / sympy.Rational(p["value"]).q
+        if theorem == "periodic":
+            a, b = p["a"], p["b"]
+            return mpmath.mpmathify(sympy.N((a + sympy.sign(a) * sympy.sqrt(a**2 + 4 * b)) / 2,
+                                            dps + 20))
+        k = _shift_needed(theorem, p)
+        tail = _ratio_value(theorem, _shifted(theorem, p, k), dps)
+        head = [(mpmath.mpmathify(sympy.N(x, dps + 30)), mpmath.mpmathify(sympy.N(y, dps + 30)))
+                for x, y in _head(theorem, p, k)]
+        return mpmath.mpmathify(sympy.N(lam, dps + 30)) * _fold(head, tail)
+
+
+# ---------------------------------------------------------------- matching a PCF to a theorem
+
+
+def _coefficients(a: Sequence[int], b: Sequence[int]) -> tuple[int, ...] | None:
+    a = [int(x) for x in a]
+    b = [int(x) for x in b]
+    while a and a[-1] == 0:
+        a.pop()
+    while b and b[-1] == 0:
+        b.pop()
+    if len(a) > 2 or len(b) > 3:
+        return None
+    a += [0] * (2 - len(a))
+    b += [0] * (3 - len(b))
+    return a[0], a[1], b[0], b[1], b[2]
+
+
+def _first_positive_root(b0: int, b1: int, b2: int) -> int | None:
+    if b0 == b1 == b2 == 0:
+        return 1
+    bound = max(abs(b0), abs(b1), abs(b2)) + 1  # Cauchy's bound on an integer root
+    return next((k for k in range(1, bound + 1) if b2 * k * k + b1 * k + b0 == 0), None)
+
+
+def _terminating(coeffs: tuple[int, ...], root: int) -> dict | None:
+    a0, a1, b0, b1, b2 = coeffs
+    p_prev, p, q_prev, q = 1, a0, 0, 1
+    for i in range(1, root):
+        an, bn = a1 * i + a0, b2 * i * i + b1 * i + b0
+        p_prev, p = p, an * p + bn * p_prev
+        q_prev, q = q, an * q + bn * q_prev
+    if q == 0:
+        return None
+    value = Fraction(p, q)
+    return _statement("terminating", {"root": sympy.Integer(root), "value": sympy.Rational(
+        value.numerator, value.denominator)}, sympy.Integer(1), sympy.Rational(
+            value.numerator, value.denominator),
+        f"terminating: b({root}) = 0, so the fraction is finite and equals the convergent "
+        f"p_{root - 1}/q_{root - 1} = {value}")
+
+
+def _match(coeffs: tuple[int, ...]) -> tuple[str, dict, sympy.Expr, str] | None:
+    """(theorem, parameters, lambda, condition text) for a non-terminating PCF, or None."""
+    a0, a1, b0, b1, b2 = (sympy.Integer(x) for x in coeffs)
+    if b2 != 0:
+        d = a1**2 + 4 * b2
+        if d < 0:
+            return None
+        # (n + a)(n + b) = b(n)/B2: a, b the negated roots
+        r = sympy.sqrt(b1**2 - 4 * b0 * b2)
+        pa, pb = sympy.radsimp((b1 + r) / (2 * b2)), sympy.radsimp((b1 - r) / (2 * b2))
+        if d == 0:
+            lam = a1 / 2
+            # b(n)/lam^2 = -(n + a - 1)(n + a - b): a = alpha + 1, b = alpha - beta + 1
+            ua, ub = pa + 1, pa - pb + 1
+            z = sympy.radsimp(a0 / lam - (2 * ua - ub))
+            if not (z.is_real and z > 0):
+                return None
+            return "tricomi_u", {"a": ua, "b": ub, "z": z}, lam, "z > 0 (|arg z| < pi)"
+        if a1 == 0 and a0 == 0:
+            return None
+        sign = sympy.sign(a1) if a1 != 0 else sympy.sign(a0)
+        lam = sign * sympy.sqrt(d)
+        z = sympy.radsimp((1 - a1 / lam) / 2)
+        c = sympy.radsimp(a0 / lam + (pa + pb + 1) * z)
+        condition = ("Re z < 1/2" if a1 != 0 else
+                     "z = 1/2, reached as the limit t -> 0+ of a(n) + t sign(A0) n (Re z < 1/2), "
+                     "uniformly since the tail is a positive fraction")
+        return "norlund", {"a": pa, "b": pb, "c": c, "z": z}, lam, condition
+    if a1 != 0:
+        lam = a1
+        if b1 != 0:
+            z = b1 / a1**2
+            return ("confluent_1f1", {"a": b0 / b1, "c": a0 / a1 + z, "z": z}, lam,
+                    "every complex z")
+        return "confluent_0f1", {"c": a0 / a1, "z": b0 / a1**2}, lam, "every complex z"
+    if b1 != 0:
+        if b1 < 0 or a0 == 0:
+            return None
+        lam = sympy.sign(a0) * sympy.sqrt(b1)
+        return ("parabolic_u", {"a": b0 / b1 + HALF, "x": sympy.radsimp(a0 / lam)}, lam,
+                "x > 0")
+    if a0 == 0 or a0**2 + 4 * b0 < 0:
+        return None
+    return "periodic", {"a": a0, "b": b0}, sympy.Integer(1), "A0^2 + 4 B0 >= 0, A0 != 0"
+
+
+def _statement(theorem: str, p: dict, lam: sympy.Expr, expression: sympy.Expr, by: str) -> dict:
+    parameters = {k: sympy.sstr(v) for k, v in p.items()}
+    if theorem in ("norlund", "confluent_1f1", "confluent_0f1"):
+        parameters = {k: parameters.get(k) for k in ("a", "b", "c", "z")}
+    parameters["lambda"] = sympy.sstr(lam)
+    return {"expression": sympy.sstr(expression), "theorem": theorem, "parameters": parameters,
+            "proof": {"status": "proved", "by": by}, "named": None}
+
+
+def _describe(theorem: str, p: dict, lam: sympy.Expr, condition: str, shift: int) -> str:
+    stated = ", ".join(f"{k} = {sympy.sstr(v)}" for k, v in p.items())
+    text = (f"{theorem} ({condition}) at {stated}, after the equivalence transformation "
+            f"a(n) -> a(n)/lambda, b(n) -> b(n)/lambda^2 with lambda = {sympy.sstr(lam)} "
+            "(docs/pcf_closed_forms.md)")
+    if shift:
+        text += f"; the first {shift} terms written out, since the ratio's formula has a pole there"
+    return text
+
+
+@functools.lru_cache(maxsize=65_536)
+def _closed_form(coeffs: tuple[int, ...]) -> dict | None:
+    a0, a1, b0, b1, b2 = coeffs
+    root = _first_positive_root(b0, b1, b2)
+    if root is not None:
+        return _terminating(coeffs, root)
+    found = _match(coeffs)
+    if found is None:
+        return None
+    theorem, p, lam, condition = found
+    if theorem == "periodic":
+        a, b = p["a"], p["b"]
+        expression = (a + sympy.sign(a) * sympy.sqrt(a**2 + 4 * b)) / 2
+        by = (f"periodic (Lorentzen-Waadeland Thm. 3.1): x = {a} + {b}/x, the root of larger "
+              "modulus")
+        return _statement(theorem, p, lam, expression, by)
+    k = _shift_needed(theorem, p)
+    tail = _ratio_expression(theorem, _shifted(theorem, p, k))
+    expression = lam * _fold(_head(theorem, p, k), tail)
+    return _statement(theorem, p, lam, expression, _describe(theorem, p, lam, condition, k))
+
+
+def closed_form(a: Sequence[int], b: Sequence[int], *, name: bool = True) -> dict | None:
+    """The proved closed form of the PCF ``(a, b)`` (coefficients lowest degree first).
+
+    Parameters
+    ----------
+    a, b : sequences of int
+        ``a(n)``, ``b(n)``; ``deg a <= 1`` and ``deg b <= 2`` (else None).
+    name : bool
+        also try to write the value with elementary functions and registered
+        constants (``named``: a derivation by sympy's ``hyperexpand``).
+
+    Returns
+    -------
+    dict or None
+        ``{"expression", "theorem", "parameters", "proof", "named"}`` (module
+        docstring, docs/pcf_closed_forms.md), or None when no theorem applies:
+        the characteristic roots have equal modulus, or the theorem's
+        condition fails.
+
+    Examples
+    --------
+    >>> form = closed_form([0, 1], [1])            # n + 1/(n + 1 + ...): c = 0, one term out
+    >>> form["expression"], form["named"]["equals"]
+    ('hyper((), (2,), 1)/hyper((), (1,), 1)', 'besseli(1, 2)/besseli(0, 2)')
+    >>> closed_form([1, 1], [0, 1])["parameters"]
+    {'a': '0', 'b': None, 'c': '2', 'z': '1', 'lambda': '1'}
+    >>> closed_form([0, 1], [0, 0, -1]) is None                  # D = 1 - 4 < 0
+    True
+    """
+    coeffs = _coefficients(a, b)
+    if coeffs is None:
+        return None
+    form = _closed_form(coeffs)
+    if form is None:
+        return None
+    form = {**form, "parameters": dict(form["parameters"]), "proof": dict(form["proof"])}
+    if name and form["named"] is None:
+        form["named"] = _named(form["expression"])
+    return form
+
+
+@functools.lru_cache(maxsize=16_384)
+def _named(expression: str) -> dict | None:
+    from engines.pcf.degenerate_forms import derive_name
+    return derive_name(expression)
+
+
+# ---------------------------------------------------------------- independent checks
+
+
+def check_proof(a: Sequence[int], b: Sequence[int], form: dict) -> bool:
+    """True iff the statement's parameters put the PCF in the theorem's form, exactly.
+
+    The PCF's coefficients must equal ``lambda a_thm(n)`` and
+    ``lambda^2 b_thm(n)`` as polynomials in ``n`` (sympy, exact radicals); a
+    ``terminating`` statement must name a root ``b(root) = 0`` and its exact
+    value.  Nothing is taken from the statement's text but its parameters.
+
+    >>> check_proof([1], [0, 0, 1], closed_form([1], [0, 0, 1], name=False))
+    True
+    >>> check_proof([1], [0, 0, 2], closed_form([1], [0, 0, 1], name=False))
+    False
+    """
+    coeffs = _coefficients(a, b)
+    theorem = form.get("theorem")
+    if coeffs is None or theorem not in THEOREMS:
+        return False
+    a0, a1, b0, b1, b2 = coeffs
+    p = {k: sympy.sympify(v) for k, v in form["parameters"].items() if v is not None}
+    if theorem == "terminating":
+        root = int(p["root"])
+        exact = _terminating(coeffs, root)
+        return (root >= 1 and b2 * root**2 + b1 * root + b0 == 0 and exact is not None
+                and sympy.sympify(exact["parameters"]["value"]) == p["value"])
+    lam = p.pop("lambda")
+    an, bn = theorem_fraction(theorem, p)
+    da = sympy.expand(lam * an - (a1 * n + a0))
+    db = sympy.expand(lam**2 * bn - (b2 * n**2 + b1 * n + b0))
+    return all(sympy.radsimp(sympy.expand(c)) == 0
+               for poly in (da, db) for c in sympy.Poly(poly, n).all_coeffs())
+
+
+def _pcf_value(a: Sequence[int], b: Sequence[int], digits: int) -> mpmath.mpf:
+    from engines.pcf.evaluation import evaluate
+    _, check = evaluate(list(a), list(b), target_digits=digits, check_digits=digits + 10,
+                        max_depth=1 << 17)
+    return check.value, check.digits
+
+
+def _agreement(x, y, cap: int) -> int:
+    if not (mpmath.isfinite(x) and mpmath.isfinite(y)):
+        return 0
+    d = abs(x - y)
+    if d == 0:
+        return cap
+    return int(min(cap, max(0, -mpmath.log10(d / max(abs(x), 1)))))
+
+
+def verify_closed_form(a: Sequence[int], b: Sequence[int], form: dict, digits: int = 30) -> int:
+    """Digits (at most ``digits + 10``) to which the statement matches the PCF's limit.
+
+    Three independent numbers: the PCF evaluated deep (tail-corrected where it
+    applies, :func:`engines.pcf.evaluation.evaluate`), the statement's
+    ``expression`` text evaluated by sympy/mpmath, and the theorem's value at
+    the stated parameters with mpmath's own ``hyp2f1``/``hyp1f1``/``hyp0f1``/
+    ``hyperu``/``pcfu`` (:func:`theorem_value`).  Returns the fewer of the
+    digits the two closed-form numbers agree with the PCF, bounded by the
+    digits the PCF evaluation itself carries.
+
+    >>> verify_closed_form([1, 2], [0, 0, 1], closed_form([1, 2], [0, 0, 1])) >= 30
+    True
+    """
+    cap = digits + 10
+    with mpmath.workdps(cap + 20):
+        pcf, pcf_digits = _pcf_value(a, b, digits)
+        expr = sympy.sympify(form["expression"], locals=_LOCALS)
+        text_value = mpmath.mpmathify(sympy.N(expr, cap + 20))
+        if isinstance(text_value, mpmath.mpc):
+            if abs(text_value.imag) > mpmath.mpf(10) ** (-cap) * max(1, abs(text_value)):
+                return 0
+            text_value = text_value.real
+        thm = theorem_value(form["theorem"], form["parameters"], cap)
+        if isinstance(thm, mpmath.mpc):
+            thm = thm.real if abs(thm.imag) < mpmath.mpf(10) ** (-cap) else mpmath.nan
+        return min(_agreement(pcf, text_value, cap), _agreement(pcf, thm, cap), pcf_digits)
+
+
+_LOCALS: dict[str, Callable] = {"hyper": sympy.hyper, "meijerg": sympy.meijerg}
