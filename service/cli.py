@@ -128,26 +128,49 @@ def _params(params_json: str | None, pairs: list[str], schema: dict[str, Any], t
 
 
 class _ProgressBar:
-    """Progress on stderr, redrawn at most five times a second (only on a terminal)."""
+    """Progress on stderr: a bar redrawn in place on a terminal, else plain lines.
 
-    def __init__(self) -> None:
-        self.last = 0.0
+    On a terminal the bar is redrawn at most five times a second.  Elsewhere
+    (cron, a pipe, a log file) a carriage-return bar would be one unreadable
+    line, so each report is a line of its own -- the first, then at most one
+    every ``interval_s`` seconds, and the last -- with the seconds elapsed.
+    """
+
+    def __init__(self, stream: Any = None, *, interval_s: float = 10.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.clock, self.interval_s = clock, interval_s
+        self.started = clock()
+        self.last: float | None = None
         self.drawn = False
-        self.enabled = sys.stderr.isatty()
+        self.tty = self.stream.isatty()
+        self.final_line = ""
 
     def __call__(self, done: int, total: int, message: str = "") -> None:
-        now = time.monotonic()
-        if not self.enabled or (now - self.last < 0.2 and done < total):
-            return
+        now = self.clock()
+        finished = bool(total) and done >= total
+        if self.tty:
+            if self.last is not None and now - self.last < 0.2 and not finished:
+                return
+            width = 30
+            filled = int(width * done / total) if total else 0
+            self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} "
+                              f"{message[:60]:<60}")
+        else:
+            if self.last is not None and now - self.last < self.interval_s and not finished:
+                return
+            percent = f" ({100 * done / total:.0f}%)" if total else ""
+            line = f"progress {done}/{total}{percent} {message[:200]}".rstrip()
+            if line == self.final_line:
+                return
+            self.final_line = line
+            self.stream.write(f"[{now - self.started:7.1f} s] {line}\n")
         self.last, self.drawn = now, True
-        width = 30
-        filled = int(width * done / total) if total else 0
-        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {message[:60]:<60}")
-        sys.stderr.flush()
+        self.stream.flush()
 
     def close(self) -> None:
-        if self.drawn:
-            sys.stderr.write("\n")
+        if self.drawn and self.tty:
+            self.stream.write("\n")
 
 
 @app.command(cls=_RunCommand)

@@ -62,3 +62,16 @@ def test_the_lock_pins_every_dependency_exactly() -> None:
     assert {"pydantic", "numba", "fastapi", "celery", "sympy", "torch", "pytest-xdist"} <= names
     assert not any(line.startswith(("--index-url", "--extra-index-url", "--find-links"))
                    for line in lines), "the lock must not name this machine's package sources"
+
+
+def test_the_job_type_table_lists_every_registered_type() -> None:
+    from engines.registry import ENGINE_MODULES, _load
+
+    start = README.index("| job type |")
+    table = README[start:README.index("\n\n", start)]
+    first_cells = [row.split("|")[1] for row in table.splitlines()[2:]]
+    documented = {name for cell in first_cells for name in re.findall(r"`([a-z_]+)`", cell)}
+    registered = set(_load(False))  # without the diagnostic types of the service's own tests
+    assert registered and len(ENGINE_MODULES) > 1
+    assert sorted(registered - documented) == []
+    assert sorted(documented - registered) == []
