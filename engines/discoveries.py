@@ -47,13 +47,16 @@ __all__ = [
     "ExpressionStatement",
     "FormulaStatement",
     "GrowthStatement",
+    "HypothesisStatement",
     "IdentityStatement",
     "IntersectionStatement",
+    "SequenceStatement",
     "Statement",
     "diameter_statement",
     "expression_statement",
     "formula_statement",
     "growth_statement",
+    "hypothesis_statement",
     "identity_statement",
     "intersection_statement",
 ]
@@ -98,6 +101,19 @@ class DiameterStatement(_Statement):
     polynomials: list[list[str]] = Field(..., description="per residue n mod period, in n")
 
 
+class SequenceStatement(_Statement):
+    """A growth quantity of a family (a sphere size, the antipode count, a diameter in p) is a
+    quasi-polynomial in ``variable`` from ``valid_from`` on."""
+
+    kind: Literal["sequence_formula"] = "sequence_formula"
+    family: str
+    quantity: str = Field(..., description="e.g. 'sphere(k=3)', 'antipodes', 'diameter'")
+    variable: str = Field("n", description="n (the family's size) or p (the modulus)")
+    valid_from: int
+    period: int
+    polynomials: list[list[str]] = Field(..., description="per residue class, in the variable")
+
+
 class GrowthStatement(_Statement):
     kind: Literal["growth_sequence"] = "growth_sequence"
     family: str
@@ -112,9 +128,21 @@ class IntersectionStatement(_Statement):
     value: str = Field(..., description="exact, 'p/q'")
 
 
+class HypothesisStatement(_Statement):
+    """An unknown constant: the limit of the representative ``PCF[a, b]`` of a hypothesis.
+
+    Coefficient lists lowest degree first, trailing zeros dropped; the members
+    related to it are evidence, not statement (another box may find more).
+    """
+
+    kind: Literal["hypothesis"] = "hypothesis"
+    a: list[int]
+    b: list[int]
+
+
 Statement = Annotated[
     FormulaStatement | IdentityStatement | ExpressionStatement | DiameterStatement
-    | GrowthStatement | IntersectionStatement,
+    | GrowthStatement | IntersectionStatement | SequenceStatement | HypothesisStatement,
     Field(discriminator="kind"),
 ]
 
@@ -192,6 +220,21 @@ def identity_statement(value: str, expression: str, digits: int = 30) -> Identit
     from engines.numerics.expressions import parse_expression, to_text
 
     return IdentityStatement(value=value.strip()[:digits], expression=to_text(parse_expression(expression)))
+
+
+def hypothesis_statement(a: list[int], b: list[int]) -> HypothesisStatement:
+    """The canonical statement of a hypothesis: its representative, trailing zeros dropped.
+
+    >>> hypothesis_statement([1, 1, 0], [2]) == hypothesis_statement([1, 1], [2, 0])
+    True
+    """
+    def trimmed(c: list[int]) -> list[int]:
+        out = [int(x) for x in c]
+        while len(out) > 1 and out[-1] == 0:
+            out.pop()
+        return out
+
+    return HypothesisStatement(a=trimmed(a), b=trimmed(b))
 
 
 def diameter_statement(family: str, valid_from: int, period: int,

@@ -23,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import time
 
 from pydantic import ValidationError
@@ -49,7 +50,21 @@ from engines.cayley.params import (
     permutation_graph,
     sweep_ns,
 )
-from engines.cayley.sweep import assemble, diameter_discovery, extend_points
+from engines.cayley.catalogue import catalogue_discoveries, run_catalogue
+from engines.cayley.conjectures import (
+    FitArgs,
+    bound_check,
+    generator_degree,
+    sequence_conjecture,
+    sphere_degree,
+)
+from engines.cayley.sweep import (
+    assemble,
+    diameter_discovery,
+    extend_points,
+    extend_spheres,
+    sequence_discovery,
+)
 from engines.contract import JobType, Progress, no_progress
 from engines.discoveries import Discovery, growth_statement
 
@@ -173,31 +188,136 @@ def _fit_args(params: SweepParams | CatalogueParams) -> dict:
 
 def _point(params: SweepParams, n: int, progress: Progress) -> dict:
     result = run_growth(params.point(n), progress)
+    symmetric = (result.get("positions") == n and result["bfs_completed"]
+                 and result["num_vertices"] == math.factorial(n))
     return {"n": n, "diameter": result["diameter"], "layer_sizes": result["layer_sizes"],
-            "num_vertices": result["num_vertices"], "elapsed_s": result["elapsed_s"]}
+            "num_vertices": result["num_vertices"], "elapsed_s": result["elapsed_s"],
+            "complete": bool(result["bfs_completed"]),
+            "applies": bool(symmetric and result.get("inverse_closed"))}
 
 
-def _cannot_run(params: SweepParams, n: int) -> str | None:
+def _depth_point(params: SweepParams, n: int, depth: int, progress: Progress) -> dict:
+    result = run_growth(params.point(n, depth), progress)
+    return {"n": n, "layer_sizes": result["layer_sizes"], "complete": result["bfs_completed"],
+            "depth": depth, "elapsed_s": result["elapsed_s"]}
+
+
+def _cannot_run(params: SweepParams, n: int, depth: int | None = None) -> str | None:
     try:
-        params.point(n)
+        params.point(n, depth)
     except (ValidationError, ValueError) as exc:
         errors = exc.errors() if isinstance(exc, ValidationError) else None
         return errors[0]["msg"].removeprefix("Value error, ") if errors else str(exc)
     return None
 
 
+def _generator_degree(params: SweepParams) -> int:
+    """How fast the family's generator count grows with n (0: bounded, 2: ~n^2, ...)."""
+    lo, hi = families.family_bounds(params.family)
+    step = 2 if families.PERMUTATION_FAMILIES[params.family].even_n else 1
+    ns = [n for n in range(max(lo, 6), min(hi, 14) + 1, step)
+          if _cannot_run(params, n, 0) is None]
+    if len(ns) < 2:
+        return 2
+    counts = {n: len({tuple(g) for g in families.permutation_family(params.family, n, params.k)}
+                     - {tuple(range(len(g))) for g in
+                        families.permutation_family(params.family, n, params.k)})
+              for n in (ns[0], ns[-1])}
+    return generator_degree(counts)
+
+
+def _sphere_fit(params: SweepParams, k: int, gdeg: int) -> FitArgs:
+    return FitArgs(max_period=params.max_period, max_degree=sphere_degree(k, gdeg),
+                   min_checks=params.min_checks,
+                   max_leading_exceptions=max(params.max_leading_exceptions, min(k + 1, 8)))
+
+
+def _conjectures(params: SweepParams, full: list[dict], limited: list[dict],
+                 stopped: dict[int, str], antipodes_stopped: str | None) -> dict:
+    """Sphere, antipode and diameter conjectures and the bound check of a sweep's points."""
+    fit = _fit_args(params)
+    everything = full + limited
+    gdeg = _generator_degree(params) if params.sphere_radius_max else 0
+    spheres = []
+    for k in range(1, params.sphere_radius_max + 1):
+        entry = sequence_conjecture(params.family, "sphere", k, everything,
+                                    _sphere_fit(params, k, gdeg), stopped.get(k))
+        spheres.append(entry)
+    antipode = (sequence_conjecture(params.family, "antipodes", None, full, FitArgs(**fit),
+                                    antipodes_stopped) if params.antipodes else None)
+    diameter = sequence_conjecture(params.family, "diameter", None, full, FitArgs(**fit))
+    return {"sphere_formulas": spheres,
+            "antipode_formula": antipode["formula"] if antipode else None,
+            "antipode_conjecture": antipode,
+            "diameter_conjecture": diameter,
+            "bound_check": bound_check(full)}
+
+
 def _sweep_result(params: SweepParams, points: list[dict], stopped: str | None,
-                  started: float) -> dict:
+                  started: float, limited: list[dict] | None = None,
+                  sphere_stops: dict[int, str] | None = None,
+                  antipodes_stopped: str | None = None) -> dict:
     k = families.family_k(params.family, params.n_min, params.k)
+    limited = limited or []
     return {"family": params.family, "k": params.k,
             "label": families.family_label(params.family, k),
             **assemble(points, _fit_args(params)), "n_max_requested": params.n_max,
             "extended": max(p["n"] for p in points) > params.n_max, "stopped_because": stopped,
+            **_conjectures(params, points, limited, sphere_stops or {}, antipodes_stopped),
+            "depth_limited": {str(p["n"]): {"depth": p["depth"], "layer_sizes": p["layer_sizes"],
+                                            "complete": p["complete"]} for p in limited},
+            "bound_applies": {str(p["n"]): p["applies"]
+                              for p in sorted(points, key=lambda p: p["n"])},
             "elapsed_s": round(time.perf_counter() - started, 3)}
 
 
+def _undecided_spheres(params: SweepParams, gdeg: int, full: list[dict]):
+    def undecided(limited: list[dict]) -> list[int]:
+        points = full + [p for p in limited if p not in full]
+        return [k for k in range(1, params.sphere_radius_max + 1)
+                if sequence_conjecture(params.family, "sphere", k, points,
+                                       _sphere_fit(params, k, gdeg))["status"]
+                == "insufficient data"]
+
+    return undecided
+
+
+def _extend(params: SweepParams, points: list[dict], started: float, progress: Progress):
+    """The three extensions of an extending sweep: diameter, antipodes, spheres."""
+    hi = families.family_bounds(params.family)[1]
+    step = 2 if families.PERMUTATION_FAMILIES[params.family].even_n else 1
+    fit = _fit_args(params)
+    budget = params.budget_s
+    points, stopped = extend_points(
+        points, lambda n, p: _point(params, n, p), lambda n: _cannot_run(params, n),
+        family_hi=hi, budget_s=0.5 * budget, fit_args=fit, progress=progress, started=started,
+        step=step)
+    antipodes_stopped = None
+    if params.antipodes:
+        def antipodes_decided(points: list[dict]) -> bool:
+            return sequence_conjecture(params.family, "antipodes", None, points,
+                                       FitArgs(**fit))["status"] != "insufficient data"
+
+        points, antipodes_stopped = extend_points(
+            points, lambda n, p: _point(params, n, p), lambda n: _cannot_run(params, n),
+            family_hi=hi, budget_s=0.7 * budget, fit_args=fit, progress=progress,
+            started=started, resolved=antipodes_decided, step=step)
+    limited: list[dict] = []
+    sphere_stops: dict[int, str] = {}
+    if params.sphere_radius_max:
+        gdeg = _generator_degree(params)
+        undecided = _undecided_spheres(params, gdeg, points)
+        left = budget - (time.perf_counter() - started)
+        every, sphere_stops = extend_spheres(
+            list(points), lambda n, d, p: _depth_point(params, n, d, p),
+            lambda n, d: _cannot_run(params, n, d), undecided, family_hi=hi,
+            budget_s=max(left, 0.0), step=step, progress=progress)
+        limited = every[len(points):]
+    return points, stopped, limited, sphere_stops, antipodes_stopped
+
+
 def run_sweep(params: SweepParams, progress: Progress = no_progress) -> dict:
-    """Growth for each n in the range (and beyond, when extending), then the formula fit."""
+    """Growth for each n in the range (and beyond, when extending), then the conjectures."""
     started = time.perf_counter()
     ns = sweep_ns(params)
     points = []
@@ -206,15 +326,15 @@ def run_sweep(params: SweepParams, progress: Progress = no_progress) -> dict:
             progress(i, len(ns), f"n = {n}: {message}")
 
         points.append(_point(params, n, point_progress))
-    stopped = None
-    if params.extend:
-        points, stopped = extend_points(
-            points, lambda n, p: _point(params, n, p), lambda n: _cannot_run(params, n),
-            family_hi=families.family_bounds(params.family)[1], budget_s=params.budget_s,
-            fit_args=_fit_args(params), progress=progress, started=started)
-    progress(len(points), len(points), f"diameter formula fitted on n = {points[0]['n']}.."
-                                       f"{points[-1]['n']}")
-    return _sweep_result(params, points, stopped, started)
+    if not params.extend:
+        progress(len(points), len(points), "fitting the conjectures")
+        return _sweep_result(params, points, None, started)
+    points, stopped, limited, sphere_stops, antipodes_stopped = _extend(
+        params, points, started, progress)
+    progress(len(points), len(points), f"conjectures fitted on n = {points[0]['n']}.."
+                                       f"{max(p['n'] for p in points + limited)}")
+    return _sweep_result(params, points, stopped, started, limited, sphere_stops,
+                         antipodes_stopped)
 
 
 def sweep_shards(params: SweepParams) -> list[dict]:
@@ -226,13 +346,14 @@ def sweep_shards(params: SweepParams) -> list[dict]:
 
 
 def sweep_merge(params: SweepParams, results: list[dict]) -> dict:
-    """Combine per-n shard results (any order) and fit the formula on all of them."""
+    """Combine per-n shard results (any order) and fit the conjectures on all of them."""
     points = []
     for r in results:
         for n_text, diameter in r["diameters"].items():
             points.append({"n": int(n_text), "diameter": diameter,
                            "layer_sizes": r["layer_sizes"][n_text],
-                           "num_vertices": r["num_vertices"][n_text]})
+                           "num_vertices": r["num_vertices"][n_text], "complete": True,
+                           "applies": r["bound_applies"][n_text]})
     expected = set(sweep_ns(params))
     if {p["n"] for p in points} != expected or len(points) != len(expected):
         raise ValueError("shard results do not cover n_min..n_max exactly once")
@@ -242,52 +363,25 @@ def sweep_merge(params: SweepParams, results: list[dict]) -> dict:
 
 
 def sweep_discoveries(params: SweepParams, result: dict) -> list[Discovery]:
+    label = result.get("label") or params.family
+    found = []
     formula = result.get("formula")
-    if not formula:
-        return []
-    return [diameter_discovery(result.get("label") or params.family, formula,
-                               result["diameters"])]
+    if formula:
+        found.append(diameter_discovery(label, formula, result["diameters"],
+                                        _judgement(result.get("diameter_conjecture"))))
+    for entry in result.get("sphere_formulas") or []:
+        if entry["formula"]:
+            found.append(sequence_discovery(label, entry))
+    antipode = result.get("antipode_conjecture")
+    if antipode and antipode["formula"]:
+        found.append(sequence_discovery(label, antipode))
+    return found
 
 
-def run_catalogue(params: CatalogueParams, progress: Progress = no_progress) -> dict:
-    """An extending sweep per family, sharing the time budget; the formulas found."""
-    started = time.perf_counter()
-    names = params.names()
-    entries, skipped = [], {}
-    for i, name in enumerate(names):
-        left = params.time_budget_s - (time.perf_counter() - started)
-        share = left / (len(names) - i)
-        lo, hi = families.family_bounds(name)
-        n_max = min(hi, max(lo, params.n_max_start))
-        try:
-            sweep = SweepParams(family=name, n_min=lo, n_max=n_max, extend=True,
-                                time_budget_s=max(share, 1.0), max_period=params.max_period,
-                                min_checks=params.min_checks,
-                                memory_budget_gib=params.memory_budget_gib)
-        except ValidationError as exc:
-            skipped[name] = exc.errors()[0]["msg"].removeprefix("Value error, ")
-            continue
-
-        def family_progress(done: int, total: int, message: str = "", i: int = i,
-                            name: str = name) -> None:
-            progress(i, len(names), f"{name}: {message}")
-
-        result = run_sweep(sweep, family_progress)
-        ns = sorted(int(n) for n in result["diameters"])
-        entries.append({"family": name, "label": result["label"], "n_range": [ns[0], ns[-1]],
-                        "diameters": result["diameters"], "formula": result["formula"],
-                        "formula_status": result["formula_status"],
-                        "stopped_because": result["stopped_because"]})
-    found = sum(1 for e in entries if e["formula"])
-    progress(len(names), len(names), f"catalogue done: {found} formulas from {len(entries)} "
-                                     "families")
-    return {"entries": entries, "formulas_found": found, "families_swept": len(entries),
-            "families_skipped": skipped, "elapsed_s": round(time.perf_counter() - started, 2)}
-
-
-def catalogue_discoveries(params: CatalogueParams, result: dict) -> list[Discovery]:
-    return [diameter_discovery(e["label"], e["formula"], e["diameters"])
-            for e in result["entries"] if e["formula"]]
+def _judgement(entry: dict | None) -> dict:
+    if not entry:
+        return {}
+    return {"status": entry["status"], "theorem": entry["theorem"]}
 
 
 def _view(model, render):

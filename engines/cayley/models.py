@@ -108,8 +108,46 @@ class DiameterFormula(_Part):
     fit_degree: int
 
 
+class FitRule(_Part):
+    max_period: int
+    max_degree: int
+    min_checks: int
+    max_leading_exceptions: int
+
+
+class Conjecture(_Part):
+    """One fitted quantity (:func:`engines.cayley.conjectures.sequence_conjecture`)."""
+
+    quantity: str = Field(..., description="sphere, antipodes or diameter")
+    k: int | None = None
+    formula: DiameterFormula | None
+    status: str = Field(..., description="known, open, insufficient data or no formula")
+    theorem: str | None = None
+    detail: str
+    values: dict[str, int]
+    fit: FitRule
+
+
+class BoundCheck(_Part):
+    """diam <= n^2/2 + 4n (the paper's refined Babai-type bound) on undirected Cayley graphs of
+    S_n."""
+
+    bound: str
+    checked_n: list[int]
+    not_applicable_n: list[int]
+    max_ratio: float | None
+    violations: list[int]
+
+
+class DepthLimited(_Part):
+    depth: int
+    layer_sizes: list[int]
+    complete: bool
+
+
 class SweepResult(ResultModel):
-    """``cayley_sweep``: diameters over a range of n and the formula they support (or why not)."""
+    """``cayley_sweep``: diameters over a range of n, the diameter formula they support (or why
+    not), and the sphere-size and antipode conjectures."""
 
     family: str
     k: int | None = None
@@ -122,26 +160,63 @@ class SweepResult(ResultModel):
     n_max_requested: int | None = None
     extended: bool = False
     stopped_because: str | None = None
+    sphere_formulas: list[Conjecture] = Field(default_factory=list, description=(
+        "per radius k: 'formula' (same shape as 'formula', or null) and 'status'"))
+    antipode_formula: DiameterFormula | None = None
+    antipode_conjecture: Conjecture | None = None
+    diameter_conjecture: Conjecture | None = None
+    bound_check: BoundCheck | None = None
+    depth_limited: dict[str, DepthLimited] = Field(default_factory=dict, description=(
+        "depth-limited searches past the complete ones (n -> layers to that depth)"))
+    bound_applies: dict[str, bool] = Field(default_factory=dict)
     elapsed_s: float | None = None
 
 
 class CatalogueEntry(_Part):
     family: str
+    k: int | None = None
     label: str
     n_range: list[int]
     diameters: dict[str, int]
     formula: DiameterFormula | None
     formula_status: str
     stopped_because: str | None = None
+    diameter_conjecture: Conjecture
+    sphere_formulas: list[Conjecture]
+    antipode_conjecture: Conjecture | None
+    bound_check: BoundCheck
+
+
+class MatrixEntry(_Part):
+    family: str
+    size: int
+    label: str
+    diameters: dict[str, int] = Field(..., description="by modulus p")
+    conjecture: Conjecture
+    stopped_because: str | None = None
+
+
+class ConjectureCounts(_Part):
+    diameter: int
+    sphere: int
+    antipodes: int
+    matrix: int
+    total: int
+    known: int
+    open: int
 
 
 class CatalogueResult(ResultModel):
-    """``cayley_catalogue``: one extending sweep per family, the diameter conjectures found."""
+    """``cayley_catalogue``: one extending sweep per family (and variant), the diameter, sphere
+    and antipode conjectures found, the matrix groups' diameters in p, the bound check."""
 
     entries: list[CatalogueEntry]
+    matrix_entries: list[MatrixEntry] = Field(default_factory=list)
+    counts: ConjectureCounts
     formulas_found: int
     families_swept: int
     families_skipped: dict[str, str] = Field(default_factory=dict)
+    bound_check: BoundCheck
     elapsed_s: float
 
 
@@ -250,17 +325,75 @@ def view_sweep(result: SweepResult) -> ResultView:
                       charts=[diameter_chart(r.diameters, r.formula, f"Diameters of {label}")])
 
 
+def _conjecture_name(c: Conjecture) -> str:
+    return {"sphere": f"|S_{c.k}|", "antipodes": "#antipodes"}.get(c.quantity, "diam")
+
+
+def _latex_name(c: Conjecture) -> str:
+    return {"sphere": f"|S_{{{c.k}}}|", "antipodes": r"\#\text{antipodes}"}.get(
+        c.quantity, r"\operatorname{diam}")
+
+
+def _shown_conjecture(label: str, c: Conjecture, variable: str = "n") -> ShownFormula:
+    f = c.formula
+    return ShownFormula(
+        label=f"{label}: {_conjecture_name(c)}",
+        text=f"{_conjecture_name(c)}({variable}) = {f.text} for {variable} >= {f.valid_from}",
+        latex=_latex_name(c) + f"({variable}) = {f.latex}",
+        facts={"status": c.status, "theorem": c.theorem, "period": f.period,
+               f"fitted on {variable}": ", ".join(map(str, f.fitted_on)),
+               f"checked on {variable}": ", ".join(map(str, f.checked_on)),
+               "values": ", ".join(f"{n}: {v}" for n, v in list(c.values.items())[:16])})
+
+
+def _family_row(e: CatalogueEntry) -> EvidenceRow:
+    parts = []
+    for c in [e.diameter_conjecture, *e.sphere_formulas, e.antipode_conjecture]:
+        if c is None:
+            continue
+        parts.append(f"{_conjecture_name(c)}: " + (f"{c.formula.text} ({c.status})" if c.formula
+                                                    else c.status))
+    span = f"n = {e.n_range[0]}..{e.n_range[1]}"
+    return EvidenceRow(label=e.label, value=f"{span}; " + "; ".join(parts))
+
+
+def counts_chart(result: CatalogueResult) -> Chart:
+    """Accepted conjectures by kind, split into known theorems and open ones."""
+    kinds = ["diameter", "sphere", "antipodes", "matrix"]
+    return Chart(id="conjecture-counts", title="Accepted conjectures by kind", kind="bar",
+                 x=Axis(label="kind (0 diameter, 1 sphere, 2 antipodes, 3 matrix)", integer=True),
+                 y=Axis(label="accepted conjectures", integer=True, min=0),
+                 series=[Series(label="accepted", x=list(range(4)),
+                                y=[float(getattr(result.counts, k)) for k in kinds],
+                                style="bars")],
+                 note=f"{result.counts.known} restate known theorems, {result.counts.open} open")
+
+
 def view_catalogue(result: CatalogueResult) -> ResultView:
-    """One formula per family that has one; a row per family with its status."""
-    formulas = [_shown_formula(f"Diameter of {e.label}", e.formula)
-                for e in result.entries if e.formula]
-    rows = [EvidenceRow(label="formulas found",
-                        value=f"{result.formulas_found} of {result.families_swept} families")]
+    """Every accepted conjecture grouped by family, a row per family with its table of verdicts."""
+    formulas = []
     for e in result.entries:
-        span = f"n = {e.n_range[0]}..{e.n_range[1]}" if e.n_range else "no n"
-        rows.append(EvidenceRow(label=e.label, value=(
-            f"{e.formula.text} for n >= {e.formula.valid_from} ({span})" if e.formula
-            else f"no formula ({span}; {e.stopped_because or e.formula_status})")))
+        for c in [e.diameter_conjecture, *e.sphere_formulas, e.antipode_conjecture]:
+            if c is not None and c.formula is not None:
+                formulas.append(_shown_conjecture(e.label, c))
+    for m in result.matrix_entries:
+        if m.conjecture.formula is not None:
+            formulas.append(_shown_conjecture(m.label, m.conjecture, "p"))
+    c = result.counts
+    rows = [EvidenceRow(label="conjectures accepted", value=(
+                f"{c.total}: {c.diameter} diameter, {c.sphere} sphere, {c.antipodes} antipodes, "
+                f"{c.matrix} matrix ({c.known} known theorems, {c.open} open)")),
+            EvidenceRow(label="families swept", value=result.families_swept),
+            EvidenceRow(label=f"bound {result.bound_check.bound}", value=(
+                f"{len(result.bound_check.checked_n)} diameters checked, "
+                f"{len(result.bound_check.violations)} violations, largest diam/bound "
+                f"{result.bound_check.max_ratio}"))]
+    rows += [_family_row(e) for e in result.entries]
+    for m in result.matrix_entries:
+        rows.append(EvidenceRow(label=m.label, value=(
+            f"diam over p = {', '.join(f'{p}: {d}' for p, d in m.diameters.items())}; "
+            + (f"{m.conjecture.formula.text} ({m.conjecture.status})" if m.conjecture.formula
+               else m.conjecture.status))))
     for family, why in result.families_skipped.items():
         rows.append(EvidenceRow(label=family, value=f"skipped: {why}"))
-    return ResultView(formulas=formulas, evidence=rows)
+    return ResultView(formulas=formulas, evidence=rows, charts=[counts_chart(result)])

@@ -270,6 +270,11 @@ class SweepParams(EngineParams):
         "class, within time_budget_s and the memory budget"))
     time_budget_s: float | None = Field(None, gt=0, le=GROWTH_LIMITS.soft_s - 300, description=(
         f"wall-clock budget of an extending sweep (default {DEFAULT_EXTEND_BUDGET_S:.0f} s)"))
+    sphere_radius_max: int = Field(6, ge=0, le=12, description=(
+        "fit |S_k(n)| for every radius k <= this (an extending sweep adds depth-limited "
+        "searches at larger n until each k is decided)"))
+    antipodes: bool = Field(True, description=(
+        "fit the number of farthest elements (an extending sweep extends n for it too)"))
 
     @model_validator(mode="after")
     def _range(self) -> SweepParams:
@@ -283,9 +288,11 @@ class SweepParams(EngineParams):
         estimate_sweep(self)  # every n fits the memory budget; the total fits the time limit
         return self
 
-    def point(self, n: int) -> GrowthParams:
-        """The growth parameters of one n (ValueError when it cannot run)."""
-        return GrowthParams(family=self.family, n=n, k=self.k,
+    def point(self, n: int, depth: int | None = None) -> GrowthParams:
+        """The growth parameters of one n, to ``depth`` or complete (ValueError when it cannot
+        run)."""
+        return GrowthParams(family=self.family, n=n, k=self.k, max_diameter=depth,
+                            last_layer_max_size=0 if depth is not None else 1000,
                             memory_budget_gib=self.memory_budget_gib)
 
     @property
@@ -325,6 +332,13 @@ class CatalogueParams(EngineParams):
     max_period: int = Field(4, ge=1, le=4)
     min_checks: int = Field(2, ge=2, le=10)
     memory_budget_gib: float = Field(min(4.0, DEFAULT_BUDGET_GIB), gt=0, le=MAX_BUDGET_GIB)
+    sphere_radius_max: int = Field(6, ge=0, le=12, description="sphere sizes fitted per family")
+    antipodes: bool = Field(True, description="fit the number of farthest elements")
+    variants: bool = Field(True, description=(
+        "also sweep family-parameter variants (lrx k=2, top_spin k=3,5, cubic_pancake k=2..7, "
+        "...) of the families chosen"))
+    matrix: bool = Field(True, description=(
+        "fit the diameter of unitriangular / Heisenberg groups over Z/pZ as a function of p"))
 
     def names(self) -> list[str]:
         return list(self.families or families.PERMUTATION_FAMILIES)

@@ -46,17 +46,25 @@ def test_sweep_rederives_stars_formula_with_shards_and_merge():
     assert formula["period"] == 2 and formula["valid_from"] == 3
     assert all(_value(formula, n) == 3 * (n - 1) // 2 for n in range(3, 60))
     assert list(merged["diameters"]) == [str(n) for n in range(3, 11)]
-    (discovery,) = sweep_discoveries(params, merged)
-    assert discovery.kind == "diameter_formula" and discovery.target == "stars"
+    (discovery,) = [d for d in sweep_discoveries(params, merged) if d.kind == "diameter_formula"]
+    assert discovery.target == "stars"
     direct = run_sweep(params)
     assert direct["formula"] == merged["formula"] and direct["diameters"] == merged["diameters"]
+    for field in ("sphere_formulas", "antipode_formula", "bound_check", "diameter_conjecture"):
+        assert direct[field] == merged[field]
 
 
 def test_sweep_refuses_from_too_few_points():
     result = run_sweep(SweepParams(family="coxeter", n_min=2, n_max=4))
     assert result["formula"] is None
     assert "no quasi-polynomial" in result["formula_status"]
-    assert sweep_discoveries(SweepParams(family="coxeter", n_min=2, n_max=4), result) == []
+    found = sweep_discoveries(SweepParams(family="coxeter", n_min=2, n_max=4), result)
+    assert not any(d.kind == "diameter_formula" for d in found)
+    # three values of |S_k| per radius cannot fix a degree >= 1 polynomial plus two checks
+    assert {e["status"] for e in result["sphere_formulas"]} == {"insufficient data"}
+    # the unique farthest element (1, 1, 1): a constant, fitted on n = 2, checked on 3, 4
+    assert result["antipode_formula"]["text"] == "1"
+    assert result["antipode_conjecture"]["status"] == "known"
 
 
 def test_no_spurious_pancake_formula():
@@ -106,7 +114,8 @@ def test_stars_sweep_extends_until_the_formula_is_supported():
     # n = 4..10 has three odd n: one check point short in the odd class
     plain = run_sweep(SweepParams(family="stars", n_min=4, n_max=10))
     assert plain["formula"] is None and "no quasi-polynomial" in plain["formula_status"]
-    params = SweepParams(family="stars", n_min=4, n_max=10, extend=True, time_budget_s=120)
+    params = SweepParams(family="stars", n_min=4, n_max=10, extend=True, time_budget_s=120,
+                         antipodes=False, sphere_radius_max=0)
     assert sweep_shards(params) == []  # one job: it decides its own range
     result = run_sweep(params)
     assert result["extended"] is True and result["stopped_because"] == "a formula is supported"
@@ -162,9 +171,10 @@ def test_catalogue_of_diameter_conjectures():
     assert by_family["pancake"]["formula"] is None
     found = job.discoveries(params, result)
     assert {d.target for d in found} >= {"coxeter", "stars", "all_transpositions"}
-    assert all(d.statement.kind == "diameter_formula" for d in found)
+    assert {d.statement.kind for d in found} == {"diameter_formula", "sequence_formula"}
     view = job.view(model)
-    assert len(view.formulas) == result["formulas_found"] >= 3
+    assert len(view.formulas) == result["counts"]["total"] > result["formulas_found"] >= 3
+    assert result["bound_check"]["violations"] == [] and result["bound_check"]["checked_n"]
     assert job.estimate(params).seconds == 40
 
 
