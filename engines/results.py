@@ -198,6 +198,8 @@ class Axis(_Model):
     min: float | None = None
     max: float | None = None
     log_toggle: bool = Field(False, description="offer the reader a linear/log switch")
+    categories: list[str] | None = Field(
+        None, description="bar charts: the name of each bar (x = 0, 1, ...), in order")
 
 
 class Series(_Model):
@@ -206,6 +208,8 @@ class Series(_Model):
     y: list[float | None]
     style: Literal["points", "line", "bars"] | None = None
     muted: bool = Field(False, description="drawn in grey (noise, outliers, other)")
+    emphasis: bool = Field(False, description=(
+        "a marked point or few (the selected model): drawn on top, larger, never clipped"))
 
 
 class Chart(_Model):
