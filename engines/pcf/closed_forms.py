@@ -78,8 +78,8 @@ from engines.pcf.degenerate_forms import (
     tricomi_u_value,
 )
 
-__all__ = ["THEOREMS", "check_proof", "closed_form", "theorem_fraction", "theorem_value",
-           "verify_closed_form"]
+__all__ = ["THEOREMS", "check_proof", "closed_form", "expression_value", "theorem_fraction",
+           "theorem_value", "verify_closed_form"]
 
 n = sympy.Symbol("n")
 HALF = sympy.Rational(1, 2)
@@ -91,6 +91,7 @@ THEOREMS: dict[str, tuple[str, ...]] = {
     "confluent_0f1": ("c", "z"),
     "tricomi_u": ("a", "b", "z"),
     "parabolic_u": ("a", "x"),
+    "pincherle_gamma": ("alpha", "beta"),
     "periodic": ("a", "b"),
     "terminating": ("root", "value"),
 }
@@ -115,6 +116,9 @@ def theorem_fraction(theorem: str, p: dict[str, sympy.Expr]) -> tuple[sympy.Expr
         return x, n + a - HALF
     if theorem == "periodic":
         return a, b
+    if theorem == "pincherle_gamma":
+        alpha, beta = sympy.sympify(p["alpha"]), sympy.sympify(p["beta"])
+        return 2 * n + alpha + beta + 1, sympy.expand(-(n + alpha) * (n + beta))
     raise ValueError(f"unknown theorem {theorem!r}")
 
 
@@ -143,34 +147,48 @@ def _shift_needed(theorem: str, p: dict[str, sympy.Expr]) -> int:
     return 0
 
 
-def _ratio_expression(theorem: str, p: dict[str, sympy.Expr]) -> sympy.Expr:
-    """The theorem's value (``lambda = 1``) as a sympy expression."""
+def _text(value: sympy.Expr) -> str:
+    """``value`` as sympy text, parenthesised unless it is a plain integer or symbol."""
+    text = sympy.sstr(value)
+    return f"({text})" if value.is_Add else text
+
+
+def _ratio_text(theorem: str, p: dict[str, sympy.Expr], lam: sympy.Expr) -> str:
+    """``lambda`` times the theorem's value, as sympy text (built as text: sympy's ``hyper``
+    constructor and printer cost milliseconds, and a box has tens of thousands of members)."""
     a, b, c, z = p.get("a"), p.get("b"), p.get("c"), p.get("z")
+    factor = sympy.sstr(lam * c) if c is not None else sympy.sstr(lam)
     if theorem == "norlund":
-        return c * sympy.hyper([a, b], [c], z) / sympy.hyper([a + 1, b + 1], [c + 1], z)
-    if theorem == "confluent_1f1":
-        return c * sympy.hyper([a], [c], z) / sympy.hyper([a + 1], [c + 1], z)
-    if theorem == "confluent_0f1":
-        return c * sympy.hyper([], [c], z) / sympy.hyper([], [c + 1], z)
-    if theorem == "tricomi_u":
-        return tricomi_u_expression(a, b, z)
-    if theorem == "parabolic_u":
-        return parabolic_u_expression(a, p["x"])
-    raise ValueError(f"no ratio for {theorem!r}")
+        ratio = (f"hyper([{a}, {b}], [{c}], {z})/hyper([{a + 1}, {b + 1}], [{c + 1}], {z})")
+    elif theorem == "confluent_1f1":
+        ratio = f"hyper([{a}], [{c}], {z})/hyper([{a + 1}], [{c + 1}], {z})"
+    elif theorem == "confluent_0f1":
+        ratio = f"hyper([], [{c}], {z})/hyper([], [{c + 1}], {z})"
+    elif theorem == "tricomi_u":
+        return sympy.sstr(lam * tricomi_u_expression(a, b, z))
+    elif theorem == "parabolic_u":
+        return sympy.sstr(lam * parabolic_u_expression(a, p["x"]))
+    else:
+        raise ValueError(f"no ratio for {theorem!r}")
+    if factor == "1":
+        return ratio
+    return f"{_text(sympy.sympify(factor))}*{ratio}"
 
 
 def _ratio_value(theorem: str, p: dict[str, sympy.Expr], dps: int) -> mpmath.mpf:
     """The theorem's value (``lambda = 1``) with mpmath's own special functions."""
+    zero = {"zeroprec": 8 * dps}  # a hypergeometric value can be exactly 0 (the limit is then 0)
     with mpmath.workdps(dps + 20):
         v = {k: mpmath.mpmathify(sympy.N(e, dps + 30)) for k, e in p.items()}
         if theorem == "norlund":
-            return v["c"] * (mpmath.hyp2f1(v["a"], v["b"], v["c"], v["z"])
-                             / mpmath.hyp2f1(v["a"] + 1, v["b"] + 1, v["c"] + 1, v["z"]))
+            return v["c"] * (mpmath.hyp2f1(v["a"], v["b"], v["c"], v["z"], **zero)
+                             / mpmath.hyp2f1(v["a"] + 1, v["b"] + 1, v["c"] + 1, v["z"], **zero))
         if theorem == "confluent_1f1":
-            return v["c"] * (mpmath.hyp1f1(v["a"], v["c"], v["z"])
-                             / mpmath.hyp1f1(v["a"] + 1, v["c"] + 1, v["z"]))
+            return v["c"] * (mpmath.hyp1f1(v["a"], v["c"], v["z"], **zero)
+                             / mpmath.hyp1f1(v["a"] + 1, v["c"] + 1, v["z"], **zero))
         if theorem == "confluent_0f1":
-            return v["c"] * mpmath.hyp0f1(v["c"], v["z"]) / mpmath.hyp0f1(v["c"] + 1, v["z"])
+            return v["c"] * (mpmath.hyp0f1(v["c"], v["z"], **zero)
+                             / mpmath.hyp0f1(v["c"] + 1, v["z"], **zero))
         if theorem == "tricomi_u":
             return tricomi_u_value(v["a"], v["b"], v["z"])
         if theorem == "parabolic_u":
@@ -203,6 +221,8 @@ def theorem_value(theorem: str, parameters: dict[str, str], dps: int = 40) -> mp
     with mpmath.workdps(dps + 20):
         if theorem == "terminating":
             return mpmath.mpf(sympy.Rational(p["value"]).p) / sympy.Rational(p["value"]).q
+        if theorem == "pincherle_gamma":
+            return mpmath.mpmathify(sympy.N(lam * p["alpha"], dps + 20))
         if theorem == "periodic":
             a, b = p["a"], p["b"]
             return mpmath.mpmathify(sympy.N((a + sympy.sign(a) * sympy.sqrt(a**2 + 4 * b)) / 2,
@@ -211,7 +231,10 @@ def theorem_value(theorem: str, parameters: dict[str, str], dps: int = 40) -> mp
         tail = _ratio_value(theorem, _shifted(theorem, p, k), dps)
         head = [(mpmath.mpmathify(sympy.N(x, dps + 30)), mpmath.mpmathify(sympy.N(y, dps + 30)))
                 for x, y in _head(theorem, p, k)]
-        return mpmath.mpmathify(sympy.N(lam, dps + 30)) * _fold(head, tail)
+        try:
+            return mpmath.mpmathify(sympy.N(lam, dps + 30)) * _fold(head, tail)
+        except ZeroDivisionError:
+            return mpmath.inf
 
 
 # ---------------------------------------------------------------- matching a PCF to a theorem
@@ -270,6 +293,12 @@ def _match(coeffs: tuple[int, ...]) -> tuple[str, dict, sympy.Expr, str] | None:
             # b(n)/lam^2 = -(n + a - 1)(n + a - b): a = alpha + 1, b = alpha - beta + 1
             ua, ub = pa + 1, pa - pb + 1
             z = sympy.radsimp(a0 / lam - (2 * ua - ub))
+            if z == 0:  # 1/Gamma(n + alpha + 1), 1/Gamma(n + beta + 1) solve the recurrence
+                alpha, beta = sorted((pa, pb), key=lambda r: -sympy.re(r))
+                if sympy.re(alpha) == sympy.re(beta) and alpha != beta:
+                    return None
+                return ("pincherle_gamma", {"alpha": alpha, "beta": beta}, lam,
+                        "Re alpha > Re beta, or alpha = beta")
             if not (z.is_real and z > 0):
                 return None
             return "tricomi_u", {"a": ua, "b": ub, "z": z}, lam, "z > 0 (|arg z| < pi)"
@@ -301,12 +330,15 @@ def _match(coeffs: tuple[int, ...]) -> tuple[str, dict, sympy.Expr, str] | None:
     return "periodic", {"a": a0, "b": b0}, sympy.Integer(1), "A0^2 + 4 B0 >= 0, A0 != 0"
 
 
-def _statement(theorem: str, p: dict, lam: sympy.Expr, expression: sympy.Expr, by: str) -> dict:
+def _statement(theorem: str, p: dict, lam: sympy.Expr, expression: sympy.Expr | str,
+               by: str) -> dict:
     parameters = {k: sympy.sstr(v) for k, v in p.items()}
     if theorem in ("norlund", "confluent_1f1", "confluent_0f1"):
         parameters = {k: parameters.get(k) for k in ("a", "b", "c", "z")}
     parameters["lambda"] = sympy.sstr(lam)
-    return {"expression": sympy.sstr(expression), "theorem": theorem, "parameters": parameters,
+    if not isinstance(expression, str):
+        expression = sympy.sstr(expression)
+    return {"expression": expression, "theorem": theorem, "parameters": parameters,
             "proof": {"status": "proved", "by": by}, "named": None}
 
 
@@ -336,9 +368,20 @@ def _closed_form(coeffs: tuple[int, ...]) -> dict | None:
         by = (f"periodic (Lorentzen-Waadeland Thm. 3.1): x = {a} + {b}/x, the root of larger "
               "modulus")
         return _statement(theorem, p, lam, expression, by)
+    if theorem == "pincherle_gamma":
+        by = (f"pincherle_gamma ({condition}): 1/Gamma(n + alpha + 1) and 1/Gamma(n + beta + 1) "
+              f"solve the recurrence of a(n) = 2n + alpha + beta + 1, b(n) = -(n + alpha)(n + beta); "
+              f"the first is minimal, so by Pincherle's theorem the value is alpha; alpha = "
+              f"{sympy.sstr(p['alpha'])}, beta = {sympy.sstr(p['beta'])}, lambda = {sympy.sstr(lam)}")
+        return _statement(theorem, p, lam, sympy.radsimp(lam * p["alpha"]), by)
     k = _shift_needed(theorem, p)
-    tail = _ratio_expression(theorem, _shifted(theorem, p, k))
-    expression = lam * _fold(_head(theorem, p, k), tail)
+    # the first k terms are the PCF's own: a(0) + b(1)/(... + b(k)/(lambda R_k))
+    expression = _ratio_text(theorem, _shifted(theorem, p, k), lam)
+    for i in range(k - 1, -1, -1):
+        head, numerator = a1 * i + a0, b2 * (i + 1)**2 + b1 * (i + 1) + b0
+        expression = f"{abs(numerator)}/({expression})"
+        if head or numerator < 0:
+            expression = f"{head or ''} {'-' if numerator < 0 else '+'} {expression}".lstrip(" +")
     return _statement(theorem, p, lam, expression, _describe(theorem, p, lam, condition, k))
 
 
@@ -365,7 +408,7 @@ def closed_form(a: Sequence[int], b: Sequence[int], *, name: bool = True) -> dic
     --------
     >>> form = closed_form([0, 1], [1])            # n + 1/(n + 1 + ...): c = 0, one term out
     >>> form["expression"], form["named"]["equals"]
-    ('hyper((), (2,), 1)/hyper((), (1,), 1)', 'besseli(1, 2)/besseli(0, 2)')
+    ('1/(hyper([], [1], 1)/hyper([], [2], 1))', 'besseli(1, 2)/besseli(0, 2)')
     >>> closed_form([1, 1], [0, 1])["parameters"]
     {'a': '0', 'b': None, 'c': '2', 'z': '1', 'lambda': '1'}
     >>> closed_form([0, 1], [0, 0, -1]) is None                  # D = 1 - 4 < 0
@@ -392,6 +435,12 @@ def _named(expression: str) -> dict | None:
 # ---------------------------------------------------------------- independent checks
 
 
+@functools.lru_cache(maxsize=4096)
+def _parse(text: str) -> sympy.Expr:
+    """A parameter string back to sympy (statements repeat the same few across a box)."""
+    return sympy.sympify(text)
+
+
 def check_proof(a: Sequence[int], b: Sequence[int], form: dict) -> bool:
     """True iff the statement's parameters put the PCF in the theorem's form, exactly.
 
@@ -410,7 +459,7 @@ def check_proof(a: Sequence[int], b: Sequence[int], form: dict) -> bool:
     if coeffs is None or theorem not in THEOREMS:
         return False
     a0, a1, b0, b1, b2 = coeffs
-    p = {k: sympy.sympify(v) for k, v in form["parameters"].items() if v is not None}
+    p = {k: _parse(v) for k, v in form["parameters"].items() if v is not None}
     if theorem == "terminating":
         root = int(p["root"])
         exact = _terminating(coeffs, root)
@@ -457,8 +506,7 @@ def verify_closed_form(a: Sequence[int], b: Sequence[int], form: dict, digits: i
     cap = digits + 10
     with mpmath.workdps(cap + 20):
         pcf, pcf_digits = _pcf_value(a, b, digits)
-        expr = sympy.sympify(form["expression"], locals=_LOCALS)
-        text_value = mpmath.mpmathify(sympy.N(expr, cap + 20))
+        text_value = expression_value(form["expression"], cap + 20)
         if isinstance(text_value, mpmath.mpc):
             if abs(text_value.imag) > mpmath.mpf(10) ** (-cap) * max(1, abs(text_value)):
                 return 0
@@ -470,3 +518,28 @@ def verify_closed_form(a: Sequence[int], b: Sequence[int], form: dict, digits: i
 
 
 _LOCALS: dict[str, Callable] = {"hyper": sympy.hyper, "meijerg": sympy.meijerg}
+
+
+def expression_value(expression: str, dps: int) -> mpmath.mpf | mpmath.mpc:
+    """A statement's expression text evaluated with mpmath at ``dps`` digits.
+
+    Every ``hyper`` node is evaluated by mpmath with ``zeroprec`` (a
+    hypergeometric value can be exactly 0, where sympy's ``evalf`` asks mpmath
+    for a relative accuracy it cannot reach), the rest by sympy's ``evalf``.
+
+    >>> mpmath.nstr(expression_value("2*hyper([1], [1], 1)/hyper([2], [2], 1) + 1", 20), 10)
+    '3.0'
+    >>> expression_value("2*hyper([2], [1], -1)/hyper([3], [2], -1)", 30)   # (1 + z) e^z = 0
+    mpf('0.0')
+    """
+    expr = sympy.sympify(expression, locals=_LOCALS)
+    with mpmath.workdps(dps + 20):
+        values = {}
+        for node in expr.atoms(sympy.hyper):
+            ap = [mpmath.mpmathify(sympy.N(x, dps + 20)) for x in node.ap]
+            bq = [mpmath.mpmathify(sympy.N(x, dps + 20)) for x in node.bq]
+            value = mpmath.hyper(ap, bq, mpmath.mpmathify(sympy.N(node.argument, dps + 20)),
+                                 zeroprec=8 * dps)
+            values[node] = sympy.Float(value, dps + 20) if not isinstance(value, mpmath.mpc) else (
+                sympy.Float(value.real, dps + 20) + sympy.I * sympy.Float(value.imag, dps + 20))
+        return mpmath.mpmathify(sympy.N(expr.xreplace(values), dps + 10))

@@ -1,0 +1,234 @@
+"""Closed-form coverage of deg (1, 2) PCF boxes (issue 26, part A); called by pcf_bench.py.
+
+For the box ``deg a <= 1``, ``deg b <= 2``, coefficients in ``[lo, hi]``:
+
+1. *convergent*: this file's own float test -- the plain recurrence in float64
+   (rescaled every step) to depth 8000; a PCF converges when its convergents
+   at 2000, 4000 and 7994..8000 are finite and either agree to 1e-10 (float rounding), or the
+   differences 2000 -> 4000 -> 8000 are below 1e-2 (relative) and shrink by a
+   factor < 0.8 (the polynomially converging members, error ~ n^-s, shrink by
+   2^-s) while the last convergents of each parity (7994..8000) spread less
+   than that (an oscillation with a period dividing 2000 would pass the first
+   test alone) and the gap between consecutive convergents shrinks too (slow
+   members alternate around their limit);
+2. *covered*: :func:`engines.pcf.closed_forms.closed_form` states a form
+   (timed), counted per theorem; the convergent members without one are
+   listed by their case (characteristic discriminant ``D = A1^2 + 4 B2``);
+3. *proof re-check*: :func:`engines.pcf.closed_forms.check_proof` on every
+   statement (parameters substituted into the theorem's own fraction, exact);
+4. *independent numerical check* at >= 30 digits on a seeded sample (every
+   statement with ``--verify all``): the PCF by ``pcf_bench.independent_value``
+   (plain gmpy2 recurrence, the bench's own tail expansion; deeper plain
+   convergents when that is short of digits), against (i) the statement's
+   expression text evaluated by sympy/mpmath and (ii) the theorem's value at
+   the stated parameters with mpmath's own functions.  Statements on members
+   the float test calls divergent are checked the same way.
+
+Run::
+
+    python bench/pcf_bench.py --engine-pcfs 0 --closed-forms -4,4 --verify 600
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import os
+import random
+import sys
+import time
+
+import gmpy2
+import mpmath
+import numpy as np
+import sympy
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+from engines.pcf.closed_forms import (  # noqa: E402
+    check_proof,
+    closed_form,
+    expression_value,
+    theorem_value,
+)
+
+DEPTHS = (2000, 3999, 4000, 7994, 7995, 7996, 7997, 7998, 7999, 8000)
+VERIFY_DIGITS = 30
+
+
+def box(lo: int, hi: int) -> np.ndarray:
+    """Rows ``(A0, A1, B0, B1, B2)`` of the box."""
+    return np.array(list(itertools.product(range(lo, hi + 1), repeat=5)), dtype=np.int64)
+
+
+def float_convergent(rows: np.ndarray) -> np.ndarray:
+    """The float test (module docstring), vectorised over the rows."""
+    a0, a1, b0, b1, b2 = (rows[:, i].astype(np.float64) for i in range(5))
+    p0, p1 = np.ones(len(rows)), a0.copy()
+    q0, q1 = np.zeros(len(rows)), np.ones(len(rows))
+    snapshots = {}
+    with np.errstate(all="ignore"):
+        for k in range(1, DEPTHS[-1] + 1):
+            an, bn = a1 * k + a0, (b2 * k + b1) * k + b0
+            p0, p1 = p1, an * p1 + bn * p0
+            q0, q1 = q1, an * q1 + bn * q0
+            scale = np.maximum.reduce([np.abs(p0), np.abs(p1), np.abs(q0), np.abs(q1)])
+            scale[~np.isfinite(scale) | (scale == 0)] = 1.0
+            p0, p1, q0, q1 = p0 / scale, p1 / scale, q0 / scale, q1 / scale
+            if k in DEPTHS:
+                snapshots[k] = p1 / q1
+        x0, x1, x2 = snapshots[2000], snapshots[4000], snapshots[8000]
+        even = np.array([snapshots[d] for d in DEPTHS[3:] if d % 2 == 0])
+        odd = np.array([snapshots[d] for d in DEPTHS[3:] if d % 2])
+        size = np.maximum(1.0, np.abs(x2))
+        d_old, d_new = np.abs(x1 - x0) / size, np.abs(x2 - x1) / size
+        # consecutive convergents of one parity: an oscillation whose period divides 2000 shows
+        spread = np.maximum(even.max(axis=0) - even.min(axis=0),
+                            odd.max(axis=0) - odd.min(axis=0)) / size
+        # even and odd convergents of a slow member approach from both sides: the gap shrinks
+        gap_old = np.abs(snapshots[4000] - snapshots[3999]) / size
+        gap_new = np.abs(snapshots[8000] - snapshots[7999]) / size
+        finite = (np.isfinite(even).all(axis=0) & np.isfinite(odd).all(axis=0)
+                  & np.isfinite(x0) & np.isfinite(x1) & np.isfinite(snapshots[3999]))
+        exact = (d_new <= 1e-10) & (spread <= 1e-10) & (gap_new <= 1e-10)
+        slow = ((d_new < 1e-2) & (d_new < 0.8 * d_old) & (spread <= np.maximum(d_new, 1e-10))
+                & ((gap_new <= 1e-10) | ((gap_new < 0.8 * gap_old) & (gap_new < 0.1))))
+        return finite & (exact | slow)
+
+
+def _case(row) -> str:
+    a0, a1, b0, b1, b2 = (int(v) for v in row)
+    if b2:
+        d = a1 * a1 + 4 * b2
+        return "D > 0" if d > 0 else ("D = 0" if d == 0 else "D < 0")
+    if a1:
+        return "B2 = 0, A1 != 0"
+    return "B2 = A1 = 0, B1 != 0" if b1 else "B2 = A1 = B1 = 0"
+
+
+def _deep_value(a, b, digits: int):
+    """The bench's own PCF value: pcf_bench's, then deeper plain convergents if short of digits."""
+    from pcf_bench import independent_value, trimmed
+    value, got, _ = independent_value(a, b)
+    if value is not None and got >= digits + 5:
+        return value, got
+    a, b = trimmed(a), trimmed(b)
+
+    def poly(c, k):
+        return sum(ci * k**i for i, ci in enumerate(c))
+    p0, p1, q0, q1 = gmpy2.mpz(1), gmpy2.mpz(a[0]), gmpy2.mpz(0), gmpy2.mpz(1)
+    previous = None
+    for k in range(1, 131_073):
+        an, bn = poly(a, k), poly(b, k)
+        p0, p1 = p1, an * p1 + bn * p0
+        q0, q1 = q1, an * q1 + bn * q0
+        if k & (k - 1) == 0 and k >= 4096 and q1 != 0:
+            with mpmath.workdps(digits + 30):
+                current = mpmath.mpf(p1) / q1
+                if previous is not None:
+                    gap = abs(current - previous)
+                    got = digits + 20 if gap == 0 else int(-mpmath.log10(gap / max(1, abs(current))))
+                    if got >= digits + 5:
+                        return current, got
+                previous = current
+    return previous, 0
+
+
+def _agree(x, y, cap: int) -> int:
+    if x is None or y is None or not (mpmath.isfinite(x) and mpmath.isfinite(y)):
+        return 0
+    gap = abs(x - y)
+    return cap if gap == 0 else int(min(cap, max(0, -mpmath.log10(gap / max(1, abs(x))))))
+
+
+def verify(a, b, form, digits: int = VERIFY_DIGITS) -> int:
+    """Digits to which both closed-form numbers match the bench's own PCF value."""
+    with mpmath.workdps(digits + 30):
+        value, got = _deep_value(a, b, digits)
+        expression = sympy.sympify(form["expression"],
+                                   locals={"hyper": sympy.hyper, "meijerg": sympy.meijerg})
+        try:
+            text = mpmath.mpmathify(sympy.N(expression, digits + 20))
+        except ValueError:  # mpmath cannot reach a relative accuracy on an exact zero
+            text = expression_value(form["expression"], digits + 20)
+        thm = theorem_value(form["theorem"], form["parameters"], digits + 10)
+        out = []
+        for y in (text, thm):
+            if isinstance(y, mpmath.mpc):
+                y = y.real if abs(y.imag) <= mpmath.mpf(10) ** -(digits + 5) else None
+            out.append(_agree(value, y, digits + 10))
+        return min(min(out), got)
+
+
+def coverage(lo: int, hi: int, verify_count: int | str = 600, seed: int = 0) -> dict:
+    """Run the four steps (module docstring) on one box and print the figures."""
+    print(f"closed-form coverage, box deg a <= 1, deg b <= 2, coefficients in [{lo}, {hi}]; "
+          f"load average {os.getloadavg()}")
+    rows = box(lo, hi)
+    t0 = time.perf_counter()
+    convergent = float_convergent(rows)
+    t_float = time.perf_counter() - t0
+    print(f"  {len(rows)} PCFs, {int(convergent.sum())} convergent by the float test "
+          f"({t_float:.1f} s)")
+    t0 = time.perf_counter()
+    forms = {}
+    for i, row in enumerate(rows):
+        a, b = [int(row[0]), int(row[1])], [int(row[2]), int(row[3]), int(row[4])]
+        form = closed_form(a, b, name=False)
+        if form is not None:
+            forms[i] = (a, b, form)
+    t_forms = time.perf_counter() - t0
+    by_theorem = collections.Counter(f["theorem"] for i, (_, _, f) in forms.items() if convergent[i])
+    uncovered = [i for i in np.flatnonzero(convergent) if i not in forms]
+    on_divergent = [i for i in forms if not convergent[i]]
+    covered = int(convergent.sum()) - len(uncovered)
+    print(f"  closed_form on all {len(rows)} PCFs: {t_forms:.1f} s "
+          f"({1e3 * t_forms / len(rows):.2f} ms each)")
+    print(f"  covered: {covered}/{int(convergent.sum())} convergent "
+          f"({100 * covered / max(1, int(convergent.sum())):.2f} %)")
+    for name, count in by_theorem.most_common():
+        print(f"    {name:15s} {count}")
+    cases = collections.Counter(_case(rows[i]) for i in uncovered)
+    print(f"  convergent, no closed form: {len(uncovered)} by case {dict(cases)}")
+    for i in uncovered[:12]:
+        print(f"    e.g. a = {rows[i][:2].tolist()}, b = {rows[i][2:].tolist()}")
+    print(f"  statements on members the float test calls divergent: {len(on_divergent)} "
+          f"by theorem {dict(collections.Counter(forms[i][2]['theorem'] for i in on_divergent))}")
+    t0 = time.perf_counter()
+    failed_proofs = [i for i, (a, b, f) in forms.items() if not check_proof(a, b, f)]
+    t_proofs = time.perf_counter() - t0
+    print(f"  proofs re-checked exactly: {len(forms) - len(failed_proofs)}/{len(forms)} hold "
+          f"({t_proofs:.1f} s)")
+    keys = sorted(forms)
+    if verify_count != "all":
+        rng = random.Random(seed)
+        keys = sorted(rng.sample(keys, min(int(verify_count), len(keys))))
+        # every theorem and the divergent-labelled statements get their share
+        for name in set(f["theorem"] for _, _, f in forms.values()):
+            same = [i for i in forms if forms[i][2]["theorem"] == name]
+            keys += rng.sample(same, min(20, len(same)))
+        keys = sorted(set(keys) | set(on_divergent[:50]))
+    t0 = time.perf_counter()
+    short = []
+    for i in keys:
+        a, b, f = forms[i]
+        if verify(a, b, f) < VERIFY_DIGITS:
+            short.append(i)
+    t_verify = time.perf_counter() - t0
+    print(f"  numerically re-verified at >= {VERIFY_DIGITS} digits (bench's own PCF value vs "
+          f"expression text and vs theorem parameters): {len(keys) - len(short)}/{len(keys)} "
+          f"({t_verify:.1f} s)")
+    for i in short[:20]:
+        a, b, f = forms[i]
+        print(f"    SHORT: a = {a}, b = {b}, {f['theorem']} {f['parameters']}, "
+              f"float-convergent {bool(convergent[i])}")
+    print(f"  load average {os.getloadavg()}")
+    return {"pcfs": len(rows), "convergent": int(convergent.sum()), "covered": covered,
+            "by_theorem": dict(by_theorem), "uncovered": len(uncovered),
+            "failed_proofs": len(failed_proofs), "verified": len(keys) - len(short),
+            "checked": len(keys)}
+
+
+if __name__ == "__main__":
+    low, high = (int(v) for v in (sys.argv[1] if len(sys.argv) > 1 else "-2,2").split(","))
+    coverage(low, high, sys.argv[2] if len(sys.argv) > 2 else 600)
