@@ -46,7 +46,7 @@ Terms = tuple[tuple[int, ...], ...]
 
 
 class Finished(Exception):  # noqa: N818 - a control-flow signal, not an error
-    """Raised inside a search when the target error is reached."""
+    """Raised inside a search when a law (:func:`is_law`) reaches the target error."""
 
 
 class BudgetExhausted(Exception):  # noqa: N818
@@ -201,7 +201,10 @@ class Evaluator:
     """Fits and caches candidates on one data set; counts evaluations and time.
 
     ``tick`` (optional) is called every ``tick_every`` fits; the search uses it
-    for progress reports, cancellation and the budget.  ``length`` (optional)
+    for progress reports, cancellation and the budget.  ``law`` is the first
+    fit at the target error whose every number is simple (:func:`is_law`): only
+    such a fit ends a search early; an exact fit with free-looking numbers (a
+    Taylor polynomial of ``sinh``) is a fit, and the search goes on.  ``length`` (optional)
     scores a fit by a description length; the evaluator keeps the fit of least
     length seen (``shortest``) beside the most accurate one (``best``).
     """
@@ -224,6 +227,7 @@ class Evaluator:
         self.mean_y = float(self.y.mean())
         self._no_constants = np.zeros(0)
         self.best: Fit | None = None
+        self.law: Fit | None = None
         self.shortest: Fit | None = None
         self.shortest_length = math.inf
         self.started = time.monotonic()
@@ -255,12 +259,15 @@ class Evaluator:
         if self.tick is not None and self.evaluations % self.tick_every == 0:
             self.tick()
         n_const = sum(self.lib.count_constants(t) for t in terms)
-        size = sum(len(t) for t in terms) + len(terms) - 1
+        size = sum(self.lib.size(t) for t in terms) + len(terms) - 1
         fit = self._fit_model(terms, n_const, size, start)
         fit.origin = self.origin
         self.cache[terms] = fit
         if fit.valid and (self.best is None or fit.nrmse < self.best.nrmse):
             self.best = fit
+        if (self.law is None and fit.valid and fit.nrmse <= self.target_nrmse
+                and is_law(fit, self.scale)):
+            self.law = fit
         if fit.valid and self.length is not None:
             length = self.length(fit)
             if length < self.shortest_length:
@@ -381,6 +388,26 @@ class Evaluator:
                 offset += k
             value = float(np.sqrt(np.mean((pred - y) ** 2)) / _scale(y))
         return value if math.isfinite(value) else INVALID_NRMSE
+
+
+def is_law(fit: Fit, scale: float = 1.0) -> bool:
+    """Whether every number of ``fit`` (coefficients, intercept, constants) is simple to 1e-8.
+
+    An intercept within ``1e-8 * scale`` (the data's spread) of zero is zero.
+
+    Simple: a fraction with denominator <= 12, a decimal with <= 3 places, or a
+    closed form of :func:`engines.sr.numbers.candidates` (``pi**2``, ``sqrt(2)/3``).
+    Free coefficients make a few smooth terms imitate anything on a narrow
+    range (``x + x**3/6 + 0.0083333*x**5 + ...`` for ``sinh x`` on ``[-1, 1]``,
+    exact to 1e-11): such a fit is not a law, however exact.
+
+    >>> is_law(Fit(((0,),), [0.5], 0.0, [], 0.0, 1)), is_law(Fit(((0,),), [0.0083333391], 0.0, [], 0.0, 1))
+    (True, False)
+    """
+    from engines.sr.numbers import is_simple
+
+    intercept = 0.0 if abs(fit.intercept) <= 1e-8 * scale else fit.intercept
+    return all(is_simple(v) for v in [*fit.coefficients, intercept, *fit.constants])
 
 
 def reward(nrmse: float, length: int, eta: float = 0.99, error_scale: float = 1e-3) -> float:

@@ -65,7 +65,7 @@ class GeneticProgramming:
 
     def fitness(self, expression: Expr) -> float:
         err = self.error(expression)
-        return err * self.eta ** (-len(expression)) if math.isfinite(err) else math.inf
+        return err * self.eta ** (-self.lib.size(expression)) if math.isfinite(err) else math.inf
 
     def _legal(self, expression: Expr) -> bool:
         return self.lib.is_legal(expression, self.max_depth, self.max_length)

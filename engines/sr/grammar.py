@@ -63,6 +63,7 @@ class Library:
             self.names.append(name)
             self.ops.append(OPERATORS[name])
         self.arity = [op.arity if op else 0 for op in self.ops]
+        self.weights = [op.weight if op else 1 for op in self.ops]
         self.terminals = [t for t in range(len(self.names)) if self.arity[t] == 0]
         self.functions = [t for t in range(len(self.names)) if self.arity[t] > 0]
         self.token_of = {name: t for t, name in enumerate(self.names)}
@@ -76,6 +77,17 @@ class Library:
         from engines.sr.kernels import CONST, OPCODES, VAR
         self.opcode = [VAR] * self.n_variables + ([CONST] if constants else []) + [
             OPCODES[name] for name in operators]
+
+    def size(self, expression: Sequence[int]) -> int:
+        """The complexity of a prefix expression: its tokens, each operator by its weight
+        (:attr:`engines.sr.operators.Operator.weight`: shortcuts count like their expansion).
+
+        >>> lib = Library(["x"], ["add", "sinh"], constants=False)
+        >>> lib.size(lib.encode(["sinh", "x"])), lib.size(lib.encode(["add", "x", "x"]))
+        (7, 3)
+        """
+        weights = self.weights
+        return sum(weights[t] for t in expression)
 
     # -- grammar ---------------------------------------------------------
     def legal(self, n_tokens: int, slots: list[Slot], n_constants: int, max_depth: int,

@@ -44,7 +44,7 @@ from pydantic import Field, field_validator, model_validator
 from engines.contract import EngineParams, JobType, Progress, TimeLimits, no_progress
 from engines.sr.benchmarks import BENCHMARKS, NGUYEN, Problem, sympy_to_numpy
 from engines.sr.feynman import FEYNMAN, feynman_problems
-from engines.sr.operators import KOZA, validate_operator_names
+from engines.sr.operators import default_operators, validate_operator_names
 from engines.sr.report import (
     SRBenchmarkResult,
     SRResult,
@@ -54,11 +54,18 @@ from engines.sr.report import (
     symbolically_equal,
 )
 
-__all__ = ["JOB_TYPES", "SRBenchmarkParams", "SRParams", "problem", "run_sr", "run_sr_benchmark",
-           "run_sr_mcts", "symbolically_equal"]
+__all__ = ["JOB_TYPES", "SRBenchmarkParams", "SRParams", "model_constants", "problem", "run_sr",
+           "run_sr_benchmark", "run_sr_mcts", "symbolically_equal", "warm_up"]
 
 MAX_ROWS = 10_000
 MAX_VARIABLES = 10
+MAX_MAGNITUDE = 1e50
+"""The largest |x| or |y| accepted: the search's cubes (its basis's degree) and their squares,
+summed over MAX_ROWS rows, stay finite in double precision (1e50**6 * 1e4 < 1.8e308)."""
+POSITIVE_DOMAIN = {"log": "positive", "sqrt": "non-negative"}
+OPENERS = {"positive": {"mul", "square", "abs", "exp", "cosh", "pow"},
+           "[-1, 1]": {"sin", "cos", "tanh"}}
+"""Operators that map any real into a restricted domain (x*x >= 0, tanh x in [-1, 1]) ..."""
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,15}$")
 PROBLEM_NAMES = tuple(BENCHMARKS) + FEYNMAN
 
@@ -74,8 +81,10 @@ class SearchOptions(EngineParams):
     """Search settings shared by both job types (each bounded)."""
 
     operators: list[str] | None = Field(
-        None, max_length=15,
-        description="operator names; default: the benchmark's function set, else the Koza set")
+        None, max_length=21,
+        description=("operator names; default: the benchmark's function set, else the Koza set "
+                     "plus sqrt, sinh, cosh, tanh, abs, atan (and asin when every input lies in "
+                     "[-1, 1]), each counted in the complexity like its expansion"))
     constants: bool = Field(True, description="allow fitted constants (the C token)")
     max_constants: int = Field(2, ge=0, le=4)
     policy: Literal["double_q", "uct"] = "double_q"
@@ -187,13 +196,40 @@ class SRParams(SearchOptions):
             raise ValueError(f"each row needs 1 to {MAX_VARIABLES} values")
         if any(len(row) != width for row in self.x):
             raise ValueError("all rows of x must have the same length")
-        if not all(math.isfinite(v) for row in self.x for v in row) or \
-                not all(math.isfinite(v) for v in self.y):
-            raise ValueError("x and y must be finite numbers (no NaN or infinity)")
+        for name, values in (("x", [v for row in self.x for v in row]), ("y", self.y)):
+            if not all(math.isfinite(v) for v in values):
+                raise ValueError(f"{name} must be finite numbers (no NaN or infinity)")
+            if max(abs(v) for v in values) > MAX_MAGNITUDE:
+                raise ValueError(f"{name} has values beyond {MAX_MAGNITUDE:g} in magnitude, where "
+                                 "the search's powers overflow; rescale the data")
+        if self.operators is not None:
+            self._check_domains()
         if self.variables is not None and len(self.variables) != width:
             raise ValueError(f"{len(self.variables)} variable names for rows of {width} values")
         if self.noise:
             raise ValueError("noise is added to benchmark or target samples only, not to given data")
+
+    def _check_domains(self) -> None:
+        """Each requested operator with a restricted domain must be usable on the data."""
+        names = self.variables or [f"x{i}" for i in range(len(self.x[0]))]
+        columns = list(zip(*self.x, strict=True))
+        for op in self.operators:
+            kind = POSITIVE_DOMAIN.get(op) or ("[-1, 1]" if op == "asin" else None)
+            if kind is None:
+                continue
+            inside = {"positive": lambda v: v > 0, "non-negative": lambda v: v >= 0,
+                      "[-1, 1]": lambda v: -1 <= v <= 1}[kind]
+            if any(all(inside(v) for v in column) for column in columns):
+                continue
+            shift = {"add", "sub"} if kind != "[-1, 1]" else {"mul", "div"}
+            if self.constants and self.max_constants > 0 and shift & set(self.operators):
+                continue  # log(x + C), asin(C*x) reach the domain
+            openers = OPENERS["positive" if kind != "[-1, 1]" else kind]
+            if openers & set(self.operators):
+                continue
+            raise ValueError(
+                f"operators: {op} needs {kind} arguments, but no variable ({', '.join(names)}) is "
+                f"{kind} on every row and no other requested operator can make one")
 
     def _check_target(self) -> None:
         from engines.numerics.expressions import ExpressionError, parse_expression
@@ -213,6 +249,25 @@ class SRParams(SearchOptions):
         low, high = self.domain
         if not (math.isfinite(low) and math.isfinite(high) and low < high):
             raise ValueError("domain must be two finite numbers, low < high")
+        X, _, Xt, _, _ = _target_samples(self, expression, names)
+        for values in (X, Xt):
+            y = sympy_to_numpy(expression, names)(values)
+            if not np.isfinite(y).all():
+                raise ValueError(f"target is not finite everywhere on the domain {list(self.domain)} "
+                                 "(outside the domain of one of its functions?)")
+            if float(np.abs(y).max()) > MAX_MAGNITUDE:
+                raise ValueError(f"target exceeds {MAX_MAGNITUDE:g} in magnitude on the domain")
+
+
+def _target_samples(params: SRParams, truth: sympy.Expr, names: list[str]):
+    """(X, y, X_test, y_test) of a target on its domain, as the job samples them (seeded)."""
+    f = sympy_to_numpy(truth, names)
+    rng = np.random.default_rng(params.seed)
+    low, high = params.domain
+    count = params.n_points or 20
+    X = rng.uniform(low, high, (len(names), count))
+    Xt = rng.uniform(low, high, (len(names), count))
+    return X, np.broadcast_to(f(X), (count,)), Xt, np.broadcast_to(f(Xt), (count,)), rng
 
 
 def _config(params: SearchOptions, seed: int, time_limit_s: float, operators: tuple[str, ...]):
@@ -237,26 +292,23 @@ def _data(params: SRParams):
         Xt, yt = bench.sample(params.seed, test=True, rows=params.n_points)
         return (X, y, Xt, yt, list(bench.variables), bench.expression,
                 bench.positive_domain, bench.name, bench.operators)
-    operators = tuple(params.operators or KOZA)
     if params.target is not None:
         from engines.numerics.expressions import parse_expression
 
         names = params.variables or ["x"]
         truth = parse_expression(params.target, variables=names)
-        f = sympy_to_numpy(truth, names)
-        rng = np.random.default_rng(params.seed)
         low, high = params.domain
-        count = params.n_points or 20
-        X = rng.uniform(low, high, (len(names), count))
-        Xt = rng.uniform(low, high, (len(names), count))
-        y, yt = f(X), f(Xt)
-        if not (np.isfinite(y).all() and np.isfinite(yt).all()):
+        X, y, Xt, yt, rng = _target_samples(params, truth, names)
+        y, yt = np.array(y, dtype=float), np.array(yt, dtype=float)
+        if not (np.isfinite(y).all() and np.isfinite(yt).all()):  # the params model refuses these
             raise ValueError("target is not finite everywhere on the domain")
         if params.noise > 0:
             y = y + rng.normal(0.0, params.noise * float(np.sqrt(np.mean(y**2))), y.shape)
+        operators = tuple(params.operators or default_operators(np.hstack([X, Xt])))
         return X, y, Xt, yt, names, truth, low >= 0, params.target, operators
     X = np.ascontiguousarray(np.asarray(params.x, dtype=float).T)
     y = np.asarray(params.y, dtype=float)
+    operators = tuple(params.operators or default_operators(X))
     names = params.variables or [f"x{i}" for i in range(X.shape[0])]
     Xt = yt = None
     if params.test_fraction > 0:
@@ -288,6 +340,17 @@ def _recovered(expression: sympy.Expr, truth: sympy.Expr, variables: list[str], 
     if not np.allclose(values, yt, rtol=1e-6, atol=1e-9 * max(1.0, float(np.abs(yt).max()))):
         return False
     return symbolically_equal(expression, truth, positive)
+
+
+def warm_up() -> None:
+    """Compile every numba kernel the search uses, on tiny data (fast when numba's cache is warm).
+
+    A worker calls this at start, so that its first ``sr_mcts`` job searches instead of
+    spending its time limit compiling (:func:`engines.sr.kernels.warm_up`).
+    """
+    from engines.sr import kernels
+
+    kernels.warm_up(None)
 
 
 def _linear_fallback(X: np.ndarray, y: np.ndarray, names: list[str]) -> tuple[sympy.Expr, float]:
@@ -361,8 +424,14 @@ def _run(params: SRParams, progress: Progress, started: float, deadline: float) 
     best.update(train_nrmse=_finite(chosen.nrmse), test_nrmse=_finite(test_nrmse),
                 srepr=sympy.srepr(outcome.best_expression), snapped=model.snapped,
                 free_parameters=model.free, found_by=model.origin or "search",
-                dimensionally_consistent=chosen.consistent)
+                dimensionally_consistent=chosen.consistent,
+                constants=model_constants(model, outcome.lib))
     limited = outcome.stop_reason in ("time limit", "evaluation budget")
+    before = None
+    if limited and outcome.epochs_completed == 0:
+        before = {"reason": (f"the {outcome.stop_reason} stopped the search before its first "
+                             "tree-search epoch ended: only the linear steps and a partial "
+                             "epoch ran")}
     return {
         **common,
         "best": best,
@@ -374,6 +443,7 @@ def _run(params: SRParams, progress: Progress, started: float, deadline: float) 
         "elapsed_s": 0.0,
         "stop_reason": outcome.stop_reason,
         "stopped_by_limit": limited,
+        "limited": before,
         "forms": outcome.forms,
         "search_rows": int(len(y_search)),
         "noise": {"estimated_std": _finite(residual_std), "relative": _finite(residual_std / rms),
@@ -386,18 +456,52 @@ def _run(params: SRParams, progress: Progress, started: float, deadline: float) 
     }
 
 
+def model_constants(model, lib) -> list[dict]:
+    """Every number of the selected model: where, the fitted value, its confidence interval
+    (``Z_WINDOW`` standard errors) and the closed form it was recognised as (None: kept free).
+
+    The recognised forms come from :mod:`engines.numerics.identification` through the
+    selection's snapping (:func:`engines.sr.selection.snap`).
+    """
+    from engines.sr.selection import interval_of
+
+    snapped = {entry["where"]: entry for entry in model.snapped}
+    out = []
+    groups = (("intercept", [model.intercept], [model.intercept_fixed]),
+              ("coefficient", model.coefficients, model.coefficient_fixed),
+              ("constant", model.constants, model.constant_fixed))
+    for kind, values, fixed in groups:
+        errors = model.errors.get("intercept" if kind == "intercept" else kind + "s", [])
+        for i, (value, f) in enumerate(zip(values, fixed, strict=True)):
+            where = kind if kind == "intercept" else f"{kind} {i + 1}"
+            if f is not None:
+                entry = snapped.get(where)
+                if entry is None or (kind == "intercept" and f.value == 0.0):
+                    continue  # a dropped intercept is no number of the law
+                out.append({"where": where, "fitted": float(entry["fitted"]),
+                            "interval": entry.get("interval"), "recognised": f.text})
+            else:
+                error = errors[i] if i < len(errors) else math.inf
+                out.append({"where": where, "fitted": float(value),
+                            "interval": interval_of(value, error), "recognised": None})
+    return out
+
+
 def _unready(X: np.ndarray, y: np.ndarray, names: list[str], common: dict, noise: float) -> dict:
     """The result of a job whose time limit ran out while the kernels compiled."""
     expression, nrmse = _linear_fallback(X, y, names)
     row = _row(expression, nrmse, None, True)
     row.update(train_nrmse=_finite(nrmse), test_nrmse=None, srepr=sympy.srepr(expression),
                snapped=[], free_parameters=len(names) + 1, found_by="least squares (no search)",
-               dimensionally_consistent=None)
+               dimensionally_consistent=None, constants=[])
     return {**common, "best": row, "pareto": [row], "units": None,
             "recovered": None if common["target"] is None else False,
             "epochs": 0, "evaluations": 0, "elapsed_s": 0.0,
             "stop_reason": "time limit reached while compiling the numba kernels (a linear fit only)",
-            "stopped_by_limit": True, "forms": [], "search_rows": 0,
+            "stopped_by_limit": True,
+            "limited": {"reason": ("the time limit ran out while the numba kernels compiled: no "
+                                   "search ran, the model is a least-squares line")},
+            "forms": [], "search_rows": 0,
             "noise": {"estimated_std": None, "relative": None, "method": "not estimated",
                       "smoother_std": None, "smoother_relative": None, "smoother_method": "not estimated",
                       "added_relative": noise},

@@ -35,14 +35,16 @@ import threading
 import numba
 import numpy as np
 
-VAR, CONST, ADD, SUB, MUL, DIV, SIN, COS, TAN, EXP, LOG, SQRT, NEG, SQUARE, CUBE, INV, POW = range(17)
+(VAR, CONST, ADD, SUB, MUL, DIV, SIN, COS, TAN, EXP, LOG, SQRT, NEG, SQUARE, CUBE, INV, POW,
+ SINH, COSH, TANH, ABS, ASIN, ATAN) = range(23)
 
 MAX_CANCELLATION = 10.0
 """The most the summed spreads of a model's summands may exceed the target's (see ``_model``)."""
 
 OPCODES = {"add": ADD, "sub": SUB, "mul": MUL, "div": DIV, "sin": SIN, "cos": COS, "tan": TAN,
            "exp": EXP, "log": LOG, "sqrt": SQRT, "neg": NEG, "square": SQUARE, "cube": CUBE,
-           "inv": INV, "pow": POW}
+           "inv": INV, "pow": POW, "sinh": SINH, "cosh": COSH, "tanh": TANH, "abs": ABS,
+           "asin": ASIN, "atan": ATAN}
 
 
 @numba.njit(cache=True, nogil=True)
@@ -97,8 +99,20 @@ def evaluate_program(code: np.ndarray, arg: np.ndarray, constants: np.ndarray,
                     a[i] = v * v
                 elif op == CUBE:
                     a[i] = v * v * v
-                else:
+                elif op == INV:
                     a[i] = 1.0 / v if v != 0.0 else np.nan
+                elif op == SINH:
+                    a[i] = np.sinh(v)
+                elif op == COSH:
+                    a[i] = np.cosh(v)
+                elif op == TANH:
+                    a[i] = np.tanh(v)
+                elif op == ABS:
+                    a[i] = abs(v)
+                elif op == ASIN:
+                    a[i] = np.arcsin(v) if -1.0 <= v <= 1.0 else np.nan
+                else:
+                    a[i] = np.arctan(v)
     return stack[0].copy()
 
 
@@ -343,11 +357,20 @@ def screen_subsets(G: np.ndarray, b: np.ndarray, zz: float, m: int, size: int, t
 
 
 _ready = threading.Event()
+_done = threading.Event()
 _start_lock = threading.Lock()
 _thread: threading.Thread | None = None
 
 
 def _compile_all() -> None:
+    try:
+        _compile_each()
+        _ready.set()
+    finally:
+        _done.set()  # a failed compilation must not leave a waiter blocked for ever
+
+
+def _compile_each() -> None:
     X = np.array([[1.0, 2.0, 3.0]])
     y = np.array([1.0, 2.0, 4.0])
     code = np.array([ADD, VAR, MUL, CONST, VAR], dtype=np.int64)
@@ -360,11 +383,11 @@ def _compile_all() -> None:
     solve_model(np.array([VAR, VAR, MUL, CONST, VAR], dtype=np.int64), arg, two, constants, X, y)
     G = np.eye(3)
     screen_subsets(G, np.ones(3), 3.0, 3, 2, 1e-8, 4)
-    _ready.set()
 
 
-def warm_up(timeout: float) -> bool:
-    """Whether every kernel is compiled, waiting at most ``timeout`` seconds for it.
+def warm_up(timeout: float | None) -> bool:
+    """Whether every kernel is compiled, waiting at most ``timeout`` seconds for it (None: until
+    it is).
 
     The first call starts the compilation in a daemon thread; it goes on after
     a timeout, so a later call (the next job) finds it done or further along.
@@ -376,5 +399,6 @@ def warm_up(timeout: float) -> bool:
         if _thread is None:
             _thread = threading.Thread(target=_compile_all, name="sr-numba-warm-up", daemon=True)
             _thread.start()
-    return _ready.wait(max(0.0, timeout))
+    _done.wait(None if timeout is None else max(0.0, min(timeout, 1e6)))
+    return _ready.is_set()
 

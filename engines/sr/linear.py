@@ -59,9 +59,9 @@ import numpy as np
 
 from engines.sr import kernels
 from engines.sr.basis import monomial_prefix, monomials
-from engines.sr.evaluate import Evaluator, Fit, snap_decimal, snap_value
+from engines.sr.evaluate import Evaluator, Fit, is_law
 from engines.sr.grammar import Library
-from engines.sr.numbers import candidates
+from engines.sr.numbers import is_simple
 from engines.sr.sparse import sparse_fit
 
 __all__ = ["FeatureSet", "base_features", "exact_model", "linear_step", "mined_features",
@@ -306,20 +306,16 @@ def exact_model(lib: Library, evaluator: Evaluator, kind: str, parts: list[Expr]
     if built is None:
         return None
     tree, start = built
-    return evaluator.fit((tree,), start=start)
+    fit = evaluator.fit((tree,), start=start)
+    if exact and simple and evaluator.law is None and fit.nrmse <= max(evaluator.target_nrmse, 1e-12):
+        # its constants are ratios of simple coefficients (2.12/3.39): a law, though they are not
+        evaluator.law = fit
+    return fit
 
 
 def _simple(value: float) -> bool:
-    """A fraction with denominator <= 12, a decimal with <= 3 places, or a simple number
-    of :mod:`engines.sr.numbers` (``pi**2``, ``sqrt(2)/3``), to 1e-8.
-
-    Free coefficients make a few smooth terms imitate anything on a narrow
-    range (``x - x**3/6 + x**5/120`` for ``sin x`` on ``[0, 0.1]``, exact to
-    1e-11): an exact fit is believed only with simple numbers.
-    """
-    if snap_value(value, rtol=1e-8) is not None or snap_decimal(value, rtol=1e-8) is not None:
-        return True
-    return bool(candidates(value, 1e-8 * abs(value)))
+    """:func:`engines.sr.numbers.is_simple`: an exact fit is believed only with simple numbers."""
+    return is_simple(value)
 
 
 def targets(lib: Library, y: np.ndarray) -> list[tuple[str, np.ndarray, np.ndarray]]:
@@ -372,8 +368,8 @@ def linear_step(lib: Library, evaluator: Evaluator, features: FeatureSet, max_te
                 continue
             if fit.valid and (best is None or (fit.nrmse, fit.size) < (best.nrmse, best.size)):
                 best = fit
-            if best is not None and best.nrmse <= max(evaluator.target_nrmse, 1e-12):
-                return best
+            if best is not None and best.nrmse <= max(evaluator.target_nrmse, 1e-12) and is_law(best, evaluator.scale):
+                return best  # a law; an exact fit with free-looking numbers lets the others compete
         if noisy and not search.exact:
             for subset, _ in search.best:
                 fit = exact_model(lib, evaluator, kind, [features.exprs[j] for j in subset],

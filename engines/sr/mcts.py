@@ -104,7 +104,7 @@ class MCTSAgent:
 
     def score(self, expression: tuple[int, ...]) -> float:
         fit = self.evaluator.fit(self.terms_of(expression))
-        value = reward(fit.nrmse, len(expression), self.eta, self.error_scale)
+        value = reward(fit.nrmse, self.lib.size(expression), self.eta, self.error_scale)
         self.found[expression] = fit.nrmse
         return value
 

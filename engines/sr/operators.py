@@ -39,6 +39,9 @@ class Operator:
     sympy: Callable[..., sympy.Expr]
     latex: Callable[..., str]
     trig: bool = False
+    weight: int = 1
+    """Its count in a model's complexity: that of its expansion in the Koza set when it has one
+    (``sinh a = (exp(a) - exp(-a))/2``: 6 nodes beside ``a``), so a shortcut adds no parsimony."""
 
 
 def _paren(s: str) -> str:
@@ -71,11 +74,35 @@ OPERATORS: dict[str, Operator] = {
                  lambda a: f"{_paren(a)}^{{3}}"),
         Operator("inv", 1, np.reciprocal, lambda a: 1 / a, lambda a: rf"\frac{{1}}{{{a}}}"),
         Operator("pow", 2, np.power, lambda a, b: a**b, lambda a, b: f"{_paren(a)}^{{{b}}}"),
+        Operator("sinh", 1, np.sinh, sympy.sinh, lambda a: rf"\sinh{{{_paren(a)}}}", weight=6),
+        Operator("cosh", 1, np.cosh, sympy.cosh, lambda a: rf"\cosh{{{_paren(a)}}}", weight=6),
+        Operator("tanh", 1, np.tanh, sympy.tanh, lambda a: rf"\tanh{{{_paren(a)}}}", weight=8),
+        Operator("abs", 1, np.abs, sympy.Abs, lambda a: rf"\left|{a}\right|", weight=2),
+        Operator("asin", 1, np.arcsin, sympy.asin, lambda a: rf"\arcsin{{{_paren(a)}}}"),
+        Operator("atan", 1, np.arctan, sympy.atan, lambda a: rf"\arctan{{{_paren(a)}}}"),
     ]
 }
 
 KOZA = ("add", "sub", "mul", "div", "sin", "cos", "exp", "log")
 """The Koza function set used by the Nguyen benchmarks (and RSRM's shipped config)."""
+
+EXTENDED = ("sqrt", "sinh", "cosh", "tanh", "abs", "atan", "asin")
+"""Operators the default search adds to the Koza set on given data (:func:`default_operators`)."""
+
+
+def default_operators(X: np.ndarray) -> tuple[str, ...]:
+    """The default operator set for data ``X`` (variables x rows): Koza plus :data:`EXTENDED`,
+    ``asin`` only when every input lies in its domain ``[-1, 1]``.
+
+    Each addition is weighted in the complexity like its expansion (``Operator.weight``), so it
+    shortens the search, not the description.
+
+    >>> default_operators(np.array([[0.5, -0.2]]))[-1], default_operators(np.array([[2.0]]))[-1]
+    ('asin', 'atan')
+    """
+    inside = bool(X.size) and bool(np.all(np.abs(X) <= 1.0))
+    return KOZA + tuple(n for n in EXTENDED if n != "asin" or inside)
+
 
 
 def validate_operator_names(names: list[str] | tuple[str, ...]) -> list[str]:

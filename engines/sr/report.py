@@ -70,6 +70,23 @@ class SnappedValue(_Strict):
     fitted: float
     snapped: str = Field(..., description="the simple number, sympy syntax")
     p_value: float = Field(..., description="cumulative partial F-test when it was fixed")
+    interval: list[float] | None = Field(
+        None, min_length=2, max_length=2,
+        description="the fitted value's 3-standard-error confidence interval [lo, hi]")
+
+
+class ModelConstant(_Strict):
+    where: str = Field(..., description="intercept, coefficient k or constant k")
+    fitted: float = Field(..., description="the value fitted with every number free")
+    interval: list[float] | None = Field(..., min_length=2, max_length=2, description=(
+        "[lo, hi]: fitted +- 3 standard errors from the fit's Jacobian (None: not identifiable)"))
+    recognised: str | None = Field(..., description=(
+        "the closed form (engines/numerics/identification.py) that replaced it, sympy syntax; "
+        "None: kept as fitted"))
+
+
+class Limited(_Strict):
+    reason: str
 
 
 class SRParetoRow(ParetoPoint):
@@ -86,6 +103,8 @@ class SRBest(SRParetoRow):
     found_by: str = Field(..., description="the search step that first proposed the model")
     dimensionally_consistent: bool | None = Field(
         None, description="with units: whether the model respects them (None: no units given)")
+    constants: list[ModelConstant] = Field(default_factory=list, description=(
+        "every number of the model: fitted value, confidence interval, what it was recognised as"))
 
 
 class NoiseReport(_Strict):
@@ -124,6 +143,9 @@ class SRResult(ResultModel):
     time_limit_s: float
     stop_reason: str
     stopped_by_limit: bool
+    limited: Limited | None = Field(None, description=(
+        "set when the time limit stopped the job before it searched (compiling, or before the "
+        "first tree-search epoch ended): the result is not a real search's"))
     forms: list[str]
     search_rows: int
     noise: NoiseReport
@@ -174,7 +196,7 @@ def _pareto_chart(result: SRResult) -> Chart:
                      style="points")]
     if chosen:
         series.append(Series(label="selected (least description length)", x=[chosen[0][0]],
-                             y=[chosen[0][1]], style="points"))
+                             y=[chosen[0][1]], style="points", emphasis=True))
     zeros = sum(1 for r in result.pareto if r.nrmse is not None and r.nrmse < floor)
     note = f"{zeros} model(s) with NRMSE below 1e-16 drawn at 1e-16" if zeros else ""
     return Chart(id="pareto", title="Pareto front: training error against complexity", kind="scatter",
@@ -237,7 +259,7 @@ def benchmark_view(result: SRBenchmarkResult) -> ResultView:
                                          facts={"recovered runs": f"{entry.recovered} of {entry.runs}"}))
     names = [p.problem for p in result.problems]
     chart = Chart(id="recovery", title="Exact recovery per problem", kind="bar",
-                  x=Axis(label="problem number (see evidence)", integer=True, min=0),
+                  x=Axis(label="problem", categories=names),
                   y=Axis(label="recovery rate", min=0, max=1),
                   series=[Series(label="recovery rate", x=list(range(1, len(names) + 1)),
                                  y=[p.recovery_rate for p in result.problems], style="bars")])

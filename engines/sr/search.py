@@ -20,7 +20,9 @@ candidates (MRGP), directly or through an inverse (``exp``, ``log``, ``sqrt``,
 out (tree search only).  Every fit records the step that proposed it
 (``Fit.origin``), so a result can say what found its model.
 
-Stopping: reaching ``target_nrmse`` (exact data) ends the search at once; so
+Stopping: a *law* reaching ``target_nrmse`` (exact data, every number simple:
+:func:`engines.sr.evaluate.is_law`) ends the search at once -- an exact fit
+with free-looking numbers does not, it competes in the selection as a fit; so
 does the deadline (every ``tick``), the evaluation budget, and -- on noisy
 data -- *convergence*: the candidate of least quick description length
 (:func:`engines.sr.selection.quick_length`) has not improved by a nat for
@@ -119,6 +121,7 @@ class SearchOutcome:
     stop_reason: str
     noise: NoiseEstimate
     forms: list[str] = field(default_factory=list)
+    epochs_completed: int = 0  # tree-search epochs that ran to their end
 
 
 EXACT = 1e-6
@@ -169,6 +172,7 @@ class _Pipeline:
         self.forms_seen: list[str] = []
         self.base = None
         self.watch_length, self.stable = math.inf, 0
+        self.completed = 0
 
     def agent(self, library: Library, terms_of=None) -> MCTSAgent:
         c = self.config
@@ -192,8 +196,7 @@ class _Pipeline:
         if now - self.last_report >= 0.5:
             self.last_report = now
             _report(self.progress, now - self.started, self.budget, self.epoch, self.evaluator)
-        best = self.evaluator.best
-        if best is not None and best.nrmse <= self.config.target_nrmse:
+        if self.evaluator.law is not None:  # an exact fit with simple numbers; others go on
             raise Finished
 
     def linear_start(self) -> None:
@@ -271,6 +274,7 @@ class _Pipeline:
             for epoch in range(self.config.epochs):
                 self.epoch = epoch
                 self.run_epoch()
+                self.completed += 1
                 self.check_converged()
         except Finished:
             return "target reached"
@@ -308,7 +312,7 @@ def search(X: np.ndarray, y: np.ndarray, variables: list[str], config: SearchCon
     elapsed = time.monotonic() - pipeline.started
     return SearchOutcome(chosen, chosen.expression, rows, evaluator, pipeline.lib, pipeline.epoch + 1,
                          evaluator.evaluations, elapsed, stop_reason, pipeline.noise,
-                         pipeline.forms_seen)
+                         pipeline.forms_seen, pipeline.completed)
 
 
 def _report(progress: Progress, elapsed: float, budget: float, epoch: int, evaluator: Evaluator) -> None:

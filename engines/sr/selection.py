@@ -11,14 +11,19 @@ score); each is processed here on all training rows:
    F-test of the removal has a p-value above ``alpha`` (Seber & Lee 2003, section 4.3:
    ``F = ((RSS_r - RSS) / q) / s**2``, ``s**2 = RSS / (n - p)``, with ``q`` the
    parameters removed);
-3. **snap constants**: a free value is replaced by a simple number
-   (:mod:`engines.sr.numbers`) when (a) the number lies within ``z = 3``
-   standard errors, (b) it is a shorter description than the free value by
-   at least ``MARGIN`` (2 nats: many candidates lie near any value; zero, the
-   value's absence, needs no margin) and
-   (c) the snapped model, refitted, passes the same F-test against the
-   unsnapped one (``q`` = the number of values fixed so far) -- the snapped
-   model's fit is then statistically indistinguishable at level ``alpha``.
+3. **recognise constants**: every free value is offered to the identification
+   module (:func:`engines.numerics.identification.interval_candidates`, through
+   :mod:`engines.sr.numbers`) and replaced by a closed form when (a) the form
+   lies inside the value's confidence interval, ``z = 3`` standard errors from
+   the Jacobian, (b) it is a shorter description than the free value by at
+   least ``MARGIN`` (2 nats: many candidates lie near any value; zero, the
+   value's absence, needs no margin) -- (a) and (b) are
+   :func:`~engines.numerics.identification.interval_accepts` -- and (c) the
+   model refitted with it (the other values free) passes the partial F-test
+   against the unsnapped one (``q`` = the number of values fixed so far) at
+   level ``SNAP_ALPHA`` = 0.0027, the level at which one value's test and its
+   ``z = 3`` interval agree.  Each replacement records the fitted value and its
+   interval.
    A model whose residual exceeds twice the model-free noise level (when one
    is given) is an approximation and keeps its fitted numbers;
 4. **choose** the model of least description length (a two-part MDL code,
@@ -74,19 +79,24 @@ from fractions import Fraction
 import numpy as np
 import scipy.special
 
+from engines.numerics.identification import INTERVAL_Z, MARGIN_NATS, interval_accepts
 from engines.sr import kernels
 from engines.sr.evaluate import Fit
 from engines.sr.grammar import Library
 from engines.sr.numbers import SimpleNumber, candidates, free_cost
 
-__all__ = ["Context", "Model", "constant_spans", "description_length", "levenberg_marquardt", "process", "quick_length"]
+__all__ = ["Context", "Model", "constant_spans", "description_length", "interval_of",
+           "levenberg_marquardt", "process", "quick_length"]
 
 Expr = tuple[int, ...]
 ZERO = SimpleNumber(0.0, Fraction(0), 0, 0.0)
 FLOOR = 1e-9
 ALPHA = 0.01
-Z_WINDOW = 3.0
-MARGIN = 2.0
+Z_WINDOW = INTERVAL_Z
+SNAP_ALPHA = float(scipy.special.erfc(Z_WINDOW / math.sqrt(2)))
+"""The snap test's level: one value passes it exactly when its number lies inside the
+``Z_WINDOW`` interval (two-sided normal tail, 0.0027), so interval and test agree."""
+MARGIN = MARGIN_NATS
 """Nats a simple number must save over the free value: against the many candidates that lie
 within a few standard errors of any value by chance (the look-elsewhere effect)."""
 
@@ -138,9 +148,10 @@ class Model:
         return (sum(f is None for f in self.constant_fixed) + sum(f is None for f in self.coefficient_fixed)
                 + (self.intercept_fixed is None))
 
-    @property
-    def tokens(self) -> int:
-        size = sum(len(t) for t in self.terms) + max(0, len(self.terms) - 1)
+    def tokens(self, lib: Library) -> int:
+        """The model's complexity: its terms' weighted tokens (:meth:`Library.size`), the joining
+        additions, every coefficient other than +-1 and a non-zero intercept."""
+        size = sum(lib.size(t) for t in self.terms) + max(0, len(self.terms) - 1)
         size += sum(1 for c in self.coefficients if abs(abs(c) - 1.0) > 1e-12)
         return size + (self.intercept != 0.0) + (not self.terms)
 
@@ -349,7 +360,7 @@ def description_length(model: Model, context: Context) -> float:
                                  ("intercept", [model.intercept], [model.intercept_fixed])):
         for i, (value, f) in enumerate(zip(numbers, fixed, strict=True)):
             values += f.cost if f is not None else free_cost(value, model.errors[kind][i])
-    length = fit + values + model.tokens * math.log(context.alphabet)
+    length = fit + values + model.tokens(context.lib) * math.log(context.alphabet)
     return length + (1e6 if model.degenerate else 0.0)
 
 
@@ -410,7 +421,13 @@ def prune(model: Model, context: Context) -> Model:
 
 
 def _options(model: Model, context: Context) -> list[tuple[float, str, int, SimpleNumber]]:
-    """(gain in nats, kind, index, number) for every free value with an admissible simple number."""
+    """(gain in nats, kind, index, number) for every free value with an admissible simple number.
+
+    Admissible: the identification module's rule for measured values
+    (:func:`engines.numerics.identification.interval_accepts`: inside the
+    ``Z_WINDOW`` standard-error interval, and shorter than the free value by
+    ``MARGIN``); zero, the value's absence, needs no margin.
+    """
     out = []
     exact = context.decimals if model.rss <= len(context.y) * (10 * context.floor) ** 2 else 0
     for kind, numbers, fixed in (("intercept", [model.intercept], [model.intercept_fixed]),
@@ -422,13 +439,20 @@ def _options(model: Model, context: Context) -> list[tuple[float, str, int, Simp
             error = model.errors[kind][i]
             width = Z_WINDOW * error if math.isfinite(error) else 0.0
             keep = free_cost(value, error)
-            options = candidates(value, width, decimals=exact)
-            if kind != "coefficients" and abs(value) <= width:  # a zero coefficient is prune's
-                options = [ZERO] + options
-            for number in options[:2]:
-                if number.cost + (MARGIN if number.value != 0.0 else 0.0) < keep:
-                    out.append((keep - number.cost, kind, i, number))
+            options = [c for c in candidates(value, width, decimals=exact)[:2]
+                       if interval_accepts(c, value, error, Z_WINDOW)]
+            if kind != "coefficients" and abs(value) <= width and keep > ZERO.cost:
+                options = [ZERO] + options  # a zero coefficient is prune's
+            for number in options:
+                out.append((keep - number.cost, kind, i, number))
     return sorted(out, key=lambda o: -o[0])
+
+
+def interval_of(value: float, error: float) -> list[float] | None:
+    """The ``Z_WINDOW`` standard-error confidence interval of a free value (None: unknown error)."""
+    if not math.isfinite(error):
+        return None
+    return [float(value - Z_WINDOW * error), float(value + Z_WINDOW * error)]
 
 
 def _prospect(model: Model, context: Context) -> float:
@@ -478,12 +502,14 @@ def snap(model: Model, context: Context, attempts: int = 6) -> Model:
                 continue  # a snapped number is dimensionless: its term must carry the unit itself
             p_value = _p_value(trial, full, fixed + 1, context)
             key = trial.length - _prospect(trial, context)
-            if p_value <= context.alpha or key >= best_key:
+            if p_value <= SNAP_ALPHA or key >= best_key:
                 continue
             fitted = model.intercept if kind == "intercept" else getattr(model, kind)[index]
+            error = model.errors[kind][index if kind != "intercept" else 0]
             where = "intercept" if kind == "intercept" else f"{kind[:-1]} {index + 1}"
             trial.snapped = model.snapped + [{"where": where, "fitted": float(fitted),
-                                              "snapped": number.text, "p_value": p_value}]
+                                              "snapped": number.text, "p_value": p_value,
+                                              "interval": interval_of(fitted, error)}]
             best, best_key = trial, key
         if best is None:
             break
@@ -517,7 +543,8 @@ def repair(model: Model, context: Context) -> Model:
             trial = refit(_fix(model, "constants", index, number), context)
             if trial is not None and _passes(trial, model, 0, context):
                 trial.snapped = model.snapped + [{"where": f"constant {index + 1}", "fitted": value,
-                                                  "snapped": number.text, "p_value": 1.0}]
+                                                  "snapped": number.text, "p_value": 1.0,
+                                                  "interval": None}]
                 model = trial
                 break
         else:

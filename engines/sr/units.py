@@ -106,9 +106,9 @@ def _combine(kind: str, a, b):
 def _unary(name: str, a):
     if a is INCONSISTENT:
         return INCONSISTENT
-    if name in ("exp", "log", "sin", "cos", "tan"):
+    if name in ("exp", "log", "sin", "cos", "tan", "sinh", "cosh", "tanh", "asin", "atan"):
         return DIMENSIONLESS if a is WILD or a == DIMENSIONLESS else INCONSISTENT
-    if a is WILD or name == "neg":
+    if a is WILD or name in ("neg", "abs"):
         return a
     factor = {"sqrt": Fraction(1, 2), "square": Fraction(2), "cube": Fraction(3), "inv": Fraction(-1)}[name]
     return tuple(factor * x for x in a)
