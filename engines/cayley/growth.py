@@ -60,12 +60,14 @@ ALGORITHMS = ("rank_bitset", "rank_bitset_frontier", "sorted_layers", "packed_la
 # The largest pair of consecutive layers seen in the reference data is ~61% of |V|
 # (pancake, all transpositions); the estimate uses 65%.
 PEAK_TWO_LAYER_FRACTION = 0.65
-# Seconds per neighbour evaluation, measured on this 2-core box (docs/benchmarks.md,
-# cayley_growth): rank kernels with the bitset in cache / in DRAM (LRX n = 13, three
-# bitsets of 778 MB: 1.87e10 evaluations in 967 s, 52 ns each); sorted one-word
-# layers; packed rows (per word of state).  An estimate, used to refuse jobs that
-# could not finish in their time limit, not a promise.
-SECONDS_PER_EVALUATION = {"rank_cached": 25e-9, "rank_dram": 55e-9, "sorted": 40e-9,
+# Seconds per neighbour evaluation, measured warm on this 2-core box (docs/benchmarks.md,
+# cayley_growth and "Estimates"): rank kernels with the bitset in cache (LRX n = 10, 11:
+# 36-65 ns; pancake n = 10: 57 ns, n = 11: 98-111 ns) / in DRAM (pancake n = 12: 60 ns,
+# LRX n = 12: 41 ns, n = 13: 52 ns); sorted one-word layers; packed rows (per word of
+# state).  The figures sit in the middle of the measured spread so an estimate stays
+# within a factor 2 of a warm run (issue 25: 25 ns gave pancake n = 11 10 s, it ran
+# 44.5 s); used to refuse jobs that could not finish in their time limit, not a promise.
+SECONDS_PER_EVALUATION = {"rank_cached": 60e-9, "rank_dram": 75e-9, "sorted": 40e-9,
                           "packed_per_word": 30e-9}
 CACHED_BITSET_BYTES = 32 << 20
 

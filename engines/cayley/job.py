@@ -29,6 +29,24 @@ import time
 from pydantic import ValidationError
 
 from engines.cayley import families
+from engines.cayley.catalogue import catalogue_discoveries, run_catalogue
+from engines.cayley.conjectures import (
+    FitArgs,
+    bound_check,
+    generator_degree,
+    sequence_conjecture,
+    sphere_degree,
+)
+from engines.cayley.extremal import (
+    ExtremalParams,
+    ExtremalResult,
+    estimate_extremal,
+    extremal_merge,
+    extremal_shards,
+    run_extremal,
+    view_extremal,
+    warm_up_extremal,
+)
 from engines.cayley.growth import growth
 from engines.cayley.models import (
     CatalogueResult,
@@ -40,6 +58,7 @@ from engines.cayley.models import (
 )
 from engines.cayley.params import (
     GROWTH_LIMITS,
+    MAX_THREADS,
     CatalogueParams,
     GrowthParams,
     SweepParams,
@@ -49,14 +68,6 @@ from engines.cayley.params import (
     growth_source,
     permutation_graph,
     sweep_ns,
-)
-from engines.cayley.catalogue import catalogue_discoveries, run_catalogue
-from engines.cayley.conjectures import (
-    FitArgs,
-    bound_check,
-    generator_degree,
-    sequence_conjecture,
-    sphere_degree,
 )
 from engines.cayley.sweep import (
     assemble,
@@ -81,6 +92,7 @@ __all__ = [
     "sweep_discoveries",
     "sweep_merge",
     "sweep_shards",
+    "warm_up",
 ]
 
 
@@ -384,6 +396,26 @@ def _judgement(entry: dict | None) -> dict:
     return {"status": entry["status"], "theorem": entry["theorem"]}
 
 
+def warm_up() -> None:
+    """Compile every numba kernel of the Cayley engine on tiny graphs (cached on disk after).
+
+    Each BFS strategy on S_5, the bucketed rank-bitset probe (S_11 to depth 2:
+    its 5 MB bitset is past the bucketing threshold), the threaded
+    three-bitset search, multi-word packed states (S_17 to depth 2), a matrix
+    group and the extremal search on n = 4.
+    """
+    from engines.cayley.growth import ALGORITHMS
+
+    for algorithm in ALGORITHMS:
+        run_growth(GrowthParams(family="coxeter", n=5, algorithm=algorithm))
+    run_growth(GrowthParams(family="coxeter", n=5, algorithm="rank_bitset_frontier",
+                            threads=min(2, MAX_THREADS)))
+    run_growth(GrowthParams(family="pancake", n=11, max_diameter=2))
+    run_growth(GrowthParams(family="lrx", n=17, max_diameter=2))
+    run_growth(GrowthParams(family="heisenberg", n=3, modulus=3))
+    warm_up_extremal()
+
+
 def _view(model, render):
     def view(result):
         return render(result if isinstance(result, model) else model.model_validate(result))
@@ -404,6 +436,13 @@ JOB_TYPES = [
             result_model=SweepResult, view=_view(SweepResult, view_sweep),
             estimate=estimate_sweep, discoveries=sweep_discoveries, shards=sweep_shards,
             merge=sweep_merge, queue="heavy", limits=GROWTH_LIMITS),
+    JobType("cayley_extremal", ExtremalParams, run_extremal,
+            "Exhaustive search for generating sets of S_n of one shape (triples of involutions, "
+            "an involution and an element) with the largest Cayley-graph diameter.",
+            result_model=ExtremalResult, view=_view(ExtremalResult, view_extremal),
+            estimate=estimate_extremal, shards=extremal_shards, merge=extremal_merge,
+            queue="heavy", limits=GROWTH_LIMITS,
+            key_params=("shape", "n_min", "n_max")),
     JobType("cayley_catalogue", CatalogueParams, run_catalogue,
             "An extending diameter sweep for every generator family: the catalogue of "
             "diameter conjectures.",

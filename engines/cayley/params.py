@@ -17,12 +17,12 @@ Examples
 (9, 21, 1, 3674160)
 >>> estimate_growth(p).memory_bytes < 2**30
 True
->>> GrowthParams(family="all_transpositions", n=13)
-Traceback (most recent call last):
-...
-pydantic_core._pydantic_core.ValidationError: 1 validation error for GrowthParams
-  Value error, estimated time 7.4 h (4.86e+11 neighbour evaluations, rank_bitset_frontier, 2.20 GiB) exceeds the time limit of 4.0 h [type=value_error, input_value={'family': 'all_transpositions', 'n': 13}, input_type=dict]
-    For further information visit https://errors.pydantic.dev/2.13/v/value_error
+>>> from pydantic import ValidationError
+>>> try:
+...     GrowthParams(family="all_transpositions", n=13)
+... except ValidationError as exc:
+...     "exceeds the time limit" in exc.errors()[0]["msg"]
+True
 """
 
 from __future__ import annotations
@@ -327,7 +327,7 @@ class CatalogueParams(EngineParams):
         None, min_length=1, max_length=len(families.PERMUTATION_FAMILIES),
         description="families to sweep (default: every permutation family)")
     n_max_start: int = Field(8, ge=4, le=16, description="each sweep starts at n = lo..this")
-    time_budget_s: float = Field(1800.0, gt=0, le=GROWTH_LIMITS.soft_s - 300,
+    time_budget_s: float = Field(900.0, gt=0, le=GROWTH_LIMITS.soft_s - 300,
                                  description="wall-clock budget of the whole catalogue")
     max_period: int = Field(4, ge=1, le=4)
     min_checks: int = Field(2, ge=2, le=10)
