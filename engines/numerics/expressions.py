@@ -23,7 +23,8 @@ unary minus, as in Python)::
     NAME    := a given variable, a registered constant (engines.numerics.constants),
                pi, E, e (when not a variable), or a function:
                exp log sqrt sin cos tan sinh cosh tanh asin acos atan abs gamma zeta
-               besseli(nu, x), and re im (sympy prints abs(2**x) as 2**re(x))
+               besseli(nu, x), hyp0f1(b, z), hyp1f1(a, b, z), hyp2f1(a, b, c, z) (sympy's
+               hyper([...], [...], z)), and re im (sympy prints abs(2**x) as 2**re(x))
 
 :func:`to_text` prints an expression in this grammar so that it parses back to the
 same sympy tree (sympy's ``sstr``, with products of a rational and a sum re-ordered; the
@@ -131,6 +132,11 @@ _FUNCTIONS: dict[str, tuple[Callable[..., sympy.Expr], int]] = {
     "re": (sympy.re, 1),
     "im": (sympy.im, 1),
     "atan2": (sympy.atan2, 2),
+    # generalised hypergeometric functions (pcf closed forms); sympy's hyper([..], [..], z)
+    # needs list syntax, so the grammar names the three it uses, as mpmath does
+    "hyp0f1": (lambda b, z: sympy.hyper([], [b], z), 2),
+    "hyp1f1": (lambda a, b, z: sympy.hyper([a], [b], z), 3),
+    "hyp2f1": (lambda a, b, c, z: sympy.hyper([a, b], [c], z), 4),
 }
 
 _BUILTIN_CONSTANTS: dict[str, sympy.Expr] = {
@@ -527,6 +533,13 @@ class _GrammarPrinter(StrPrinter):
             text += f"/{magnitude.q}"
         return f"-({text})" if coefficient < 0 else text
 
+    def _print_hyper(self, expr: sympy.Expr) -> str:
+        top, bottom = len(expr.ap), len(expr.bq)
+        if bottom != 1 or top > 2:
+            return self._print_Function(expr)
+        arguments = [*expr.ap, *expr.bq, expr.argument]
+        return f"hyp{top}f1(" + ", ".join(self._print(a) for a in arguments) + ")"
+
 
 def _applies_coefficient_to_sum(expr: sympy.Mul, coefficient: sympy.Rational) -> bool:
     """Whether sstr's form of ``expr`` multiplies its coefficient (or a sign) into a sum first.
@@ -636,6 +649,10 @@ def _mp_value(expr: sympy.Expr) -> mpmath.mpf | mpmath.mpc:
         if exponent == sympy.S.Half:
             return _check_magnitude(mpmath.sqrt(b))
         return _check_magnitude(mpmath.power(b, _mp_value(exponent)))
+    if isinstance(expr, sympy.hyper):
+        top = [_mp_value(a) for a in expr.ap]
+        bottom = [_mp_value(a) for a in expr.bq]
+        return _check_magnitude(mpmath.hyper(top, bottom, _mp_value(expr.argument)))
     function = _MP_FUNCTIONS.get(type(expr))
     if function is not None:
         arguments = [_mp_value(a) for a in expr.args]

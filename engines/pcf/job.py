@@ -16,14 +16,20 @@ identification moved in front of clustering so that no member is skipped:
 3. cluster the convergent members plane by plane, label the clusters by their
    members, and run PSLQ for the remaining members of labelled clusters
    (:mod:`engines.pcf.analysis`);
-4. generalise identified members on lines in coefficient space into
+4. go beyond the basis (:mod:`engines.pcf.account`): a proved closed form for
+   every member with ``deg a <= 1``, ``deg b <= 2`` (:mod:`engines.pcf.closed_forms`),
+   hypotheses for unknown constants -- members no basis constant names,
+   connected to each other by Möbius relations (:mod:`engines.pcf.hypotheses`,
+   the paper's step (e.2)) -- and the account of every convergent member
+   (``explained``);
+5. generalise identified members on lines in coefficient space into
    parametric families (:mod:`engines.pcf.families`) and group the formulas
    into equivalence classes, one catalogue entry each (:mod:`engines.pcf.catalogue`).
 
 Sharding: ``shards(params)`` cuts the index range into contiguous pieces of
 :data:`SHARD_SIZE` run with ``stage = "features"`` (steps 1-2: the table and
-the shard's identified formulas); ``merge`` runs steps 3-4 once on the shards'
-tables in index order, exactly as ``run`` does on its own table, so
+the shard's identified formulas); ``merge`` runs steps 3-5 once on the shards'
+tables in index order (hypotheses connect members of different shards), exactly as ``run`` does on its own table, so
 ``merge(p, [run(s) for s in shards(p)]) == run(p)`` up to timing fields.
 
 Result size: the merged result is a summary -- counts, clusters, families,
@@ -64,6 +70,8 @@ _COEFF_LIMIT = 2**62
 #: measured costs (seconds, one core of this machine) behind :func:`estimate`
 IDENTIFY_S = 4e-4        # one fast member through the finders
 SLOW_MEMBER_S = 0.03     # one member through the depth ladder
+HYPOTHESIS_S = 4e-3      # one member beyond the basis through the hypothesis search
+CLOSED_FORM_S = 2e-3     # one member with deg a <= 1, deg b <= 2 through the closed forms
 CLUSTER_S_PER_ROW = 2e-5
 ROW_BYTES = 900          # one table row as Python objects
 INDEX_BYTES = 120 * 2**20
@@ -107,6 +115,15 @@ class PCFClusterParams(EngineParams):
     pslq: Literal["clusters", "all"] = Field(
         "clusters", description="'all': also PSLQ every open member against the whole basis")
     families: bool = Field(True, description="generalise identified members into families")
+    hypotheses: bool = Field(True, description=(
+        "connect the members no basis constant names by Möbius relations (hypotheses)"))
+    hypothesis_max_members: int = Field(20_000, ge=0, le=200_000, description=(
+        "members beyond the basis searched for hypotheses (the simplest first); the rest "
+        "are reported as skipped"))
+    hypothesis_max_det: int = Field(8, ge=1, le=30, description=(
+        "largest |ps - qr| of a relation sought through the members' tails"))
+    hypothesis_pslq_pairs: int = Field(2_000, ge=0, le=100_000, description=(
+        "PSLQ tries on (xy, x, y, 1) between members of one cluster left apart by the tails"))
     threads: int = Field(1, ge=1, le=64,
                          description="numba threads for the feature kernels (capped at the host's)")
 
@@ -175,20 +192,32 @@ def _slow_fraction(params: PCFClusterParams) -> float:
     return (radix - zero) / (radix ** (params.a_degree + 1) - zero)
 
 
+def _closed_form_fraction(params: PCFClusterParams) -> float:
+    """The share of the box with ``deg a <= 1`` and ``deg b <= 2`` (closed forms apply)."""
+    radix = params.coefficient_max - params.coefficient_min + 1
+    a_share = radix ** (min(params.a_degree, 1) + 1 - (params.a_degree + 1))
+    b_share = radix ** (min(params.b_degree, 2) + 1 - (params.b_degree + 1))
+    return a_share * b_share
+
+
 def estimate(params: PCFClusterParams) -> Estimate:
     """Seconds (one worker) and peak bytes, from the engine's own cost model.
 
     Features: :func:`engines.pcf.table.kernel_seconds` per PCF (about 1 ms at
     the paper's depth); identification: ``IDENTIFY_S`` per member and
     ``SLOW_MEMBER_S`` per member of the slow classes (constant ``a``);
-    clustering ``CLUSTER_S_PER_ROW``; memory: the table rows held at once (a
-    merge holds them all) plus the tail index.
+    clustering ``CLUSTER_S_PER_ROW``; closed forms ``CLOSED_FORM_S`` per member
+    in their reach; hypotheses ``HYPOTHESIS_S`` per member searched (at most
+    ``hypothesis_max_members``, taken as every PCF of the range: most members
+    are beyond the basis); memory: the table rows held at once (a merge holds
+    them all) plus the tail index.
     """
     start, stop = params.index_range
     count = stop - start
     per_pcf = (kernel_seconds(params) + IDENTIFY_S + _slow_fraction(params) * SLOW_MEMBER_S
-               + CLUSTER_S_PER_ROW)
-    return Estimate(seconds=round(count * per_pcf, 1),
+               + CLUSTER_S_PER_ROW + _closed_form_fraction(params) * CLOSED_FORM_S)
+    searched = min(count, params.hypothesis_max_members) if params.hypotheses else 0
+    return Estimate(seconds=round(count * per_pcf + searched * HYPOTHESIS_S, 1),
                     memory_bytes=int(count * ROW_BYTES + INDEX_BYTES))
 
 
@@ -215,7 +244,8 @@ def run(params: PCFClusterParams, progress: Progress = no_progress) -> dict:
 
 #: params read only by the merge (clustering, cluster labels, families)
 MERGE_ONLY = ("planes", "min_cluster_size", "grid", "radius", "max_clusters", "max_representatives",
-              "identify_clusters", "representatives", "members_checked", "families")
+              "identify_clusters", "representatives", "members_checked", "families", "hypotheses",
+              "hypothesis_max_members", "hypothesis_max_det", "hypothesis_pslq_pairs")
 
 
 def shards(params: PCFClusterParams) -> list[dict]:
@@ -253,6 +283,7 @@ def _sum_stats(results: list[dict]) -> dict:
 
 def _summarise(params: PCFClusterParams, pieces: list[dict], progress: Progress,
                table_seconds: float | None) -> dict:
+    from engines.pcf.account import account
     from engines.pcf.analysis import analyse
 
     clock = time.perf_counter()
@@ -262,13 +293,16 @@ def _summarise(params: PCFClusterParams, pieces: list[dict], progress: Progress,
     summary = analyse(params, rows, stats, progress)
     cluster_of = summary.pop("_cluster_of")
     formulas += summary.pop("_accelerated")
+    beyond = account(params, rows, formulas, cluster_of, progress)
+    beyond_seconds = beyond.pop("_seconds")
     formulas.sort(key=lambda f: f["index"])
     for f in formulas:
         k = cluster_of.get(f["index"], -1)
         f["cluster"] = k if k >= 0 else None  # None: noise, or not clustered
     per_constant: dict[str, int] = {}
     for f in formulas:
-        per_constant[f["constant"]] = per_constant.get(f["constant"], 0) + 1
+        if f["form"] != "hypergeometric":
+            per_constant[f["constant"]] = per_constant.get(f["constant"], 0) + 1
     catalogue = _catalogue(formulas)
     result = {
         "stage": "all", "index_range": list(params.index_range),
@@ -280,15 +314,16 @@ def _summarise(params: PCFClusterParams, pieces: list[dict], progress: Progress,
         "identified": formulas, "identified_count": len(formulas),
         "identification": stats,
         **summary,
+        **beyond,
         "families": _families(params, formulas) if params.families else [],
         "catalogue": catalogue, "catalogue_classes": len(catalogue),
         "formulas_per_constant": dict(sorted(per_constant.items(), key=lambda kv: (-kv[1], kv[0]))),
-        "timing": {"analysis_s": round(time.perf_counter() - clock, 3),
+        "timing": {"analysis_s": round(time.perf_counter() - clock, 3), **beyond_seconds,
                    **({"table_s": round(table_seconds, 3)} if table_seconds is not None else {})},
     }
     progress(1, 1, f"analysis finished: {len(summary['clusters'])} clusters, "
                    f"{len(formulas):,} formulas in {len(catalogue):,} classes, "
-                   f"{len(result['families'])} families")
+                   f"{len(result['families'])} families, {len(beyond['hypotheses'])} hypotheses")
     if len(rows) <= MAX_TABLE_ROWS:
         cluster_column = [cluster_of.get(row[0], -1) for row in rows]
         result["feature_table"] = {
@@ -317,7 +352,8 @@ def _catalogue(formulas: list[dict]) -> list[dict]:
             "found_digits": representative["evidence"]["found_digits"], "size": len(members),
             "members": [{"index": f["index"], "a": f["a"]["polynomials"][0],
                          "b": f["b"]["polynomials"][0], "equals": f["equals"],
-                         "verified_digits": f["verified_digits"]}
+                         "verified_digits": f["verified_digits"],
+                         "hypergeometric": f.get("hypergeometric"), "proof": f["proof"]}
                         for f in members[:CATALOGUE_LISTED]]})
     return out
 
@@ -407,12 +443,19 @@ def _families(params: PCFClusterParams, formulas: list[dict]) -> list[dict]:
 
 
 def discoveries(params: PCFClusterParams, result: dict) -> list[Discovery]:
-    """One discovery per catalogue class: its simplest member, the class listed as evidence."""
+    """One discovery per catalogue class and one per hypothesis.
+
+    A catalogue class states its simplest member, the class listed as evidence;
+    classes whose limit is only a hypergeometric closed form are instances of a
+    theorem, not discoveries, and stay in the result alone.  A hypothesis is an
+    unknown constant: its statement is the representative PCF (the id's
+    fingerprint), so two jobs that find it from the same simplest PCF share it.
+    """
     by_index = {f["index"]: f for f in result.get("identified", [])}
     out = []
     for entry in result.get("catalogue") or []:
         formula = by_index.get(entry["representative"])
-        if formula is None:
+        if formula is None or formula["form"] == "hypergeometric":
             continue
         out.append(Discovery(
             target=entry["constant"], text=formula["text"], latex=formula["latex"],
@@ -423,8 +466,33 @@ def discoveries(params: PCFClusterParams, result: dict) -> list[Discovery]:
                       "finder": formula["evidence"]["finder"],
                       "search": formula["evidence"]["search"], "check": formula["evidence"]["check"],
                       "equivalent_pcfs": entry["members"][1:], "class_size": entry["size"],
-                      "canonical_form": entry["canonical"]}))
+                      "canonical_form": entry["canonical"], "proof": formula.get("proof")}))
+    for hypothesis in result.get("hypotheses") or []:
+        out.append(hypothesis_discovery(hypothesis))
     return out
+
+
+def hypothesis_discovery(hypothesis: dict) -> Discovery:
+    """The discovery of one hypothesis (an unknown constant and its PCFs)."""
+    from engines.discoveries import hypothesis_statement
+    from engines.numerics.formula import gcf_latex, gcf_text
+
+    a = QuasiPolynomial.polynomial(hypothesis["representative"]["a"])
+    b = QuasiPolynomial.polynomial(hypothesis["representative"]["b"])
+    others = hypothesis["size"] - 1
+    text = (f"Hypothesis {hypothesis['id']}: the unknown constant L = {hypothesis['value'][:40]}... "
+            f"= {gcf_text(a, b)}; {a.text('a')}; {b.text('b')}; {others} other PCFs "
+            f"({hypothesis['non_trivial']} non-trivially) are integer Möbius transforms of L")
+    latex = f"L = {gcf_latex(a, b)}, \\quad {a.latex('a')}, \\quad {b.latex('b')}"
+    return Discovery(
+        target=f"hypothesis {hypothesis['id']}", text=text, latex=latex,
+        statement=hypothesis_statement(hypothesis["representative"]["a"],
+                                       hypothesis["representative"]["b"]),
+        evidence={"value": hypothesis["value"], "members": hypothesis["size"],
+                  "non_trivial": hypothesis["non_trivial"],
+                  "relations": [{"a": m["a"], "b": m["b"], "relation": m["relation"],
+                                 "trivial": m["trivial"], "verified_digits": m["verified_digits"]}
+                                for m in hypothesis["members"][:CATALOGUE_LISTED]]})
 
 
 JOB_TYPES = [

@@ -53,15 +53,30 @@ class Relation(_Strict):
     basis: list[str]
 
 
+class Hypergeometric(_Strict):
+    expression: str = Field(..., description="sympy syntax, hyper([...], [...], z)")
+    theorem: str = Field(..., description="norlund, confluent_1f1, confluent_0f1 or one in docs/")
+    parameters: dict[str, JsonValue] = Field(..., description="exact, sympy syntax")
+
+
+class Proof(_Strict):
+    status: Literal["proved", "numerical"]
+    by: str
+
+
 class PCFFormula(GcfFormula):
     """One identified member: the shared Formula JSON plus how it was identified."""
 
-    constant: str = Field(..., description="registered constant, or sqrt<d> for a quadratic irrational")
+    constant: str = Field(..., description=(
+        "registered constant, sqrt<d> for a quadratic irrational, or 'hypergeometric' for a "
+        "limit named by its closed form only"))
     index: int = Field(..., description="enumeration index in the box")
-    form: Literal["mobius", "quadratic"]
+    form: Literal["mobius", "quadratic", "hypergeometric"]
     relation: Relation
     evidence: dict[str, JsonValue]
     cluster: int | None = None
+    hypergeometric: Hypergeometric | None = None
+    proof: Proof | None = None
 
 
 class FeatureTable(_Strict):
@@ -107,6 +122,55 @@ class CatalogueMember(_Strict):
     b: list[int]
     equals: str
     verified_digits: int
+    hypergeometric: Hypergeometric | None = None
+    proof: Proof | None = None
+
+
+class Certificate(_Strict):
+    kind: Literal["coboundary"]
+    U: list[list[str]]
+    f: str
+
+
+class HypothesisMember(_Strict):
+    index: int = Field(..., description="enumeration index in the box")
+    a: list[int]
+    b: list[int]
+    relation: list[int] = Field(..., description=(
+        "[p, q, r, s]: p x y + q x + r y + s = 0, x this member's limit, y the representative's"))
+    trivial: bool = Field(..., description="same tail class as the representative")
+    verified_digits: int
+    certificate: Certificate | None = None
+
+
+class ClosedFormMember(_Strict):
+    a: list[int]
+    b: list[int]
+    expression: str
+    theorem: str
+
+
+class Hypothesis(_Strict):
+    id: str = Field(..., description="fingerprint of the representative's coefficients")
+    value: str = Field(..., description="the unknown constant, 50 digits or more")
+    value_digits: int
+    representative: dict[str, list[int]]
+    size: int
+    non_trivial: int
+    unverified_members: int = Field(..., description=(
+        "connected members whose composed relation failed the acceptance rule (not listed)"))
+    hypergeometric: list[ClosedFormMember] = Field(..., description=(
+        "members that also have a hypergeometric closed form (bounded)"))
+    members: list[HypothesisMember]
+
+
+class Explained(_Strict):
+    convergent: int
+    rational: int
+    named_constant: int
+    hypergeometric: int
+    hypothesis: int
+    isolated: int
 
 
 class CatalogueEntry(_Strict):
@@ -169,6 +233,15 @@ class PCFClusterResult(ResultModel):
     cluster_chart: ClusterChart | None = None
     accelerator: dict[str, int] | None = None
     formulas_per_constant: dict[str, int] | None = None
+    closed_forms: dict[str, int] | None = Field(None, description=(
+        "members beyond the basis tried for a hypergeometric closed form, and the outcome"))
+    hypotheses: list[Hypothesis] | None = None
+    hypotheses_left_out: list[dict[str, JsonValue]] | None = None
+    hypothesis_search: dict[str, JsonValue] | None = Field(None, description=(
+        "what the hypothesis search looked at, and any members it skipped (with the reason)"))
+    explained: Explained | None = Field(None, description=(
+        "every convergent member in one bucket: rational > named_constant > hypergeometric > "
+        "hypothesis > isolated"))
     timing: dict[str, float] | None = None
 
 
@@ -223,21 +296,78 @@ def _constants_chart(result: PCFClusterResult) -> Chart | None:
         return None
     names = list(counts)[:20]
     return Chart(id="constants", title="Identified PCFs per constant", kind="bar",
-                 x=Axis(label="constant"), y=Axis(label="PCFs", integer=True, log_toggle=True),
+                 x=Axis(label="constant", categories=names),
+                 y=Axis(label="PCFs", integer=True, log_toggle=True),
                  series=[Series(label="identified PCFs", x=list(range(len(names))),
                                 y=[counts[n] for n in names], style="bars")],
                  note="constants, left to right: " + ", ".join(names))
+
+
+#: hypotheses shown (largest first), and members listed per hypothesis
+SHOWN_HYPOTHESES = 20
+SHOWN_HYPOTHESIS_MEMBERS = 12
+
+
+def _explained_chart(result: PCFClusterResult) -> Chart | None:
+    account = result.explained
+    if account is None:
+        return None
+    names = ["rational", "named_constant", "hypergeometric", "hypothesis", "isolated"]
+    counts = [getattr(account, n) for n in names]
+    return Chart(id="explained", title="Every convergent PCF, by what is known of its limit",
+                 kind="bar", x=Axis(label="bucket", categories=[n.replace("_", " ") for n in names]),
+                 y=Axis(label="PCFs", integer=True, log_toggle=True),
+                 series=[Series(label="convergent PCFs", x=list(range(len(names))), y=counts,
+                                style="bars")],
+                 note=(f"{account.convergent:,} convergent PCFs, each in one bucket (the first "
+                       "that applies, left to right): " + ", ".join(
+                           f"{n.replace('_', ' ')} {c:,}" for n, c in zip(names, counts,
+                                                                          strict=True))))
+
+
+def _pcf_text(a: list[int], b: list[int]) -> str:
+    from engines.numerics.formula import QuasiPolynomial
+
+    qa, qb = QuasiPolynomial.polynomial(a), QuasiPolynomial.polynomial(b)
+    return f"PCF[{qa.text('a')}; {qb.text('b')}]"
+
+
+def _hypotheses_shown(result: PCFClusterResult) -> list[ShownFormula]:
+    from engines.numerics.formula import QuasiPolynomial, gcf_latex
+
+    out = []
+    for k, h in enumerate((result.hypotheses or [])[:SHOWN_HYPOTHESES], start=1):
+        rep = h.representative
+        lines = [f"L = {h.value[:60]}... = {_pcf_text(rep['a'], rep['b'])}"]
+        for m in h.members[:SHOWN_HYPOTHESIS_MEMBERS]:
+            p, q, r, s = m.relation
+            lines.append(f"{_pcf_text(m.a, m.b)} = x: {p}*x*L + {q}*x + {r}*L + {s} = 0 "
+                         f"({'trivial' if m.trivial else 'non-trivial'}, "
+                         f"{m.verified_digits} digits)")
+        if len(h.members) > SHOWN_HYPOTHESIS_MEMBERS:
+            lines.append(f"... and {len(h.members) - SHOWN_HYPOTHESIS_MEMBERS} more members")
+        out.append(ShownFormula(
+            label=f"Hypothesis {k} ({h.id}): {h.size} PCFs, {h.non_trivial} non-trivial",
+            text="\n".join(lines),
+            latex=f"L = {gcf_latex(QuasiPolynomial.polynomial(rep['a']), QuasiPolynomial.polynomial(rep['b']))}",
+            verified_digits=min(m.verified_digits for m in h.members),
+            facts={"members": h.size, "non-trivial": h.non_trivial, "value digits": h.value_digits,
+                   "with a hypergeometric closed form": len(h.hypergeometric)}))
+    return out
 
 
 def view(result: PCFClusterResult) -> ResultView:
     """The page of a ``pcf_cluster`` result (module docstring)."""
     formulas = []
     for k, entry in enumerate((result.catalogue or [])[:SHOWN_FORMULAS], start=1):
+        proof = entry.members[0].proof if entry.members else None
         formulas.append(ShownFormula(
             label=f"Formula {k}: {entry.equals}", text=entry.text, latex=entry.latex,
             verified_digits=entry.verified_digits,
             facts={"constant": entry.constant, "found at digits": entry.found_digits,
-                   "equivalent PCFs in the box": entry.size}))
+                   "equivalent PCFs in the box": entry.size,
+                   "proof": None if proof is None else f"{proof.status}: {proof.by}"}))
+    formulas += _hypotheses_shown(result)
     if not formulas:  # a shard: its formulas, not yet grouped
         for k, f in enumerate(result.identified[:SHOWN_FORMULAS], start=1):
             formulas.append(ShownFormula(label=f"Formula {k}: {f.equals}", text=f.text,
@@ -264,10 +394,25 @@ def view(result: PCFClusterResult) -> ResultView:
                      EvidenceRow(label="noise points (clustering)", value=result.noise),
                      EvidenceRow(label="catalogue classes", value=result.catalogue_classes),
                      EvidenceRow(label="families", value=len(result.families or []))]
-    charts = [c for c in (_cluster_chart(result), _constants_chart(result)) if c is not None]
+    if result.explained is not None:
+        evidence += [EvidenceRow(label=f"convergent PCFs: {name.replace('_', ' ')}",
+                                 value=getattr(result.explained, name))
+                     for name in ("rational", "named_constant", "hypergeometric", "hypothesis",
+                                  "isolated")]
+        evidence.append(EvidenceRow(label="hypotheses (unknown constants)",
+                                    value=len(result.hypotheses or [])))
+    charts = [c for c in (_explained_chart(result), _cluster_chart(result),
+                          _constants_chart(result)) if c is not None]
     notes = []
     if result.feature_table_note:
         notes.append(result.feature_table_note)
+    search = result.hypothesis_search or {}
+    if search.get("skipped"):
+        notes.append(f"Hypothesis search: {search['skipped']:,} members beyond the basis were "
+                     f"not searched: {search.get('skip_reason')}.")
+    for left in result.hypotheses_left_out or []:
+        notes.append(f"A connected set of {left.get('members')} PCFs is not stated as a "
+                     f"hypothesis: {left.get('reason')}.")
     for skip in result.skipped_planes or []:
         whom = "all clustered PCFs" if not skip.trace else f"the {skip.size:,} PCFs of trace {skip.trace}"
         notes.append(f"Plane ({skip.plane[0]}, {skip.plane[1]}) skipped for {whom}: "
