@@ -33,7 +33,7 @@ Examples
 >>> [(row["n"], row["max_diameter"]) for row in r["per_n"]]
 [(4, 6), (5, 10)]
 >>> r["per_n"][1]["growth"]
-[1, 3, 6, 10, 13, 16, 18, 19, 17, 12, 5]
+[1, 3, 5, 8, 12, 16, 21, 20, 20, 11, 3]
 """
 
 from __future__ import annotations
