@@ -11,7 +11,16 @@ Suites (``--suite``):
 * ``blackbox`` -- scikit-learn's diabetes data and generated Friedman-1
   (``make_friedman1``, 1000 rows, noise 1), a random 75/25 split per seed:
   test R**2 only;
-* ``nguyen`` -- Nguyen-1..12, noise 0 (the earlier suite).
+* ``nguyen`` -- Nguyen-1..12, noise 0 (the earlier suite);
+* ``strogatz`` -- SRBench's ODE-Strogatz set: the 7 two-state systems of
+  Strogatz's *Nonlinear Dynamics and Chaos* collected by La Cava et al. (bacterial
+  respiration, bar magnets, glider, Lotka-Volterra, predator-prey, shear flow,
+  van der Pol), one problem per state equation (14).  Data are generated here
+  from the ODE definitions (:data:`STROGATZ`): trajectories integrated with
+  ``scipy.integrate.solve_ivp`` from 4 initial states drawn in the system's box
+  (``numpy.random.default_rng([seed, 5])``), 100 times each on ``[0, 10]``; the
+  target is the right-hand side at the visited states (SRBench's noise added as
+  above); the test rows come from 4 other initial states.
 
 Per fit: **exact** recovery (the model, its numbers within 1e-6 of a p/q with
 q <= 12 snapped, equals the truth symbolically), SRBench's **solution**
@@ -22,19 +31,24 @@ exceeds 0.999, the model's **size** (sympy nodes of the returned expression)
 and the wall **time** of the fit.  Symbolic checks run in a forked child
 bounded to CHECK_SECONDS and CHECK_BYTES.
 
-Tools: ``ours`` (sr_mcts with its defaults), ``ours-search`` (the ablation:
-``polynomial=False``, MCTS + double Q + GP + forms only), ``pyoperon`` (r2,
-pop 1000, max length 30, LM 10 it, ``max_time`` = the limit, 1 thread),
-``gplearn`` (pop 1000, tournament 20, parsimony 1e-3, MSE, constants in
-[-1, 1], grown one generation at a time with ``warm_start`` until the limit).
-A tool that is not installed is skipped.
+Tools, every one with the same wall-clock budget per fit (``--time-limit``,
+default and minimum recommended 30 s; at 4 s the peers barely start):
+``ours`` (sr_mcts with its defaults), ``ours-search`` (the ablation:
+``polynomial=False``, MCTS + double Q + GP + forms only), ``pyoperon`` (its
+documented settings: the ``SymbolicRegressor`` defaults -- population 1000,
+max length 50, BTC initialisation, MDL model selection -- with the README's
+``optimizer_iterations=10`` and ``objectives=["r2"]``, the problem's operators,
+``max_time`` = the budget, 1 thread), ``gplearn`` (its defaults -- population
+1000, tournament 20, parsimony 1e-3, mean absolute error, constants in [-1, 1]
+-- with the problem's operators, grown one generation at a time with
+``warm_start`` until the budget is spent).  A tool that is not installed is
+skipped (``.venv/bin/pip install pyoperon gplearn``; not project dependencies).
 
 Run (peers in a separate virtualenv that sees the system packages)::
 
-    python -m venv --system-site-packages /tmp/bench-sr
-    /tmp/bench-sr/bin/pip install gplearn pyoperon
-    PYTHONPATH=. /tmp/bench-sr/bin/python bench/sr_bench.py --suite groundtruth \\
-        --seeds 3 --time-limit 10 --jobs 2 --out /tmp/sr-groundtruth.jsonl
+    .venv/bin/pip install gplearn pyoperon
+    .venv/bin/python bench/sr_bench.py --suite strogatz --seeds 3 --time-limit 30 \\
+        --noise 0,0.01 --out /tmp/sr-strogatz.jsonl
 """
 
 from __future__ import annotations
@@ -61,6 +75,21 @@ from engines.sr.feynman import FEYNMAN, FEYNMAN_OPERATORS
 from engines.sr.job import SRParams, problem, run_sr_mcts, symbolically_equal
 
 NOISE_LEVELS = (0.0, 0.001, 0.01, 0.1)
+FAIR_BUDGET_S = 30.0
+
+# ODE-Strogatz (La Cava et al., SRBench 2021; Strogatz, Nonlinear Dynamics and Chaos): per system
+# the two right-hand sides in the safe grammar and the box the initial states are drawn from.
+STROGATZ = {
+    "bacres": (("20 - x - x*y/(1 + x**2/2)", "10 - x*y/(1 + x**2/2)"), ((0.5, 15), (0.5, 15))),
+    "barmag": (("sin(x - y)/2 - sin(x)", "sin(y - x)/2 - sin(y)"), ((-3, 3), (-3, 3))),
+    "glider": (("-x**2/20 - sin(y)", "x - cos(y)/x"), ((1, 4), (-2, 2))),
+    "lv": (("3*x - 2*x*y - x**2", "2*y - x*y - y**2"), ((0.5, 4), (0.5, 4))),
+    "predprey": (("x*(4 - x - y/(1 + x))", "y*(x/(1 + x) - 3*y/40)"), ((0.5, 5), (0.5, 5))),
+    "shearflow": (("cos(x)*cos(y)/sin(y)", "(cos(y)**2 + sin(y)**2/10)*sin(x)"),
+                  ((-3, 3), (0.3, 2.8))),
+    "vdp": (("10*(y - (x**3 - x)/3)", "-x/10"), ((-2, 2), (-2, 2))),
+}
+STROGATZ_OPERATORS = ("add", "sub", "mul", "div", "sin", "cos", "exp", "log", "sqrt")
 CHECK_SECONDS = 30
 CHECK_BYTES = 4 << 30
 
@@ -212,17 +241,15 @@ def run_gplearn(task: dict, limit: float) -> tuple[str, float]:
     exp = make_function(function=lambda a: np.exp(np.clip(a, -50, 50)), name="exp", arity=1, wrap=False)
     functions = [f for f in ("add", "sub", "mul", "div", "sin", "cos", "log", "sqrt")
                  if f in task["operators"]] + ([exp] if "exp" in task["operators"] else [])
-    model = SymbolicRegressor(population_size=1000, generations=1, tournament_size=20,
-                              function_set=functions, const_range=(-1.0, 1.0),
-                              parsimony_coefficient=1e-3, metric="mse", stopping_criteria=1e-12,
-                              random_state=task["seed"], n_jobs=1, warm_start=True)
+    model = SymbolicRegressor(generations=1, function_set=functions, random_state=task["seed"],
+                              n_jobs=1, warm_start=True)
     started = time.monotonic()
     generation = 1
     while True:  # one generation at a time, until the wall-clock limit (or its own stop)
         model.set_params(generations=generation)
         model.fit(task["X"].T, task["y"])
         per = (time.monotonic() - started) / generation
-        if time.monotonic() - started + per > limit or model.run_details_["best_fitness"][-1] <= 1e-12:
+        if time.monotonic() - started + per > limit or model.run_details_["best_fitness"][-1] <= 0.0:
             break
         generation += 1
     return str(gplearn_to_sympy(str(model._program), task["variables"])), time.monotonic() - started
@@ -232,10 +259,8 @@ def run_operon(task: dict, limit: float) -> tuple[str, float]:
     from pyoperon.sklearn import SymbolicRegressor
 
     symbols = ",".join(task["operators"]) + ",constant,variable"
-    model = SymbolicRegressor(allowed_symbols=symbols, max_length=30, population_size=1000,
-                              generations=1000, max_evaluations=1_000_000, optimizer_iterations=10,
-                              objectives=["r2"], max_time=int(max(1, limit)), n_threads=1,
-                              random_state=task["seed"])
+    model = SymbolicRegressor(allowed_symbols=symbols, optimizer_iterations=10, objectives=["r2"],
+                              max_time=int(max(1, limit)), n_threads=1, random_state=task["seed"])
     started = time.monotonic()
     model.fit(task["X"].T, task["y"])
     elapsed = time.monotonic() - started
@@ -267,6 +292,47 @@ def groundtruth_tasks(seeds: int, names: list[str], noises: tuple[float, ...]) -
             for noise in noises for name in names for seed in range(seeds)]
 
 
+def strogatz_tasks(seeds: int, names: list[str], noises: tuple[float, ...]) -> list[dict]:
+    return [{"kind": "strogatz", "suite": "strogatz", "name": name, "noise": noise, "seed": seed}
+            for noise in noises for name in names for seed in range(seeds)]
+
+
+def strogatz_names() -> list[str]:
+    """``bacres_x``, ``bacres_y``, ...: one problem per state equation."""
+    return [f"{system}_{state}" for system in STROGATZ for state in ("x", "y")]
+
+
+def strogatz_data(name: str, seed: int, test: bool = False, noise: float = 0.0,
+                  starts: int = 4, points: int = 100) -> tuple[np.ndarray, np.ndarray, sympy.Expr]:
+    """(X (2 x rows), y, truth) of one Strogatz equation: states along integrated trajectories."""
+    from scipy.integrate import solve_ivp
+
+    system, state = name.rsplit("_", 1)
+    (fx, fy), box = STROGATZ[system]
+    rhs = [parse_expression(text, variables=["x", "y"]) for text in (fx, fy)]
+    f = [sympy_to_numpy(e, ["x", "y"]) for e in rhs]
+
+    def derivative(_t: float, z: np.ndarray) -> list[float]:
+        column = np.asarray(z, dtype=float)[:, None]
+        return [float(f[0](column)[0]), float(f[1](column)[0])]
+
+    rng = np.random.default_rng([seed, 5, 1 if test else 0])
+    times = np.linspace(0.0, 10.0, points)
+    pieces = []
+    for _ in range(starts):
+        start = [rng.uniform(low, high) for low, high in box]
+        solution = solve_ivp(derivative, (0.0, 10.0), start, t_eval=times, rtol=1e-8, atol=1e-10)
+        states = solution.y[:, np.isfinite(solution.y).all(axis=0)]
+        pieces.append(states[:, np.abs(states).max(axis=0) < 1e3])
+    X = np.ascontiguousarray(np.hstack(pieces))
+    y = f[0 if state == "x" else 1](X)
+    keep = np.isfinite(y)
+    X, y = np.ascontiguousarray(X[:, keep]), y[keep]
+    if noise > 0 and not test:
+        y = y + np.random.default_rng([seed, 2]).normal(0.0, noise * float(np.sqrt(np.mean(y**2))), y.shape)
+    return X, y, rhs[0 if state == "x" else 1]
+
+
 def blackbox_tasks(seeds: int) -> list[dict]:
     return [{"kind": "data", "suite": "blackbox", "name": name, "noise": None, "seed": seed}
             for name in ("diabetes", "friedman1") for seed in range(seeds)]
@@ -281,6 +347,12 @@ def _materialise(task: dict) -> dict:
         task["X_test"], task["y_test"] = bench.sample(task["seed"], test=True)
         task.update(variables=list(bench.variables), operators=list(bench.operators),
                     truth=bench.expression, positive=bench.positive_domain)
+        return task
+    if task["kind"] == "strogatz":
+        task["X"], task["y"], truth = strogatz_data(task["name"], task["seed"], noise=task["noise"])
+        task["X_test"], task["y_test"], _ = strogatz_data(task["name"], task["seed"], test=True)
+        task.update(variables=["x", "y"], operators=list(STROGATZ_OPERATORS), truth=truth,
+                    positive=bool((task["X"] > 0).all() and (task["X_test"] > 0).all()))
         return task
     from sklearn.datasets import load_diabetes, make_friedman1
 
@@ -328,7 +400,7 @@ def run_task(args: tuple[dict, list[str], float]) -> list[dict]:
         verdict = judge(model, task["truth"], task["variables"], task["positive"], task["X_test"],
                         task["y_test"])
         rows.append({"suite": task["suite"], "problem": task["name"], "noise": task["noise"],
-                     "seed": task["seed"], "tool": tool, "time_s": round(elapsed, 3),
+                     "seed": task["seed"], "tool": tool, "limit_s": limit, "time_s": round(elapsed, 3),
                      "expression": text[:400], **verdict})
     return rows
 
@@ -348,17 +420,26 @@ def _median(values: list[float]) -> str:
 def report(rows: list[dict], tools: list[str]) -> str:
     lines = []
     truthful = [r for r in rows if r["suite"] != "blackbox"]
+    if rows:
+        budgets = sorted({r.get("limit_s") for r in rows if r.get("limit_s") is not None})
+        lines += [f"budget per fit: {', '.join(f'{b:g} s' for b in budgets) or 'not recorded'}; "
+                  f"seeds: {sorted({r['seed'] for r in rows})}; noise levels: "
+                  f"{sorted({r['noise'] for r in rows if r['noise'] is not None})}; "
+                  f"problems: {len({r['problem'] for r in rows})}", ""]
     if truthful:
-        lines += ["| suite | noise | tool | exact | solution (SRBench) | R2 > 0.999 | median size | median s |",
-                  "|---|---|---|---|---|---|---|---|"]
-        for suite in ("feynman", "livermore", "nguyen"):
+        lines += ["| suite | noise | tool | budget s | seeds | exact | solution (SRBench) | R2 > 0.999 | "
+                  "median size | median s |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
+        for suite in ("feynman", "livermore", "nguyen", "strogatz"):
             for noise in sorted({r["noise"] for r in truthful if r["suite"] == suite}):
                 for tool in tools:
                     mine = [r for r in truthful if r["suite"] == suite and r["noise"] == noise
                             and r["tool"] == tool]
                     if mine:
+                        budget = "/".join(sorted({f"{r.get('limit_s', float('nan')):g}" for r in mine}))
                         lines.append(
-                            f"| {suite} | {noise:g} | {tool} | {_rate(mine, 'exact')} | "
+                            f"| {suite} | {noise:g} | {tool} | {budget} | {len({r['seed'] for r in mine})} | "
+                            f"{_rate(mine, 'exact')} | "
                             f"{_rate(mine, 'solution')} | "
                             f"{_rate([{'x': (r['r2'] or 0) > 0.999} for r in mine], 'x')} | "
                             f"{_median([r['size'] for r in mine])} | {_median([r['time_s'] for r in mine])} |")
@@ -379,11 +460,13 @@ def report(rows: list[dict], tools: list[str]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--suite", choices=["groundtruth", "blackbox", "nguyen"], default="groundtruth")
+    parser.add_argument("--suite", choices=["groundtruth", "blackbox", "nguyen", "strogatz"],
+                        default="groundtruth")
     parser.add_argument("--problems", default="", help="comma-separated subset (default: the suite's)")
     parser.add_argument("--noise", default=",".join(str(n) for n in NOISE_LEVELS))
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--time-limit", type=float, default=10.0, help="per fit, every tool")
+    parser.add_argument("--time-limit", type=float, default=FAIR_BUDGET_S,
+                        help=f"per fit, every tool (the fair budget: at least {FAIR_BUDGET_S:g} s)")
     parser.add_argument("--tools", default="ours,pyoperon,gplearn")
     parser.add_argument("--jobs", type=int, default=1, help="tasks in parallel (one core each)")
     parser.add_argument("--out", default="", help="append one JSON line per fit here")
@@ -404,8 +487,14 @@ def main() -> None:
             print(report([json.loads(line) for line in handle], tools))
         return
     noises = tuple(float(n) for n in args.noise.split(","))
+    if args.time_limit < FAIR_BUDGET_S:
+        print(f"# warning: {args.time_limit:g} s per fit is below the fair budget of {FAIR_BUDGET_S:g} s; "
+              "the peers use their whole budget and barely start in a few seconds")
     if args.suite == "blackbox":
         tasks = blackbox_tasks(args.seeds)
+    elif args.suite == "strogatz":
+        names = args.problems.split(",") if args.problems else strogatz_names()
+        tasks = strogatz_tasks(args.seeds, names, noises)
     else:
         default = list(FEYNMAN) + list(LIVERMORE) if args.suite == "groundtruth" else list(NGUYEN)
         names = args.problems.split(",") if args.problems else default
