@@ -188,7 +188,8 @@ def growth(graph: PermutationGraph, *, memory_budget_bytes: int = 8 << 30,
     algorithm : str
         "auto" (the cheapest that fits the budget) or one of :data:`ALGORITHMS`.
     threads : int
-        Threads for the three-bitset search (the others run on one).
+        Threads for the rank-bitset searches over S_n (frontier lists or three
+        bitsets); the sorted-layer searches run on one.
 
     Returns
     -------
@@ -202,7 +203,7 @@ def growth(graph: PermutationGraph, *, memory_budget_bytes: int = 8 << 30,
     started = time.perf_counter()
     driver = _DRIVERS[estimate["algorithm"]]
     arguments = (graph, ledger, max_diameter, store_layers_max_size, last_layer_max_size, progress)
-    if estimate["algorithm"] == "rank_bitset_frontier" and threads > 1:
+    if estimate["algorithm"] in ("rank_bitset", "rank_bitset_frontier") and threads > 1:
         import numba
 
         previous = numba.get_num_threads()

@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from engines.cayley import kernels
+from engines.cayley import kernels, parallel_kernels
 from engines.cayley.graph import PermutationGraph, decode_states
 from engines.cayley.memory import LayerProgress, MemoryLedger, chunk_states, depth_reached
 from engines.contract import Progress
@@ -37,8 +37,12 @@ BUCKETED_ABOVE_BYTES = 1 << 20
 
 
 def bfs_rank_bitset(graph: PermutationGraph, ledger: MemoryLedger, max_diameter: int | None,
-                    store_cap: int, last_cap: int, progress: Progress):
-    """Layer sizes, stored small layers, last layer (packed, or None), completed flag."""
+                    store_cap: int, last_cap: int, progress: Progress, threads: int = 1):
+    """Layer sizes, stored small layers, last layer (packed, or None), completed flag.
+
+    With ``threads > 1`` each frontier slice is expanded by that many numba
+    threads (:mod:`engines.cayley.parallel_kernels`, atomic test-and-set).
+    """
     n = graph.n
     k = len(graph.generators)
     masks, lefts, rights, offsets = kernels.compile_generators(graph.generators, 4)
@@ -55,13 +59,16 @@ def bfs_rank_bitset(graph: PermutationGraph, ledger: MemoryLedger, max_diameter:
     sizes = [1]
     stored = {0: decode_states(graph, start)} if store_cap >= 1 else {}
     chunk = chunk_states(k)
+    blocks = 4 * threads if threads > 1 else 1
+    block_counts = np.zeros(blocks, dtype=np.int64)
     scratch = None
     if visited_words * 8 > BUCKETED_ABOVE_BYTES:
         # bitset beyond the caches: group probes by region (see expand_bucketed)
-        ledger.take(4 * chunk * k * 8, "the bucketing buffers")
-        scratch = tuple(np.empty(chunk * k, dtype=np.uint64) for _ in range(4))
+        ledger.take(4 * (chunk + blocks) * k * 8, "the bucketing buffers")
+        scratch = tuple(np.empty((chunk + blocks) * k, dtype=np.uint64) for _ in range(4))
         bucket_shift = max(19, (math.factorial(n) - 1).bit_length() - 10)
-        bucket_counts = np.zeros((math.factorial(n) >> bucket_shift) + 1, dtype=np.int64)
+        buckets = (math.factorial(n) >> bucket_shift) + 1
+        bucket_counts = np.zeros(buckets if blocks == 1 else (blocks, buckets), dtype=np.int64)
     done = 1
     completed = False
     report.start()
@@ -72,17 +79,28 @@ def bfs_rank_bitset(graph: PermutationGraph, ledger: MemoryLedger, max_diameter:
         for part in current:
             for a in range(0, len(part), chunk):
                 b = min(len(part), a + chunk)
-                if scratch is not None:
+                if scratch is not None and blocks > 1:
+                    count = parallel_kernels.expand_bucketed_parallel(
+                        part, a, b, masks, lefts, rights, offsets, inverse_of, n, visited,
+                        bucket_shift, bucket_counts, *scratch, scratch[1], block_counts, blocks)
+                    out = scratch[1]
+                elif scratch is not None:
                     count = kernels.expand_bucketed(part, a, b, masks, lefts, rights, offsets,
                                                     inverse_of, n, visited, bucket_shift,
                                                     bucket_counts, *scratch, scratch[1])
                     out = scratch[1]
                 else:
-                    ledger.take((b - a) * k * 8, "the expansion buffer")
-                    out = np.empty((b - a) * k, dtype=np.uint64)
-                    count = kernels.expand_into_bitset(part, a, b, masks, lefts, rights,
-                                                       offsets, inverse_of, n, visited, out)
-                    ledger.give((b - a) * k * 8)
+                    room = (b - a + blocks) * k
+                    ledger.take(room * 8, "the expansion buffer")
+                    out = np.empty(room, dtype=np.uint64)
+                    if blocks > 1:
+                        count = parallel_kernels.expand_into_bitset_parallel(
+                            part, a, b, masks, lefts, rights, offsets, inverse_of, n, visited,
+                            out, block_counts, blocks)
+                    else:
+                        count = kernels.expand_into_bitset(part, a, b, masks, lefts, rights,
+                                                           offsets, inverse_of, n, visited, out)
+                    ledger.give(room * 8)
                 if count:
                     ledger.take(count * 8, f"layer {len(sizes)}")
                     next_layer.append(out[:count].copy())

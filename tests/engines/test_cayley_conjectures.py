@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import math
 
+import pytest
 import sympy
 from sympy.functions.combinatorial.numbers import stirling
 
 from engines.cayley.conjectures import FitArgs, bound_check, sequence_conjecture
 from engines.cayley.job import GrowthParams, SweepParams, run_growth, run_sweep
+from engines.cayley.params import MAX_THREADS
 from engines.cayley.quasipolynomial import formula_value
 from engines.registry import get_job_type
 
@@ -132,3 +134,15 @@ def test_matrix_diameter_in_p_is_fitted():
     assert all(formula_value(formula, p) == 4 * (p // 2) for p in range(formula["valid_from"], 40))
     assert "p" in formula["text"] and entry["conjecture"]["status"] == "open"
     assert sympy.sympify(formula["polynomials"][0]["expression"]).free_symbols
+
+
+def test_threaded_rank_bitset_search_gives_the_same_growth():
+    if MAX_THREADS < 2:
+        pytest.skip("one CPU: threads=2 is refused by the params")
+    for family, n, depth in [("pancake", 8, None), ("lrx", 9, None), ("pancake", 11, 4)]:
+        one = run_growth(GrowthParams(family=family, n=n, max_diameter=depth, threads=1))
+        two = run_growth(GrowthParams(family=family, n=n, max_diameter=depth, threads=2))
+        assert one["algorithm"] == two["algorithm"] == "rank_bitset"
+        assert one["layer_sizes"] == two["layer_sizes"]
+        if depth is None:
+            assert one["num_vertices"] == math.factorial(n)
