@@ -384,8 +384,17 @@ def main() -> None:
                         help="also time a 1%% shard of the paper space through the job")
     parser.add_argument("--recall", default="",
                         help=f"boxes for the recall section, comma-separated, of {sorted(RECALL_BOXES)}")
+    parser.add_argument("--closed-forms", default="",
+                        help="closed-form coverage of the deg (1, 2) box LO,HI "
+                             "(bench/pcf_closed_form_coverage.py)")
+    parser.add_argument("--verify", default="600",
+                        help="closed-form statements re-verified numerically: a count or 'all'")
     args = parser.parse_args()
     print(f"load average: {os.getloadavg()}")
+    if args.closed_forms:
+        from pcf_closed_form_coverage import coverage
+        low, high = (int(v) for v in args.closed_forms.split(","))
+        coverage(low, high, args.verify)
     if args.engine_pcfs:
         throughput(args)
     for name in filter(None, args.recall.split(",")):

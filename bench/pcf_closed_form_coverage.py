@@ -38,7 +38,6 @@ import random
 import sys
 import time
 
-import gmpy2
 import mpmath
 import numpy as np
 import sympy
@@ -107,7 +106,12 @@ def _case(row) -> str:
 
 
 def _deep_value(a, b, digits: int):
-    """The bench's own PCF value: pcf_bench's, then deeper plain convergents if short of digits."""
+    """The bench's own PCF value: pcf_bench's, then deeper convergents if short of digits.
+
+    The deeper ladder (8192, 16384, ... 131072) runs the plain recurrence in
+    mpmath floats at ``digits + 30`` digits, rescaled every 64 steps (exact
+    integers of a million bits would cost minutes a member).
+    """
     from pcf_bench import independent_value, trimmed
     value, got, _ = independent_value(a, b)
     if value is not None and got >= digits + 5:
@@ -116,22 +120,28 @@ def _deep_value(a, b, digits: int):
 
     def poly(c, k):
         return sum(ci * k**i for i, ci in enumerate(c))
-    p0, p1, q0, q1 = gmpy2.mpz(1), gmpy2.mpz(a[0]), gmpy2.mpz(0), gmpy2.mpz(1)
-    previous = None
-    for k in range(1, 131_073):
-        an, bn = poly(a, k), poly(b, k)
-        p0, p1 = p1, an * p1 + bn * p0
-        q0, q1 = q1, an * q1 + bn * q0
-        if k & (k - 1) == 0 and k >= 4096 and q1 != 0:
-            with mpmath.workdps(digits + 30):
-                current = mpmath.mpf(p1) / q1
+    with mpmath.workdps(digits + 30):
+        p0, p1, q0, q1 = mpmath.mpf(1), mpmath.mpf(a[0]), mpmath.mpf(0), mpmath.mpf(1)
+        previous, best = None, (value, got)
+        for k in range(1, 131_073):
+            an, bn = poly(a, k), poly(b, k)
+            p0, p1 = p1, an * p1 + bn * p0
+            q0, q1 = q1, an * q1 + bn * q0
+            if k % 64 == 0:
+                scale = max(abs(p1), abs(q1), abs(p0), abs(q0))
+                if scale:
+                    p0, p1, q0, q1 = p0 / scale, p1 / scale, q0 / scale, q1 / scale
+            if k & (k - 1) == 0 and k >= 8192 and q1 != 0:
+                current = p1 / q1
                 if previous is not None:
                     gap = abs(current - previous)
                     got = digits + 20 if gap == 0 else int(-mpmath.log10(gap / max(1, abs(current))))
+                    if got > best[1]:
+                        best = (current, got)
                     if got >= digits + 5:
                         return current, got
                 previous = current
-    return previous, 0
+    return best
 
 
 def _agree(x, y, cap: int) -> int:

@@ -4,22 +4,23 @@ A PCF ``a(0) + b(1)/(a(1) + b(2)/(a(2) + ...))`` (docs/design.md, "Formula
 JSON") with ``a(n) = A1 n + A0`` and ``b(n) = B2 n^2 + B1 n + B0`` is an
 *equivalence transform* of one classical continued fraction: replacing
 ``a(n) -> lambda a(n)``, ``b(n) -> lambda^2 b(n)`` multiplies every
-approximant, hence the limit, by ``lambda`` [1, Sec. 2.3].  Which classical
+approximant, hence the limit, by ``lambda`` [1].  Which classical
 fraction depends on the characteristic equation ``t^2 = A1 t + B2`` of the
 recurrence ``y_{n+1} = a(n) y_n + b(n) y_{n-1}`` (docs/pcf_closed_forms.md
 states every theorem with its conditions and reference):
 
-============================  ===============================  =======================
-case                          theorem (:data:`THEOREMS`)         value
-============================  ===============================  =======================
-``b`` has a root ``n >= 1``   ``terminating``                   a rational
-``B2 != 0``, ``D > 0``        ``norlund`` [2, (15.3.13)], [3]   ``c 2F1(a,b;c;z)/2F1(a+1,b+1;c+1;z)``
-``B2 != 0``, ``D = 0``        ``tricomi_u`` [2, Ch. 16], [4]    ``U(a-1,b,z)/U(a,b,z)``
-``B2 = 0``, ``A1 != 0``       ``confluent_1f1`` [2, (16.1.16)]  ``c 1F1(a;c;z)/1F1(a+1;c+1;z)``
-                              ``confluent_0f1`` [2, (16.1.?)]   ``c 0F1(;c;z)/0F1(;c+1;z)``
-``B2 = A1 = 0``, ``B1 > 0``   ``parabolic_u`` [5], [6]          ``U(a-1,x)/U(a,x)`` (Laplace)
-``B2 = A1 = B1 = 0``          ``periodic`` [1, Thm. 3.1]        ``(A0 + sqrt(A0^2 + 4 B0))/2``
-============================  ===============================  =======================
+==============================  ===================  =============================================
+case                            theorem              value (times ``lambda``)
+==============================  ===================  =============================================
+``b`` has a root ``n >= 1``     ``terminating``      the finite fraction, a rational
+``B2 != 0``, ``D > 0``          ``norlund`` [2, 3]   ``c 2F1(a,b;c;z)/2F1(a+1,b+1;c+1;z)``
+``B2 != 0``, ``D = 0``, z > 0   ``tricomi_u`` [4]    ``U(a-1,b,z)/U(a,b,z)``
+``B2 != 0``, ``D = 0``, z = 0   ``pincherle_gamma``  ``alpha`` (explicit Gamma solutions)
+``B2 = 0``, ``A1 != 0``         ``confluent_1f1``    ``c 1F1(a;c;z)/1F1(a+1;c+1;z)`` [2, Ch. 16]
+(and ``B1 = 0``)                ``confluent_0f1``    ``c 0F1(;c;z)/0F1(;c+1;z)`` [2, Ch. 16]
+``B2 = A1 = 0``, ``B1 > 0``     ``parabolic_u`` [5]  ``U(a-1,x)/U(a,x)`` (Laplace's fraction)
+``B2 = A1 = B1 = 0``            ``periodic`` [1]     ``(A0 + sign(A0) sqrt(A0^2 + 4 B0))/2``
+==============================  ===================  =============================================
 
 with ``D = A1^2 + 4 B2``; ``D < 0`` (and ``B1 < 0`` in the parabolic case,
 ``A0^2 + 4 B0 < 0`` in the periodic one) has characteristic roots of equal
@@ -33,13 +34,12 @@ substituting them into the theorem's own fraction, exactly, and
 References
 ----------
 .. [1] L. Lorentzen, H. Waadeland, *Continued Fractions*, Vol. 1, 2nd ed.,
-   Atlantis Press (2008): equivalence transformations (Sec. 1.4), periodic
-   fractions (Sec. 3.1), Pincherle's theorem (Sec. 5.2), positive fractions
-   and the Stern-Stolz theorem (Sec. 3.3).
+   Atlantis Press (2008): equivalence transformations, periodic fractions,
+   Pincherle's theorem, positive fractions and the Stern-Stolz theorem.
 .. [2] A. Cuyt, V. B. Petersen, B. Verdonk, H. Waadeland, W. B. Jones,
    *Handbook of Continued Fractions for Special Functions*, Springer (2008),
-   Ch. 15 (Gauss hypergeometric function: Nörlund's fraction, valid for
-   ``Re z < 1/2``) and Ch. 16 (confluent hypergeometric functions).
+   Ch. 15 (Gauss hypergeometric function, Nörlund's fraction: ``Re z < 1/2``)
+   and Ch. 16 (confluent hypergeometric functions).
 .. [3] N. E. Nörlund, "Hypergeometric functions", Acta Math. 94 (1955).
 .. [4] W. Gautschi, "Computational aspects of three-term recurrence
    relations", SIAM Review 9 (1967): ``U(a+n, b, z)`` is the minimal
@@ -365,8 +365,8 @@ def _closed_form(coeffs: tuple[int, ...]) -> dict | None:
     if theorem == "periodic":
         a, b = p["a"], p["b"]
         expression = (a + sympy.sign(a) * sympy.sqrt(a**2 + 4 * b)) / 2
-        by = (f"periodic (Lorentzen-Waadeland Thm. 3.1): x = {a} + {b}/x, the root of larger "
-              "modulus")
+        by = (f"periodic (Lorentzen-Waadeland, periodic fractions): x = {a} + {b}/x, the root of "
+              "larger modulus")
         return _statement(theorem, p, lam, expression, by)
     if theorem == "pincherle_gamma":
         by = (f"pincherle_gamma ({condition}): 1/Gamma(n + alpha + 1) and 1/Gamma(n + beta + 1) "

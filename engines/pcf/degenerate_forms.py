@@ -8,7 +8,7 @@ hypergeometric functions take its place (docs/pcf_closed_forms.md):
 ``tricomi_u``
     DLMF 13.3.7, ``U(a-1,b,z) + (b-2a-z) U(a,b,z) + a(a-b+1) U(a+1,b,z) = 0``.
     ``U(a+n, b, z)`` is its minimal solution for ``|arg z| < pi`` [1], so by
-    Pincherle's theorem [2, Thm. 5.7]
+    Pincherle's theorem [2]
     ``U(a-1,b,z)/U(a,b,z) = (2a-b+z) - a(a-b+1)/((2a-b+z+2) - (a+1)(a-b+2)/(...))``:
     the PCF ``a(n) = 2n + 2a - b + z``, ``b(n) = -(a+n-1)(a+n-b)``.
 ``parabolic_u``
@@ -19,7 +19,7 @@ hypergeometric functions take its place (docs/pcf_closed_forms.md):
     ``R(x) = sqrt(pi/2) exp(x^2/2) erfc(x/sqrt(2))``.
 
 Both are written for sympy with functions it has: Tricomi's ``U`` as a
-Meijer G-function (DLMF 13.4.? / 16.17: ``U(a,b,z) = G^{2,1}_{1,2}(z | 1-a; 0, 1-b)
+Meijer G-function (DLMF 13.6 / 16.17: ``U(a,b,z) = G^{2,1}_{1,2}(z | 1-a; 0, 1-b)
 / (Gamma(a) Gamma(a-b+1))``) and the parabolic ``U(a, x)`` through Kummer's
 functions at ``b = 1/2`` (DLMF 12.7.14 and 13.2.42), where no Gamma factor has
 a pole in the ratio.
