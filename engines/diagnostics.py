@@ -29,6 +29,9 @@ from engines.results import EvidenceRow, ResultModel, ResultView
 class SleepParams(EngineParams):
     seconds: float = Field(1.0, ge=0.0, le=120.0)
     steps: int = Field(10, ge=1, le=1000)
+
+
+class KernelSleepParams(SleepParams):
     limit_s: float | None = Field(None, ge=0.0, le=120.0, description="stop here, limited")
 
 
@@ -43,8 +46,9 @@ def sleep_view(result: SleepResult) -> ResultView:
 
 
 def sleep(params: SleepParams, progress: Progress) -> dict:
-    limited = params.limit_s is not None and params.limit_s < params.seconds
-    seconds = params.limit_s if limited else params.seconds
+    limit_s = getattr(params, "limit_s", None)
+    limited = limit_s is not None and limit_s < params.seconds
+    seconds = limit_s if limited else params.seconds
     step = seconds / params.steps
     for i in range(params.steps):
         progress(i, params.steps, f"step {i}")
@@ -52,12 +56,12 @@ def sleep(params: SleepParams, progress: Progress) -> dict:
     progress(params.steps, params.steps, "done")
     result: dict = {"slept_s": seconds, "pid": os.getpid()}
     if limited:
-        result["limited"] = {"reason": f"limit_s = {params.limit_s:g} s stopped it "
+        result["limited"] = {"reason": f"limit_s = {limit_s:g} s stopped it "
                                        f"before {params.seconds:g} s"}
     return result
 
 
-def estimate_sleep(params: SleepParams) -> Estimate:
+def estimate_sleep(params: KernelSleepParams) -> Estimate:
     return Estimate(seconds=params.seconds, memory_bytes=0)
 
 
@@ -150,6 +154,9 @@ def faulty_merge(params: FaultyParams, results: list[dict]) -> dict:
 
 JOB_TYPES = [
     JobType("sleep", SleepParams, sleep, "Sleep with progress (diagnostic).",
+            result_model=SleepResult, view=sleep_view, limits=TimeLimits(300, 330)),
+    JobType("kernel_sleep", KernelSleepParams, sleep,
+            "Sleep after a warm-up standing in for kernel compilation (diagnostic).",
             result_model=SleepResult, view=sleep_view, limits=TimeLimits(300, 330),
             estimate=estimate_sleep, warm_up=warm_up_sleep, compile_s=30.0,
             key_params=("seconds", "limit_s")),

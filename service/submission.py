@@ -145,7 +145,7 @@ def submit(store: JobStore, dispatcher: Any, settings: Settings, caller: Caller,
         job, created = store.create_job(
             job_type.name, normalised, owner=caller.owner,
             idempotency_key=idempotency_key, rerun_of=rerun_of, callback_url=callback_url,
-            estimate=estimate.model_dump() if estimate else None, shards_from=shards_from)
+            estimate=estimate.model_dump(exclude_none=True) if estimate else None, shards_from=shards_from)
     except IdempotencyConflict as exc:
         raise Problem(422, "Idempotency key reused", str(exc),
                       [{"field": "Idempotency-Key", "message": str(exc)}]) from None

@@ -38,7 +38,8 @@ class ProgressView(BaseModel):
 class EstimateView(BaseModel):
     seconds: float
     memory_bytes: int
-    compile_s: float | None = Field(None, description="kernel compilation first (no worker was warm)")
+    compile_s: float | None = Field(None, exclude_if=lambda value: value is None,
+                                    description="kernel compilation first (no worker was warm)")
 
 
 class LimitedView(BaseModel):

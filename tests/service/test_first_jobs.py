@@ -1,6 +1,6 @@
 """Honest first jobs: workers compile before they take a job, /readyz says when, limits are visible.
 
-The diagnostic ``sleep`` type stands in for a numba engine: its ``warm_up``
+The diagnostic ``kernel_sleep`` type stands in for a numba engine: its ``warm_up``
 waits for a gate file (so the test decides when "compilation" ends), its
 ``compile_s`` is 30 s, and with ``limit_s`` it stops early and says so.
 """
@@ -24,7 +24,7 @@ def test_workers_warm_up_before_the_first_job_and_readyz_says_so(server_factory,
     server = server_factory(MATHDISCO_LOCAL_WORKERS="1", MATHDISCO_TEST_WARM_UP_GATE=str(gate)).start()
     with server.client() as client:
         assert _kernels(client)["state"] in {"unknown", "warming"}
-        cold = client.post("/v1/jobs", json={"type": "sleep", "params": {"seconds": 0.2}}).json()
+        cold = client.post("/v1/jobs", json={"type": "kernel_sleep", "params": {"seconds": 0.2}}).json()
         assert cold["estimate"]["compile_s"] == 30.0  # no worker is warm: compilation comes first
         deadline = time.monotonic() + 60
         while _kernels(client)["state"] != "warming":
@@ -36,27 +36,27 @@ def test_workers_warm_up_before_the_first_job_and_readyz_says_so(server_factory,
         assert wait_for(client, cold["id"], timeout=60)["status"] == "succeeded"
         kernels = _kernels(client)
         assert kernels["state"] == "warm" and len(kernels["workers"]) == 1
-        warm = client.post("/v1/jobs", json={"type": "sleep", "params": {"seconds": 0.2}}).json()
-        assert warm["estimate"]["compile_s"] is None and warm["estimate"]["seconds"] == 0.2
+        warm = client.post("/v1/jobs", json={"type": "kernel_sleep", "params": {"seconds": 0.2}}).json()
+        assert warm["estimate"] == {"seconds": 0.2, "memory_bytes": 0}  # no compile term
 
 
 def test_a_job_stopped_by_its_limit_is_marked_limited_everywhere(server_factory, tmp_path: Path) -> None:
     server = server_factory(MATHDISCO_LOCAL_WORKERS="1").start()
     with server.client() as client:
-        job = client.post("/v1/jobs", json={"type": "sleep",
+        job = client.post("/v1/jobs", json={"type": "kernel_sleep",
                                             "params": {"seconds": 5, "limit_s": 0.2}}).json()
         done = wait_for(client, job["id"], timeout=60)
         assert done["status"] == "succeeded"
         assert "limit_s" in done["limited"]["reason"]
         listed = {j["id"]: j for j in client.get("/v1/jobs").json()["items"]}
         assert listed[job["id"]]["limited"] == done["limited"]
-        full = client.post("/v1/jobs", json={"type": "sleep", "params": {"seconds": 0.1}}).json()
+        full = client.post("/v1/jobs", json={"type": "kernel_sleep", "params": {"seconds": 0.1}}).json()
         assert wait_for(client, full["id"], timeout=60)["limited"] is None
 
     env = base_env(tmp_path / "client", MATHDISCO_URL=server.url)
     limited = tmp_path / "limited.yaml"
-    limited.write_text("- type: sleep\n  params: {seconds: 0.1}\n"
-                       "- type: sleep\n  params: {seconds: 3, limit_s: 0.1}\n")
+    limited.write_text("- type: kernel_sleep\n  params: {seconds: 0.1}\n"
+                       "- type: kernel_sleep\n  params: {seconds: 3, limit_s: 0.1}\n")
     out = cli("batch", str(limited), env=env)
     assert out.returncode == 3, out.stdout + out.stderr
     lines = [json.loads(line) for line in out.stdout.splitlines()]
@@ -66,9 +66,9 @@ def test_a_job_stopped_by_its_limit_is_marked_limited_everywhere(server_factory,
 
 def test_run_exits_3_for_a_limited_job(tmp_path: Path) -> None:
     env = base_env(tmp_path / "data")
-    out = cli("run", "sleep", "--params", '{"seconds": 3, "limit_s": 0.1}', "--json", env=env)
+    out = cli("run", "kernel_sleep", "--params", '{"seconds": 3, "limit_s": 0.1}', "--json", env=env)
     assert out.returncode == 3, out.stdout + out.stderr
     assert json.loads(out.stdout)["limited"]["reason"]
     assert out.stderr.strip().splitlines()[-1].startswith("limited:")
-    ok = cli("run", "sleep", "--params", '{"seconds": 0.1}', "--json", env=env)
+    ok = cli("run", "kernel_sleep", "--params", '{"seconds": 0.1}', "--json", env=env)
     assert ok.returncode == 0, ok.stdout + ok.stderr
