@@ -31,7 +31,6 @@ dropped.
 
 from __future__ import annotations
 
-import re
 import time
 from typing import Any
 
@@ -50,7 +49,42 @@ EXPLAINED_BUCKETS = ("rational", "named_constant", "hypergeometric", "hypothesis
 CLOSED_FORM_DIGITS = 30
 MIN_CLOSED_FORM_DIGITS = 20
 
-_HYPER = re.compile(r"hyper\(\s*[\[(]([^\[\]()]*)[\])]\s*,\s*[\[(]([^\[\]()]*)[\])]\s*,")
+def _split_top_level(text: str) -> list[str]:
+    """``text`` split at the commas outside any parentheses or brackets."""
+    parts, depth, current = [], 0, []
+    for ch in text:
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append("".join(current).strip())
+            current = []
+        else:
+            current.append(ch)
+    last = "".join(current).strip()
+    return [*parts, last] if last else parts      # a tuple's trailing comma adds nothing
+
+
+def _closing(text: str, start: int) -> int:
+    """The index of the bracket closing the one at ``start``."""
+    depth = 0
+    for i in range(start, len(text)):
+        if text[i] in "([":
+            depth += 1
+        elif text[i] in ")]":
+            depth -= 1
+            if depth == 0:
+                return i
+    raise ExpressionError("unbalanced brackets in a closed form")
+
+
+def _spelled(top: list[str], bottom: list[str], argument: str) -> str:
+    if not top and not bottom:          # 0F0(;;z) = exp(z)
+        return f"exp({argument})"
+    if len(bottom) != 1 or len(top) > 2:
+        raise ExpressionError(f"no grammar name for a {len(top)}F{len(bottom)} function")
+    return f"hyp{len(top)}f1(" + ", ".join([*top, *bottom, argument]) + ")"
 
 
 def grammar_text(expression: str) -> str:
@@ -58,17 +92,23 @@ def grammar_text(expression: str) -> str:
 
     >>> grammar_text("3*hyper([1/2, 1], [3/2], 1/2)/hyper([3/2, 2], [5/2], 1/2)")
     '3*hyp2f1(1/2, 1, 3/2, 1/2)/hyp2f1(3/2, 2, 5/2, 1/2)'
-    >>> grammar_text("hyper([], [1], 2)/hyper([], [2], 2)")
-    'hyp0f1(1, 2)/hyp0f1(2, 2)'
+    >>> grammar_text("hyper([], [sqrt(2)], 2)/hyper((), (sqrt(2) + 1,), 2)")
+    'hyp0f1(sqrt(2), 2)/hyp0f1(1 + sqrt(2), 2)'
+    >>> grammar_text("hyper((), (), 1/2)*hyper((1,), (3/2,), 1/2)")
+    'exp(1/2)*hyp1f1(1, 3/2, 1/2)'
     """
-    def spelled(match: re.Match) -> str:
-        top = [t.strip() for t in match.group(1).split(",") if t.strip()]
-        bottom = [t.strip() for t in match.group(2).split(",") if t.strip()]
-        if len(bottom) != 1 or len(top) > 2:
-            raise ExpressionError(f"no grammar name for a {len(top)}F{len(bottom)} function")
-        return f"hyp{len(top)}f1(" + ", ".join(top + bottom) + ","
-
-    return to_text(parse_expression(_HYPER.sub(spelled, expression)))
+    out, position = [], 0
+    while (found := expression.find("hyper(", position)) >= 0:
+        out.append(expression[position:found])
+        end = _closing(expression, found + len("hyper"))
+        arguments = _split_top_level(expression[found + len("hyper("):end])
+        if len(arguments) != 3:
+            raise ExpressionError("hyper takes three arguments")
+        top, bottom = (_split_top_level(a.strip()[1:-1]) for a in arguments[:2])
+        out.append(_spelled(top, bottom, grammar_text(arguments[2])))
+        position = end + 1
+    out.append(expression[position:])
+    return to_text(parse_expression("".join(out)))
 
 
 def _trimmed(c: list[int]) -> list[int]:
