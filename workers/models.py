@@ -1,8 +1,9 @@
 """The job store's tables (SQLAlchemy 2).
 
 The jobs table is the source of truth: the broker only carries job ids.  The
-schema is created with ``metadata.create_all`` on start-up (documented in the
-README; no migrations yet, since there is no deployed schema to migrate).
+schema is created on start-up and an older database is brought up to date in
+place by :meth:`workers.store_base.StoreBase.create_schema` (new tables,
+indexes, and columns that are nullable or defaulted: every change so far).
 """
 
 from __future__ import annotations

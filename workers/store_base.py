@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +25,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 from workers.models import Base
+
+log = logging.getLogger(__name__)
 
 __all__ = ["StoreBase", "after_cursor", "aware", "decode_cursor", "encode_cursor", "jsonable",
            "keyset_page", "make_engine", "params_fingerprint"]
@@ -122,19 +125,29 @@ class StoreBase:
             yield session
 
     def create_schema(self) -> None:
-        """Create missing tables, and the columns and indexes an older version did not have.
+        """Create missing tables, then add the columns and indexes an older version lacked.
 
-        Every column added since the first release is nullable or has a
-        server-side default, so adding it to an existing table is safe.
+        This is the schema's one upgrade step, and all it does: every change so
+        far adds a table, an index, or a column that is nullable or has a
+        default, so an older database is brought up to date in place (each
+        added column is logged).  Processes that start together (``serve`` and
+        its workers) may race: the loser's CREATE or ALTER fails on the object
+        the winner just made; it logs that and checks once more, and a second
+        failure is raised.
         """
-        try:
-            Base.metadata.create_all(self.engine)
-            self._add_missing_columns()
-            for table in Base.metadata.sorted_tables:
-                for index in table.indexes:
-                    index.create(self.engine, checkfirst=True)
-        except (IntegrityError, OperationalError, ProgrammingError):
-            pass  # another process created it at the same moment
+        for attempt in (1, 2):
+            try:
+                Base.metadata.create_all(self.engine)
+                self._add_missing_columns()
+                for table in Base.metadata.sorted_tables:
+                    for index in table.indexes:
+                        index.create(self.engine, checkfirst=True)
+                return
+            except (IntegrityError, OperationalError, ProgrammingError) as exc:
+                if attempt == 2:
+                    raise
+                log.info("schema upgrade raced another process (%s); checking again",
+                         type(exc).__name__)
 
     def _add_missing_columns(self) -> None:
         inspector = inspect(self.engine)
@@ -152,6 +165,7 @@ class StoreBase:
                 with self.engine.begin() as connection:
                     connection.execute(text(
                         f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}{default}'))
+                log.warning("schema upgrade: added column %s.%s", table.name, column.name)
 
     def ping(self) -> None:
         with self.engine.connect() as connection:
