@@ -299,3 +299,16 @@ def test_jobs_list_shows_key_params_and_the_limited_mark(client: TestClient,
     body = client.get(f"/jobs/{lrx.id}").text
     assert 'id="job-limited"' in body and reason in body
     assert 'id="job-limited"' not in client.get(f"/jobs/{pancake.id}").text
+
+
+def test_a_result_stopped_by_its_limit_is_marked_limited_in_the_list_and_on_its_page(
+        client: TestClient) -> None:
+    reason = "time limit reached while compiling the numba kernels"
+    limited = _finished(client, "identify", {"value": "1"}, {**IDENTIFY_RESULT,
+                                                             "limited": {"reason": reason}})
+    plain = _finished(client, "identify", {"value": "2"}, IDENTIFY_RESULT)
+    page = client.get("/").text
+    row = page.split(f'<tr id="job-{limited}"')[1].split("</tr>")[0]
+    assert 'class="badge limited"' in row and reason in row
+    assert "badge limited" not in page.split(f'<tr id="job-{plain}"')[1].split("</tr>")[0]
+    assert reason in client.get(f"/jobs/{limited}").text.split('id="job-limited"')[1][:300]
