@@ -196,12 +196,16 @@ def _ratio_value(theorem: str, p: dict[str, sympy.Expr], dps: int) -> mpmath.mpf
     raise ValueError(f"no ratio for {theorem!r}")
 
 
-def _fold(head: Sequence[tuple[sympy.Expr, sympy.Expr]], tail):
-    """``a_0 + b_1/(a_1 + ... + b_k/tail)`` for ``head = [(a_0, b_1), ..., (a_{k-1}, b_k)]``."""
-    value = tail
+def _fold(head: Sequence[tuple], tail):
+    """``a_0 + b_1/(a_1 + ... + b_k/tail)`` for ``head = [(a_0, b_1), ..., (a_{k-1}, b_k)]``.
+
+    Folded projectively, as ``(numerator, denominator)``: an intermediate
+    value may be 0 or infinite (a(n) = 0 in the head) while the whole is finite.
+    """
+    numerator, denominator = tail, 1
     for a_i, b_next in reversed(head):
-        value = a_i + b_next / value
-    return value
+        numerator, denominator = a_i * numerator + b_next * denominator, numerator
+    return numerator / denominator
 
 
 def _head(theorem: str, p: dict[str, sympy.Expr], k: int) -> list[tuple[sympy.Expr, sympy.Expr]]:
