@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.auth import AuthMiddleware
 from service.dashboard import install_dashboard
@@ -37,11 +38,11 @@ class BodySizeLimit:
     up to the limit and handed on from a buffer.
     """
 
-    def __init__(self, app: Any, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -62,14 +63,14 @@ class BodySizeLimit:
                 if message["type"] != "http.request" or not message.get("more_body"):
                     break
 
-            async def replay() -> Any:
+            async def replay() -> Message:
                 return messages.pop(0) if messages else await receive()
 
             await self.app(scope, replay, send)
             return
         await self.app(scope, receive, send)
 
-    async def _refuse(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem_response(413, "Request body too large", f"the limit is {self.max_bytes} bytes")
         await response(scope, receive, send)
 

@@ -23,7 +23,8 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from service.limits import RateLimiter
 from service.problems import problem_response
@@ -106,13 +107,13 @@ def presented_key(headers: dict[bytes, bytes]) -> str | None:
 class AuthMiddleware:
     """Pure ASGI middleware (cheaper than BaseHTTPMiddleware on the submit hot path)."""
 
-    def __init__(self, app: Any, settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
         self.keys = KeyRing.parse(settings.api_keys)
         self.public_read = settings.public_read
         self.limiter = RateLimiter(settings.rate_limit_per_min)
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -145,6 +146,6 @@ class AuthMiddleware:
         await self.app(scope, receive, send)
 
 
-async def _deny(scope: dict[str, Any], receive: Any, send: Any, detail: str) -> None:
+async def _deny(scope: Scope, receive: Receive, send: Send, detail: str) -> None:
     response = problem_response(401, "Unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
     await response(scope, receive, send)

@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from service.problems import Problem
-from workers.models import Job, utcnow
+from workers.models import CallbackState, Job, utcnow
 from workers.settings import Settings
 from workers.store import JobStore
 
@@ -138,14 +138,14 @@ def deliver_due(store: JobStore, settings: Settings, view: Callable[[Job], dict[
             sent += 1
             previous = len(job.callback_attempts or [])
             if attempt["ok"]:
-                state, next_at = "delivered", None
+                state, next_at = CallbackState.DELIVERED, None
             elif attempt.get("final") or previous >= len(RETRY_DELAYS_S):
-                state, next_at = "failed", None
+                state, next_at = CallbackState.FAILED, None
             else:
-                state, next_at = "pending", utcnow() + timedelta(seconds=RETRY_DELAYS_S[previous])
+                state, next_at = CallbackState.PENDING, utcnow() + timedelta(seconds=RETRY_DELAYS_S[previous])
             attempt.pop("final", None)
             store.record_callback(job.id, attempt, state=state, next_at=next_at)
-            if state == "failed":
+            if state == CallbackState.FAILED:
                 log.warning("callback of job %s given up after %d attempts", job.id, previous + 1)
     finally:
         if own:

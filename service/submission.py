@@ -30,6 +30,7 @@ from engines.registry import job_types
 from service.callbacks import check_callback_url
 from service.limits import check_heavy_quota
 from service.problems import Problem, validation_errors
+from workers.dispatch import Dispatcher
 from workers.models import Job, JobStatus
 from workers.settings import Settings
 from workers.store import IdempotencyConflict, JobFinished, JobNotFound, JobStore
@@ -119,7 +120,7 @@ def _kernels_warm(store: JobStore) -> bool:
         return True
 
 
-def submit(store: JobStore, dispatcher: Any, settings: Settings, caller: Caller, type_name: str,
+def submit(store: JobStore, dispatcher: Dispatcher, settings: Settings, caller: Caller, type_name: str,
            params: dict[str, Any], *, idempotency_key: str | None = None,
            callback_url: str | None = None, rerun_of: str | None = None,
            shards_from: str | None = None) -> tuple[Job, bool]:
@@ -166,7 +167,7 @@ def get_job(store: JobStore, job_id: str) -> Job:
         raise Problem(404, "Job not found", f"no job with id {job_id!r}") from None
 
 
-def rerun(store: JobStore, dispatcher: Any, settings: Settings, caller: Caller, job_id: str,
+def rerun(store: JobStore, dispatcher: Dispatcher, settings: Settings, caller: Caller, job_id: str,
           overrides: dict[str, Any] | None = None, *, callback_url: str | None = None) -> Job:
     """A new job with the params of ``job_id`` updated by ``overrides``, linked by ``rerun_of``.
 
@@ -180,7 +181,7 @@ def rerun(store: JobStore, dispatcher: Any, settings: Settings, caller: Caller, 
     return job
 
 
-def retry(store: JobStore, dispatcher: Any, settings: Settings, caller: Caller, job_id: str) -> Job:
+def retry(store: JobStore, dispatcher: Dispatcher, settings: Settings, caller: Caller, job_id: str) -> Job:
     """Run a failed or cancelled job again with the same params (409 for any other status).
 
     The shards the job stored are kept: a sweep that failed in its merge, or was cancelled
@@ -194,7 +195,7 @@ def retry(store: JobStore, dispatcher: Any, settings: Settings, caller: Caller, 
     return rerun(store, dispatcher, settings, caller, job_id, callback_url=original.callback_url)
 
 
-def cancel(store: JobStore, dispatcher: Any, caller: Caller, job_id: str) -> Job:
+def cancel(store: JobStore, dispatcher: Dispatcher, caller: Caller, job_id: str) -> Job:
     """Ask a job to stop; with API keys on, only its owner may."""
     job = get_job(store, job_id)
     if caller.authenticated and job.owner != caller.owner:

@@ -45,6 +45,14 @@ class ShardStatus(StrEnum):
     FAILED = "failed"
 
 
+class CallbackState(StrEnum):
+    """Where a job's completion callback stands (None on a job without one)."""
+
+    PENDING = "pending"      # due at callback_next_at
+    DELIVERED = "delivered"  # answered 2xx
+    FAILED = "failed"        # given up: a final refusal or every retry spent
+
+
 STATUSES = tuple(status.value for status in JobStatus)
 FINAL_STATUSES = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED})
 ACTIVE_STATUSES = frozenset({JobStatus.QUEUED, JobStatus.RUNNING})
@@ -85,7 +93,7 @@ class Job(Base):
     estimate: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     log_bytes: Mapped[int] = mapped_column(Integer, default=0)
     callback_url: Mapped[str | None] = mapped_column(Text, nullable=True)
-    #: "pending" until delivered ("delivered") or given up ("failed"); None without a callback
+    #: a CallbackState; None on a job without a callback
     callback_state: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
     callback_next_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     callback_attempts: Mapped[list[Any]] = mapped_column(JSON, default=list)

@@ -29,7 +29,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
 from engines.discoveries import Discovery as FoundDiscovery
-from workers.models import FINAL_STATUSES, Job, JobShard, JobStatus, ShardStatus, utcnow
+from workers.models import (
+    FINAL_STATUSES,
+    CallbackState,
+    Job,
+    JobShard,
+    JobStatus,
+    ShardStatus,
+    utcnow,
+)
 from workers.store_base import (
     after_cursor,
     aware,
@@ -300,7 +308,7 @@ class JobStore(LogStore, CallbackStore, CatalogueStore, WarmthStore):
                 job.progress_message = "done"
             job.status_history = _history(job, status, error)
             if job.callback_url:
-                job.callback_state, job.callback_next_at = "pending", job.finished_at
+                job.callback_state, job.callback_next_at = CallbackState.PENDING, job.finished_at
             if discoveries:
                 self._link_discoveries(session, job_id, discoveries, (result or {}).get("provenance"))
         return True
@@ -330,7 +338,7 @@ class JobStore(LogStore, CallbackStore, CatalogueStore, WarmthStore):
                 job.finished_at = utcnow()
                 job.status_history = _history(job, JobStatus.CANCELLED, "cancelled before it started")
                 if job.callback_url:
-                    job.callback_state, job.callback_next_at = "pending", job.finished_at
+                    job.callback_state, job.callback_next_at = CallbackState.PENDING, job.finished_at
             return job
 
     def stale_running(self, stale_after_s: float) -> list[Job]:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import defer
 
-from workers.models import Job, utcnow
+from workers.models import CallbackState, Job, utcnow
 from workers.store_base import StoreBase
 
 __all__ = ["CallbackStore"]
@@ -22,7 +22,7 @@ class CallbackStore(StoreBase):
         with self.sessions() as session:
             return list(session.scalars(
                 select(Job).options(defer(Job.result, raiseload=True))
-                .where(Job.callback_state == "pending", Job.callback_next_at <= utcnow())
+                .where(Job.callback_state == CallbackState.PENDING, Job.callback_next_at <= utcnow())
                 .order_by(Job.callback_next_at).limit(limit)))
 
     def lease_callback(self, job_id: str, lease_s: float) -> bool:
@@ -30,12 +30,12 @@ class CallbackStore(StoreBase):
         now = utcnow()
         with self._writing() as session:
             return bool(session.execute(
-                update(Job).where(Job.id == job_id, Job.callback_state == "pending",
+                update(Job).where(Job.id == job_id, Job.callback_state == CallbackState.PENDING,
                                   Job.callback_next_at <= now)
                 .values(callback_next_at=now + timedelta(seconds=lease_s))
                 .execution_options(synchronize_session=False)).rowcount)
 
-    def record_callback(self, job_id: str, attempt: dict[str, Any], *, state: str,
+    def record_callback(self, job_id: str, attempt: dict[str, Any], *, state: CallbackState,
                         next_at: datetime | None) -> None:
         """Record one delivery attempt; ``state`` is pending (retry at ``next_at``), delivered or failed."""
         with self._writing() as session:
