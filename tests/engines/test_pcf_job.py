@@ -115,9 +115,14 @@ def test_result_contract_view_and_discoveries(small_box):
             assert abs(value - closed) < mpmath.mpf(10) ** -(formula["verified_digits"] - 1)
     view = job_type.view(model)
     assert view.formulas and view.formulas[0].label.startswith("Formula 1: ")
-    assert {c.id for c in view.charts} == {"clusters", "constants"}
+    assert {c.id for c in view.charts} == {"explained", "clusters", "constants"}
     found = job_type.discoveries(params, result)
-    assert len(found) == result["catalogue_classes"] == len(result["catalogue"])
+    # one per catalogue class (classes named only by a closed form are theorem instances, not
+    # discoveries) and one per hypothesis
+    theorem_classes = sum(entry["constant"] == "hypergeometric" for entry in result["catalogue"])
+    assert len(found) == (result["catalogue_classes"] - theorem_classes
+                          + len(result["hypotheses"]))
+    assert result["catalogue_classes"] == len(result["catalogue"])
     assert sum(entry["size"] for entry in result["catalogue"]) == result["identified_count"]
     assert len({d.fingerprint() for d in found}) == len(found)
     with pytest.raises(Exception, match="does not match"):
@@ -306,11 +311,18 @@ def test_bad_input_is_refused(params, reason):
 
 def test_estimate_tracks_the_box():
     job_type = get_job_type("pcf_cluster")
-    small = job_type.estimate(job_type.validate({}))
-    paper = job_type.estimate(job_type.validate({"coefficient_min": -5, "coefficient_max": 5}))
+    small = job_type.estimate(job_type.validate({"hypotheses": False}))
+    paper = job_type.estimate(job_type.validate({"coefficient_min": -5, "coefficient_max": 5,
+                                                 "hypotheses": False}))
     assert 0 < small.seconds < paper.seconds < job.JOB_BOUND_S
     assert paper.memory_bytes > small.memory_bytes
     assert math.isclose(paper.seconds / small.seconds, 1_768_900 / 15_376, rel_tol=0.5)
+    # the hypothesis search adds its bounded cost: at most hypothesis_max_members members
+    for params, count in (({}, 15_376), ({"hypothesis_max_members": 100}, 100),
+                          ({"coefficient_min": -5, "coefficient_max": 5}, 20_000)):
+        on = job_type.estimate(job_type.validate(params)).seconds
+        off = job_type.estimate(job_type.validate({**params, "hypotheses": False})).seconds
+        assert math.isclose(on - off, count * job.HYPOTHESIS_S, rel_tol=1e-3, abs_tol=0.2)
 
 
 def test_a_plane_with_too_many_clusters_is_skipped_not_the_population():
