@@ -180,6 +180,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     store.claim(failed.id, "test", 600)
     store.finish(failed.id, "failed", error="ValueError: " + "a long error without spaces_" * 12)
     site.showcase = site.finished("showcase", {}, {})
+    site.finished("sr_mcts", {"benchmark": "Nguyen-1", "time_limit_s": 15},
+                  {"limited": {"reason": "time limit reached while compiling the numba kernels"}})
     formula = formula_json(PCF_A, PCF_B, "4/pi", 60)
     found = (Discovery(target="pi", text=formula["text"], latex=formula["latex"],
                        statement=formula_statement("4/pi", PCF_A, PCF_B),
@@ -243,6 +245,7 @@ def test_jobs_page_fits_the_screen(site: Site, context, artifacts: Path, width: 
     line = created.evaluate("el => parseFloat(getComputedStyle(el).lineHeight) || 20")
     assert height < 1.5 * line, "a timestamp in the table wraps"
     assert "family=pancake n=11" in page.locator("table.jobs").inner_text()
+    assert page.locator("table.jobs .badge.limited").is_visible()
     page.screenshot(path=str(artifacts / f"jobs-{width}.png"), full_page=True)
     assert page.js_errors == []
 
