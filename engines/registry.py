@@ -10,8 +10,10 @@ fault tests and are registered only when ``MATHDISCO_ENABLE_TEST_JOBS=1``.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import os
+from collections.abc import Iterable
 from functools import cache
 
 from engines.contract import JobType
@@ -52,3 +54,27 @@ def job_types() -> dict[str, JobType]:
 def get_job_type(name: str) -> JobType:
     """The job type called ``name``; KeyError when there is none."""
     return job_types()[name]
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest choice, or an empty string.
+
+    The one suggestion rule, for job types, params and fields alike.
+
+    >>> did_you_mean("esmaa", ["esma", "identify"])
+    " (did you mean 'esma'?)"
+    >>> did_you_mean("zzz", ["esma"])
+    ''
+    """
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def unknown_type_message(name: str, known: Iterable[str] | None = None) -> str:
+    """One line naming an unknown job type, the closest known one and the list.
+
+    >>> unknown_type_message("esmaa", ["identify", "esma"])
+    "unknown job type 'esmaa' (did you mean 'esma'?); known: esma, identify"
+    """
+    names = sorted(job_types() if known is None else known)
+    return f"unknown job type {name!r}{did_you_mean(name, names)}; known: {', '.join(names)}"

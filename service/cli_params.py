@@ -34,10 +34,11 @@ Example
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+from engines.registry import did_you_mean, unknown_type_message
 
 __all__ = [
     "CliError",
@@ -66,28 +67,6 @@ class CliError(Exception):
     def __init__(self, message: str, code: int = EXIT_BAD_INPUT) -> None:
         super().__init__(message)
         self.message, self.code = message, code
-
-
-def did_you_mean(name: str, choices: Iterable[str]) -> str:
-    """`` (did you mean 'x'?)`` for the closest choice, or an empty string.
-
-    >>> did_you_mean("esmaa", ["esma", "identify"])
-    " (did you mean 'esma'?)"
-    >>> did_you_mean("zzz", ["esma"])
-    ''
-    """
-    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def unknown_type_message(name: str, known: Iterable[str]) -> str:
-    """One line naming an unknown job type, the closest known one and the list.
-
-    >>> unknown_type_message("esmaa", ["identify", "esma"])
-    "unknown job type 'esmaa' (did you mean 'esma'?); known: esma, identify"
-    """
-    names = sorted(known)
-    return f"unknown job type {name!r}{did_you_mean(name, names)}; known: {', '.join(names)}"
 
 
 def _resolve(schema: Mapping[str, Any], defs: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -26,7 +26,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from engines.contract import Estimate, JobType
-from engines.registry import job_types
+from engines.registry import job_types, unknown_type_message
 from service.callbacks import check_callback_url
 from service.limits import check_heavy_quota
 from service.problems import Problem, validation_errors
@@ -54,14 +54,9 @@ class Caller:
 
 
 def _job_type(name: str) -> JobType:
-    types = job_types()
-    job_type = types.get(name)
+    job_type = job_types().get(name)
     if job_type is None:
-        from difflib import get_close_matches
-
-        close = get_close_matches(name, list(types), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else f"; known: {sorted(types)}"
-        raise Problem(422, "Unknown job type", f"unknown job type {name!r}{hint}",
+        raise Problem(422, "Unknown job type", unknown_type_message(name),
                       [{"field": "type", "message": "unknown job type"}])
     return job_type
 
