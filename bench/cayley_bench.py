@@ -18,10 +18,23 @@ Cases:
   inverse-closed, central state from its ``ip`` line); ours reads the same
   file's text as ``gap_moves`` (quarter-turn metric: each move and its inverse).
 
-Setup of the peer (outside the repository)::
+Threads: every case runs at each count of ``--threads`` (default 1 and 2) for
+both tools alike -- ``OMP_NUM_THREADS``, ``MKL_NUM_THREADS`` and
+``NUMBA_NUM_THREADS`` set to it, ``torch.set_num_threads`` in CayleyPy's
+process and ``threads`` in ours (which threads the rank-bitset searches; the
+sorted-layer ones run on one whatever the count) -- so a speed ratio is
+always at equal cores.
+
+Setup of the peer (outside the repository), either a venv::
 
     python -m venv --system-site-packages /tmp/bench-cayley
     /tmp/bench-cayley/bin/pip install torch==2.13.0 cayleypy==0.2.0
+
+or, reusing the project venv's torch, a target folder given as ``--peer-path``::
+
+    .venv/bin/python -m pip install --target /tmp/cayleypy-pkg --no-deps cayleypy==0.2.0 h5py
+    .venv/bin/python -m pip install --target /tmp/cayleypy-pkg kagglehub
+    python bench/cayley_bench.py --peer-python .venv/bin/python --peer-path /tmp/cayleypy-pkg
 
 Run::
 
@@ -29,6 +42,7 @@ Run::
     python bench/cayley_bench.py --cases puzzle:cube_2x2x2:quarter_turn gap:master_pyramorphix
     python bench/cayley_bench.py --cases lrx:10 pancake:10 --peer-algorithms bfs
     python bench/cayley_bench.py --repeat 3 --cases puzzle:cube_2x2x2:quarter_turn
+    python bench/cayley_bench.py --threads 1 2 --cases lrx:10 pancake:10
 """
 
 from __future__ import annotations
@@ -50,13 +64,16 @@ PEER_ALGORITHMS = ["bfs", "bfs_numpy", "bfs_bitmask"]
 OURS = r"""
 import json, resource, sys, time
 from engines.cayley.job import GrowthParams, run_growth
-kind, spec = sys.argv[1], json.loads(sys.argv[2])
+kind, spec, threads = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3])
+spec = dict(spec, threads=threads)
 if kind == "family":
     small, params = dict(spec, n=6), spec
 else:
     if kind == "gap":
         spec = {"gap_moves": open(spec.pop("gap_file")).read(), **spec}
     small, params = dict(spec, max_diameter=3), spec
+from engines.cayley.job import warm_up
+warm_up()  # every kernel compiled (or loaded from numba's cache), threaded ones included
 run_growth(GrowthParams(**small))
 baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 t = time.perf_counter()
@@ -73,6 +90,8 @@ import json, resource, sys, time
 from cayleypy import CayleyGraph, GapPuzzles, PermutationGroups, Puzzles
 from cayleypy.algo import bfs_bitmask, bfs_numpy
 kind, spec, algorithm = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
+import torch
+torch.set_num_threads(int(sys.argv[4]))
 def definition(n=None):
     if kind == "family":
         return getattr(PermutationGroups, spec["family"])(n or spec["n"])
@@ -106,9 +125,11 @@ print(GapPuzzles.get_gaps_dir())
 """
 
 
-def _run(python: str, code: str, args: list[str], timeout: float) -> dict:
-    env = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS=os.environ.get(
-        "OMP_NUM_THREADS", "2"))
+def _run(python: str, code: str, args: list[str], timeout: float, threads: int,
+         path: str = "") -> dict:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (str(REPO), path) if p),
+               OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads),
+               NUMBA_NUM_THREADS=str(threads))
     try:
         proc = subprocess.run([python, "-c", code, *args], capture_output=True, text=True,
                               timeout=timeout, env=env, cwd=REPO)
@@ -128,15 +149,17 @@ def _fastest(runs: list[dict]) -> dict:
     return {**best, "all_seconds": [round(r["seconds"], 3) for r in ok]}
 
 
-def _specs(case: str, peer_python: str, scratch: Path) -> tuple[str, dict, dict]:
+def _specs(case: str, peer_python: str, scratch: Path, peer_path: str = ""
+           ) -> tuple[str, dict, dict]:
     """(kind, our spec, the peer's spec) of a case string."""
     parts = case.split(":")
     if parts[0] == "puzzle":
         spec = {"puzzle": parts[1], "metric": parts[2]}
         return "puzzle", spec, spec
     if parts[0] == "gap":
+        env = dict(os.environ, PYTHONPATH=peer_path)
         folder = subprocess.run([peer_python, "-c", GAP_DIR], capture_output=True, text=True,
-                                check=True).stdout.strip()
+                                check=True, env=env).stdout.strip()
         source = Path(folder) / "defaults" / f"{parts[1]}.gap"
         copy = scratch / source.name
         copy.write_text(source.read_text())
@@ -154,20 +177,30 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=900)
     parser.add_argument("--repeat", type=int, default=1,
                         help="fresh runs per tool and algorithm; the fastest counts")
+    parser.add_argument("--threads", nargs="+", type=int, default=[1, 2],
+                        help="thread counts, each given to both tools alike")
+    parser.add_argument("--peer-path", default="",
+                        help="extra PYTHONPATH entry for CayleyPy (a pip --target folder)")
     args = parser.parse_args()
     print(f"load average: {os.getloadavg()}", flush=True)
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
         for case in args.cases:
-            kind, ours_spec, peer_spec = _specs(case, args.peer_python, Path(scratch))
-            ours = _fastest([_run(sys.executable, OURS, [kind, json.dumps(ours_spec)],
-                                  args.timeout) for _ in range(args.repeat)])
-            algorithms = args.peer_algorithms if kind == "family" else ["bfs"]
-            peers = {a: _fastest([_run(args.peer_python, PEER, [kind, json.dumps(peer_spec), a],
-                                       args.timeout) for _ in range(args.repeat)])
-                     for a in algorithms}
-            rows.append(_compare(case, ours, peers))
-            _print_row(rows[-1])
+            kind, ours_spec, peer_spec = _specs(case, args.peer_python, Path(scratch),
+                                                args.peer_path)
+            for threads in args.threads:
+                ours = _fastest([_run(sys.executable, OURS,
+                                      [kind, json.dumps(ours_spec), str(threads)], args.timeout,
+                                      threads) for _ in range(args.repeat)])
+                algorithms = args.peer_algorithms if kind == "family" else ["bfs"]
+                peers = {a: _fastest([_run(args.peer_python, PEER,
+                                           [kind, json.dumps(peer_spec), a, str(threads)],
+                                           args.timeout, threads, args.peer_path)
+                                      for _ in range(args.repeat)])
+                         for a in algorithms}
+                rows.append(_compare(f"{case} @{threads}t", ours, peers))
+                rows[-1]["load"] = os.getloadavg()[0]
+                _print_row(rows[-1])
     print(json.dumps([{k: v for k, v in r.items() if k not in ("ours", "peers")} |
                       {"ours_s": r["ours"].get("seconds"),
                        "ours_peak_mb": r["ours"].get("peak_rss", 0) / 2**20,

@@ -55,9 +55,12 @@ __all__ = ["ExtremalParams", "ExtremalResult", "estimate_extremal", "extremal_me
 Shape = Literal["involution_triples", "involution_pairs", "involution_element_pairs"]
 #: largest n per shape (the candidate count times n! bounds the work)
 MAX_N = {"involution_triples": 8, "involution_pairs": 9, "involution_element_pairs": 8}
-#: seconds per visited vertex of one candidate's BFS (measured warm, docs/benchmarks.md)
-SECONDS_PER_VERTEX = 6e-8
+#: seconds per generator application of a candidate's BFS (rank and unrank included) and per
+#: candidate, measured warm (docs/benchmarks.md: triples n = 6 in 0.81 s, n = 7 in 66.5 s,
+#: about half of the candidates searched in full)
+SECONDS_PER_EVALUATION = 1e-7
 SECONDS_PER_CANDIDATE = 2e-6
+FULL_SEARCH_FRACTION = 0.5
 
 
 class ExtremalParams(EngineParams):
@@ -150,15 +153,13 @@ def _rank(p, n):
 
 
 @njit(cache=True)
-def _unrank(r, n, out, used):
+def _unrank(r, n, out, used, fact):
     for i in range(n):
         used[i] = 0
-    digits = np.empty(n, dtype=np.int64)
-    for i in range(n - 1, -1, -1):
-        digits[i] = r % (n - i)
-        r //= n - i
     for i in range(n):
-        d = digits[i]
+        f = fact[n - 1 - i]
+        d = r // f
+        r -= d * f
         for v in range(n):
             if not used[v]:
                 if d == 0:
@@ -174,6 +175,9 @@ def _bfs(gens, n, dist, queue, sizes):
     perm = np.empty(n, dtype=np.int64)
     nxt = np.empty(n, dtype=np.int64)
     used = np.zeros(n, dtype=np.int64)
+    fact = np.ones(n + 1, dtype=np.int64)
+    for i in range(1, n + 1):
+        fact[i] = fact[i - 1] * i
     queue[0] = 0
     dist[0] = 0
     head, tail, diameter = 0, 1, 0
@@ -182,7 +186,7 @@ def _bfs(gens, n, dist, queue, sizes):
         r = queue[head]
         head += 1
         d = dist[r]
-        _unrank(r, n, perm, used)
+        _unrank(r, n, perm, used, fact)
         for g in range(gens.shape[0]):
             for i in range(n):
                 nxt[i] = perm[gens[g, i]]
@@ -437,7 +441,9 @@ def estimate_extremal(params: ExtremalParams) -> Estimate:
     for n in range(params.n_min, params.n_max + 1):
         start, stop = _range(params, n)
         fact = math.factorial(n)
-        seconds += (stop - start) * (SECONDS_PER_CANDIDATE + 0.5 * fact * SECONDS_PER_VERTEX)
+        gens = 2 if params.shape == "involution_pairs" else 3
+        seconds += (stop - start) * (SECONDS_PER_CANDIDATE + FULL_SEARCH_FRACTION * fact * gens
+                                     * SECONDS_PER_EVALUATION)
         memory = max(memory, fact * 6 + 64 * 2**20)
     return Estimate(seconds=seconds, memory_bytes=memory)
 
