@@ -44,7 +44,7 @@ from __future__ import annotations
 import mpmath
 import sympy
 
-__all__ = ["derive_name", "parabolic_u_expression", "parabolic_u_value", "tricomi_u_expression",
+__all__ = ["derive_name", "elementary_form", "parabolic_u_expression", "parabolic_u_value", "tricomi_u_expression",
            "tricomi_u_value"]
 
 HALF = sympy.Rational(1, 2)
@@ -90,15 +90,34 @@ def parabolic_u_value(a, x) -> mpmath.mpf:
     return mpmath.pcfu(a - 1, x) / mpmath.pcfu(a, x)
 
 
-def derive_name(expression: str, digits: int = 40) -> dict | None:
-    """The closed form written without hypergeometric functions, when sympy can derive it.
+def elementary_form(expression: str) -> sympy.Expr | None:
+    """The expression without hypergeometric functions, by sympy's ``hyperexpand``, or None.
 
-    ``hyperexpand`` (a derivation: sympy's table of hypergeometric identities)
-    must leave no ``hyper``/``meijerg``, the result must be real and in the
-    project's safe grammar (:mod:`engines.numerics.expressions`), and it is
-    re-evaluated there against the original expression: ``digits`` counts the
-    digits they agree to.  Returns ``{"equals", "how": "derivation",
-    "digits"}`` or None.
+    A derivation from sympy's table of hypergeometric identities; the result
+    may use functions outside the safe grammar (``erfc``, ``besselj``).
+
+    >>> elementary_form("hyper([], [1/2], 1)")
+    cosh(2)
+    """
+    original = sympy.sympify(expression, locals={"hyper": sympy.hyper, "meijerg": sympy.meijerg})
+    try:
+        expanded = sympy.hyperexpand(original)
+    except (ValueError, TypeError, ZeroDivisionError, AttributeError, NotImplementedError):
+        return None
+    if expanded.has(sympy.hyper, sympy.meijerg) or expanded.has(sympy.zoo, sympy.nan):
+        return None
+    return sympy.simplify(expanded) if sympy.count_ops(expanded) < 60 else expanded
+
+
+def derive_name(expression: str, digits: int = 40,
+                elementary: sympy.Expr | None = None) -> dict | None:
+    """The closed form in the project's safe grammar, when sympy can derive it.
+
+    :func:`elementary_form` (or the given ``elementary``) must be real and in
+    the safe grammar (:mod:`engines.numerics.expressions`), and agree with the
+    original expression, both evaluated independently, to at least
+    ``min(digits, 30)`` digits; ``digits`` in the result counts them.  Returns
+    ``{"equals", "how": "derivation", "digits"}`` or None.
     """
     from engines.numerics.expressions import (
         ExpressionError,
@@ -106,19 +125,19 @@ def derive_name(expression: str, digits: int = 40) -> dict | None:
         parse_expression,
         to_text,
     )
-    original = sympy.sympify(expression, locals={"hyper": sympy.hyper, "meijerg": sympy.meijerg})
+    from engines.pcf.closed_forms import expression_value
+    expanded = elementary if elementary is not None else elementary_form(expression)
+    if expanded is None:
+        return None
     try:
-        expanded = sympy.hyperexpand(original)
-        if expanded.has(sympy.hyper, sympy.meijerg):
-            return None
-        expanded = sympy.simplify(expanded) if sympy.count_ops(expanded) < 60 else expanded
         text = to_text(expanded)
         parse_expression(text)
         named = constant_expression_value(text, digits + 10)
+        with mpmath.workdps(digits + 20):
+            value = expression_value(expression, digits + 20)
     except (ExpressionError, ValueError, TypeError, ZeroDivisionError, AttributeError):
         return None
     with mpmath.workdps(digits + 20):
-        value = mpmath.mpmathify(sympy.N(original, digits + 20))
         if isinstance(value, mpmath.mpc):
             value = value.real
         difference = abs(value - named)

@@ -107,6 +107,13 @@ def test_laplace_mills_ratio():
             mills = mpmath.sqrt(mpmath.pi / 2) * mpmath.exp(x**2 / mpmath.mpf(2)) * mpmath.erfc(
                 x / mpmath.sqrt(2))
             assert _digits(expression_value(form["expression"], 45), 1 / mills) >= 40
+    # sympy derives the erfc form itself; erfc is outside the safe grammar, so it is not "named"
+    form = closed_form([2], [0, 1])
+    assert form["named"] is None and "erf" in form["elementary"]
+    with mpmath.workdps(50):
+        mills = mpmath.sqrt(mpmath.pi / 2) * mpmath.exp(2) * mpmath.erfc(mpmath.sqrt(2))
+        elementary = sympy.N(sympy.sympify(form["elementary"]), 45)
+        assert _digits(mpmath.mpf(str(elementary)), 1 / mills) >= 40
 
 
 def test_a_pole_of_the_ratio_is_stepped_over():
