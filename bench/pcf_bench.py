@@ -387,6 +387,9 @@ def main() -> None:
     parser.add_argument("--closed-forms", default="",
                         help="closed-form coverage of the deg (1, 2) box LO,HI "
                              "(bench/pcf_closed_form_coverage.py)")
+    parser.add_argument("--hypotheses", default="",
+                        help="hypothesis recall on boxes, comma-separated "
+                             "(bench/pcf_hypothesis_recall.py: a1b1, a1b1+, a1b2)")
     parser.add_argument("--verify", default="600",
                         help="closed-form statements re-verified numerically: a count or 'all'")
     args = parser.parse_args()
@@ -399,6 +402,10 @@ def main() -> None:
         throughput(args)
     for name in filter(None, args.recall.split(",")):
         recall_box(name, RECALL_BOXES[name])
+    for name in filter(None, args.hypotheses.split(",")):
+        from pcf_hypothesis_recall import recall as hypothesis_recall
+        print(f"hypothesis recall, box {name}:")
+        hypothesis_recall(name)
     print(f"load average: {os.getloadavg()}")
 
 

@@ -299,6 +299,8 @@ def account(params: Any, rows: list[list[Any]], formulas: list[dict], cluster_of
                                             canonical=canonical_form)
     search.update(sorted(connections.tried.items()))
     search["relations"] = len(connections.edges)
+    search["hypotheses_with_non_trivial_members"] = sum(h["non_trivial"] > 0
+                                                        for h in found_hypotheses)
     seconds["hypotheses_s"] = time.perf_counter() - clock
     in_hypothesis = {m["index"] for h in found_hypotheses for m in h["members"]}
     progress(1, 1, f"hypotheses: {len(found_hypotheses)} unknown constants connecting "

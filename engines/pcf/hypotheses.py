@@ -361,8 +361,9 @@ def hypotheses(members: Sequence[dict[str, Any]], connections: Connections, *,
 
     Returns
     -------
-    ``(hypotheses, left_out)``: hypotheses largest first; left_out lists components
-    with a reason (no member's value reached VALUE_DIGITS digits).
+    ``(hypotheses, left_out)``: hypotheses with a non-trivial member first, each
+    group largest first; left_out lists components with a reason (no member's
+    value reached VALUE_DIGITS digits, or no composed relation passed).
     """
     components = _Components(len(members))
     for i, j, _ in connections.edges:
@@ -420,5 +421,6 @@ def hypotheses(members: Sequence[dict[str, Any]], connections: Connections, *,
                     "non_trivial": sum(not m["trivial"] for m in listed),
                     "unverified_members": unverified,
                     "hypergeometric": closed[:10], "members": listed})
-    out.sort(key=lambda h: (-h["size"], -h["non_trivial"], h["id"]))
+    # connections across tail classes first (what a researcher reads first), then by size
+    out.sort(key=lambda h: (h["non_trivial"] == 0, -h["size"], -h["non_trivial"], h["id"]))
     return out, left_out

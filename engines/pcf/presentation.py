@@ -7,7 +7,9 @@ engine contract"): the runner validates every result -- a shard's table
 representative, labelled "Formula k: ..."), evidence rows, a cluster chart
 with robust axis limits (the 1st-99th percentile of each axis, widened by a
 tenth; the points outside are counted in the chart note, never drawn off the
-scale) and the formulas per constant.
+scale), the formulas per constant, the account of every convergent member (a
+bar per bucket of ``explained``, its categories named on the axis) and the
+hypotheses for unknown constants with their members and relations.
 
 Example
 -------
@@ -357,7 +359,12 @@ def _hypotheses_shown(result: PCFClusterResult) -> list[ShownFormula]:
 
 
 def view(result: PCFClusterResult) -> ResultView:
-    """The page of a ``pcf_cluster`` result (module docstring)."""
+    """The page of a ``pcf_cluster`` result (module docstring).
+
+    Hypotheses follow the formulas, those connecting different tail classes
+    first, each with its members and their relations to the representative; a
+    bar chart counts every convergent member by bucket (``explained``).
+    """
     formulas = []
     for k, entry in enumerate((result.catalogue or [])[:SHOWN_FORMULAS], start=1):
         proof = entry.members[0].proof if entry.members else None
@@ -401,6 +408,9 @@ def view(result: PCFClusterResult) -> ResultView:
                                   "isolated")]
         evidence.append(EvidenceRow(label="hypotheses (unknown constants)",
                                     value=len(result.hypotheses or [])))
+        evidence.append(EvidenceRow(
+            label="hypotheses connecting different tail classes (non-trivial)",
+            value=sum(h.non_trivial > 0 for h in result.hypotheses or [])))
     charts = [c for c in (_explained_chart(result), _cluster_chart(result),
                           _constants_chart(result)) if c is not None]
     notes = []
