@@ -79,7 +79,9 @@ baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 t = time.perf_counter()
 result = run_growth(GrowthParams(**params))
 seconds = time.perf_counter() - t
+from engines.cayley.params import estimate_growth
 print(json.dumps({"seconds": seconds, "layer_sizes": result["layer_sizes"],
+                  "estimate_s": estimate_growth(GrowthParams(**params)).seconds,
                   "baseline_rss": baseline, "algorithm": result["algorithm"],
                   "state_words": result["state_words"],
                   "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
@@ -179,6 +181,8 @@ def main() -> None:
                         help="fresh runs per tool and algorithm; the fastest counts")
     parser.add_argument("--threads", nargs="+", type=int, default=[1, 2],
                         help="thread counts, each given to both tools alike")
+    parser.add_argument("--estimates", action="store_true",
+                        help="ours only: warm time against the engine's estimate")
     parser.add_argument("--peer-path", default="",
                         help="extra PYTHONPATH entry for CayleyPy (a pip --target folder)")
     args = parser.parse_args()
@@ -192,6 +196,12 @@ def main() -> None:
                 ours = _fastest([_run(sys.executable, OURS,
                                       [kind, json.dumps(ours_spec), str(threads)], args.timeout,
                                       threads) for _ in range(args.repeat)])
+                if args.estimates:
+                    print(f"{case} @{threads}t: ours {ours.get('seconds', 0):.2f} s, estimate "
+                          f"{ours.get('estimate_s', 0):.2f} s, ratio "
+                          f"{ours.get('estimate_s', 0) / max(ours.get('seconds', 1e-9), 1e-9):.2f}"
+                          f" (load {os.getloadavg()[0]:.1f})", flush=True)
+                    continue
                 algorithms = args.peer_algorithms if kind == "family" else ["bfs"]
                 peers = {a: _fastest([_run(args.peer_python, PEER,
                                            [kind, json.dumps(peer_spec), a, str(threads)],

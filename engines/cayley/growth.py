@@ -41,7 +41,7 @@ from engines.cayley.bitset_frontier import bfs_bitset_frontier
 from engines.cayley.graph import PermutationGraph, decode_states, vertex_upper_bound
 from engines.cayley.memory import WORK_PER_CALL, MemoryLedger, peak_rss_bytes, sorted_work
 from engines.cayley.packed_layers import bfs_packed_layers, packed_row_bytes
-from engines.cayley.rank_bitset import MAX_RANK_BITSET_N, bfs_rank_bitset
+from engines.cayley.rank_bitset import BUCKETED_ABOVE_BYTES, MAX_RANK_BITSET_N, bfs_rank_bitset
 from engines.cayley.sorted_layers import bfs_sorted_layers
 from engines.contract import Progress, no_progress
 
@@ -61,14 +61,19 @@ ALGORITHMS = ("rank_bitset", "rank_bitset_frontier", "sorted_layers", "packed_la
 # (pancake, all transpositions); the estimate uses 65%.
 PEAK_TWO_LAYER_FRACTION = 0.65
 # Seconds per neighbour evaluation, measured warm on this 2-core box (docs/benchmarks.md,
-# cayley_growth and "Estimates"): rank kernels with the bitset in cache (LRX n = 10, 11:
-# 36-65 ns; pancake n = 10: 57 ns, n = 11: 98-111 ns) / in DRAM (pancake n = 12: 60 ns,
-# LRX n = 12: 41 ns, n = 13: 52 ns); sorted one-word layers; packed rows (per word of
-# state).  The figures sit in the middle of the measured spread so an estimate stays
-# within a factor 2 of a warm run (issue 25: 25 ns gave pancake n = 11 10 s, it ran
-# 44.5 s); used to refuse jobs that could not finish in their time limit, not a promise.
-SECONDS_PER_EVALUATION = {"rank_cached": 60e-9, "rank_dram": 75e-9, "sorted": 40e-9,
-                          "packed_per_word": 30e-9}
+# cayley_growth and "Estimates").  Rank kernels: a fixed part (ranking, the bitset probe)
+# plus a part per mask-and-shift group of the generator (kernels.compile_generators: a
+# cyclic shift is 2 groups, a transposition 3, a prefix reversal of i symbols i + 1),
+# plus the bucketing pass (bitsets over 1 MB, rank_bitset.BUCKETED_ABOVE_BYTES) and a DRAM
+# premium when the bitset outgrows the caches.  Fitted to LRX n = 10..13
+# (30-65 ns), pancake n = 10..12 (57-111 ns), all transpositions n = 10 (27-47 ns); the
+# single figure of 25 ns used before gave pancake n = 11 10 s where it ran 44.5 s (issue
+# 25).  Sorted one-word layers; packed rows (per word of state).  An estimate, used to
+# refuse jobs that could not finish in their time limit, not a promise.
+SECONDS_PER_EVALUATION = {"rank_base": 25e-9, "rank_per_group": 8e-9, "rank_bucketed": 15e-9,
+                          "rank_dram": 10e-9, "sorted": 40e-9, "packed_per_word": 30e-9}
+#: fixed cost of one search (set-up, the first layers)
+SECONDS_PER_SEARCH = 0.02
 CACHED_BITSET_BYTES = 32 << 20
 
 
@@ -133,18 +138,27 @@ def estimate_memory(graph: PermutationGraph, algorithm: str = "auto",
             "estimated_bytes": int(estimate)}
 
 
+def _mean_groups(graph: PermutationGraph) -> float:
+    offsets = kernels.compile_generators(graph.generators, graph.width)[3]
+    return float(offsets[-1]) / max(len(graph.generators), 1)
+
+
 def estimate_seconds(graph: PermutationGraph, algorithm: str) -> float:
-    """Expected wall-clock seconds: neighbour evaluations times a measured cost each."""
+    """Expected warm wall-clock seconds: neighbour evaluations times a measured cost each."""
     evaluations = vertex_upper_bound(graph) * len(graph.generators)
     if algorithm.startswith("rank_bitset"):
+        rates = SECONDS_PER_EVALUATION
+        cost = rates["rank_base"] + rates["rank_per_group"] * _mean_groups(graph)
         bitset = math.factorial(graph.n) // 8
-        cost = SECONDS_PER_EVALUATION["rank_cached" if bitset <= CACHED_BITSET_BYTES
-                                      else "rank_dram"]
+        if bitset > BUCKETED_ABOVE_BYTES:
+            cost += rates["rank_bucketed"]
+        if bitset > CACHED_BITSET_BYTES:
+            cost += rates["rank_dram"]
     elif algorithm == "sorted_layers":
         cost = SECONDS_PER_EVALUATION["sorted"]
     else:
         cost = SECONDS_PER_EVALUATION["packed_per_word"] * graph.words
-    return evaluations * cost
+    return SECONDS_PER_SEARCH + evaluations * cost
 
 
 def check_budget(graph: PermutationGraph, budget_bytes: int, algorithm: str = "auto") -> dict:
