@@ -304,25 +304,67 @@ def diameter_chart(diameters: dict[str, int], formula: DiameterFormula | None,
                  series=series)
 
 
+def spheres_chart(result: SweepResult) -> Chart | None:
+    """|S_k(n)| by n for each radius k: the searches' values (points) and the fits (lines)."""
+    series = []
+    for c in result.sphere_formulas:
+        ns = sorted(int(n) for n in c.values)
+        if not ns:
+            continue
+        series.append(Series(label=f"|S_{c.k}| ({c.status})", x=ns,
+                             y=[float(c.values[str(n)]) or None for n in ns],  # log axis
+                             style="points"))
+        if c.formula is not None:
+            xs = [n for n in range(ns[0], ns[-1] + 1) if n >= c.formula.valid_from]
+            series.append(Series(label=f"|S_{c.k}| fitted", x=xs, style="line", muted=True,
+                                 y=[float(Fraction(formula_value(c.formula.model_dump(), n)))
+                                    for n in xs]))
+    if not series:
+        return None
+    return Chart(id="spheres", title="Sphere sizes at fixed radius k", kind="line",
+                 x=Axis(label="n", integer=True),
+                 y=Axis(label="|S_k(n)|", scale="log", log_toggle=True), series=series)
+
+
 def view_sweep(result: SweepResult) -> ResultView:
-    """The formula (if any), the sweep's evidence and the diameter chart."""
+    """The formulas (diameter, spheres, antipodes), the sweep's evidence and the charts."""
     r = result
     label = r.label or r.family
     ns = sorted(int(n) for n in r.diameters)
     formulas = [_shown_formula(f"Diameter of {label}", r.formula)] if r.formula else []
+    others = [*r.sphere_formulas, r.antipode_conjecture]
+    formulas += [_shown_conjecture(label, c) for c in others if c is not None and c.formula]
     rows: list[tuple[str, Any]] = [
         ("formula", "accepted" if r.formula else "none supported by the data"),
         ("status", r.formula_status),
+        ("diameter", r.diameter_conjecture.status + (f": {r.diameter_conjecture.theorem}"
+                                                     if r.diameter_conjecture.theorem else "")
+         if r.diameter_conjecture else None),
         ("n swept", f"{ns[0]}..{ns[-1]}" if ns else "none"),
         ("extended past n_max", _words(r.extended, "yes", "no")
          if r.n_max_requested is not None else None),
         ("stopped because", r.stopped_because),
     ]
+    for c in others:
+        if c is not None:
+            rows.append((_conjecture_name(c), f"{c.status}: " + (c.theorem or c.detail)))
+    if r.depth_limited:
+        rows.append(("depth-limited searches", ", ".join(
+            f"n = {n} to radius {d.depth}" for n, d in r.depth_limited.items())))
+    if r.bound_check is not None:
+        b = r.bound_check
+        rows.append((f"bound {b.bound}", f"checked on n = {', '.join(map(str, b.checked_n))}"
+                     f"{'' if b.checked_n else ' (none: not an undirected graph of S_n)'}; "
+                     f"{len(b.violations)} violations; largest diam/bound {b.max_ratio}"))
     if r.elapsed_s is not None:
         rows.append(("time", f"{r.elapsed_s:.1f} s"))
+    charts = [diameter_chart(r.diameters, r.formula, f"Diameters of {label}")]
+    spheres = spheres_chart(r)
+    if spheres is not None:
+        charts.append(spheres)
     return ResultView(formulas=formulas,
                       evidence=[EvidenceRow(label=a, value=b) for a, b in rows if b is not None],
-                      charts=[diameter_chart(r.diameters, r.formula, f"Diameters of {label}")])
+                      charts=charts)
 
 
 def _conjecture_name(c: Conjecture) -> str:

@@ -56,6 +56,10 @@ def test_pancake_spheres_up_to_radius_three():
     assert "Konstantinova" in spheres[3]["theorem"]
     # the pancake diameters n = 2..8 support no formula (the sequence is not a quasi-polynomial)
     assert result["formula"] is None and result["antipode_formula"] is None
+    job = get_job_type("cayley_sweep")
+    view = job.view(job.check_result(result))
+    assert [f.label for f in view.formulas] == [f"pancake: |S_{k}|" for k in (1, 2, 3)]
+    assert [c.id for c in view.charts] == ["diameters", "spheres"]
 
 
 def test_an_unregistered_formula_is_open_and_too_little_data_is_said():
