@@ -12,6 +12,10 @@ Suites (``--suite``):
   (``make_friedman1``, 1000 rows, noise 1), a random 75/25 split per seed:
   test R**2 only;
 * ``nguyen`` -- Nguyen-1..12, noise 0 (the earlier suite);
+* ``laws`` -- issue 28's laws on data not in any test: ``sinh(x)`` and
+  ``cosh(x)`` (20 points of ``U[-1, 1]``, exact) and ``3*x0*x1/2`` (200 points
+  of ``U[1, 5]**2``, SRBench noise 0.01), seeds from ``--first-seed``; ours
+  runs with its default operators, the peers with the Koza set;
 * ``strogatz`` -- SRBench's ODE-Strogatz set: the 7 two-state systems of
   Strogatz's *Nonlinear Dynamics and Chaos* collected by La Cava et al. (bacterial
   respiration, bar magnets, glider, Lotka-Volterra, predator-prey, shear flow,
@@ -73,6 +77,7 @@ from engines.numerics.expressions import ExpressionError, parse_expression
 from engines.sr.benchmarks import LIVERMORE, NGUYEN, sympy_to_numpy
 from engines.sr.feynman import FEYNMAN, FEYNMAN_OPERATORS
 from engines.sr.job import SRParams, problem, run_sr_mcts, symbolically_equal
+from engines.sr.operators import KOZA
 
 NOISE_LEVELS = (0.0, 0.001, 0.01, 0.1)
 FAIR_BUDGET_S = 30.0
@@ -90,6 +95,8 @@ STROGATZ = {
     "vdp": (("10*(y - (x**3 - x)/3)", "-x/10"), ((-2, 2), (-2, 2))),
 }
 STROGATZ_OPERATORS = ("add", "sub", "mul", "div", "sin", "cos", "exp", "log", "sqrt")
+LAWS = {"sinh": ("sinh(x)", ["x"], (-1.0, 1.0), 20, 0.0), "cosh": ("cosh(x)", ["x"], (-1.0, 1.0), 20, 0.0),
+        "three_halves": ("3*x0*x1/2", ["x0", "x1"], (1.0, 5.0), 200, 0.01)}
 CHECK_SECONDS = 30
 CHECK_BYTES = 4 << 30
 
@@ -197,6 +204,8 @@ def run_ours(task: dict, limit: float, linear: bool = True) -> tuple[str, float]
         params = SRParams(x=task["X"].T.tolist(), y=task["y"].tolist(), variables=task["variables"],
                           operators=list(task["operators"]), seed=task["seed"], time_limit_s=limit,
                           polynomial=linear)
+    if task.get("default_operators"):
+        params = params.model_copy(update={"operators": None})
     result = run_sr_mcts(params)
     return result["best"]["expression"], time.monotonic() - started
 
@@ -292,6 +301,11 @@ def groundtruth_tasks(seeds: int, names: list[str], noises: tuple[float, ...]) -
             for noise in noises for name in names for seed in range(seeds)]
 
 
+def law_tasks(seeds: int, first_seed: int) -> list[dict]:
+    return [{"kind": "law", "suite": "laws", "name": name, "noise": LAWS[name][4], "seed": seed}
+            for name in LAWS for seed in range(first_seed, first_seed + seeds)]
+
+
 def strogatz_tasks(seeds: int, names: list[str], noises: tuple[float, ...]) -> list[dict]:
     return [{"kind": "strogatz", "suite": "strogatz", "name": name, "noise": noise, "seed": seed}
             for noise in noises for name in names for seed in range(seeds)]
@@ -347,6 +361,18 @@ def _materialise(task: dict) -> dict:
         task["X_test"], task["y_test"] = bench.sample(task["seed"], test=True)
         task.update(variables=list(bench.variables), operators=list(bench.operators),
                     truth=bench.expression, positive=bench.positive_domain)
+        return task
+    if task["kind"] == "law":
+        text, names, (low, high), count, noise = LAWS[task["name"]]
+        truth = parse_expression(text, variables=names)
+        f = sympy_to_numpy(truth, names)
+        rng = np.random.default_rng([task["seed"], 28])
+        X, X_test = (rng.uniform(low, high, (len(names), count)) for _ in range(2))
+        y = f(X)
+        if noise:
+            y = y + rng.normal(0.0, noise * float(np.sqrt(np.mean(y**2))), y.shape)
+        task.update(X=X, y=y, X_test=X_test, y_test=f(X_test), variables=names, truth=truth,
+                    operators=list(KOZA), positive=low >= 0, default_operators=True)
         return task
     if task["kind"] == "strogatz":
         task["X"], task["y"], truth = strogatz_data(task["name"], task["seed"], noise=task["noise"])
@@ -430,7 +456,7 @@ def report(rows: list[dict], tools: list[str]) -> str:
         lines += ["| suite | noise | tool | budget s | seeds | exact | solution (SRBench) | R2 > 0.999 | "
                   "median size | median s |",
                   "|---|---|---|---|---|---|---|---|---|---|"]
-        for suite in ("feynman", "livermore", "nguyen", "strogatz"):
+        for suite in ("feynman", "livermore", "nguyen", "strogatz", "laws"):
             for noise in sorted({r["noise"] for r in truthful if r["suite"] == suite}):
                 for tool in tools:
                     mine = [r for r in truthful if r["suite"] == suite and r["noise"] == noise
@@ -460,11 +486,12 @@ def report(rows: list[dict], tools: list[str]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--suite", choices=["groundtruth", "blackbox", "nguyen", "strogatz"],
+    parser.add_argument("--suite", choices=["groundtruth", "blackbox", "nguyen", "strogatz", "laws"],
                         default="groundtruth")
     parser.add_argument("--problems", default="", help="comma-separated subset (default: the suite's)")
     parser.add_argument("--noise", default=",".join(str(n) for n in NOISE_LEVELS))
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--first-seed", type=int, default=0, help="laws suite: the first seed")
     parser.add_argument("--time-limit", type=float, default=FAIR_BUDGET_S,
                         help=f"per fit, every tool (the fair budget: at least {FAIR_BUDGET_S:g} s)")
     parser.add_argument("--tools", default="ours,pyoperon,gplearn")
@@ -492,6 +519,8 @@ def main() -> None:
               "the peers use their whole budget and barely start in a few seconds")
     if args.suite == "blackbox":
         tasks = blackbox_tasks(args.seeds)
+    elif args.suite == "laws":
+        tasks = law_tasks(args.seeds, args.first_seed)
     elif args.suite == "strogatz":
         names = args.problems.split(",") if args.problems else strogatz_names()
         tasks = strogatz_tasks(args.seeds, names, noises)

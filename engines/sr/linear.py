@@ -142,7 +142,7 @@ def base_features(lib: Library, evaluator: Evaluator, max_degree: int = 3,
 
     Univariate bases are the library's unary operators applied to every
     monomial of degree ``<= inner_degree`` (``sin x``, ``cos x**2``,
-    ``log(x*y)`` ...); the bivariate ones are products of two of them or of one
+    ``log(x*y)`` ...) and ``exp(-m)`` (:func:`_decaying`); the bivariate ones are products of two of them or of one
     with a variable.  Shorter products come first.
     """
     features = FeatureSet(lib, evaluator, limit=600)
@@ -154,12 +154,27 @@ def base_features(lib: Library, evaluator: Evaluator, max_degree: int = 3,
         features.extend(ratios(lib))
     unary = [t for t in lib.functions if lib.arity[t] == 1]
     univariate = [u for u in ((op,) + m for m in inner for op in unary) if features.add(u)]
+    univariate += [u for u in _decaying(lib, inner) if features.add(u)]
     if mul is not None:
         singles = inner + univariate
         products = [(mul,) + a + b for i, a in enumerate(singles) for b in singles[i:]
                     if len(a) + len(b) > 2 and (a in univariate or b in univariate)]
         features.extend(sorted(products, key=len))
     return features
+
+
+def _decaying(lib: Library, inner: list[Expr]) -> list[Expr]:
+    """``exp(-m)`` for each inner monomial ``m``, written ``exp(m - (m + m))`` (no literal minus
+    one in the grammar): with ``exp(m)`` it spans ``cosh``, ``sinh`` and Gaussians in the Koza set.
+
+    >>> lib = Library(["x"], ["add", "sub", "mul", "exp"], constants=False)
+    >>> [str(lib.to_sympy(t)) for t in _decaying(lib, [(0,)])]
+    ['exp(-x)']
+    """
+    exp, sub, add = (lib.token_of.get(name) for name in ("exp", "sub", "add"))
+    if exp is None or sub is None or add is None:
+        return []
+    return [(exp, sub) + m + (add,) + m + m for m in inner]
 
 
 def ratios(lib: Library) -> list[Expr]:

@@ -84,6 +84,16 @@ def test_whole_engine_returns_sinh_and_cosh_not_a_taylor_polynomial(target, law)
     SR.check_result(result)
 
 
+def test_koza_set_alone_returns_cosh_through_the_decaying_basis():
+    # the setting: no cosh operator; cosh = (exp(x) + exp(-x))/2 from the linear step
+    result = run_sr_mcts(SRParams(target="cosh(x)", n_points=20, seed=12, time_limit_s=30,
+                                  operators=list(KOZA)))
+    x = sympy.Symbol("x")
+    found = sympy.sympify(result["best"]["expression"], locals={"x": x})
+    assert sympy.simplify((found - sympy.cosh(x)).rewrite(sympy.exp)) == 0, found
+    assert not any(op in result["operators"] for op in EXTENDED)
+
+
 # -- constants recognised -----------------------------------------------------------------
 
 def _scaled_product(coefficient: float, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
