@@ -83,6 +83,8 @@ __all__ = ["THEOREMS", "check_proof", "closed_form", "expression_value", "theore
 
 n = sympy.Symbol("n")
 HALF = sympy.Rational(1, 2)
+#: precision of the check that a stated value is finite (exact zeros come out exactly)
+FINITE_CHECK_DPS = 20
 
 #: theorem name -> the parameter names it states (besides ``lambda``)
 THEOREMS: dict[str, tuple[str, ...]] = {
@@ -175,34 +177,36 @@ def _ratio_text(theorem: str, p: dict[str, sympy.Expr], lam: sympy.Expr) -> str:
     return f"{_text(sympy.sympify(factor))}*{ratio}"
 
 
-def _ratio_value(theorem: str, p: dict[str, sympy.Expr], dps: int) -> mpmath.mpf:
-    """The theorem's value (``lambda = 1``) with mpmath's own special functions."""
-    zero = {"zeroprec": 8 * dps}  # a hypergeometric value can be exactly 0 (the limit is then 0)
+def _ratio_value(theorem: str, p: dict[str, sympy.Expr], dps: int) -> tuple:
+    """The theorem's value (``lambda = 1``) as ``(numerator, denominator)``, by mpmath's own
+    special functions (either may be exactly 0: the fold below stays projective)."""
+    zero = {"zeroprec": 8 * dps}  # a hypergeometric value can be exactly 0
     with mpmath.workdps(dps + 20):
         v = {k: mpmath.mpmathify(sympy.N(e, dps + 30)) for k, e in p.items()}
         if theorem == "norlund":
-            return v["c"] * (mpmath.hyp2f1(v["a"], v["b"], v["c"], v["z"], **zero)
-                             / mpmath.hyp2f1(v["a"] + 1, v["b"] + 1, v["c"] + 1, v["z"], **zero))
+            return (v["c"] * mpmath.hyp2f1(v["a"], v["b"], v["c"], v["z"], **zero),
+                    mpmath.hyp2f1(v["a"] + 1, v["b"] + 1, v["c"] + 1, v["z"], **zero))
         if theorem == "confluent_1f1":
-            return v["c"] * (mpmath.hyp1f1(v["a"], v["c"], v["z"], **zero)
-                             / mpmath.hyp1f1(v["a"] + 1, v["c"] + 1, v["z"], **zero))
+            return (v["c"] * mpmath.hyp1f1(v["a"], v["c"], v["z"], **zero),
+                    mpmath.hyp1f1(v["a"] + 1, v["c"] + 1, v["z"], **zero))
         if theorem == "confluent_0f1":
-            return v["c"] * (mpmath.hyp0f1(v["c"], v["z"], **zero)
-                             / mpmath.hyp0f1(v["c"] + 1, v["z"], **zero))
+            return (v["c"] * mpmath.hyp0f1(v["c"], v["z"], **zero),
+                    mpmath.hyp0f1(v["c"] + 1, v["z"], **zero))
         if theorem == "tricomi_u":
-            return tricomi_u_value(v["a"], v["b"], v["z"])
+            return tricomi_u_value(v["a"], v["b"], v["z"]), 1
         if theorem == "parabolic_u":
-            return parabolic_u_value(v["a"], v["x"])
+            return parabolic_u_value(v["a"], v["x"]), 1
     raise ValueError(f"no ratio for {theorem!r}")
 
 
-def _fold(head: Sequence[tuple], tail):
-    """``a_0 + b_1/(a_1 + ... + b_k/tail)`` for ``head = [(a_0, b_1), ..., (a_{k-1}, b_k)]``.
+def _fold(head: Sequence[tuple], tail: tuple):
+    """``a_0 + b_1/(a_1 + ... + b_k/t)``, ``t = tail[0]/tail[1]``, ``head = [(a_0, b_1), ...]``.
 
     Folded projectively, as ``(numerator, denominator)``: an intermediate
-    value may be 0 or infinite (a(n) = 0 in the head) while the whole is finite.
+    value may be 0 or infinite (a(n) = 0 in the head, a zero of the ratio's
+    denominator) while the whole is finite.
     """
-    numerator, denominator = tail, 1
+    numerator, denominator = tail
     for a_i, b_next in reversed(head):
         numerator, denominator = a_i * numerator + b_next * denominator, numerator
     return numerator / denominator
@@ -237,7 +241,7 @@ def theorem_value(theorem: str, parameters: dict[str, str], dps: int = 40) -> mp
                 for x, y in _head(theorem, p, k)]
         try:
             return mpmath.mpmathify(sympy.N(lam, dps + 30)) * _fold(head, tail)
-        except ZeroDivisionError:
+        except ZeroDivisionError:  # the value is infinite: the PCF diverges
             return mpmath.inf
 
 
@@ -378,6 +382,9 @@ def _closed_form(coeffs: tuple[int, ...]) -> dict | None:
               f"the first is minimal, so by Pincherle's theorem the value is alpha; alpha = "
               f"{sympy.sstr(p['alpha'])}, beta = {sympy.sstr(p['beta'])}, lambda = {sympy.sstr(lam)}")
         return _statement(theorem, p, lam, sympy.radsimp(lam * p["alpha"]), by)
+    statement_parameters = {**{key: sympy.sstr(v) for key, v in p.items()}, "lambda": sympy.sstr(lam)}
+    if not mpmath.isfinite(theorem_value(theorem, statement_parameters, FINITE_CHECK_DPS)):
+        return None  # the ratio has a pole here (a zero denominator function): no finite limit
     k = _shift_needed(theorem, p)
     # the first k terms are the PCF's own: a(0) + b(1)/(... + b(k)/(lambda R_k))
     expression = _ratio_text(theorem, _shifted(theorem, p, k), lam)
@@ -553,4 +560,7 @@ def expression_value(expression: str, dps: int) -> mpmath.mpf | mpmath.mpc:
                                  zeroprec=8 * dps)
             values[node] = sympy.Float(value, dps + 20) if not isinstance(value, mpmath.mpc) else (
                 sympy.Float(value.real, dps + 20) + sympy.I * sympy.Float(value.imag, dps + 20))
-        return mpmath.mpmathify(sympy.N(expr.xreplace(values), dps + 10))
+        value = sympy.N(expr.xreplace(values), dps + 10)
+        if value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+            return mpmath.inf  # a zero denominator: the fraction's value is infinite
+        return mpmath.mpmathify(value)
