@@ -113,7 +113,7 @@ def truth(spec: tuple[int, int, int, int]) -> tuple[dict, dict, dict]:
             stats["named or rational"] += 1
             continue
         with mpmath.workdps(SEARCH):                                   # rational (set aside)
-            r = mpmath.pslq([x, 1], maxcoeff=10**12, maxsteps=10_000)
+            r = mpmath.pslq([x, 1], maxcoeff=10**12, maxsteps=10_000) if x else [1, 0]
         if r and abs(r[0] * x + r[1]) < mpmath.mpf(10) ** -(digits - 5) * max(abs(x), 1):
             stats["named or rational"] += 1
             continue

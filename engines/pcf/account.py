@@ -26,7 +26,9 @@ Run once on a box's merged table (:func:`engines.pcf.job.merge` and
 
 Bounds: at most ``hypothesis_max_members`` members (the simplest first) enter
 the hypothesis search; the others are counted and reported, never silently
-dropped.
+dropped.  At most ``hypothesis_certificates`` non-trivial members (in the order
+the hypotheses are listed) are searched for a coboundary certificate
+(:mod:`engines.pcf.coboundary`); the counts are in ``hypothesis_search``.
 """
 
 from __future__ import annotations
@@ -239,6 +241,7 @@ def account(params: Any, rows: list[list[Any]], formulas: list[dict], cluster_of
     ``_seconds`` (timing, kept apart by the caller).
     """
     from engines.pcf.catalogue import canonical_form
+    from engines.pcf.coboundary import coboundary
     from engines.pcf.evaluation import evaluate
     from engines.pcf.hypotheses import VALUE_DIGITS, connect, hypotheses
 
@@ -295,8 +298,19 @@ def account(params: Any, rows: list[list[Any]], formulas: list[dict], cluster_of
         return evaluate(member["a"], member["b"], target_digits=VALUE_DIGITS + 5,
                         check_digits=VALUE_DIGITS + 20, max_depth=params.max_depth)[1]
 
+    tries = {"certificates tried": 0, "certificates found": 0}
+
+    def certify(a_x, b_x, a_y, b_y, relation):
+        if tries["certificates tried"] >= params.hypothesis_certificates:
+            return None
+        tries["certificates tried"] += 1
+        found = coboundary(a_x, b_x, a_y, b_y, relation=relation)
+        tries["certificates found"] += found is not None
+        return found
+
     found_hypotheses, left_out = hypotheses(members, connections, deep_value=deep_value,
-                                            canonical=canonical_form)
+                                            canonical=canonical_form, certify=certify)
+    search.update(tries)
     search.update(sorted(connections.tried.items()))
     search["relations"] = len(connections.edges)
     search["hypotheses_with_non_trivial_members"] = sum(h["non_trivial"] > 0

@@ -347,7 +347,7 @@ def _tree(size_members: list[int], edges: list[tuple[int, int, tuple]], root: in
 
 
 def hypotheses(members: Sequence[dict[str, Any]], connections: Connections, *,
-               deep_value, canonical) -> tuple[list[dict], list[dict]]:
+               deep_value, canonical, certify=None) -> tuple[list[dict], list[dict]]:
     """The hypotheses of the connected members (module docstring), and those left out.
 
     Parameters
@@ -358,6 +358,8 @@ def hypotheses(members: Sequence[dict[str, Any]], connections: Connections, *,
     deep_value : ``deep_value(position) -> PCFValue``, the member's value to at least
         VALUE_DIGITS digits where it can be had.
     canonical : ``canonical(a, b)``, the tail-class key (trivial relations).
+    certify : ``certify(a_x, b_x, a_y, b_y, relation) -> certificate | None`` tried on
+        non-trivial members (:mod:`engines.pcf.coboundary`), or None.
 
     Returns
     -------
@@ -399,11 +401,15 @@ def hypotheses(members: Sequence[dict[str, Any]], connections: Connections, *,
             if digits is None:
                 unverified += 1
                 continue
+            trivial = canonical(members[i]["a"], members[i]["b"]) == key
+            certificate = None
+            if certify is not None and not trivial and i != root:
+                certificate = certify(members[i]["a"], members[i]["b"], members[root]["a"],
+                                      members[root]["b"], relation)
             listed.append({"index": members[i]["index"],
                            "a": _trim(members[i]["a"]), "b": _trim(members[i]["b"]),
-                           "relation": list(relation),
-                           "trivial": canonical(members[i]["a"], members[i]["b"]) == key,
-                           "verified_digits": digits, "certificate": None})
+                           "relation": list(relation), "trivial": trivial,
+                           "verified_digits": digits, "certificate": certificate})
             positions.append(i)
         if len(listed) < 2:
             left_out.append({"members": len(group), "a": members[root]["a"],

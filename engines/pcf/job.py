@@ -126,6 +126,8 @@ class PCFClusterParams(EngineParams):
         "largest |ps - qr| of a relation sought through the members' tails"))
     hypothesis_pslq_pairs: int = Field(2_000, ge=0, le=100_000, description=(
         "PSLQ tries on (xy, x, y, 1) between members of one cluster left apart by the tails"))
+    hypothesis_certificates: int = Field(200, ge=0, le=5_000, description=(
+        "non-trivial hypothesis members searched for a coboundary certificate"))
     threads: int = Field(1, ge=1, le=64,
                          description="numba threads for the feature kernels (capped at the host's)")
 
@@ -247,7 +249,8 @@ def run(params: PCFClusterParams, progress: Progress = no_progress) -> dict:
 #: params read only by the merge (clustering, cluster labels, families)
 MERGE_ONLY = ("planes", "min_cluster_size", "grid", "radius", "max_clusters", "max_representatives",
               "identify_clusters", "representatives", "members_checked", "families", "hypotheses",
-              "hypothesis_max_members", "hypothesis_max_det", "hypothesis_pslq_pairs")
+              "hypothesis_max_members", "hypothesis_max_det", "hypothesis_pslq_pairs",
+              "hypothesis_certificates")
 
 
 def shards(params: PCFClusterParams) -> list[dict]:

@@ -142,6 +142,27 @@ def test_hypergeometric_members_are_stated_with_their_proof(box):
         assert all("proof" in m for m in entry["members"])
 
 
+def test_certificates_hold_as_identities(box):
+    # each stated certificate, checked here by sympy on its own: M_x(n) U(n+1) = f U(n) M_y(n)
+    params, result = box
+    stated = [(m, h["representative"]) for h in result["hypotheses"] for m in h["members"]
+              if m["certificate"] is not None]
+    assert stated and result["hypothesis_search"]["certificates found"] == len(stated)
+    for member, rep in stated:
+        assert not member["trivial"]
+        u = sympy.Matrix([[sympy.sympify(t, locals={"n": N}) for t in row]
+                          for row in member["certificate"]["U"]])
+        f = sympy.sympify(member["certificate"]["f"])
+
+        def m(a, b):
+            return sympy.Matrix([[0, sum(c * N**i for i, c in enumerate(b))],
+                                 [1, sum(c * N**i for i, c in enumerate(a))]])
+
+        difference = m(member["a"], member["b"]) * u.subs(N, N + 1) - f * u * m(rep["a"], rep["b"])
+        assert all(sympy.simplify(entry) == 0 for entry in difference)
+        assert sympy.simplify(u.det()) != 0
+
+
 def test_a_skip_is_reported_and_still_counted():
     params = job.PCFClusterParams(a_degree=1, b_degree=1, coefficient_min=0, coefficient_max=2,
                                   depth=600, constants=["pi", "e"], families=False,
