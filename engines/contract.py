@@ -189,6 +189,17 @@ class JobType:
             raise ResultContractError(
                 f"{self.name} result does not match its model: {problems}") from None
 
+    def missing_extra(self) -> str | None:
+        """Why this installation cannot run the type, with the install command; None when it can.
+
+        The one wording of that message, for the API, the dashboard, the CLI and workers.
+        """
+        missing = self.missing_requirements()
+        if not missing:
+            return None
+        return (f"{self.name} needs {', '.join(missing)}: install mathdisco[{self.extra}] "
+                f"(pip install 'mathdisco[{self.extra}]')")
+
     def missing_requirements(self) -> list[str]:
         """The modules in ``requires`` that cannot be imported here (asked afresh each time)."""
         import importlib

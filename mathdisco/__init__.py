@@ -98,8 +98,8 @@ def run(job_type: str, progress: Any = None, /, **params: Any) -> Any:
     if job_type not in types:
         raise KeyError(unknown_type_message(job_type, types))
     spec = types[job_type]
-    if missing := spec.missing_requirements():
-        raise RuntimeError(f"{job_type} needs {', '.join(missing)}: pip install 'mathdisco[{spec.extra}]'")
+    if missing := spec.missing_extra():
+        raise RuntimeError(missing)
     model = spec.validate(params)
     if spec.warm_up is not None:
         spec.warm_up()

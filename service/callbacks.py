@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from service.problems import Problem
+from service.errors import InvalidParams
 from workers.models import CallbackState, Job, utcnow
 from workers.settings import Settings
 from workers.store import JobStore
@@ -67,11 +67,11 @@ def _allowed(host: str, allowed: tuple[str, ...]) -> bool:
 
 
 def check_callback_url(url: str, settings: Settings) -> str:
-    """The URL if callbacks may go there; Problem 422 naming ``callback_url`` otherwise."""
+    """The URL if callbacks may go there; :class:`InvalidParams` naming ``callback_url`` otherwise."""
 
-    def refuse(message: str) -> Problem:
-        return Problem(422, "Invalid callback_url", message,
-                       [{"field": "callback_url", "message": message}])
+    def refuse(message: str) -> InvalidParams:
+        return InvalidParams(message, [{"field": "callback_url", "message": message}],
+                             title="Invalid callback_url")
 
     if len(url) > MAX_URL_CHARS:
         raise refuse(f"at most {MAX_URL_CHARS} characters")
@@ -111,8 +111,8 @@ def _post(client: httpx.Client, job: Job, body: bytes, settings: Settings) -> di
         response = client.post(job.callback_url or "", content=body, headers=headers)
         attempt["status_code"] = response.status_code
         attempt["ok"] = 200 <= response.status_code < 300
-    except Problem as problem:
-        attempt.update(ok=False, error=problem.detail, final=True)
+    except InvalidParams as refused:
+        attempt.update(ok=False, error=refused.detail, final=True)
     except httpx.HTTPError as exc:
         attempt.update(ok=False, error=f"{type(exc).__name__}: {exc}"[:300])
     attempt["duration_ms"] = round((time.monotonic() - started) * 1000, 1)

@@ -199,8 +199,8 @@ def run(
     if job_type not in types:
         raise CliError(unknown_type_message(job_type, types))
     spec = types[job_type]
-    if missing := spec.missing_requirements():
-        raise CliError(f"job type {job_type!r} needs {', '.join(missing)}: pip install 'mathdisco[{spec.extra}]'")
+    if missing := spec.missing_extra():
+        raise CliError(missing)
     raw = _params(params, param, spec.params_model.model_json_schema(), job_type)
     try:
         model = spec.validate(raw)

@@ -37,7 +37,8 @@ from fastapi.templating import Jinja2Templates
 from engines.registry import job_types
 from service import forms, submission
 from service.dashboard_exports import discovery_filters, install_exports
-from service.problems import Problem
+from service.errors import Conflict, DomainError
+from service.problems import status_of
 from service.rendering import render_result, show_value
 from service.submission import Caller
 from service.views import check_filters, discovery_view, job_view, key_params_text
@@ -126,9 +127,9 @@ def _form_context(type_name: str | None, values: dict[str, str] | None = None,
                   rerun_of: str | None = None) -> dict[str, Any]:
     types = job_types()
     name = type_name if type_name in types else ("identify" if "identify" in types else next(iter(types)))
-    missing = types[name].missing_requirements()
+    missing = types[name].missing_extra()
     selected = {**next(i for i in _type_infos() if i["name"] == name), "available": not missing,
-                "unavailable": f"install mathdisco[{types[name].extra}]" if missing else ""}
+                "unavailable": missing or ""}
     return {"types": _type_infos(), "selected": selected, "fields": _fields(name),
             "values": values or {}, "errors": errors or {}, "general_errors": general_errors or [],
             "rerun_of": rerun_of or "", "form_key": uuid.uuid4().hex}
@@ -137,12 +138,8 @@ def _form_context(type_name: str | None, values: dict[str, str] | None = None,
 def _jobs_context(request: Request, job_type: str | None, status: str | None,
                   cursor: str | None) -> dict[str, Any]:
     store = request.app.state.store
-    try:
-        jobs, next_cursor = store.list_jobs(job_type=job_type or None, status=status or None,
-                                            limit=PAGE_SIZE, cursor=cursor or None)
-    except ValueError:
-        raise Problem(422, "Invalid cursor", "malformed cursor",
-                      [{"field": "cursor", "message": "malformed cursor"}]) from None
+    jobs, next_cursor = store.list_jobs(job_type=job_type or None, status=status or None,
+                                        limit=PAGE_SIZE, cursor=cursor or None)
     views = [job_view(j) for j in jobs]
     filters = {"type": job_type or "", "status": status or ""}
     base = {k: v for k, v in filters.items() if v}
@@ -212,11 +209,11 @@ async def submit_form(request: Request) -> Response:
         job, created = submission.submit(
             state.store, state.dispatcher, state.settings, Caller.of(request), type_name, params,
             idempotency_key=f"form-{form_key}" if form_key else None, rerun_of=rerun_of)
-    except Problem as problem:
-        by_field, general = forms.field_errors(problem.errors)
+    except DomainError as refused:
+        by_field, general = forms.field_errors(refused.errors)
         if not by_field and not general:
-            general = [problem.detail or problem.title]
-        return _form_error(request, type_name, values, by_field, general, problem.status,
+            general = [refused.detail or refused.title]
+        return _form_error(request, type_name, values, by_field, general, status_of(refused),
                            rerun_of=rerun_of)
     if rerun_of:
         return RedirectResponse(f"/jobs/{job.id}", status_code=303)
@@ -250,10 +247,8 @@ def cancel_form(job_id: str, request: Request) -> Response:
     try:
         submission.cancel(state.store, state.dispatcher, Caller.of(request), job_id)
         notice = f"Cancellation requested for {job_id[:8]}."
-    except Problem as problem:
-        if problem.status != 409:
-            raise  # 404, 403: as for the API
-        notice = f"Job {job_id[:8]} not cancelled: {problem.detail}."
+    except Conflict as refused:  # 404, 403 answer as for the API
+        notice = f"Job {job_id[:8]} not cancelled: {refused.detail}."
     return _back(request, job_id, notice)
 
 
@@ -305,12 +300,9 @@ def discoveries_page(request: Request, kind: str | None = Query(None, max_length
                      cursor: str | None = Query(None, max_length=500)) -> HTMLResponse:
     filters = discovery_filters(kind, target, q, job_type)
     store = request.app.state.store
-    try:
-        rows, next_cursor = store.list_discoveries(
-            kind=kind or None, target=target or None, search=q or None, job_type=job_type or None,
-            limit=PAGE_SIZE, cursor=cursor or None)
-    except ValueError:
-        raise Problem(422, "Invalid cursor", "malformed cursor") from None
+    rows, next_cursor = store.list_discoveries(
+        kind=kind or None, target=target or None, search=q or None, job_type=job_type or None,
+        limit=PAGE_SIZE, cursor=cursor or None)
     query = urlencode(filters)
     context = {
         "nav": "discoveries", "items": [discovery_view(r, jobs) for r, jobs in rows],

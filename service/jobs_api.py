@@ -77,11 +77,8 @@ def list_jobs(request: Request, type: str | None = Query(None, max_length=64),
               status: JobStatus | None = None, limit: int = Query(50, ge=1, le=500),
               cursor: str | None = Query(None, max_length=500)) -> dict[str, Any]:
     check_filters(type=type)
-    try:
-        jobs, next_cursor = request.app.state.store.list_jobs(
-            job_type=type, status=status, limit=limit, cursor=cursor)
-    except ValueError as exc:
-        raise Problem(422, "Invalid cursor", str(exc), [{"field": "cursor", "message": str(exc)}]) from None
+    jobs, next_cursor = request.app.state.store.list_jobs(
+        job_type=type, status=status, limit=limit, cursor=cursor)
     return {"items": [job_view(j) for j in jobs], "next_cursor": next_cursor}
 
 
@@ -244,9 +241,6 @@ def list_discoveries(request: Request, kind: str | None = Query(None, max_length
                      limit: int = Query(50, ge=1, le=500),
                      cursor: str | None = Query(None, max_length=500)) -> dict[str, Any]:
     check_filters(kind=kind, job_type=job_type)
-    try:
-        rows, next_cursor = request.app.state.store.list_discoveries(
-            kind=kind, target=target, search=q, job_type=job_type, limit=limit, cursor=cursor)
-    except ValueError as exc:
-        raise Problem(422, "Invalid cursor", str(exc), [{"field": "cursor", "message": str(exc)}]) from None
+    rows, next_cursor = request.app.state.store.list_discoveries(
+        kind=kind, target=target, search=q, job_type=job_type, limit=limit, cursor=cursor)
     return {"items": [discovery_view(r, jobs) for r, jobs in rows], "next_cursor": next_cursor}

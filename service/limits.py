@@ -11,7 +11,7 @@ import threading
 import time
 
 from engines.registry import job_types
-from service.problems import Problem
+from service.errors import QuotaExceeded
 from workers.models import ACTIVE_STATUSES
 from workers.store import JobStore
 
@@ -69,6 +69,5 @@ def check_heavy_quota(store: JobStore, owner: str, job_type: str, cap: int) -> N
         return
     active = store.count_jobs(owner=owner, statuses=ACTIVE_STATUSES, job_types=heavy)
     if active >= cap:
-        raise Problem(429, "Too many heavy jobs",
-                      f"{owner!r} has {active} heavy jobs queued or running; the limit is {cap}. "
-                      "Wait for one to finish or cancel one.", headers={"Retry-After": "30"})
+        raise QuotaExceeded(f"{owner!r} has {active} heavy jobs queued or running; the limit is {cap}. "
+                            "Wait for one to finish or cancel one.", retry_after_s=30)

@@ -1,4 +1,9 @@
-"""Errors as RFC 9457 problem+json bodies: every 4xx names what was wrong."""
+"""Errors as RFC 9457 problem+json bodies: every 4xx names what was wrong.
+
+The one place where the service's refusals (:mod:`service.errors`, raised by
+code that speaks no HTTP) become statuses: :data:`STATUS_OF`.  ``Problem``
+stays for what only the HTTP layer decides (a path, a missing result).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from service import errors
+from service.errors import DomainError, InvalidCursor, field_errors
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -34,19 +42,45 @@ def problem_response(status: int, title: str, detail: str = "",
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+#: the HTTP status of each kind of refusal (a subclass answers as its nearest listed base)
+STATUS_OF: dict[type[DomainError], int] = {
+    errors.UnknownJobType: 422,
+    errors.InvalidParams: 422,
+    errors.InvalidFilter: 422,
+    errors.NotFound: 404,
+    errors.NotOwner: 403,
+    errors.Conflict: 409,
+    errors.QuotaExceeded: 429,
+    errors.JobTypeUnavailable: 503,
+    errors.BrokerUnavailable: 503,
+}
+
+
+def status_of(error: DomainError) -> int:
+    """The HTTP status :data:`STATUS_OF` gives ``error``'s kind."""
+    for kind in type(error).__mro__:
+        if kind in STATUS_OF:
+            return STATUS_OF[kind]
+    return 400
+
+
 def validation_errors(exc: ValidationError | RequestValidationError,
                       prefix: tuple[str | int, ...] = ()) -> list[dict[str, Any]]:
     """Pydantic errors as [{field, message}] with dotted field paths."""
-    out = []
-    for error in exc.errors():
-        loc = [str(p) for p in (*prefix, *error.get("loc", ())) if p != "body"]
-        message = str(error.get("msg", "invalid"))
-        out.append({"field": ".".join(loc) or "body", "message": message})
-    return out
+    return field_errors(exc, prefix)  # type: ignore[arg-type]
 
 
 async def _on_problem(_request: Request, exc: Problem) -> JSONResponse:
     return problem_response(exc.status, exc.title, exc.detail, exc.errors, exc.headers)
+
+
+async def _on_domain(_request: Request, exc: DomainError) -> JSONResponse:
+    headers = {"Retry-After": str(exc.retry_after_s)} if exc.retry_after_s else None
+    return problem_response(status_of(exc), exc.title, exc.detail, exc.errors, headers)
+
+
+async def _on_invalid_cursor(_request: Request, exc: InvalidCursor) -> JSONResponse:
+    return problem_response(422, "Invalid cursor", str(exc), [{"field": "cursor", "message": str(exc)}])
 
 
 async def _on_validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -61,5 +95,7 @@ async def _on_http(_request: Request, exc: StarletteHTTPException) -> JSONRespon
 
 def install_problem_handlers(app: Any) -> None:
     app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(DomainError, _on_domain)
+    app.add_exception_handler(InvalidCursor, _on_invalid_cursor)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)

@@ -28,8 +28,17 @@ from pydantic import ValidationError
 from engines.contract import Estimate, JobType
 from engines.registry import job_types, unknown_type_message
 from service.callbacks import check_callback_url
+from service.errors import (
+    BrokerUnavailable,
+    Conflict,
+    InvalidParams,
+    JobTypeUnavailable,
+    NotFound,
+    NotOwner,
+    UnknownJobType,
+    field_errors,
+)
 from service.limits import check_heavy_quota
-from service.problems import Problem, validation_errors
 from workers.dispatch import Dispatcher
 from workers.models import Job, JobStatus
 from workers.settings import Settings
@@ -56,26 +65,23 @@ class Caller:
 def _job_type(name: str) -> JobType:
     job_type = job_types().get(name)
     if job_type is None:
-        raise Problem(422, "Unknown job type", unknown_type_message(name),
-                      [{"field": "type", "message": "unknown job type"}])
+        raise UnknownJobType(unknown_type_message(name), [{"field": "type", "message": "unknown job type"}])
     return job_type
 
 
 def validate_params(type_name: str, params: dict[str, Any]) -> tuple[JobType, Any]:
-    """The job type and its validated params model; Problem 422/503 otherwise."""
+    """The job type and its validated params model; :class:`InvalidParams` and kin otherwise."""
     job_type = _job_type(type_name)
-    missing = job_type.missing_requirements()
-    if missing:
-        raise Problem(503, "Job type unavailable",
-                      f"job type {job_type.name!r} needs {missing}: install mathdisco[{job_type.extra}]")
+    if missing := job_type.missing_extra():
+        raise JobTypeUnavailable(missing)
     try:
         model = job_type.validate(params)
     except ValidationError as exc:
-        errors = validation_errors(exc, ("params",))
-        raise Problem(422, "Invalid params", "; ".join(f"{e['field']}: {e['message']}" for e in errors),
-                      errors) from None
+        errors = field_errors(exc, ("params",))
+        raise InvalidParams("; ".join(f"{e['field']}: {e['message']}" for e in errors),
+                            errors) from None
     except ValueError as exc:  # a validator that raised outside pydantic's wrapping
-        raise Problem(422, "Invalid params", str(exc), [{"field": "params", "message": str(exc)}]) from None
+        raise InvalidParams(str(exc), [{"field": "params", "message": str(exc)}]) from None
     return job_type, model
 
 
@@ -96,14 +102,14 @@ def _check_estimate(job_type: JobType, model: Any, settings: Settings,
     stated = (f"estimated {estimate.seconds:.3g} s and {estimate.memory_bytes / 2**30:.3g} GiB "
               f"({estimate.memory_bytes} bytes)")
     if estimate.memory_bytes > settings.max_job_memory_bytes:
-        raise Problem(422, "Job too large",
-                      f"{stated}; the memory limit is {settings.max_job_memory_bytes / 2**30:.3g} GiB",
-                      [{"field": "params", "message": f"{stated} exceeds the memory limit"}])
+        raise InvalidParams(
+            f"{stated}; the memory limit is {settings.max_job_memory_bytes / 2**30:.3g} GiB",
+            [{"field": "params", "message": f"{stated} exceeds the memory limit"}], title="Job too large")
     time_limit = min(settings.max_job_seconds, job_type.limits.soft_s)
     if estimate.seconds > time_limit:
-        raise Problem(422, "Job too long",
-                      f"{stated}; the time limit for {job_type.name} is {time_limit:g} s",
-                      [{"field": "params", "message": f"{stated} exceeds the time limit"}])
+        raise InvalidParams(
+            f"{stated}; the time limit for {job_type.name} is {time_limit:g} s",
+            [{"field": "params", "message": f"{stated} exceeds the time limit"}], title="Job too long")
     return estimate
 
 
@@ -129,8 +135,7 @@ def submit(store: JobStore, dispatcher: Dispatcher, settings: Settings, caller: 
         try:
             existing = store.replay(caller.owner, idempotency_key, job_type.name, normalised)
         except IdempotencyConflict as exc:
-            raise Problem(422, "Idempotency key reused", str(exc),
-                          [{"field": "Idempotency-Key", "message": str(exc)}]) from None
+            raise _key_reused(exc) from None
         if existing is not None:
             return existing, False
     estimate = _check_estimate(job_type, model, settings, cold=not _kernels_warm(store))
@@ -143,23 +148,26 @@ def submit(store: JobStore, dispatcher: Dispatcher, settings: Settings, caller: 
             idempotency_key=idempotency_key, rerun_of=rerun_of, callback_url=callback_url,
             estimate=estimate.model_dump(exclude_none=True) if estimate else None, shards_from=shards_from)
     except IdempotencyConflict as exc:
-        raise Problem(422, "Idempotency key reused", str(exc),
-                      [{"field": "Idempotency-Key", "message": str(exc)}]) from None
+        raise _key_reused(exc) from None
     if created:
         try:
             dispatcher.enqueue(job)
         except Exception as exc:
             store.finish(job.id, JobStatus.FAILED, error=f"could not enqueue: {type(exc).__name__}: {exc}")
-            raise Problem(503, "Broker unavailable",
-                          f"the job was stored but could not be queued: {exc}") from None
+            raise BrokerUnavailable(f"the job was stored but could not be queued: {exc}") from None
     return job, created
+
+
+def _key_reused(exc: IdempotencyConflict) -> InvalidParams:
+    return InvalidParams(str(exc), [{"field": "Idempotency-Key", "message": str(exc)}],
+                         title="Idempotency key reused")
 
 
 def get_job(store: JobStore, job_id: str) -> Job:
     try:
         return store.get_job(job_id)
     except JobNotFound:
-        raise Problem(404, "Job not found", f"no job with id {job_id!r}") from None
+        raise NotFound(f"no job with id {job_id!r}", title="Job not found") from None
 
 
 def rerun(store: JobStore, dispatcher: Dispatcher, settings: Settings, caller: Caller, job_id: str,
@@ -184,9 +192,8 @@ def retry(store: JobStore, dispatcher: Dispatcher, settings: Settings, caller: C
     """
     original = get_job(store, job_id)
     if original.status not in (JobStatus.FAILED, JobStatus.CANCELLED):
-        raise Problem(409, "Nothing to retry",
-                      f"job is {original.status}; only failed or cancelled jobs are retried "
-                      "(use rerun to run a job again)")
+        raise Conflict(f"job is {original.status}; only failed or cancelled jobs are retried "
+                       "(use rerun to run a job again)", title="Nothing to retry")
     return rerun(store, dispatcher, settings, caller, job_id, callback_url=original.callback_url)
 
 
@@ -194,12 +201,12 @@ def cancel(store: JobStore, dispatcher: Dispatcher, caller: Caller, job_id: str)
     """Ask a job to stop; with API keys on, only its owner may."""
     job = get_job(store, job_id)
     if caller.authenticated and job.owner != caller.owner:
-        raise Problem(403, "Not your job", "a key may cancel only the jobs it submitted")
+        raise NotOwner("a key may cancel only the jobs it submitted")
     try:
         job = store.request_cancel(job_id)
     except JobNotFound:
-        raise Problem(404, "Job not found", f"no job with id {job_id!r}") from None
+        raise NotFound(f"no job with id {job_id!r}", title="Job not found") from None
     except JobFinished as exc:
-        raise Problem(409, "Job already finished", str(exc)) from None
+        raise Conflict(str(exc), title="Job already finished") from None
     dispatcher.revoke(job_id)
     return job

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from engines.discoveries import Statement
 from engines.registry import job_types
-from service.problems import Problem
+from service.errors import InvalidFilter
 from workers.models import STATUSES, Job, JobStatus
 from workers.store import aware, jsonable
 
@@ -165,10 +165,8 @@ def job_types_catalogue() -> list[dict[str, Any]]:
     types = job_types()
     out = []
     for entry in _schemas():
-        missing = types[entry["name"]].missing_requirements()
-        extra = types[entry["name"]].extra
-        out.append({**entry, "available": not missing,
-                    "unavailable_reason": f"install mathdisco[{extra}]" if missing else None})
+        missing = types[entry["name"]].missing_extra()
+        out.append({**entry, "available": not missing, "unavailable_reason": missing})
     return out
 
 
@@ -194,7 +192,7 @@ def check_filters(**values: str | None) -> None:
             errors.append({"field": f"query.{name}",
                            "message": f"unknown {name} {value!r}; one of {choices}"})
     if errors:
-        raise Problem(422, "Invalid filter", "; ".join(e["message"] for e in errors), errors)
+        raise InvalidFilter("; ".join(e["message"] for e in errors), errors)
 
 
 def schema_has_list(type_name: str, keys: list[str]) -> bool:

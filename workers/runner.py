@@ -205,9 +205,8 @@ def execute_job(store: JobStore, job_id: str, worker: str, settings: Settings,
     started = utcnow()
     try:
         job_type = get_job_type(job.type)
-        missing = job_type.missing_requirements()
-        if missing:
-            raise RuntimeError(f"this worker lacks {missing}; install mathdisco[{job_type.extra}]")
+        if missing := job_type.missing_extra():
+            raise RuntimeError(f"this worker cannot run it: {missing}")
         params = job_type.validate(job.params)
         shard_params = job_type.shards(params) if job_type.shards and job_type.merge else []
     except Exception as exc:  # engine code (validation, shards) failing is the job's outcome

@@ -72,13 +72,17 @@ def encode_cursor(created_at: datetime, key: str | int) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
 
+class InvalidCursor(ValueError):
+    """A page cursor this store did not make (or a damaged one): the client's error."""
+
+
 def decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor.encode()).decode()
         moment, key = raw.split("|", 1)
         return datetime.fromisoformat(moment), key
     except Exception as exc:  # any malformed cursor is the client's error
-        raise ValueError("malformed cursor") from exc
+        raise InvalidCursor("malformed cursor") from exc
 
 
 def after_cursor(query: Select, model: Any, cursor: str | None, key: type = str) -> Select:
