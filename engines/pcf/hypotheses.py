@@ -185,11 +185,16 @@ class _Components:
         return True
 
 
-def _index(expansions: Sequence[list[int]]) -> dict[tuple[int, ...], list[tuple[int, int]]]:
-    windows: dict[tuple[int, ...], list[tuple[int, int]]] = {}
+#: a window's position is stored as ``member * _POSITIONS + position`` (one int, not a tuple)
+_POSITIONS = 64
+
+
+def _index(expansions: Sequence[list[int]]) -> dict[int, list[int]]:
+    """Every window of every member, keyed by its hash (a hit is confirmed on the tails)."""
+    windows: dict[int, list[int]] = {}
     for m, pqs in enumerate(expansions):
         for i in range(len(pqs) - WINDOW + 1):
-            windows.setdefault(tuple(pqs[i:i + WINDOW]), []).append((m, i))
+            windows.setdefault(hash(tuple(pqs[i:i + WINDOW])), []).append(m * _POSITIONS + i)
     return windows
 
 
@@ -207,7 +212,8 @@ def _tail_candidates(expansions: list[list[int]], intervals: list[tuple[int, int
                                                MAX_PARTIAL_QUOTIENTS)
             seen: set[int] = set()
             for position in range(min(IMAGE_POSITIONS, len(image) - WINDOW + 1)):
-                for i, at in windows.get(tuple(image[position:position + WINDOW]), ()):
+                for coded in windows.get(hash(tuple(image[position:position + WINDOW])), ()):
+                    i, at = divmod(coded, _POSITIONS)
                     if i == j or i in seen or components.find(i) == components.find(j):
                         continue
                     own = expansions[i]

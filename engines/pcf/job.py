@@ -76,6 +76,7 @@ HYPOTHESIS_S = 0.011     # one member beyond the basis through the hypothesis se
 CLOSED_FORM_S = 0.03     # one member with deg a <= 1, deg b <= 2 through the closed forms
 CLUSTER_S_PER_ROW = 2e-5
 ROW_BYTES = 900          # one table row as Python objects
+MEMBER_BYTES = 10_000    # one member in the hypothesis search (measured: 8.6 kB of windows)
 INDEX_BYTES = 120 * 2**20
 
 
@@ -119,7 +120,7 @@ class PCFClusterParams(EngineParams):
     families: bool = Field(True, description="generalise identified members into families")
     hypotheses: bool = Field(True, description=(
         "connect the members no basis constant names by Möbius relations (hypotheses)"))
-    hypothesis_max_members: int = Field(20_000, ge=0, le=200_000, description=(
+    hypothesis_max_members: int = Field(20_000, ge=0, le=100_000, description=(
         "members beyond the basis searched for hypotheses (the simplest first); the rest "
         "are reported as skipped"))
     hypothesis_max_det: int = Field(8, ge=1, le=30, description=(
@@ -222,7 +223,7 @@ def estimate(params: PCFClusterParams) -> Estimate:
                + CLUSTER_S_PER_ROW + _closed_form_fraction(params) * CLOSED_FORM_S)
     searched = min(count, params.hypothesis_max_members) if params.hypotheses else 0
     return Estimate(seconds=round(count * per_pcf + searched * HYPOTHESIS_S, 1),
-                    memory_bytes=int(count * ROW_BYTES + INDEX_BYTES))
+                    memory_bytes=int(count * ROW_BYTES + INDEX_BYTES + searched * MEMBER_BYTES))
 
 
 # -- run, shards, merge --------------------------------------------------------------------
