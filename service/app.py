@@ -7,7 +7,6 @@ import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -19,6 +18,7 @@ from service.docs_ui import install_docs
 from service.jobs_api import router
 from service.openapi import install_openapi
 from service.problems import install_problem_handlers, problem_response
+from service.views import kernels_state
 from workers.dispatch import make_dispatcher, reconcile
 from workers.settings import Settings, load_settings
 from workers.store import JobStore
@@ -96,22 +96,6 @@ def _maintain_forever(app: FastAPI, stop: threading.Event) -> None:
                 log.warning("reconciler: %s", done)
         except Exception:
             log.exception("reconciler failed")
-
-
-def kernels_state(store: JobStore) -> dict[str, Any]:
-    """Whether the workers have compiled their kernels (workers/warmup.py), for /readyz and the dashboard.
-
-    ``state``: ``warm`` when some worker is warm (jobs run at full speed),
-    ``warming`` while workers compile, ``unknown`` when no worker has reported.
-    Cold kernels do not make the service unready: jobs queue and run after.
-    """
-    try:
-        workers = store.kernel_warmth()
-    except Exception as exc:
-        return {"state": "unknown", "error": f"{type(exc).__name__}: {exc}", "workers": {}}
-    states = {w["state"] for w in workers.values()}
-    state = "warm" if "warm" in states else "warming" if states else "unknown"
-    return {"state": state, "workers": workers}
 
 
 def create_app(settings: Settings | None = None, *, local_workers: bool = True) -> FastAPI:

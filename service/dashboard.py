@@ -41,7 +41,7 @@ from service.errors import Conflict, DomainError
 from service.problems import status_of
 from service.rendering import render_result, show_value
 from service.submission import Caller
-from service.views import check_filters, discovery_view, job_view, key_params_text
+from service.views import check_filters, discovery_view, job_view, kernels_state, key_params_text
 from workers.models import ACTIVE_STATUSES, STATUSES, Job, JobStatus, ShardStatus
 
 HERE = Path(__file__).parent
@@ -147,8 +147,11 @@ def _jobs_context(request: Request, job_type: str | None, status: str | None,
     # Poll fast while something shown can change; the newest page also polls slowly to pick up
     # jobs submitted elsewhere (CLI, cron); older pages are history and do not poll at all.
     final = status in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
-    poll_every = "1s" if any_active else ("10s" if not cursor and not final else "")
+    kernels = kernels_state(store)
+    warming = kernels["state"] == "warming"  # the banner changes when they are ready
+    poll_every = "1s" if any_active else ("10s" if (not cursor and not final) or warming else "")
     return {
+        "kernels": kernels,
         "jobs": views, "filters": filters, "cursor": cursor, "poll_every": poll_every,
         "fragment_url": "/fragments/jobs?" + urlencode({**base, **({"cursor": cursor} if cursor else {})}),
         "next_url": "/?" + urlencode({**base, "cursor": next_cursor}) if next_cursor else "",

@@ -20,9 +20,9 @@ from engines.discoveries import Statement
 from engines.registry import job_types
 from service.errors import InvalidFilter
 from workers.models import STATUSES, Job, JobStatus
-from workers.store import aware, jsonable
+from workers.store import JobStore, aware, jsonable
 
-__all__ = ["JobView", "check_filters", "discovery_kinds", "discovery_view", "job_types_catalogue",
+__all__ = ["JobView", "check_filters", "kernels_state", "discovery_kinds", "discovery_view", "job_types_catalogue",
            "job_view", "key_params_text", "progress_rate", "schema_has_list"]
 
 
@@ -260,3 +260,19 @@ def key_params_text(type_name: str, params: dict[str, Any] | None, width: int = 
             shown = shown[: width - 1] + "…"
         words.append(f"{name}={shown}")
     return " ".join(words)
+
+
+def kernels_state(store: JobStore) -> dict[str, Any]:
+    """Whether the workers have compiled their kernels (workers/warmup.py), for /readyz and the dashboard.
+
+    ``state``: ``warm`` when some worker is warm (jobs run at full speed),
+    ``warming`` while workers compile, ``unknown`` when no worker has reported.
+    Cold kernels do not make the service unready: jobs queue and run after.
+    """
+    try:
+        workers = store.kernel_warmth()
+    except Exception as exc:
+        return {"state": "unknown", "error": f"{type(exc).__name__}: {exc}", "workers": {}}
+    states = {w["state"] for w in workers.values()}
+    state = "warm" if "warm" in states else "warming" if states else "unknown"
+    return {"state": state, "workers": workers}

@@ -24,6 +24,7 @@ def test_workers_warm_up_before_the_first_job_and_readyz_says_so(server_factory,
     server = server_factory(MATHDISCO_LOCAL_WORKERS="1", MATHDISCO_TEST_WARM_UP_GATE=str(gate)).start()
     with server.client() as client:
         assert _kernels(client)["state"] in {"unknown", "warming"}
+        assert 'class="kernels-cold"' in client.get("/").text  # the dashboard says so too
         cold = client.post("/v1/jobs", json={"type": "kernel_sleep", "params": {"seconds": 0.2}}).json()
         assert cold["estimate"]["compile_s"] == 30.0  # no worker is warm: compilation comes first
         deadline = time.monotonic() + 60
@@ -36,6 +37,7 @@ def test_workers_warm_up_before_the_first_job_and_readyz_says_so(server_factory,
         assert wait_for(client, cold["id"], timeout=60)["status"] == "succeeded"
         kernels = _kernels(client)
         assert kernels["state"] == "warm" and len(kernels["workers"]) == 1
+        assert 'class="kernels-cold"' not in client.get("/").text
         warm = client.post("/v1/jobs", json={"type": "kernel_sleep", "params": {"seconds": 0.2}}).json()
         assert warm["estimate"] == {"seconds": 0.2, "memory_bytes": 0}  # no compile term
 
