@@ -1,7 +1,9 @@
 """An account of a box beyond its basis: closed forms with their proofs, hypotheses, buckets.
 
-Run once on a box's merged table (:func:`engines.pcf.job.merge` and
-:func:`engines.pcf.job.run` alike), after clustering and the accelerator:
+Step 1 runs per member with the table (in each shard, :func:`closed_forms`);
+steps 2-3 once on a box's merged table (:func:`engines.pcf.job.merge` and
+:func:`engines.pcf.job.run` alike), after clustering and the accelerator
+(:func:`account`):
 
 1. **Closed forms** (:mod:`engines.pcf.closed_forms`): every member with
    ``deg a <= 1``, ``deg b <= 2`` is a ratio of hypergeometric functions by a
@@ -43,7 +45,7 @@ from engines.numerics.expressions import ExpressionError, parse_expression, to_t
 from engines.numerics.formula import QuasiPolynomial, formula_json
 from engines.pcf.table import TABLE_COLUMNS
 
-__all__ = ["EXPLAINED_BUCKETS", "account", "explained", "grammar_text"]
+__all__ = ["EXPLAINED_BUCKETS", "account", "annotate", "closed_forms", "explained", "grammar_text"]
 
 COLUMN = {name: i for i, name in enumerate(TABLE_COLUMNS)}
 EXPLAINED_BUCKETS = ("rational", "named_constant", "hypergeometric", "hypothesis", "isolated")
@@ -162,9 +164,28 @@ def _agreement(x: mpmath.mpf, y: mpmath.mpf, cap: int) -> int:
         return int(min(cap, max(0, -mpmath.log10(difference / scale))))
 
 
-def _closed_forms(params: Any, open_rows: list[list[Any]], formulas: list[dict], value_of,
-                  progress: Progress) -> tuple[list[dict], dict[int, dict], dict[str, int]]:
-    """Annotate ``formulas`` in place; new formulas for members named by a closed form only.
+def annotate(formulas: list[dict]) -> None:
+    """``hypergeometric`` and ``proof`` on each basis formula that lacks them (in place)."""
+    from engines.pcf.closed_forms import closed_form
+
+    for f in formulas:
+        if "proof" in f:
+            continue
+        a, b = f["a"]["polynomials"][0], f["b"]["polynomials"][0]
+        form = closed_form(a, b, name=False) if _in_reach(a, b) else None
+        f["proof"] = _proof(f, form)
+        if form is not None:
+            f["hypergeometric"] = _hypergeometric(form)
+
+
+def closed_forms(params: Any, rows: list[list[Any]], formulas: list[dict],
+                 progress: Progress = no_progress) -> dict[str, int]:
+    """Step 1 on a table: ``formulas`` annotated and extended, ``rows`` marked, in place.
+
+    Every formula gets its proof (:func:`annotate`); every convergent member no
+    basis constant names with ``deg a <= 1``, ``deg b <= 2`` is tried for a
+    closed form, and stated as a formula of its own when it checks.  Returns
+    the counts of what happened.
 
     A closed form's value (the safe grammar's mpmath evaluation of its text) is
     checked against the member's independent deeper evaluation; it is stated
@@ -177,16 +198,10 @@ def _closed_forms(params: Any, open_rows: list[list[Any]], formulas: list[dict],
     counts = {"tried": 0, "closed forms": 0, "no theorem applies": 0,
               "outside the expression grammar": 0, "too few digits to confirm": 0,
               "refused by the check": 0}
-    forms: dict[int, dict] = {}
-    for f in formulas:
-        a, b = f["a"]["polynomials"][0], f["b"]["polynomials"][0]
-        form = closed_form(a, b, name=False) if _in_reach(a, b) else None
-        f["proof"] = _proof(f, form)
-        if form is not None:
-            f["hypergeometric"] = _hypergeometric(form)
-            forms[f["index"]] = form
-    added = []
-    candidates = [r for r in open_rows if _in_reach(r[1], r[2])]
+    annotate(formulas)
+    named = {f["index"] for f in formulas}
+    candidates = [r for r in rows if r[COLUMN["status"]] == "ok" and r[COLUMN["constant"]] is None
+                  and r[0] not in named and _in_reach(r[1], r[2])]
     for done, row in enumerate(candidates):
         if done % 500 == 0:
             progress(done, len(candidates), f"closed forms: {done:,} of {len(candidates):,} "
@@ -202,7 +217,7 @@ def _closed_forms(params: Any, open_rows: list[list[Any]], formulas: list[dict],
         except (ExpressionError, ValueError, ZeroDivisionError):
             counts["outside the expression grammar"] += 1
             continue
-        _, check = value_of(row)
+        _, check = _member_value(params, row)
         if check.digits < MIN_CLOSED_FORM_DIGITS or not mpmath.isfinite(check.value):
             counts["too few digits to confirm"] += 1
             continue
@@ -212,9 +227,8 @@ def _closed_forms(params: Any, open_rows: list[list[Any]], formulas: list[dict],
             counts["refused by the check"] += 1
             continue
         counts["closed forms"] += 1
-        forms[row[0]] = form
         row[-4:] = ["hypergeometric", equals, None, verified]
-        added.append(formula_json(
+        formulas.append(formula_json(
             QuasiPolynomial.polynomial(row[1]), QuasiPolynomial.polynomial(row[2]), equals,
             verified, constant="hypergeometric", index=row[0], form="hypergeometric",
             relation={"coefficients": [1, -1], "basis": ["x", equals]},
@@ -225,7 +239,7 @@ def _closed_forms(params: Any, open_rows: list[list[Any]], formulas: list[dict],
                       "search_depth": 0, "check_depth": check.depth,
                       "delta": row[COLUMN["delta"]]},
             hypergeometric=_hypergeometric(form), proof=dict(form["proof"])))
-    return added, forms, counts
+    return counts
 
 
 def _simplicity(row: list[Any]) -> tuple:
@@ -236,9 +250,10 @@ def account(params: Any, rows: list[list[Any]], formulas: list[dict], cluster_of
             progress: Progress = no_progress) -> dict[str, Any]:
     """Steps 1-3 of the module docstring; ``formulas`` is annotated and extended in place.
 
-    Returns the result fields ``closed_forms``, ``hypotheses``,
-    ``hypotheses_left_out``, ``hypothesis_search`` and ``explained``, and
-    ``_seconds`` (timing, kept apart by the caller).
+    Step 1 ran on the table already (:func:`closed_forms`, in the shards); here
+    the accelerator's formulas get their proofs.  Returns the result fields
+    ``hypotheses``, ``hypotheses_left_out``, ``hypothesis_search`` and
+    ``explained``, and ``_seconds`` (timing, kept apart by the caller).
     """
     from engines.pcf.catalogue import canonical_form
     from engines.pcf.coboundary import coboundary
@@ -246,20 +261,14 @@ def account(params: Any, rows: list[list[Any]], formulas: list[dict], cluster_of
     from engines.pcf.hypotheses import VALUE_DIGITS, connect, hypotheses
 
     clock = time.perf_counter()
-    named = {f["index"] for f in formulas}
+    annotate(formulas)      # the accelerator's formulas (the shards' have theirs)
+    named = {f["index"] for f in formulas if f["form"] != "hypergeometric"}
+    # a member the accelerator named is stated once, by its constant (its closed form kept)
+    formulas[:] = [f for f in formulas if f["form"] != "hypergeometric" or f["index"] not in named]
+    forms = {f["index"]: f["hypergeometric"] for f in formulas if f["form"] == "hypergeometric"}
     open_rows = sorted((r for r in rows if r[COLUMN["status"]] == "ok"
-                        and r[COLUMN["constant"]] is None and r[0] not in named), key=_simplicity)
-    values: dict[int, tuple] = {}
-
-    def value_of(row: list[Any]) -> tuple:
-        if row[0] not in values:
-            values[row[0]] = _member_value(params, row)
-        return values[row[0]]
-
-    added, forms, closed_counts = _closed_forms(params, open_rows, formulas, value_of, progress)
-    formulas.extend(added)
-    seconds = {"closed_forms_s": time.perf_counter() - clock}
-    clock = time.perf_counter()
+                        and r[COLUMN["constant"]] in (None, "hypergeometric")
+                        and r[0] not in named), key=_simplicity)
     limit = params.hypothesis_max_members if params.hypotheses else 0
     searched = open_rows[:limit]
     search: dict[str, Any] = {"members_beyond_the_basis": len(open_rows), "searched": len(searched),
@@ -278,12 +287,11 @@ def account(params: Any, rows: list[list[Any]], formulas: list[dict], cluster_of
         if done % 500 == 0:
             progress(done, len(searched), f"hypotheses: evaluating member {done:,} of "
                                           f"{len(searched):,}")
-        found, check = value_of(row)
+        found, check = _member_value(params, row)
         form = forms.get(row[0])
         members.append({"index": row[0], "a": row[1], "b": row[2], "found": found,
                         "check": check, "hypergeometric": None if form is None else
                         {"expression": form["expression"], "theorem": form["theorem"]}})
-    values.clear()
     progress(0, 1, f"hypotheses: relations among {len(members):,} members (their tails, then "
                    "PSLQ inside clusters)")
     connections = connect([m["found"] for m in members], [m["check"] for m in members],
@@ -315,11 +323,11 @@ def account(params: Any, rows: list[list[Any]], formulas: list[dict], cluster_of
     search["relations"] = len(connections.edges)
     search["hypotheses_with_non_trivial_members"] = sum(h["non_trivial"] > 0
                                                         for h in found_hypotheses)
-    seconds["hypotheses_s"] = time.perf_counter() - clock
+    seconds = {"hypotheses_s": time.perf_counter() - clock}
     in_hypothesis = {m["index"] for h in found_hypotheses for m in h["members"]}
     progress(1, 1, f"hypotheses: {len(found_hypotheses)} unknown constants connecting "
                    f"{len(in_hypothesis):,} members")
-    return {"closed_forms": closed_counts, "hypotheses": found_hypotheses,
+    return {"hypotheses": found_hypotheses,
             "hypotheses_left_out": left_out, "hypothesis_search": search,
             "explained": explained(rows, formulas, in_hypothesis),
             "_seconds": {k: round(v, 3) for k, v in seconds.items()}}

@@ -38,8 +38,8 @@ from engines.pcf.table import FLOAT_COLUMNS, TABLE_COLUMNS
 __all__ = ["NOT_CONSTANTS", "analyse", "cluster_label"]
 
 COLUMN = {name: i for i, name in enumerate(TABLE_COLUMNS)}
-#: identification labels that are not constants of the basis
-NOT_CONSTANTS = {None, "rational"}
+#: identification labels that are not constants of the basis (a closed form names no constant)
+NOT_CONSTANTS = {None, "rational", "hypergeometric"}
 #: points of the cluster chart kept in the result
 CHART_POINTS = 3000
 #: distinct closed forms listed per cluster
@@ -100,7 +100,9 @@ def _accelerate(params: Any, clusters: list[dict], members: list[list[list[Any]]
         names = [n for n in cluster["constants"] if n in CONSTANTS and n not in QUADRATIC_CONSTANTS]
         if not names:
             continue
-        open_rows = sorted((r for r in members[cluster["id"]] if r[COLUMN["constant"]] is None),
+        # members a closed form names are still open to the basis (a constant comes first)
+        open_rows = sorted((r for r in members[cluster["id"]]
+                            if r[COLUMN["constant"]] in (None, "hypergeometric")),
                            key=lambda r: (sum(map(abs, r[1] + r[2])), r[0]))
         for row in open_rows[: params.members_checked]:
             tried += 1

@@ -17,8 +17,8 @@ identification moved in front of clustering so that no member is skipped:
    members, and run PSLQ for the remaining members of labelled clusters
    (:mod:`engines.pcf.analysis`);
 4. go beyond the basis (:mod:`engines.pcf.account`): a proved closed form for
-   every member with ``deg a <= 1``, ``deg b <= 2`` (:mod:`engines.pcf.closed_forms`),
-   hypotheses for unknown constants -- members no basis constant names,
+   every member with ``deg a <= 1``, ``deg b <= 2`` (:mod:`engines.pcf.closed_forms`;
+   per member, so computed with the table, in the shards), hypotheses for unknown constants -- members no basis constant names,
    connected to each other by Möbius relations (:mod:`engines.pcf.hypotheses`,
    the paper's step (e.2)) -- and the account of every convergent member
    (``explained``);
@@ -228,20 +228,26 @@ def estimate(params: PCFClusterParams) -> Estimate:
 
 # -- run, shards, merge --------------------------------------------------------------------
 
-def _shard_result(params: PCFClusterParams, rows: list, formulas: list, stats: dict) -> dict:
+def _shard_result(params: PCFClusterParams, rows: list, formulas: list, stats: dict,
+                  closed: dict) -> dict:
     return {"stage": "features", "index_range": list(params.index_range),
             "feature_table": {"columns": TABLE_COLUMNS, "rows": rows},
             "feature_table_rows": len(rows), "identified": formulas,
-            "identified_count": len(formulas), "identification": stats}
+            "identified_count": len(formulas), "identification": stats, "closed_forms": closed}
 
 
 def run(params: PCFClusterParams, progress: Progress = no_progress) -> dict:
     """Run the pipeline over the params' index range; see the module docstring."""
+    from engines.pcf.account import closed_forms
     from engines.pcf.table import box_rows
 
     clock = time.perf_counter()
     rows, formulas, stats = box_rows(params, progress)
-    result = _shard_result(params, rows, formulas, stats)
+    # per member, so in the shards: the merge only concatenates what they found
+    started = time.perf_counter()
+    closed = closed_forms(params, rows, formulas, progress)
+    stats["seconds"]["closed forms"] = round(time.perf_counter() - started, 3)
+    result = _shard_result(params, rows, formulas, stats, closed)
     if params.stage == "features":
         return result
     return _summarise(params, [result], progress, time.perf_counter() - clock)
@@ -272,8 +278,17 @@ def merge(params: PCFClusterParams, results: list[dict]) -> dict:
     if params.stage == "features":
         rows = [row for r in ordered for row in r["feature_table"]["rows"]]
         formulas = [f for r in ordered for f in r["identified"]]
-        return _shard_result(params, rows, formulas, _sum_stats(ordered))
+        return _shard_result(params, rows, formulas, _sum_stats(ordered),
+                             _sum_counts(r.get("closed_forms") or {} for r in ordered))
     return _summarise(params, ordered, no_progress, None)
+
+
+def _sum_counts(pieces) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for counts in pieces:
+        for key, value in counts.items():
+            total[key] = total.get(key, 0) + value
+    return total
 
 
 def _sum_stats(results: list[dict]) -> dict:
@@ -300,6 +315,7 @@ def _summarise(params: PCFClusterParams, pieces: list[dict], progress: Progress,
     cluster_of = summary.pop("_cluster_of")
     formulas += summary.pop("_accelerated")
     beyond = account(params, rows, formulas, cluster_of, progress)
+    beyond["closed_forms"] = _sum_counts(piece.get("closed_forms") or {} for piece in pieces)
     beyond_seconds = beyond.pop("_seconds")
     formulas.sort(key=lambda f: f["index"])
     for f in formulas:
