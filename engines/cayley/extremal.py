@@ -441,9 +441,11 @@ def estimate_extremal(params: ExtremalParams) -> Estimate:
     for n in range(params.n_min, params.n_max + 1):
         start, stop = _range(params, n)
         fact = math.factorial(n)
-        gens = 2 if params.shape == "involution_pairs" else 3
-        seconds += (stop - start) * (SECONDS_PER_CANDIDATE + FULL_SEARCH_FRACTION * fact * gens
-                                     * SECONDS_PER_EVALUATION)
+        if params.shape == "involution_pairs":  # dihedral groups: at most 2n elements each
+            work = 2 * n * 2
+        else:
+            work = FULL_SEARCH_FRACTION * fact * 3
+        seconds += (stop - start) * (SECONDS_PER_CANDIDATE + work * SECONDS_PER_EVALUATION)
         memory = max(memory, fact * 6 + 64 * 2**20)
     return Estimate(seconds=seconds, memory_bytes=memory)
 
