@@ -396,7 +396,11 @@ def _closed_form(coeffs: tuple[int, ...]) -> dict | None:
               f"the first is minimal, so by Pincherle's theorem the value is alpha; alpha = "
               f"{_str(p['alpha'])}, beta = {_str(p['beta'])}, lambda = {_str(lam)}")
         return _statement(theorem, p, lam, sympy.radsimp(lam * p["alpha"]), by)
-    if not mpmath.isfinite(_theorem_value(theorem, p, lam, FINITE_CHECK_DPS)):
+    try:
+        finite = mpmath.isfinite(_theorem_value(theorem, p, lam, FINITE_CHECK_DPS))
+    except (ValueError, ZeroDivisionError):  # mpmath could not decide; the statement stands
+        finite = True
+    if not finite:
         return None  # the ratio has a pole here (a zero denominator function): no finite limit
     k = _shift_needed(theorem, p)
     # the first k terms are the PCF's own: a(0) + b(1)/(... + b(k)/(lambda R_k))

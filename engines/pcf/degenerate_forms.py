@@ -65,7 +65,8 @@ def tricomi_u_expression(a: sympy.Expr, b: sympy.Expr, z: sympy.Expr) -> sympy.E
 
 def tricomi_u_value(a, b, z) -> mpmath.mpf:
     """``U(a-1,b,z)/U(a,b,z)`` with mpmath's ``hyperu``."""
-    return mpmath.hyperu(a - 1, b, z) / mpmath.hyperu(a, b, z)
+    zero = {"zeroprec": 8 * mpmath.mp.dps}  # U can vanish: then the ratio is 0 or infinite
+    return mpmath.hyperu(a - 1, b, z, **zero) / mpmath.hyperu(a, b, z, **zero)
 
 
 def _kummer_u_half(p: sympy.Expr, w: sympy.Expr) -> sympy.Expr:
