@@ -132,6 +132,15 @@ def sequence_conjecture(family: str, quantity: str, k: int | None, points: list[
     """
     ns, values = series(points, quantity, k)
     formula = fit_quasi_polynomial(ns, values, **asdict(fit)) if ns else None
+    if formula is not None and quantity == "sphere" and _is_zero(formula):
+        # |S_k| = 0 on every n searched only says the diameter is below k there: no
+        # statement about larger n (and, where the diameter stays below k, one implied by
+        # the diameter's own conjecture)
+        return {"quantity": quantity, "k": k, "formula": None, "status": "insufficient data",
+                "theorem": None, "detail": (f"|S_{k}| = 0 on n = {ns[0]}..{ns[-1]}: the diameter "
+                                            f"is below {k} there"),
+                "values": {str(n): v for n, v in zip(ns, values, strict=True)},
+                "fit": asdict(fit)}
     status = _status(formula, ns, fit, stopped)
     theorem = None
     if formula is not None:
@@ -145,6 +154,10 @@ def sequence_conjecture(family: str, quantity: str, k: int | None, points: list[
     return {"quantity": quantity, "k": k, "formula": formula, "status": status,
             "theorem": theorem, "detail": detail,
             "values": {str(n): v for n, v in zip(ns, values, strict=True)}, "fit": asdict(fit)}
+
+
+def _is_zero(formula: dict) -> bool:
+    return all(c == "0" for p in formula["polynomials"] for c in p["coefficients"])
 
 
 def bound_check(rows: list[dict]) -> dict:

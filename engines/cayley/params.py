@@ -327,7 +327,7 @@ class CatalogueParams(EngineParams):
         None, min_length=1, max_length=len(families.PERMUTATION_FAMILIES),
         description="families to sweep (default: every permutation family)")
     n_max_start: int = Field(8, ge=4, le=16, description="each sweep starts at n = lo..this")
-    time_budget_s: float = Field(900.0, gt=0, le=GROWTH_LIMITS.soft_s - 300,
+    time_budget_s: float = Field(1200.0, gt=0, le=GROWTH_LIMITS.soft_s - 300,
                                  description="wall-clock budget of the whole catalogue")
     max_period: int = Field(4, ge=1, le=4)
     min_checks: int = Field(2, ge=2, le=10)

@@ -69,6 +69,10 @@ def test_an_unregistered_formula_is_open_and_too_little_data_is_said():
     short = sequence_conjecture("pancake", "sphere", 1, points[:3], FitArgs(max_degree=1))
     assert short["status"] == "insufficient data" and short["formula"] is None
     assert "n = 3..5" in short["detail"]
+    # spheres beyond the diameter are empty: zeros say nothing about larger n
+    zeros = [{"n": n, "layer_sizes": [1, 3, 2], "complete": True} for n in range(3, 9)]
+    empty = sequence_conjecture("pancake", "sphere", 4, zeros, FitArgs(max_degree=2))
+    assert empty["formula"] is None and empty["status"] == "insufficient data"
 
 
 def test_bound_is_checked_on_every_undirected_symmetric_group_graph():
