@@ -37,12 +37,13 @@ from fastapi.templating import Jinja2Templates
 from engines.registry import job_types
 from service import forms, submission
 from service.dashboard_exports import discovery_filters, install_exports
+from service.deps import CallerDep, DispatcherDep, SettingsDep, StoreDep
 from service.errors import Conflict, DomainError
 from service.problems import status_of
 from service.rendering import render_result, show_value
-from service.submission import Caller
 from service.views import check_filters, discovery_view, job_view, kernels_state, key_params_text
 from workers.models import ACTIVE_STATUSES, STATUSES, Job, JobStatus, ShardStatus
+from workers.store import JobStore
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -135,9 +136,8 @@ def _form_context(type_name: str | None, values: dict[str, str] | None = None,
             "rerun_of": rerun_of or "", "form_key": uuid.uuid4().hex}
 
 
-def _jobs_context(request: Request, job_type: str | None, status: str | None,
+def _jobs_context(store: JobStore, job_type: str | None, status: str | None,
                   cursor: str | None) -> dict[str, Any]:
-    store = request.app.state.store
     jobs, next_cursor = store.list_jobs(job_type=job_type or None, status=status or None,
                                         limit=PAGE_SIZE, cursor=cursor or None)
     views = [job_view(j) for j in jobs]
@@ -159,33 +159,33 @@ def _jobs_context(request: Request, job_type: str | None, status: str | None,
     }
 
 
-def _rerun_form(request: Request, rerun: str | None, type_name: str | None) -> dict[str, Any]:
+def _rerun_form(store: JobStore, rerun: str | None, type_name: str | None) -> dict[str, Any]:
     if not rerun:
         return _form_context(type_name)
-    original = submission.get_job(request.app.state.store, rerun)
+    original = submission.get_job(store, rerun)
     return _form_context(original.type, _form_values(original.type, original.params or {}),
                          rerun_of=original.id)
 
 
 @router.get("/", response_class=HTMLResponse)
-def jobs_page(request: Request, type: str | None = Query(None, max_length=64),
+def jobs_page(request: Request, store: StoreDep, type: str | None = Query(None, max_length=64),
               status: str | None = Query(None, max_length=16),
               cursor: str | None = Query(None, max_length=500),
               notice: str | None = Query(None, max_length=200),
               rerun: str | None = Query(None, max_length=64)) -> HTMLResponse:
     check_filters(type=type, status=status)
     context = {"nav": "jobs", "statuses": STATUSES, "notice": notice,
-               **_jobs_context(request, type, status, cursor), **_rerun_form(request, rerun, type)}
+               **_jobs_context(store, type, status, cursor), **_rerun_form(store, rerun, type)}
     return templates.TemplateResponse(request, "jobs.html", context)
 
 
 @router.get("/fragments/jobs", response_class=HTMLResponse)
-def jobs_fragment(request: Request, type: str | None = Query(None, max_length=64),
+def jobs_fragment(request: Request, store: StoreDep, type: str | None = Query(None, max_length=64),
                   status: str | None = Query(None, max_length=16),
                   cursor: str | None = Query(None, max_length=500)) -> HTMLResponse:
     check_filters(type=type, status=status)
     return templates.TemplateResponse(request, "_jobs_table.html",
-                                      _jobs_context(request, type, status, cursor))
+                                      _jobs_context(store, type, status, cursor))
 
 
 @router.get("/fragments/form", response_class=HTMLResponse)
@@ -194,7 +194,8 @@ def form_fragment(request: Request, type: str | None = Query(None, max_length=64
 
 
 @router.post("/jobs", response_class=HTMLResponse)
-async def submit_form(request: Request) -> Response:
+async def submit_form(request: Request, store: StoreDep, dispatcher: DispatcherDep,
+                      settings: SettingsDep, caller: CallerDep) -> Response:
     """The form post: submit like the API, show errors next to the fields, else redirect."""
     form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str)}
@@ -202,21 +203,20 @@ async def submit_form(request: Request) -> Response:
     rerun_of = values.pop("rerun_of", "")[:64] or None
     form_key = values.pop("form_key", "")[:64] or None
     if type_name not in job_types():
-        return _form_error(request, type_name, values, {}, [f"unknown job type {type_name!r}"],
+        return _form_error(request, store, type_name, values, {}, [f"unknown job type {type_name!r}"],
                            rerun_of=rerun_of)
     params, errors = forms.parse_form(list(_fields(type_name)), values)
     if errors:
-        return _form_error(request, type_name, values, errors, [], rerun_of=rerun_of)
-    state = request.app.state
+        return _form_error(request, store, type_name, values, errors, [], rerun_of=rerun_of)
     try:
         job, created = submission.submit(
-            state.store, state.dispatcher, state.settings, Caller.of(request), type_name, params,
+            store, dispatcher, settings, caller, type_name, params,
             idempotency_key=f"form-{form_key}" if form_key else None, rerun_of=rerun_of)
     except DomainError as refused:
         by_field, general = forms.field_errors(refused.errors)
         if not by_field and not general:
             general = [refused.detail or refused.title]
-        return _form_error(request, type_name, values, by_field, general, status_of(refused),
+        return _form_error(request, store, type_name, values, by_field, general, status_of(refused),
                            rerun_of=rerun_of)
     if rerun_of:
         return RedirectResponse(f"/jobs/{job.id}", status_code=303)
@@ -225,12 +225,12 @@ async def submit_form(request: Request) -> Response:
     return RedirectResponse("/?" + urlencode({"notice": notice}), status_code=303)
 
 
-def _form_error(request: Request, type_name: str, values: dict[str, str], errors: dict[str, str],
-                general: list[str], status_code: int = 422, *,
+def _form_error(request: Request, store: JobStore, type_name: str, values: dict[str, str],
+                errors: dict[str, str], general: list[str], status_code: int = 422, *,
                 rerun_of: str | None = None) -> HTMLResponse:
     """Re-render the jobs page with the user's input kept and each error at its field."""
     context = {"nav": "jobs", "statuses": STATUSES, "notice": None,
-               **_jobs_context(request, None, None, None),
+               **_jobs_context(store, None, None, None),
                **_form_context(type_name, values, errors, general, rerun_of=rerun_of)}
     if request.headers.get("HX-Request"):
         return templates.TemplateResponse(request, "_submit_form.html", context, status_code=status_code)
@@ -245,10 +245,10 @@ def _back(request: Request, job_id: str, notice: str) -> RedirectResponse:
 
 
 @router.post("/jobs/{job_id}/cancel")
-def cancel_form(job_id: str, request: Request) -> Response:
-    state = request.app.state
+def cancel_form(job_id: str, request: Request, store: StoreDep, dispatcher: DispatcherDep,
+                caller: CallerDep) -> Response:
     try:
-        submission.cancel(state.store, state.dispatcher, Caller.of(request), job_id)
+        submission.cancel(store, dispatcher, caller, job_id)
         notice = f"Cancellation requested for {job_id[:8]}."
     except Conflict as refused:  # 404, 403 answer as for the API
         notice = f"Job {job_id[:8]} not cancelled: {refused.detail}."
@@ -256,14 +256,13 @@ def cancel_form(job_id: str, request: Request) -> Response:
 
 
 @router.post("/jobs/{job_id}/retry")
-def retry_form(job_id: str, request: Request) -> Response:
-    state = request.app.state
-    job = submission.retry(state.store, state.dispatcher, state.settings, Caller.of(request), job_id)
+def retry_form(job_id: str, store: StoreDep, dispatcher: DispatcherDep, settings: SettingsDep,
+               caller: CallerDep) -> Response:
+    job = submission.retry(store, dispatcher, settings, caller, job_id)
     return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
 
-def _job_context(request: Request, job_id: str) -> dict[str, Any]:
-    store = request.app.state.store
+def _job_context(store: JobStore, job_id: str) -> dict[str, Any]:
     job: Job = submission.get_job(store, job_id)
     view = job_view(job)
     result = job.result if job.status == JobStatus.SUCCEEDED else None
@@ -283,26 +282,25 @@ def _job_context(request: Request, job_id: str) -> dict[str, Any]:
 
 
 @router.get("/jobs/{job_id}", response_class=HTMLResponse)
-def job_page(job_id: str, request: Request) -> HTMLResponse:
-    return templates.TemplateResponse(request, "job.html", _job_context(request, job_id))
+def job_page(job_id: str, request: Request, store: StoreDep) -> HTMLResponse:
+    return templates.TemplateResponse(request, "job.html", _job_context(store, job_id))
 
 
 @router.get("/fragments/jobs/{job_id}", response_class=HTMLResponse)
-def job_fragment(job_id: str, request: Request) -> HTMLResponse:
-    return templates.TemplateResponse(request, "_job_body.html", _job_context(request, job_id))
+def job_fragment(job_id: str, request: Request, store: StoreDep) -> HTMLResponse:
+    return templates.TemplateResponse(request, "_job_body.html", _job_context(store, job_id))
 
 
 # -- discoveries --------------------------------------------------------------------------------
 
 
 @router.get("/discoveries", response_class=HTMLResponse)
-def discoveries_page(request: Request, kind: str | None = Query(None, max_length=64),
+def discoveries_page(request: Request, store: StoreDep, kind: str | None = Query(None, max_length=64),
                      target: str | None = Query(None, max_length=255),
                      q: str | None = Query(None, max_length=255),
                      job_type: str | None = Query(None, max_length=64),
                      cursor: str | None = Query(None, max_length=500)) -> HTMLResponse:
     filters = discovery_filters(kind, target, q, job_type)
-    store = request.app.state.store
     rows, next_cursor = store.list_discoveries(
         kind=kind or None, target=target or None, search=q or None, job_type=job_type or None,
         limit=PAGE_SIZE, cursor=cursor or None)

@@ -13,10 +13,12 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import Response, StreamingResponse
 
+from service.deps import StoreDep
 from service.views import check_filters, discovery_view
+from workers.store import JobStore
 
 __all__ = ["CSV_COLUMNS", "discovery_filters", "install_exports"]
 
@@ -34,9 +36,8 @@ def discovery_filters(kind: str | None, target: str | None, q: str | None,
                               ("job_type", job_type)) if v}
 
 
-def _all_discoveries(request: Request, filters: dict[str, str]) -> Iterator[dict[str, Any]]:
+def _all_discoveries(store: JobStore, filters: dict[str, str]) -> Iterator[dict[str, Any]]:
     """Every matching discovery, newest first, page by page (bounded by EXPORT_CAP)."""
-    store = request.app.state.store
     cursor, sent = None, 0
     while sent < EXPORT_CAP:
         rows, cursor = store.list_discoveries(
@@ -50,11 +51,11 @@ def _all_discoveries(request: Request, filters: dict[str, str]) -> Iterator[dict
 
 
 @router.get("/discoveries.json")
-def discoveries_json(request: Request, kind: str | None = Query(None, max_length=64),
+def discoveries_json(store: StoreDep, kind: str | None = Query(None, max_length=64),
                      target: str | None = Query(None, max_length=255),
                      q: str | None = Query(None, max_length=255),
                      job_type: str | None = Query(None, max_length=64)) -> Response:
-    items = list(_all_discoveries(request, discovery_filters(kind, target, q, job_type)))
+    items = list(_all_discoveries(store, discovery_filters(kind, target, q, job_type)))
     return Response(json.dumps({"items": items}, indent=1), media_type="application/json",
                     headers={"Content-Disposition": 'attachment; filename="discoveries.json"'})
 
@@ -81,7 +82,7 @@ def _csv_row(item: dict[str, Any]) -> list[str]:
 
 
 @router.get("/discoveries.csv")
-def discoveries_csv(request: Request, kind: str | None = Query(None, max_length=64),
+def discoveries_csv(store: StoreDep, kind: str | None = Query(None, max_length=64),
                     target: str | None = Query(None, max_length=255),
                     q: str | None = Query(None, max_length=255),
                     job_type: str | None = Query(None, max_length=64)) -> StreamingResponse:
@@ -91,7 +92,7 @@ def discoveries_csv(request: Request, kind: str | None = Query(None, max_length=
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(CSV_COLUMNS)
-        for item in _all_discoveries(request, filters):
+        for item in _all_discoveries(store, filters):
             writer.writerow(_csv_row(item))
             if buffer.tell() > 64_000:
                 yield buffer.getvalue()

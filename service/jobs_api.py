@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body, Header, Query, Request, Response
+from fastapi import APIRouter, Body, Header, Query, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from service import submission
+from service.deps import CallerDep, DispatcherDep, SettingsDep, StoreDep
 from service.problems import Problem
-from service.submission import Caller
 from service.views import (
     JobView,
     check_filters,
@@ -23,7 +23,8 @@ from service.views import (
     job_view,
     schema_has_list,
 )
-from workers.models import JobStatus, ShardStatus
+from workers.models import Job, JobStatus, ShardStatus
+from workers.store import JobStore
 
 router = APIRouter(prefix="/v1")
 
@@ -48,21 +49,16 @@ class RerunRequest(BaseModel):
     callback_url: str | None = Field(None, max_length=2000)
 
 
-def _state(request: Request) -> tuple[Any, Any, Any]:
-    state = request.app.state
-    return state.store, state.dispatcher, state.settings
-
-
 @router.post("/jobs", status_code=202, response_model=JobView)
-def submit_job(submission_body: JobSubmission, request: Request, response: Response,
+def submit_job(submission_body: JobSubmission, response: Response, store: StoreDep,
+               dispatcher: DispatcherDep, settings: SettingsDep, caller: CallerDep,
                idempotency_key: str | None = Header(None, max_length=255)) -> dict[str, Any]:
     """Validate, store, then enqueue a job; 202 with its status and a Location header.
 
     Heavy job types answer with the engine's ``estimate`` (seconds, memory_bytes);
     a job whose estimate exceeds the configured limits is refused with 422.
     """
-    store, dispatcher, settings = _state(request)
-    job, created = submission.submit(store, dispatcher, settings, Caller.of(request),
+    job, created = submission.submit(store, dispatcher, settings, caller,
                                      submission_body.type, submission_body.params,
                                      idempotency_key=idempotency_key,
                                      callback_url=submission_body.callback_url)
@@ -73,23 +69,23 @@ def submit_job(submission_body: JobSubmission, request: Request, response: Respo
 
 
 @router.get("/jobs")
-def list_jobs(request: Request, type: str | None = Query(None, max_length=64),
+def list_jobs(store: StoreDep, type: str | None = Query(None, max_length=64),
               status: JobStatus | None = None, limit: int = Query(50, ge=1, le=500),
               cursor: str | None = Query(None, max_length=500)) -> dict[str, Any]:
     check_filters(type=type)
-    jobs, next_cursor = request.app.state.store.list_jobs(
+    jobs, next_cursor = store.list_jobs(
         job_type=type, status=status, limit=limit, cursor=cursor)
     return {"items": [job_view(j) for j in jobs], "next_cursor": next_cursor}
 
 
 @router.get("/jobs/{job_id}", response_model=JobView)
-def get_job(job_id: str, request: Request) -> dict[str, Any]:
-    return job_view(submission.get_job(request.app.state.store, job_id))
+def get_job(job_id: str, store: StoreDep) -> dict[str, Any]:
+    return job_view(submission.get_job(store, job_id))
 
 
-def _partial_result(request: Request, job: Any) -> dict[str, Any] | None:
+def _partial_result(store: JobStore, job: Job) -> dict[str, Any] | None:
     """What a cancelled or failed sharded job stored before it stopped, or None."""
-    shards = request.app.state.store.shards(job.id)
+    shards = store.shards(job.id)
     stored = [s for s in shards if s.status == ShardStatus.SUCCEEDED]
     if not stored:
         return None
@@ -105,12 +101,12 @@ def _partial_result(request: Request, job: Any) -> dict[str, Any] | None:
                    "GET /v1/job-types), with `provenance`. A cancelled or failed sharded job answers "
                    "its partial result: the shards it stored (`partial: true`).",
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JobResult"}}}}})
-def get_result(job_id: str, request: Request) -> dict[str, Any]:
-    job = submission.get_job(request.app.state.store, job_id)
+def get_result(job_id: str, store: StoreDep) -> dict[str, Any]:
+    job = submission.get_job(store, job_id)
     if job.status == JobStatus.SUCCEEDED:
         return job.result or {}
     if job.status in (JobStatus.CANCELLED, JobStatus.FAILED):
-        partial = _partial_result(request, job)
+        partial = _partial_result(store, job)
         if partial is not None:
             return partial
     detail = f"job is {job.status}"
@@ -120,9 +116,8 @@ def get_result(job_id: str, request: Request) -> dict[str, Any]:
 
 
 @router.get("/jobs/{job_id}/log", response_class=PlainTextResponse)
-def get_log(job_id: str, request: Request, download: bool = False) -> PlainTextResponse:
+def get_log(job_id: str, store: StoreDep, download: bool = False) -> PlainTextResponse:
     """The job's log as text: what its engine reported, its phases and verification steps."""
-    store = request.app.state.store
     job = submission.get_job(store, job_id)
     lines = [f"{line.at.isoformat(timespec='seconds')} {line.level.upper():7} {line.message}"
              for line in store.job_log(job.id)]
@@ -132,9 +127,8 @@ def get_log(job_id: str, request: Request, download: bool = False) -> PlainTextR
 
 
 @router.get("/jobs/{job_id}/shards")
-def list_shards(job_id: str, request: Request) -> dict[str, Any]:
+def list_shards(job_id: str, store: StoreDep) -> dict[str, Any]:
     """The shards of a job that fans out: index, status, params (results at /shards/{index})."""
-    store = request.app.state.store
     job = submission.get_job(store, job_id)
     return {"items": [{"index": s.index, "status": s.status, "params": s.params, "error": s.error,
                        "result": f"/v1/jobs/{job.id}/shards/{s.index}"}
@@ -142,8 +136,7 @@ def list_shards(job_id: str, request: Request) -> dict[str, Any]:
 
 
 @router.get("/jobs/{job_id}/shards/{index}")
-def get_shard_result(job_id: str, index: int, request: Request) -> dict[str, Any]:
-    store = request.app.state.store
+def get_shard_result(job_id: str, index: int, store: StoreDep) -> dict[str, Any]:
     submission.get_job(store, job_id)
     shard = next((s for s in store.shards(job_id) if s.index == index), None)
     if shard is None:
@@ -160,7 +153,7 @@ def _at_path(value: Any, path: list[str]) -> list[Any] | None:
 
 
 @router.get("/jobs/{job_id}/items/{path}")
-def page_items(job_id: str, path: str, request: Request, offset: int = Query(0, ge=0),
+def page_items(job_id: str, path: str, store: StoreDep, offset: int = Query(0, ge=0),
                limit: int = Query(100, ge=1, le=MAX_PAGE_ITEMS)) -> dict[str, Any]:
     """A page of the list at the dotted ``path`` (e.g. ``identified``, ``feature_table.rows``).
 
@@ -170,7 +163,6 @@ def page_items(job_id: str, path: str, request: Request, offset: int = Query(0, 
     job's partial one -- it is the concatenation of that list over the stored
     shard results in shard order, read page by page.
     """
-    store = request.app.state.store
     job = submission.get_job(store, job_id)
     keys = [k for k in path.split(".") if k]
     if not keys or len(keys) > 5 or any(len(k) > 64 for k in keys):
@@ -200,29 +192,29 @@ def page_items(job_id: str, path: str, request: Request, offset: int = Query(0, 
 
 
 @router.post("/jobs/{job_id}/rerun", status_code=202, response_model=JobView)
-def rerun_job(job_id: str, request: Request, response: Response,
+def rerun_job(job_id: str, response: Response, store: StoreDep, dispatcher: DispatcherDep,
+              settings: SettingsDep, caller: CallerDep,
               body: RerunRequest = Body(default_factory=RerunRequest)) -> dict[str, Any]:
     """A new job with this job's params, updated by ``params``; its view has ``rerun_of``."""
-    store, dispatcher, settings = _state(request)
-    job = submission.rerun(store, dispatcher, settings, Caller.of(request), job_id, body.params,
+    job = submission.rerun(store, dispatcher, settings, caller, job_id, body.params,
                            callback_url=body.callback_url)
     response.headers["Location"] = f"/v1/jobs/{job.id}"
     return job_view(job)
 
 
 @router.post("/jobs/{job_id}/retry", status_code=202, response_model=JobView)
-def retry_job(job_id: str, request: Request, response: Response) -> dict[str, Any]:
+def retry_job(job_id: str, response: Response, store: StoreDep, dispatcher: DispatcherDep,
+              settings: SettingsDep, caller: CallerDep) -> dict[str, Any]:
     """Run a failed or cancelled job again with the same params (a new job, ``rerun_of`` = id)."""
-    store, dispatcher, settings = _state(request)
-    job = submission.retry(store, dispatcher, settings, Caller.of(request), job_id)
+    job = submission.retry(store, dispatcher, settings, caller, job_id)
     response.headers["Location"] = f"/v1/jobs/{job.id}"
     return job_view(job)
 
 
 @router.post("/jobs/{job_id}/cancel", status_code=202, response_model=JobView)
-def cancel_job(job_id: str, request: Request) -> dict[str, Any]:
-    store, dispatcher, _ = _state(request)
-    return job_view(submission.cancel(store, dispatcher, Caller.of(request), job_id))
+def cancel_job(job_id: str, store: StoreDep, dispatcher: DispatcherDep,
+               caller: CallerDep) -> dict[str, Any]:
+    return job_view(submission.cancel(store, dispatcher, caller, job_id))
 
 
 @router.get("/job-types")
@@ -232,7 +224,7 @@ def list_job_types() -> JSONResponse:
 
 
 @router.get("/discoveries")
-def list_discoveries(request: Request, kind: str | None = Query(None, max_length=64),
+def list_discoveries(store: StoreDep, kind: str | None = Query(None, max_length=64),
                      target: str | None = Query(None, max_length=255),
                      q: str | None = Query(None, max_length=255,
                                            description="matches statement text, target and kind"),
@@ -241,6 +233,6 @@ def list_discoveries(request: Request, kind: str | None = Query(None, max_length
                      limit: int = Query(50, ge=1, le=500),
                      cursor: str | None = Query(None, max_length=500)) -> dict[str, Any]:
     check_filters(kind=kind, job_type=job_type)
-    rows, next_cursor = request.app.state.store.list_discoveries(
+    rows, next_cursor = store.list_discoveries(
         kind=kind, target=target, search=q, job_type=job_type, limit=limit, cursor=cursor)
     return {"items": [discovery_view(r, jobs) for r, jobs in rows], "next_cursor": next_cursor}
