@@ -11,8 +11,13 @@ when the truth is known, whether it was recovered exactly (symbolic equality,
 :func:`symbolically_equal`).
 
 ``time_limit_s`` bounds the whole job by the wall clock, compilation of the
-numba kernels included (:func:`engines.sr.kernels.warm_up`); the result states
-its own ``elapsed_s`` and whether the limit stopped the search.
+numba kernels included (:func:`engines.sr.kernels.warm_up`; a worker calls
+:func:`warm_up` at start); the result states its own ``elapsed_s``, whether
+the limit stopped the search (``stopped_by_limit``) and, in ``limited``,
+whether it stopped it before the search ran (``{"reason": ...}``, else None).
+Every number of the selected model is listed in ``best.constants`` with its
+fitted value, confidence interval and the closed form it was recognised as
+(:mod:`engines.numerics.identification`, through the selection).
 
 ``sr_benchmark`` runs a suite of named problems over seeds, one shard per
 (problem, seed), and reports the exact-recovery rate and the median time per
