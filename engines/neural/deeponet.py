@@ -29,7 +29,14 @@ import numpy as np
 from pydantic import Field
 
 from engines.contract import Progress, no_progress
-from engines.neural.training import NeuralCommonParams, Ticker, TimeBudget, rounded, setup_torch
+from engines.neural.training import (
+    NeuralCommonParams,
+    Ticker,
+    TimeBudget,
+    optimiser_step,
+    rounded,
+    setup_torch,
+)
 
 FINE_PER_SENSOR = 10  # fine-grid points per sensor interval
 MAX_ODE_SOLUTION = 5.0  # inputs whose ODE solution leaves [-5, 5] are redrawn
@@ -207,11 +214,7 @@ def run_operator_learning(params: OperatorLearningParams, progress: Progress = n
         iteration = step
         batch = torch.randint(0, params.n_train_functions, (params.batch_size,), generator=generator).to(device)
         loss = torch.mean((model(train_u[batch], query) - train_s[batch]) ** 2)
-        optimiser.zero_grad()
-        loss.backward()
-        optimiser.step()
-        schedule.step()
-        running += float(loss.detach())
+        running += optimiser_step(optimiser, schedule, loss)
         counted += 1
         if iteration % record_every == 0 or iteration == params.iterations:
             with torch.no_grad():
@@ -268,6 +271,7 @@ def run_operator_learning(params: OperatorLearningParams, progress: Progress = n
         "iterations_run": iteration,
         "stopped_early": iteration < params.iterations,
         "stopped_by_time_limit": budget.stopped_training,
+        "limited": budget.limited(iteration, params.iterations, "iterations"),
         "time_limit_s": params.time_limit_s,
         "train_seconds": round(train_seconds, 2),
         "elapsed_s": round(budget.elapsed(), 2),

@@ -363,6 +363,10 @@ def _result(params: DySymNetParams, data: dict, candidates: dict[str, dict], rew
         "time_s": round(budget.elapsed(), 2),
         "time_limit_s": params.time_limit_s,
         "stopped_by_time_limit": budget.stopped_training,
+        "limited": (budget.limited(len(reward_history), params.controller_steps, "controller steps")
+                    if ranked or not budget.stopped_training
+                    else {"reason": f"time_limit_s = {params.time_limit_s:g} s ran out "
+                                    "before any network was trained to a formula"}),
         "n_points": int(len(data["y"])),
     }
 

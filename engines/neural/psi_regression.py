@@ -35,7 +35,14 @@ from pydantic import Field, model_validator
 from engines.contract import Progress, no_progress
 from engines.neural.dra import activation
 from engines.neural.psi_exact import all_entries, intersection_number, log_asymptotic
-from engines.neural.training import NeuralCommonParams, Ticker, TimeBudget, rounded, setup_torch
+from engines.neural.training import (
+    NeuralCommonParams,
+    Ticker,
+    TimeBudget,
+    optimiser_step,
+    rounded,
+    setup_torch,
+)
 
 LN10 = math.log(10.0)
 
@@ -277,12 +284,7 @@ def run_psi_intersections(params: PsiRegressionParams, progress: Progress = no_p
             batch = order[start:start + params.batch_size]
             prediction = model(*(t[batch] for t in train_x))
             loss = torch.nn.functional.l1_loss(prediction, train_y[batch])
-            optimiser.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
-            optimiser.step()
-            schedule.step()
-            total += float(loss.detach()) * len(batch)
+            total += optimiser_step(optimiser, schedule, loss, model.parameters(), 10.0) * len(batch)
             ticker(epoch, f"epoch {epoch + 1}/{params.epochs}")
         if budget.stopped_training:
             break
@@ -366,6 +368,7 @@ def run_psi_intersections(params: PsiRegressionParams, progress: Progress = no_p
         "epochs_run": len(loss_history),
         "stopped_early": stopped_early,
         "stopped_by_time_limit": budget.stopped_training,
+        "limited": budget.limited(len(loss_history), params.epochs, "epochs"),
         "time_limit_s": params.time_limit_s,
         "train_seconds": round(train_seconds, 2),
         "elapsed_s": round(budget.elapsed(), 2),

@@ -130,6 +130,39 @@ class TimeBudget:
             self.stopped_training = True
         return self.stopped_training
 
+    def limited(self, done: int, total: int, unit: str) -> dict[str, str] | None:
+        """The result's ``limited`` (engines.results.Limited) when the limit cut training short.
+
+        >>> budget = TimeBudget(10.0, clock=lambda: 0.0)
+        >>> budget.limited(3, 3, "epochs") is None
+        True
+        >>> budget.stopped_training = True
+        >>> budget.limited(1, 3, "epochs")["reason"]
+        'time_limit_s = 10 s stopped training after 1 of 3 epochs'
+        """
+        if not self.stopped_training or done >= total:
+            return None
+        return {"reason": f"time_limit_s = {self.seconds:g} s stopped training after "
+                          f"{done} of {total} {unit}"}
+
+
+def optimiser_step(optimiser: Any, schedule: Any, loss: Any, parameters: Any = None,
+                   clip_norm: float | None = None) -> float:
+    """One gradient step (backward, optional gradient clipping, step, schedule); the loss as a float.
+
+    The one update rule of the neural engines' training loops (psi_regression,
+    deeponet): a change to it (clipping, a scheduler per step) is made here once.
+    """
+    import torch
+
+    optimiser.zero_grad()
+    loss.backward()
+    if clip_norm is not None:
+        torch.nn.utils.clip_grad_norm_(parameters, clip_norm)
+    optimiser.step()
+    schedule.step()
+    return float(loss.detach())
+
 
 def rounded(values, digits: int = 6) -> list[float]:
     """Plain Python floats, rounded for compact JSON."""

@@ -102,6 +102,7 @@ def test_results_say_the_limit_did_not_stop_a_short_job(results: dict[str, dict]
     assert results["psi_intersections"]["epochs_run"] == 4
     assert results["operator_learning"]["stopped_by_time_limit"] is False
     assert results["operator_learning"]["iterations_run"] == 60
+    assert results["psi_intersections"]["limited"] is None and results["operator_learning"]["limited"] is None
     assert results["operator_learning"]["history_iterations"][-1] == 60
 
 
@@ -121,6 +122,7 @@ def test_psi_training_stops_at_the_limit_between_batches(ticking_clock) -> None:
     assert "time limit" in calls[-1][2]
     assert result["stopped_by_time_limit"] is True and result["stopped_early"] is True
     assert 0 < result["epochs_run"] < 50
+    assert f"after {result['epochs_run']} of 50 epochs" in result["limited"]["reason"]
     assert len(result["loss_history"]) == len(result["val_history"]) == result["epochs_run"]
     # the model was still evaluated against the baseline after the stop
     assert result["metrics"]["ood_test"]["count"] > 0 and result["verdict"]
@@ -134,6 +136,7 @@ def test_operator_training_stops_at_the_limit(ticking_clock) -> None:
     assert_reads_finished(calls, result["iterations_run"])
     assert result["stopped_by_time_limit"] is True
     assert 0 < result["iterations_run"] < 400
+    assert result["limited"]["reason"].endswith(f"{result['iterations_run']} of 400 iterations")
     assert result["history_iterations"][-1] == result["iterations_run"]
     assert len(result["loss_history"]) == len(result["test_history"]) == len(result["history_iterations"])
 
@@ -169,6 +172,7 @@ def test_the_limit_counts_the_torch_import(monkeypatch: pytest.MonkeyPatch, name
     _slow_import(monkeypatch, module, 15.0)
     result = run_job(name, time_limit_s=15)
     assert result["stopped_by_time_limit"] is True
+    assert "time_limit_s = 15 s" in result["limited"]["reason"]  # shown as limited, not succeeded
     if name == "psi_intersections":
         assert result["epochs_run"] == 0 and result["loss_history"] == []
     elif name == "operator_learning":
