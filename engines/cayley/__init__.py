@@ -1,6 +1,6 @@
 """Cayley and Schreier graph growth (Chervov et al., "CayleyPy Growth",
-arXiv:2509.19162): the ``cayley_growth``, ``cayley_sweep`` and
-``cayley_catalogue`` job types.
+arXiv:2509.19162): the ``cayley_growth``, ``cayley_sweep``, ``cayley_catalogue``
+and ``cayley_extremal`` job types.
 
 Modules
 -------
@@ -14,6 +14,7 @@ kernels          numba kernels on one-word states: generator application, rankin
                  bitset test-and-set, sorted-set difference
 packed_kernels   numba kernels on multi-word states: expansion, keys, sort, set ops
 rank_bitset      BFS over S_n (n <= 13) with a visited bitset and frontier lists
+parallel_kernels the same BFS's kernels on several numba threads (atomic test-and-set)
 bitset_frontier  the three-bitset BFS used when frontier lists would not fit
 sorted_layers    BFS over sorted one-word layers
 packed_layers    BFS over sorted multi-word layers
@@ -22,6 +23,10 @@ memory           memory ledger, work slicing, progress wording
 matrix_growth    BFS over matrix groups mod m (or over Z, depth-limited)
 quasipolynomial  exact quasi-polynomial diameter fits with mandatory check points
 sweep            sweeps that extend themselves until a formula is supported
+conjectures      sphere-size, antipode and diameter conjectures; the n^2/2 + 4n bound check
+known            the theorems a conjecture may restate (Stirling, Mahonian, pancake, ...)
+catalogue        the catalogue job: every family's conjectures, matrix groups in p
+extremal         exhaustive search for the generating sets of a shape with the largest diameter
 params           parameter models, validation, estimates
 models           result models and views
 job              run functions, discoveries, shards/merge, JOB_TYPES
