@@ -459,11 +459,16 @@ def _rank(conjecture: dict[str, Any]) -> tuple:
             tuple(conjecture["sign_period"]))
 
 
+def warm_up() -> None:
+    """Compile the search's kernels (signed continued fractions, Berlekamp-Massey) on a tiny job."""
+    run(EsmaParams(constant="e"), no_progress)
+
+
 JOB_TYPES = [
     JobType("esma", EsmaParams, run,
             "Signed continued fractions + Berlekamp-Massey conjecture search (ESMA) for a constant.",
             result_model=EsmaResult, discoveries=discoveries, view=view, estimate=estimate,
             shards=shards, merge=merge, key_params=("constant", "lhs_coefficient_bound", "max_sign_period"),
             verification_fields=("approve_depth", "approve_digits", "approve_min_digits"),
-            limits=TimeLimits(1800, 1900)),
+            limits=TimeLimits(1800, 1900), warm_up=warm_up, compile_s=3.0),
 ]

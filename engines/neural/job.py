@@ -86,6 +86,14 @@ def estimate_operator_learning(params: OperatorLearningParams) -> Estimate:
     return Estimate(seconds=round(min(params.time_limit_s, work), 1), memory_bytes=TORCH_BYTES + data)
 
 
+def warm_up() -> None:
+    """Import torch once per worker, not inside the first job's time limit."""
+    import torch  # noqa: F401
+
+
+#: seconds torch's import takes on a cold disk (bench/time_limits.py --estimates)
+TORCH_IMPORT_S = 5.0
+
 PSI_EXACT = JobType(
     "psi_exact", PsiExactParams, run_psi_exact,
     "Exact psi-class intersection number <tau_d1...tau_dn>_g on M_{g,n} (DVV recursion).",
@@ -100,6 +108,7 @@ PSI_INTERSECTIONS = JobType(
     result_model=PsiIntersectionsResult, view=psi_intersections_view, estimate=estimate_psi_intersections,
     queue="heavy", limits=TimeLimits(1900, 2000), requires=("torch",), extra="neural",
     key_params=("chi_max", "train_genus_max", "epochs", "time_limit_s"),
+    warm_up=warm_up, compile_s=TORCH_IMPORT_S,
 )
 
 SR_NEURAL = JobType(
@@ -108,6 +117,7 @@ SR_NEURAL = JobType(
     result_model=SrNeuralResult, view=sr_neural_view, discoveries=sr_discoveries,
     estimate=estimate_sr_neural, queue="heavy", limits=TimeLimits(1900, 2000),
     requires=("torch",), extra="neural", key_params=("benchmark", "x", "y", "variables", "time_limit_s"),
+    warm_up=warm_up, compile_s=TORCH_IMPORT_S,
 )
 
 OPERATOR_LEARNING = JobType(
@@ -116,6 +126,7 @@ OPERATOR_LEARNING = JobType(
     result_model=OperatorLearningResult, view=operator_learning_view, estimate=estimate_operator_learning,
     queue="heavy", limits=TimeLimits(1900, 2000), requires=("torch",), extra="neural",
     key_params=("operator", "iterations", "time_limit_s"),
+    warm_up=warm_up, compile_s=TORCH_IMPORT_S,
 )
 
 JOB_TYPES = [PSI_EXACT, PSI_INTERSECTIONS, SR_NEURAL, OPERATOR_LEARNING]
