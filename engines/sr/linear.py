@@ -142,7 +142,7 @@ def base_features(lib: Library, evaluator: Evaluator, max_degree: int = 3,
 
     Univariate bases are the library's unary operators applied to every
     monomial of degree ``<= inner_degree`` (``sin x``, ``cos x**2``,
-    ``log(x*y)`` ...) and ``exp(-m)`` (:func:`_decaying`); the bivariate ones are products of two of them or of one
+    ``log(x*y)`` ...) and ``exp(-v)`` of each variable (:func:`_decaying`); the bivariate ones are products of two of them or of one
     with a variable.  Shorter products come first.
     """
     features = FeatureSet(lib, evaluator, limit=600)
@@ -154,7 +154,8 @@ def base_features(lib: Library, evaluator: Evaluator, max_degree: int = 3,
         features.extend(ratios(lib))
     unary = [t for t in lib.functions if lib.arity[t] == 1]
     univariate = [u for u in ((op,) + m for m in inner for op in unary) if features.add(u)]
-    univariate += [u for u in _decaying(lib, inner) if features.add(u)]
+    # exp(-v) of each variable, not in the products: more would crowd the 600 features
+    features.extend(_decaying(lib, [m for m in inner if len(m) == 1]))
     if mul is not None:
         singles = inner + univariate
         products = [(mul,) + a + b for i, a in enumerate(singles) for b in singles[i:]
@@ -376,7 +377,7 @@ def linear_step(lib: Library, evaluator: Evaluator, features: FeatureSet, max_te
     found: list[Fit] = []
     for kind, z, w in targets(lib, y):
         search = sparse_fit(A, z, max_terms, beam, weights=None if kind == "direct" else w)
-        for subset in search.exact[:3]:
+        for subset in search.exact[:8]:  # a law may follow exact subsets with other numbers
             fit = exact_model(lib, evaluator, kind, [features.exprs[j] for j in subset],
                               [features.columns[j] for j in subset], z, w)
             if fit is None:
