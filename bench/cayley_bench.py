@@ -63,7 +63,7 @@ PEER_ALGORITHMS = ["bfs", "bfs_numpy", "bfs_bitmask"]
 
 OURS = r"""
 import json, resource, sys, time
-from engines.cayley.job import GrowthParams, run_growth
+from mathdisco.engines.cayley.job import GrowthParams, run_growth
 kind, spec, threads = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3])
 spec = dict(spec, threads=threads)
 if kind == "family":
@@ -72,14 +72,14 @@ else:
     if kind == "gap":
         spec = {"gap_moves": open(spec.pop("gap_file")).read(), **spec}
     small, params = dict(spec, max_diameter=3), spec
-from engines.cayley.job import warm_up
+from mathdisco.engines.cayley.job import warm_up
 warm_up()  # every kernel compiled (or loaded from numba's cache), threaded ones included
 run_growth(GrowthParams(**small))
 baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 t = time.perf_counter()
 result = run_growth(GrowthParams(**params))
 seconds = time.perf_counter() - t
-from engines.cayley.params import estimate_growth
+from mathdisco.engines.cayley.params import estimate_growth
 print(json.dumps({"seconds": seconds, "layer_sizes": result["layer_sizes"],
                   "estimate_s": estimate_growth(GrowthParams(**params)).seconds,
                   "baseline_rss": baseline, "algorithm": result["algorithm"],

@@ -25,7 +25,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout first (its mathdisco/ API); the engines come from `pip install -e .`
 
 TYPES = ("identify", "cayley_growth", "esma", "sr_mcts", "psi_exact")
 STATUSES = ("succeeded", "succeeded", "succeeded", "failed", "cancelled", "queued", "running")
@@ -33,8 +33,8 @@ STATUSES = ("succeeded", "succeeded", "succeeded", "failed", "cancelled", "queue
 
 def _real_results() -> dict[str, dict]:
     """One real, model-checked result per plotted type (computed once), so job pages render views."""
-    from engines.registry import get_job_type
-    from workers.runner import final_result
+    from mathdisco.engines.registry import get_job_type
+    from mathdisco.workers.runner import final_result
 
     out = {}
     for name, params in (("cayley_growth", {"family": "lrx", "n": 6}),
@@ -47,8 +47,8 @@ def _real_results() -> dict[str, dict]:
 
 def populate(store, n_jobs: int, seed: int = 0) -> str:
     """Insert n_jobs jobs in bulk; returns the id of a succeeded cayley_growth job."""
-    from engines.discoveries import Discovery, identity_statement
-    from workers.models import Job
+    from mathdisco.engines.discoveries import Discovery, identity_statement
+    from mathdisco.workers.models import Job
 
     real = _real_results()
     rng = random.Random(seed)
@@ -112,9 +112,8 @@ def main() -> None:
         os.environ.pop(key, None)
 
     from fastapi.testclient import TestClient
-
-    from service.app import create_app
-    from workers.settings import load_settings
+    from mathdisco.service.app import create_app
+    from mathdisco.workers.settings import load_settings
 
     app = create_app(load_settings(), local_workers=False)
     with TestClient(app) as client:

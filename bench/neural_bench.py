@@ -27,11 +27,11 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere without installing
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout first (its mathdisco/ API); the engines come from `pip install -e .`
 
 
 def bench_psi(seeds: int, emit) -> None:
-    from engines.neural.psi_regression import PsiRegressionParams, run_psi_intersections
+    from mathdisco.engines.neural.psi_regression import PsiRegressionParams, run_psi_intersections
 
     print("\n## psi_intersections (default params: chi_max 14, train g<=3, test g=4..7)")
     print(f"{'seed':>4} {'model MAE log10':>16} {'asymptotic':>11} {'ratio':>6} {'within10%':>9} "
@@ -60,8 +60,8 @@ def bench_psi(seeds: int, emit) -> None:
 
 
 def bench_sr(time_limit: float, seeds: int, problems: list[int], emit) -> None:
-    from engines.neural.dysymnet import DySymNetParams, run_sr_neural
-    from engines.registry import job_types
+    from mathdisco.engines.neural.dysymnet import DySymNetParams, run_sr_neural
+    from mathdisco.engines.registry import job_types
 
     sr_mcts = job_types().get("sr_mcts")
     print(f"\n## sr_neural vs sr_mcts on Nguyen (time limit {time_limit:g} s per run, {seeds} seed(s))")

@@ -56,13 +56,13 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from engines.numerics.constants import constant_value  # noqa: E402
-from engines.numerics.expressions import constant_expression_value  # noqa: E402
-from engines.pcf.dynamics import STATUS_NAMES, pcf_features  # noqa: E402
-from engines.pcf.enumeration import CoefficientBox, first_positive_root  # noqa: E402
-from engines.pcf.job import PCFClusterParams  # noqa: E402
-from engines.pcf.job import run as run_job  # noqa: E402
-from engines.pcf.table import box_rows  # noqa: E402
+from mathdisco.engines.numerics.constants import constant_value  # noqa: E402
+from mathdisco.engines.numerics.expressions import constant_expression_value  # noqa: E402
+from mathdisco.engines.pcf.dynamics import STATUS_NAMES, pcf_features  # noqa: E402
+from mathdisco.engines.pcf.enumeration import CoefficientBox, first_positive_root  # noqa: E402
+from mathdisco.engines.pcf.job import PCFClusterParams  # noqa: E402
+from mathdisco.engines.pcf.job import run as run_job  # noqa: E402
+from mathdisco.engines.pcf.table import box_rows  # noqa: E402
 
 PAPER_BOX = CoefficientBox(2, 2, -5, 5)
 DEPTH = 2000

@@ -32,10 +32,9 @@ import math
 import time
 
 import mpmath
-
-from engines.numerics.constants import constant_value
-from engines.pcf.job import PCFClusterParams
-from engines.pcf.job import run as run_job
+from mathdisco.engines.numerics.constants import constant_value
+from mathdisco.engines.pcf.job import PCFClusterParams
+from mathdisco.engines.pcf.job import run as run_job
 
 #: boxes: (a_degree, b_degree, coefficient_min, coefficient_max)
 BOXES = {"a1b1": (1, 1, -2, 2), "a1b1+": (1, 1, 0, 3), "a1b2": (1, 2, -1, 1)}
@@ -109,11 +108,14 @@ def truth(spec: tuple[int, int, int, int]) -> tuple[dict, dict, dict]:
         if x is None or digits < MIN_DIGITS or not mpmath.isfinite(x):
             stats["too few digits"] += 1
             continue
+        if abs(x) < mpmath.mpf(10) ** -30:                              # zero (rational)
+            stats["named or rational"] += 1
+            continue
         if identify_independently(x, digits, constants) is not None:   # a basis constant
             stats["named or rational"] += 1
             continue
         with mpmath.workdps(SEARCH):                                   # rational (set aside)
-            r = mpmath.pslq([x, 1], maxcoeff=10**12, maxsteps=10_000) if x else [1, 0]
+            r = mpmath.pslq([x, 1], maxcoeff=10**12, maxsteps=10_000)
         if r and abs(r[0] * x + r[1]) < mpmath.mpf(10) ** -(digits - 5) * max(abs(x), 1):
             stats["named or rational"] += 1
             continue

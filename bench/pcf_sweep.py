@@ -53,7 +53,7 @@ def environment(data: Path, **extra: str) -> dict[str, str]:
 
 
 def start(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "service.cli", *argv], cwd=ROOT, env=env,
+    return subprocess.Popen([sys.executable, "-m", "mathdisco.service.cli", *argv], cwd=ROOT, env=env,
                             stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
 
 

@@ -28,8 +28,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fastapi.testclient import TestClient  # noqa: E402
+from mathdisco.engines.numerics.expressions import ExpressionError, parse_expression  # noqa: E402
 
-from engines.numerics.expressions import ExpressionError, parse_expression  # noqa: E402
 from tests.service.test_fuzz import ALPHABET, HOSTILE, TOKENS, esma, sr_target  # noqa: E402
 
 PATHOLOGICAL = ["9**9**9**9", "2**2**2**2**2**2", "(" * 10_000, "1" * 100_000, "gamma(10**400)",
@@ -88,8 +88,8 @@ def main() -> None:
                      "MATHDISCO_RATE_LIMIT"):
             os.environ.pop(name, None)
         os.environ["MATHDISCO_DATA_DIR"] = data_dir
-        from service.app import create_app
-        from workers.settings import load_settings
+        from mathdisco.service.app import create_app
+        from mathdisco.workers.settings import load_settings
 
         with TestClient(create_app(load_settings(), local_workers=False)) as client:
             timings(client, ["e"])  # first import of the engines

@@ -149,7 +149,7 @@ def main() -> None:
         figures["not_succeeded"] = failed
 
         # fill the store straight through the store API, then time the list endpoint over HTTP
-        from workers.store import JobStore
+        from mathdisco.workers.store import JobStore
 
         store = JobStore(database_url)
         for i in range(args.stored - 2 * args.jobs):

@@ -72,12 +72,11 @@ from fractions import Fraction
 
 import numpy as np
 import sympy
-
-from engines.numerics.expressions import ExpressionError, parse_expression
-from engines.sr.benchmarks import LIVERMORE, NGUYEN, sympy_to_numpy
-from engines.sr.feynman import FEYNMAN, FEYNMAN_OPERATORS
-from engines.sr.job import SRParams, problem, run_sr_mcts, symbolically_equal
-from engines.sr.operators import KOZA
+from mathdisco.engines.numerics.expressions import ExpressionError, parse_expression
+from mathdisco.engines.sr.benchmarks import LIVERMORE, NGUYEN, sympy_to_numpy
+from mathdisco.engines.sr.feynman import FEYNMAN, FEYNMAN_OPERATORS
+from mathdisco.engines.sr.job import SRParams, problem, run_sr_mcts, symbolically_equal
+from mathdisco.engines.sr.operators import KOZA
 
 NOISE_LEVELS = (0.0, 0.001, 0.01, 0.1)
 FAIR_BUDGET_S = 30.0
@@ -403,7 +402,7 @@ def warm(tools: list[str]) -> None:
     peers, whose imports are outside their fits too.)
     """
     if "ours" in tools or "ours-search" in tools:
-        from engines.sr import kernels
+        from mathdisco.engines.sr import kernels
 
         kernels.warm_up(600)  # compile (or load numba's cache) fully before any timed fit
         run_sr_mcts(SRParams(target="x**2 + 1", n_points=20, time_limit_s=5))

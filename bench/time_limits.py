@@ -45,8 +45,8 @@ PARAMS = {
 
 CHILD = """
 import json, sys, time
-from engines.contract import no_progress
-from engines.registry import job_types
+from mathdisco.engines.contract import no_progress
+from mathdisco.engines.registry import job_types
 job_type = job_types()[sys.argv[1]]
 params = job_type.validate(json.loads(sys.argv[2]))
 start = time.monotonic()
@@ -86,8 +86,8 @@ ESTIMATE_CASES = [
 
 ESTIMATE_CHILD = """
 import json, sys, time
-from engines.contract import no_progress
-from engines.registry import job_types
+from mathdisco.engines.contract import no_progress
+from mathdisco.engines.registry import job_types
 job_type = job_types()[sys.argv[1]]
 params = job_type.validate(json.loads(sys.argv[2]))
 estimate = job_type.estimate(params) if job_type.estimate else None

@@ -7,7 +7,7 @@ store; the service adapts it.  A job type is described by a :class:`JobType`
 * ``params_model`` -- a pydantic model that validates *and bounds* every input
   (``extra="forbid"``; every size, depth, precision and time has an upper
   bound), so a bad request is refused with a 422 before anything is queued;
-* ``result_model`` -- a :class:`engines.results.ResultModel` describing the
+* ``result_model`` -- a :class:`mathdisco.engines.results.ResultModel` describing the
   result; the runner validates every result against it before storing, and
   ``GET /v1/job-types`` publishes its JSON Schema;
 * ``run(params, progress) -> dict`` -- a plain function returning a
@@ -16,11 +16,11 @@ store; the service adapts it.  A job type is described by a :class:`JobType`
   :class:`Cancelled` when the job was cancelled, so loops stop cooperatively
   (keep every uninterruptible numba call short: a signal cannot stop one);
 * ``discoveries(params, result)`` -- the verified statements the result
-  contains (:class:`engines.discoveries.Discovery`), stored once each in the
+  contains (:class:`mathdisco.engines.discoveries.Discovery`), stored once each in the
   catalogue;
 * ``view(result)`` -- what the dashboard shows of a (validated) result:
   formulas with labels, evidence, charts declared as data
-  (:class:`engines.results.ResultView`);
+  (:class:`mathdisco.engines.results.ResultView`);
 * ``estimate(params)`` -- the engine's own cost model (seconds, bytes) for the
   heavy types, shown at submission and checked against the limits; the
   estimate is of a warm worker, and while no worker is warm the service adds
@@ -51,7 +51,7 @@ Example
 >>> jt.check_result({"square": "sixteen"})  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-engines.contract.ResultContractError: square result does not match its model: square: ...
+mathdisco.engines.contract.ResultContractError: square result does not match its model: square: ...
 """
 
 from __future__ import annotations
@@ -60,10 +60,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from mathdisco.engines.discoveries import Discovery
+from mathdisco.engines.results import ResultModel, ResultView
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from engines.discoveries import Discovery
-from engines.results import ResultModel, ResultView
 
 __all__ = [
     "Cancelled",

@@ -20,10 +20,9 @@ import signal
 import time
 from typing import Literal
 
+from mathdisco.engines.contract import EngineParams, Estimate, JobType, Progress, TimeLimits
+from mathdisco.engines.results import EvidenceRow, ResultModel, ResultView
 from pydantic import Field
-
-from engines.contract import EngineParams, Estimate, JobType, Progress, TimeLimits
-from engines.results import EvidenceRow, ResultModel, ResultView
 
 
 class SleepParams(EngineParams):

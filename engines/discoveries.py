@@ -37,9 +37,8 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated, Literal
 
+from mathdisco.engines.numerics.formula import QuasiPolynomial
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
-
-from engines.numerics.formula import QuasiPolynomial
 
 __all__ = [
     "DiameterStatement",
@@ -193,7 +192,7 @@ def _numerators(b: QuasiPolynomial) -> QuasiPolynomial:
 
 def formula_statement(equals: str, a: QuasiPolynomial, b: QuasiPolynomial) -> FormulaStatement:
     """The canonical statement of a continued-fraction formula."""
-    from engines.numerics.expressions import parse_expression, to_text
+    from mathdisco.engines.numerics.expressions import parse_expression, to_text
 
     return FormulaStatement(equals=to_text(parse_expression(equals)),
                             a=a.canonical().to_json(), b=_numerators(b).to_json())
@@ -209,7 +208,7 @@ def expression_statement(dataset: str, expression: str,
     >>> a.expression
     'x**3 + x**2 + x'
     """
-    from engines.numerics.expressions import parse_expression, to_text
+    from mathdisco.engines.numerics.expressions import parse_expression, to_text
 
     parsed = parse_expression(expression, variables=variables)
     return ExpressionStatement(dataset=dataset, expression=to_text(parsed))
@@ -217,7 +216,7 @@ def expression_statement(dataset: str, expression: str,
 
 def identity_statement(value: str, expression: str, digits: int = 30) -> IdentityStatement:
     """``value`` (its first ``digits`` significant characters) equals ``expression``."""
-    from engines.numerics.expressions import parse_expression, to_text
+    from mathdisco.engines.numerics.expressions import parse_expression, to_text
 
     return IdentityStatement(value=value.strip()[:digits], expression=to_text(parse_expression(expression)))
 

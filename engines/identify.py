@@ -1,7 +1,7 @@
 """The ``identify`` job type: recognise a decimal number as a closed form.
 
 Given a number as a decimal string, look for a small integer relation between
-it and registered constants (:func:`engines.numerics.identification.identify_decimal`),
+it and registered constants (:func:`mathdisco.engines.numerics.identification.identify_decimal`),
 in order of simplicity:
 
 1. ``x`` rational: ``a x + b = 0``;
@@ -10,7 +10,7 @@ in order of simplicity:
 3. ``x`` an integer combination of all chosen constants at once.
 
 PSLQ sees the leading four fifths of the given digits; a relation is accepted
-by the one rule of :mod:`engines.numerics.identification` (it is smaller than
+by the one rule of :mod:`mathdisco.engines.numerics.identification` (it is smaller than
 those digits by a margin, and holds on all of them).  The answer is the
 relation with the smallest sum of absolute coefficients, with the closed form
 in the safe expression grammar and LaTeX, ``found_digits`` (what PSLQ saw) and
@@ -29,13 +29,12 @@ from __future__ import annotations
 import re
 
 import sympy
+from mathdisco.engines.contract import EngineParams, JobType, Progress, TimeLimits, no_progress
+from mathdisco.engines.discoveries import Discovery, identity_statement
+from mathdisco.engines.numerics.constants import CONSTANTS
+from mathdisco.engines.numerics.identification import identify_decimal
+from mathdisco.engines.results import EvidenceRow, ResultModel, ResultView, ShownFormula
 from pydantic import Field, JsonValue, field_validator
-
-from engines.contract import EngineParams, JobType, Progress, TimeLimits, no_progress
-from engines.discoveries import Discovery, identity_statement
-from engines.numerics.constants import CONSTANTS
-from engines.numerics.identification import identify_decimal
-from engines.results import EvidenceRow, ResultModel, ResultView, ShownFormula
 
 __all__ = ["IdentifyParams", "IdentifyResult", "JOB_TYPES", "identify", "run", "view"]
 

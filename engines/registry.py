@@ -16,18 +16,18 @@ import os
 from collections.abc import Iterable
 from functools import cache
 
-from engines.contract import JobType
+from mathdisco.engines.contract import JobType
 
 ENGINE_MODULES: tuple[str, ...] = (
-    "engines.identify",
-    "engines.esma",
-    "engines.neural",
-    "engines.pcf",
-    "engines.cayley",
-    "engines.sr",
+    "mathdisco.engines.identify",
+    "mathdisco.engines.esma",
+    "mathdisco.engines.neural",
+    "mathdisco.engines.pcf",
+    "mathdisco.engines.cayley",
+    "mathdisco.engines.sr",
 )
 
-TEST_MODULES: tuple[str, ...] = ("engines.diagnostics",)
+TEST_MODULES: tuple[str, ...] = ("mathdisco.engines.diagnostics",)
 
 
 def _test_jobs_enabled() -> bool:

@@ -1,7 +1,7 @@
 """Typed result contracts: the shapes several engines share, and how a result is shown.
 
 Every job type declares a result model (a subclass of :class:`ResultModel`)
-beside its params model (see :mod:`engines.contract`).  The runner validates
+beside its params model (see :mod:`mathdisco.engines.contract`).  The runner validates
 each result against it before storing, so an engine that returns anything
 else fails its job with a clear error instead of breaking a page later, and
 ``GET /v1/job-types`` publishes the model's JSON Schema as ``result_schema``.

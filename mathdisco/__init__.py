@@ -57,7 +57,7 @@ __all__ = [
 
 def job_types() -> list[str]:
     """The names of the job types this installation can run."""
-    from engines.registry import job_types as registered
+    from mathdisco.engines.registry import job_types as registered
 
     return sorted(registered())
 
@@ -89,10 +89,10 @@ def run(job_type: str, progress: Any = None, /, **params: Any) -> Any:
     RuntimeError
         The job type needs an extra that is not installed.
     """
-    from engines.contract import no_progress
-    from engines.registry import job_types as registered
-    from engines.registry import unknown_type_message
-    from workers.runner import final_result
+    from mathdisco.engines.contract import no_progress
+    from mathdisco.engines.registry import job_types as registered
+    from mathdisco.engines.registry import unknown_type_message
+    from mathdisco.workers.runner import final_result
 
     types = registered()
     if job_type not in types:

@@ -10,18 +10,17 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from mathdisco.service.auth import AuthMiddleware
+from mathdisco.service.dashboard import install_dashboard
+from mathdisco.service.docs_ui import install_docs
+from mathdisco.service.jobs_api import router
+from mathdisco.service.openapi import install_openapi
+from mathdisco.service.problems import install_problem_handlers, problem_response
+from mathdisco.service.views import kernels_state
+from mathdisco.workers.dispatch import make_dispatcher, reconcile
+from mathdisco.workers.settings import Settings, load_settings
+from mathdisco.workers.store import JobStore
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from service.auth import AuthMiddleware
-from service.dashboard import install_dashboard
-from service.docs_ui import install_docs
-from service.jobs_api import router
-from service.openapi import install_openapi
-from service.problems import install_problem_handlers, problem_response
-from service.views import kernels_state
-from workers.dispatch import make_dispatcher, reconcile
-from workers.settings import Settings, load_settings
-from workers.store import JobStore
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +31,7 @@ CALLBACK_INTERVAL_S = 1.0
 class BodySizeLimit:
     """Refuse bodies over the limit (413) before the app reads them.
 
-    Pure ASGI, like :class:`service.auth.AuthMiddleware`: ``BaseHTTPMiddleware``
+    Pure ASGI, like :class:`mathdisco.service.auth.AuthMiddleware`: ``BaseHTTPMiddleware``
     costs a task group and two memory streams per request on the submit path.
     A declared ``content-length`` is checked at once; a chunked body is read
     up to the limit and handed on from a buffer.
@@ -77,8 +76,8 @@ class BodySizeLimit:
 
 def _maintain_forever(app: FastAPI, stop: threading.Event) -> None:
     """Deliver due completion callbacks every second; repair lost deliveries every few seconds."""
-    from service.callbacks import deliver_due
-    from service.views import job_view
+    from mathdisco.service.callbacks import deliver_due
+    from mathdisco.service.views import job_view
 
     last_reconcile = 0.0
     while not stop.wait(CALLBACK_INTERVAL_S):
@@ -110,7 +109,7 @@ def create_app(settings: Settings | None = None, *, local_workers: bool = True) 
         app.state.dispatcher = make_dispatcher(settings, store)
         executor = None
         if not settings.uses_celery and local_workers:
-            from workers.local import LocalExecutor
+            from mathdisco.workers.local import LocalExecutor
 
             executor = LocalExecutor(store, settings)
             executor.start()

@@ -24,11 +24,10 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from mathdisco.service.limits import RateLimiter
+from mathdisco.service.problems import problem_response
+from mathdisco.workers.settings import Settings
 from starlette.types import ASGIApp, Receive, Scope, Send
-
-from service.limits import RateLimiter
-from service.problems import problem_response
-from workers.settings import Settings
 
 ANONYMOUS = "anonymous"
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

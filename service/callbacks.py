@@ -31,11 +31,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-
-from service.errors import InvalidParams
-from workers.models import CallbackState, Job, utcnow
-from workers.settings import Settings
-from workers.store import JobStore
+from mathdisco.service.errors import InvalidParams
+from mathdisco.workers.models import CallbackState, Job, utcnow
+from mathdisco.workers.settings import Settings
+from mathdisco.workers.store import JobStore
 
 __all__ = ["RETRY_DELAYS_S", "check_callback_url", "deliver_due", "signature"]
 

@@ -10,7 +10,7 @@
     mathdisco hash-key [--new] [--name N]                           an API key and its MATHDISCO_API_KEYS entry
 
 ``--param k=v`` values are typed by the job type's params schema
-(:mod:`service.cli_params`): a string field keeps the text as typed, so
+(:mod:`mathdisco.service.cli_params`): a string field keeps the text as typed, so
 ``--param value=1.2020569031595942853997381615114499907650`` keeps every digit.
 
 Errors are one line on stderr and a non-zero exit, never a traceback: 2 for
@@ -33,10 +33,8 @@ from typing import Any, TypeVar
 
 import click
 import typer
-from typer.core import TyperCommand
-
-from service.cli_batch import batch_key, load_batch, one_line, spec_problems
-from service.cli_params import (
+from mathdisco.service.cli_batch import batch_key, load_batch, one_line, spec_problems
+from mathdisco.service.cli_params import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
     EXIT_LIMITED,
@@ -45,7 +43,8 @@ from service.cli_params import (
     unknown_type_message,
     validation_message,
 )
-from service.cli_types import type_details, types_overview
+from mathdisco.service.cli_types import type_details, types_overview
+from typer.core import TyperCommand
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   pretty_exceptions_enable=False, help="mathdisco: mathematical discovery engine")
@@ -80,7 +79,7 @@ def reported(command: F) -> F:
 
 def local_catalogue() -> list[dict[str, Any]]:
     """This installation's job types, as ``GET /v1/job-types`` lists them (name, schema, defaults...)."""
-    from service.views import job_types_catalogue
+    from mathdisco.service.views import job_types_catalogue
 
     return job_types_catalogue()
 
@@ -187,13 +186,12 @@ def run(
     The result is checked against the job type's result model and carries its
     provenance, exactly as a job run by the service.
     """
+    from mathdisco.engines.contract import Cancelled, ResultContractError
+    from mathdisco.engines.registry import job_types
+    from mathdisco.service.cli_summary import summary
+    from mathdisco.workers.models import utcnow
+    from mathdisco.workers.runner import final_result
     from pydantic import ValidationError
-
-    from engines.contract import Cancelled, ResultContractError
-    from engines.registry import job_types
-    from service.cli_summary import summary
-    from workers.models import utcnow
-    from workers.runner import final_result
 
     types = job_types()
     if job_type not in types:
@@ -245,11 +243,10 @@ def serve(
     Logs requests and job events to stderr and to DATA_DIR/logs/mathdisco.log (rotated).
     """
     import uvicorn
-
-    from service.app import create_app
-    from service.logging_setup import JobEventLog, configure_logging
-    from workers.settings import load_settings
-    from workers.store import JobStore
+    from mathdisco.service.app import create_app
+    from mathdisco.service.logging_setup import JobEventLog, configure_logging
+    from mathdisco.workers.settings import load_settings
+    from mathdisco.workers.store import JobStore
 
     settings = load_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -287,16 +284,16 @@ def worker(
     hostname: str | None = typer.Option(None, help="Celery node name"),
 ) -> None:
     """A Celery worker (needs MATHDISCO_BROKER_URL); without a broker, a local store-polling worker."""
-    from workers.settings import load_settings
+    from mathdisco.workers.settings import load_settings
 
     settings = load_settings()
     if not settings.uses_celery:
-        from workers.local import worker_loop
+        from mathdisco.workers.local import worker_loop
 
         _err("no MATHDISCO_BROKER_URL: polling the job store for queued jobs")
         worker_loop()
         return
-    from workers.celery_app import celery_app
+    from mathdisco.workers.celery_app import celery_app
 
     argv = ["worker", "--loglevel=INFO", f"--queues={queues}", f"--concurrency={concurrency}",
             "--pool=prefork", "--without-gossip", "--without-mingle"]
@@ -312,7 +309,7 @@ def hash_key_command(
     new: bool = typer.Option(False, "--new", help="generate a fresh random key"),
 ) -> None:
     """Print a MATHDISCO_API_KEYS entry (name:sha256) for a key read from stdin, or for a --new one."""
-    from service.auth import hash_key, new_key
+    from mathdisco.service.auth import hash_key, new_key
 
     if new:
         key = new_key()
@@ -328,8 +325,8 @@ def hash_key_command(
 
 def _api(url: str | None):
     """A client of ``url``, or of the configured server (``MATHDISCO_URL``), with the configured key."""
-    from service.cli_client import Api
-    from workers.settings import load_settings
+    from mathdisco.service.cli_client import Api
+    from mathdisco.workers.settings import load_settings
 
     settings = load_settings()
     return Api(url or settings.server_url, api_key=settings.api_key)

@@ -2,7 +2,7 @@
 
 Nothing of a file is submitted unless every spec passes :func:`spec_problems`:
 the type must be one the server offers, its params must pass the server's
-published schema (:func:`service.cli_params.check_against_schema`) and, when
+published schema (:func:`mathdisco.service.cli_params.check_against_schema`) and, when
 this installation has the same type with the same schema, its params model
 (the rules between fields).  Keys (:func:`batch_key`) are deterministic, so a
 re-run submits nothing twice; a salt (``--key-salt``) starts a new set of keys.
@@ -24,7 +24,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from service.cli_params import check_against_schema, describe_errors, unknown_type_message
+from mathdisco.service.cli_params import check_against_schema, describe_errors, unknown_type_message
 
 __all__ = ["batch_key", "load_batch", "one_line", "spec_problems"]
 
@@ -82,9 +82,8 @@ def spec_problems(spec: dict[str, Any], catalogue: list[dict[str, Any]]) -> list
     problems = check_against_schema(params, entry["schema"])
     if problems:
         return problems
+    from mathdisco.engines.registry import job_types
     from pydantic import ValidationError
-
-    from engines.registry import job_types
 
     local = job_types().get(spec["type"])
     if local is not None and local.params_model.model_json_schema() == entry["schema"]:

@@ -18,7 +18,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from service.cli_params import EXIT_BAD_INPUT, EXIT_FAILED, CliError
+from mathdisco.service.cli_params import EXIT_BAD_INPUT, EXIT_FAILED, CliError
 
 __all__ = ["Api", "FINAL", "problem_line"]
 
@@ -91,7 +91,7 @@ class Api:
 
     def job_type(self, name: str) -> dict[str, Any]:
         """The catalogue entry of ``name``; :class:`CliError` with a did-you-mean when unknown."""
-        from service.cli_params import unknown_type_message
+        from mathdisco.service.cli_params import unknown_type_message
 
         for entry in self.job_types():
             if entry["name"] == name:

@@ -38,7 +38,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from engines.registry import did_you_mean, unknown_type_message
+from mathdisco.engines.registry import did_you_mean, unknown_type_message
 
 __all__ = [
     "CliError",

@@ -2,7 +2,7 @@
 
 Where the job type declares a view (``JobType.view``: formulas with their
 verified digits, evidence rows, charts as data, notes; see
-:class:`engines.results.ResultView`), the summary is that view written as
+:class:`mathdisco.engines.results.ResultView`), the summary is that view written as
 text: each formula once with its label, the evidence as ``label: value``
 rows, each chart's series as the sequence of its values (a growth sequence,
 a training curve).  A type without a view, or whose view is empty, gets a
@@ -32,8 +32,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from engines.contract import JobType
-from engines.results import Chart, ResultView
+from mathdisco.engines.contract import JobType
+from mathdisco.engines.results import Chart, ResultView
 
 __all__ = ["render_generic", "render_view", "summary"]
 

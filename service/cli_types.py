@@ -1,6 +1,6 @@
 """Job types as text for the terminal: ``mathdisco types`` and the list ending ``run --help``.
 
-Both read the catalogue of ``GET /v1/job-types`` (:func:`service.views.job_types_catalogue`),
+Both read the catalogue of ``GET /v1/job-types`` (:func:`mathdisco.service.views.job_types_catalogue`),
 each type's params with the type's key params first, then the required ones, then the rest.
 
 Example
@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from service.cli_params import allowed_types
+from mathdisco.service.cli_params import allowed_types
 
 __all__ = ["type_details", "types_overview"]
 

@@ -9,10 +9,10 @@ Chart.js draws ``canvas[data-chart]`` on load and after every swap
 (static/dashboard.js).  All assets are vendored under static/vendor: the
 service works offline and never loads a CDN.
 
-Every action goes through :mod:`service.submission`, the same functions the
+Every action goes through :mod:`mathdisco.service.submission`, the same functions the
 /v1 API calls, so quotas, estimates, idempotency and owner checks hold here
 too.  What a result shows is its engine's declared view
-(:mod:`service.rendering`).
+(:mod:`mathdisco.service.rendering`).
 
 Routes: ``/`` jobs (``?rerun=ID`` pre-fills the form with a job's params),
 ``/jobs/{id}`` one job, ``/discoveries`` the catalogue (+ ``.json``/``.csv``
@@ -33,17 +33,22 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-
-from engines.registry import job_types
-from service import forms, submission
-from service.dashboard_exports import discovery_filters, install_exports
-from service.deps import CallerDep, DispatcherDep, SettingsDep, StoreDep
-from service.errors import Conflict, DomainError
-from service.problems import status_of
-from service.rendering import render_result, show_value
-from service.views import check_filters, discovery_view, job_view, kernels_state, key_params_text
-from workers.models import ACTIVE_STATUSES, STATUSES, Job, JobStatus, ShardStatus
-from workers.store import JobStore
+from mathdisco.engines.registry import job_types
+from mathdisco.service import forms, submission
+from mathdisco.service.dashboard_exports import discovery_filters, install_exports
+from mathdisco.service.deps import CallerDep, DispatcherDep, SettingsDep, StoreDep
+from mathdisco.service.errors import Conflict, DomainError
+from mathdisco.service.problems import status_of
+from mathdisco.service.rendering import render_result, show_value
+from mathdisco.service.views import (
+    check_filters,
+    discovery_view,
+    job_view,
+    kernels_state,
+    key_params_text,
+)
+from mathdisco.workers.models import ACTIVE_STATUSES, STATUSES, Job, JobStatus, ShardStatus
+from mathdisco.workers.store import JobStore
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"

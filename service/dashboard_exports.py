@@ -15,10 +15,9 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response, StreamingResponse
-
-from service.deps import StoreDep
-from service.views import check_filters, discovery_view
-from workers.store import JobStore
+from mathdisco.service.deps import StoreDep
+from mathdisco.service.views import check_filters, discovery_view
+from mathdisco.workers.store import JobStore
 
 __all__ = ["CSV_COLUMNS", "discovery_filters", "install_exports"]
 

@@ -11,11 +11,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
-
-from service.submission import Caller
-from workers.dispatch import Dispatcher
-from workers.settings import Settings
-from workers.store import JobStore
+from mathdisco.service.submission import Caller
+from mathdisco.workers.dispatch import Dispatcher
+from mathdisco.workers.settings import Settings
+from mathdisco.workers.store import JobStore
 
 __all__ = ["CallerDep", "DispatcherDep", "SettingsDep", "StoreDep", "get_caller", "get_dispatcher",
            "get_settings", "get_store"]

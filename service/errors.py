@@ -19,10 +19,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from mathdisco.workers.store import IdempotencyConflict, JobFinished, JobNotFound
+from mathdisco.workers.store_base import InvalidCursor
 from pydantic import ValidationError
-
-from workers.store import IdempotencyConflict, JobFinished, JobNotFound
-from workers.store_base import InvalidCursor
 
 __all__ = [
     "BrokerUnavailable",

@@ -1,7 +1,7 @@
 """The /v1 HTTP API: jobs, their results, logs and shards, job types, discoveries.
 
 The routes only translate HTTP: every rule about starting and stopping jobs
-lives in :mod:`service.submission`, every JSON shape in :mod:`service.views`.
+lives in :mod:`mathdisco.service.submission`, every JSON shape in :mod:`mathdisco.service.views`.
 """
 
 from __future__ import annotations
@@ -10,12 +10,10 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Header, Query, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
-from pydantic import BaseModel, ConfigDict, Field
-
-from service import submission
-from service.deps import CallerDep, DispatcherDep, SettingsDep, StoreDep
-from service.problems import Problem
-from service.views import (
+from mathdisco.service import submission
+from mathdisco.service.deps import CallerDep, DispatcherDep, SettingsDep, StoreDep
+from mathdisco.service.problems import Problem
+from mathdisco.service.views import (
     JobView,
     check_filters,
     discovery_view,
@@ -23,8 +21,9 @@ from service.views import (
     job_view,
     schema_has_list,
 )
-from workers.models import Job, JobStatus, ShardStatus
-from workers.store import JobStore
+from mathdisco.workers.models import Job, JobStatus, ShardStatus
+from mathdisco.workers.store import JobStore
+from pydantic import BaseModel, ConfigDict, Field
 
 router = APIRouter(prefix="/v1")
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import threading
 import time
 
-from engines.registry import job_types
-from service.errors import QuotaExceeded
-from workers.models import ACTIVE_STATUSES
-from workers.store import JobStore
+from mathdisco.engines.registry import job_types
+from mathdisco.service.errors import QuotaExceeded
+from mathdisco.workers.models import ACTIVE_STATUSES
+from mathdisco.workers.store import JobStore
 
 #: buckets not touched for this long are forgotten, so many distinct clients cannot grow memory forever
 _IDLE_FORGET_S = 600.0

@@ -123,7 +123,7 @@ def describe_event(job: Any, entry: dict[str, Any]) -> str:
     if status == "queued" and not note:
         text += f" (owner {job.owner})"
     elif status == "succeeded" and job.started_at and job.finished_at:
-        from workers.store import aware
+        from mathdisco.workers.store import aware
 
         text += f" in {(aware(job.finished_at) - aware(job.started_at)).total_seconds():.2f} s"
     if note:
@@ -165,7 +165,7 @@ class JobEventLog:
                 log.warning("reading job events failed", exc_info=True)
 
     def _current(self) -> dict[str, Any]:
-        from workers.store import JobNotFound
+        from mathdisco.workers.store import JobNotFound
 
         jobs = {job.id: job for job in self.store.list_jobs(limit=self.window)[0]}
         for status in ("running", "queued"):
@@ -179,7 +179,7 @@ class JobEventLog:
 
     def poll(self, log_events: bool = True) -> int:
         """Log the new events; returns how many were logged."""
-        from workers.models import FINAL_STATUSES
+        from mathdisco.workers.models import FINAL_STATUSES
 
         count = 0
         jobs = self._current()

@@ -1,6 +1,6 @@
 """Errors as RFC 9457 problem+json bodies: every 4xx names what was wrong.
 
-The one place where the service's refusals (:mod:`service.errors`, raised by
+The one place where the service's refusals (:mod:`mathdisco.service.errors`, raised by
 code that speaks no HTTP) become statuses: :data:`STATUS_OF`.  ``Problem``
 stays for what only the HTTP layer decides (a path, a missing result).
 """
@@ -12,11 +12,10 @@ from typing import Any
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from mathdisco.service import errors
+from mathdisco.service.errors import DomainError, InvalidCursor, field_errors
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-
-from service import errors
-from service.errors import DomainError, InvalidCursor, field_errors
 
 PROBLEM_JSON = "application/problem+json"
 

@@ -1,6 +1,6 @@
 """A stored result as the dashboard shows it: the view its engine declares.
 
-The engine owns what is shown (``JobType.view`` -> :class:`engines.results.ResultView`:
+The engine owns what is shown (``JobType.view`` -> :class:`mathdisco.engines.results.ResultView`:
 formulas with labels, evidence rows, charts as data); this module only
 parses the stored result with the type's result model, asks for the view,
 and turns values into words for the page.  It never recomputes engine maths
@@ -17,9 +17,9 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from engines.contract import ResultContractError
-from engines.registry import job_types
-from engines.results import ResultView
+from mathdisco.engines.contract import ResultContractError
+from mathdisco.engines.registry import job_types
+from mathdisco.engines.results import ResultView
 
 __all__ = ["Rendered", "render_result", "show_value"]
 

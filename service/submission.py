@@ -23,12 +23,10 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
-
-from engines.contract import Estimate, JobType
-from engines.registry import job_types, unknown_type_message
-from service.callbacks import check_callback_url
-from service.errors import (
+from mathdisco.engines.contract import Estimate, JobType
+from mathdisco.engines.registry import job_types, unknown_type_message
+from mathdisco.service.callbacks import check_callback_url
+from mathdisco.service.errors import (
     BrokerUnavailable,
     Conflict,
     InvalidParams,
@@ -38,11 +36,12 @@ from service.errors import (
     UnknownJobType,
     field_errors,
 )
-from service.limits import check_heavy_quota
-from workers.dispatch import Dispatcher
-from workers.models import Job, JobStatus
-from workers.settings import Settings
-from workers.store import IdempotencyConflict, JobFinished, JobNotFound, JobStore
+from mathdisco.service.limits import check_heavy_quota
+from mathdisco.workers.dispatch import Dispatcher
+from mathdisco.workers.models import Job, JobStatus
+from mathdisco.workers.settings import Settings
+from mathdisco.workers.store import IdempotencyConflict, JobFinished, JobNotFound, JobStore
+from pydantic import ValidationError
 
 log = logging.getLogger(__name__)
 

@@ -14,13 +14,12 @@ from datetime import datetime
 from functools import cache
 from typing import Any, get_args
 
+from mathdisco.engines.discoveries import Statement
+from mathdisco.engines.registry import job_types
+from mathdisco.service.errors import InvalidFilter
+from mathdisco.workers.models import STATUSES, Job, JobStatus
+from mathdisco.workers.store import JobStore, aware, jsonable
 from pydantic import BaseModel, Field
-
-from engines.discoveries import Statement
-from engines.registry import job_types
-from service.errors import InvalidFilter
-from workers.models import STATUSES, Job, JobStatus
-from workers.store import JobStore, aware, jsonable
 
 __all__ = ["JobView", "check_filters", "kernels_state", "discovery_kinds", "discovery_view", "job_types_catalogue",
            "job_view", "key_params_text", "progress_rate", "schema_has_list"]
@@ -79,7 +78,7 @@ def progress_rate(job: Job, now: datetime | None = None) -> tuple[float | None, 
     started = aware(job.started_at)
     if job.status != JobStatus.RUNNING or started is None or not job.progress_total:
         return None, None
-    from workers.models import utcnow
+    from mathdisco.workers.models import utcnow
 
     elapsed = ((now or utcnow()) - started).total_seconds()
     if elapsed <= 0 or job.progress_done <= 0:

@@ -1,4 +1,4 @@
-"""The Celery application: one task per job type, each a thin call into :mod:`workers.runner`.
+"""The Celery application: one task per job type, each a thin call into :mod:`mathdisco.workers.runner`.
 
 Configuration follows Celery's crash-safety settings: JSON only (no pickle),
 ``acks_late`` with ``reject_on_worker_lost`` so a job whose worker dies is
@@ -15,13 +15,12 @@ import socket
 
 from celery import Celery
 from celery.exceptions import SoftTimeLimitExceeded
-
-from engines.registry import job_types
-from workers.models import JobStatus
-from workers.runner import execute_job, execute_shard
-from workers.settings import Settings, load_settings
-from workers.store import JobStore
-from workers.warmup import warm_up_kernels
+from mathdisco.engines.registry import job_types
+from mathdisco.workers.models import JobStatus
+from mathdisco.workers.runner import execute_job, execute_shard
+from mathdisco.workers.settings import Settings, load_settings
+from mathdisco.workers.store import JobStore
+from mathdisco.workers.warmup import warm_up_kernels
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 Two dispatchers share one interface:
 
 * :class:`LocalDispatcher` -- the embedded default.  The job store *is* the
-  queue: local worker processes claim queued rows (see :mod:`workers.local`),
+  queue: local worker processes claim queued rows (see :mod:`mathdisco.workers.local`),
   so enqueueing is nothing more than committing the row.  Chosen over Celery's
   embedded transports because kombu's filesystem transport drops a message
   when its consumer crashes and ``memory://`` works within one process only;
@@ -27,10 +27,10 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
-from workers.models import Job, JobStatus
-from workers.runner import worker_process_alive
-from workers.settings import Settings
-from workers.store import JobStore
+from mathdisco.workers.models import Job, JobStatus
+from mathdisco.workers.runner import worker_process_alive
+from mathdisco.workers.settings import Settings
+from mathdisco.workers.store import JobStore
 
 log = logging.getLogger(__name__)
 
@@ -57,14 +57,14 @@ class LocalDispatcher:
 
 class CeleryDispatcher:
     def __init__(self, settings: Settings) -> None:
-        from workers.celery_app import celery_app
+        from mathdisco.workers.celery_app import celery_app
 
         self.app = celery_app()
         self.settings = settings
 
     def enqueue(self, job: Job) -> None:
-        from engines.registry import get_job_type
-        from workers.celery_app import run_task_name
+        from mathdisco.engines.registry import get_job_type
+        from mathdisco.workers.celery_app import run_task_name
 
         queue = get_job_type(job.type).queue
         self.app.send_task(run_task_name(job.type), args=[job.id], task_id=job.id, queue=queue)

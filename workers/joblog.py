@@ -2,7 +2,7 @@
 
 :class:`JobLog` buffers lines and writes them to the store with the
 progress writes (so logging costs no extra transactions on the hot path),
-bounded per job by :data:`workers.store_logs.LOG_MAX_BYTES`.  Lines come from:
+bounded per job by :data:`mathdisco.workers.store_logs.LOG_MAX_BYTES`.  Lines come from:
 
 * the runner's phases (attempt, shards, merge, result check, discoveries,
   outcome and timings);
@@ -24,7 +24,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from workers.store import JobStore
+from mathdisco.workers.store import JobStore
 
 __all__ = ["JobLog"]
 

@@ -3,7 +3,7 @@
 ``mathdisco serve`` with no broker starts a :class:`LocalExecutor`: a few
 worker processes (``spawn``, so they share nothing with the web server's
 threads) that each loop claiming the oldest queued job and running it with
-:func:`workers.runner.execute_job`.  A supervisor thread in the parent
+:func:`mathdisco.workers.runner.execute_job`.  A supervisor thread in the parent
 
 * respawns a worker process that died and requeues (or, past the attempts
   cap, fails) the job it held -- the same policy as Celery's redelivery;
@@ -26,12 +26,12 @@ import time
 from datetime import timedelta
 from multiprocessing.process import BaseProcess
 
-from engines.registry import get_job_type
-from workers.models import JobStatus, utcnow
-from workers.runner import execute_job, worker_process_alive
-from workers.settings import Settings, load_settings
-from workers.store import JobStore
-from workers.warmup import warm_up_kernels
+from mathdisco.engines.registry import get_job_type
+from mathdisco.workers.models import JobStatus, utcnow
+from mathdisco.workers.runner import execute_job, worker_process_alive
+from mathdisco.workers.settings import Settings, load_settings
+from mathdisco.workers.store import JobStore
+from mathdisco.workers.warmup import warm_up_kernels
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 The jobs table is the source of truth: the broker only carries job ids.  The
 schema is created on start-up and an older database is brought up to date in
-place by :meth:`workers.store_base.StoreBase.create_schema` (new tables,
+place by :meth:`mathdisco.workers.store_base.StoreBase.create_schema` (new tables,
 indexes, and columns that are nullable or defaulted: every change so far).
 """
 

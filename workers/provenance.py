@@ -2,7 +2,7 @@
 
 A mathematician who cites a formula needs the exact software, parameters and
 verification settings that found it.  :func:`provenance` gives the
-``provenance`` object of :class:`engines.results.Provenance`: the mathdisco
+``provenance`` object of :class:`mathdisco.engines.results.Provenance`: the mathdisco
 version and git revision (when the code runs from a git checkout), the
 versions of the numeric libraries by package name, the params after
 defaults, the seeds, the verification settings, the host and the times.
@@ -18,8 +18,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from engines.contract import EngineParams, JobType
-from workers.models import utcnow
+from mathdisco.engines.contract import EngineParams, JobType
+from mathdisco.workers.models import utcnow
 
 __all__ = ["git_revision", "library_versions", "provenance"]
 

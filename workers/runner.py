@@ -16,7 +16,7 @@ lifecycle").
 * A heartbeat thread refreshes the job's heartbeat while the engine runs, even
   inside a long uninterruptible call, so the reconciler can tell a slow job
   from a dead worker.
-* The job's log (:mod:`workers.joblog`) gets the phases, progress messages,
+* The job's log (:mod:`mathdisco.workers.joblog`) gets the phases, progress messages,
   warnings and timings; the result gets its ``provenance``.
 """
 
@@ -33,13 +33,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from engines.contract import Cancelled, JobType
-from engines.registry import get_job_type
-from workers.joblog import JobLog
-from workers.models import JobStatus, ShardStatus, utcnow
-from workers.provenance import provenance
-from workers.settings import Settings
-from workers.store import JobStore, aware
+from mathdisco.engines.contract import Cancelled, JobType
+from mathdisco.engines.registry import get_job_type
+from mathdisco.workers.joblog import JobLog
+from mathdisco.workers.models import JobStatus, ShardStatus, utcnow
+from mathdisco.workers.provenance import provenance
+from mathdisco.workers.settings import Settings
+from mathdisco.workers.store import JobStore, aware
 
 log = logging.getLogger(__name__)
 

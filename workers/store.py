@@ -24,12 +24,8 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defer
-
-from engines.discoveries import Discovery as FoundDiscovery
-from workers.models import (
+from mathdisco.engines.discoveries import Discovery as FoundDiscovery
+from mathdisco.workers.models import (
     FINAL_STATUSES,
     CallbackState,
     Job,
@@ -38,7 +34,7 @@ from workers.models import (
     ShardStatus,
     utcnow,
 )
-from workers.store_base import (
+from mathdisco.workers.store_base import (
     after_cursor,
     aware,
     jsonable,
@@ -46,10 +42,13 @@ from workers.store_base import (
     make_engine,
     params_fingerprint,
 )
-from workers.store_callbacks import CallbackStore
-from workers.store_catalogue import CatalogueStore
-from workers.store_logs import LOG_MAX_BYTES, LogStore
-from workers.store_warmth import WarmthStore
+from mathdisco.workers.store_callbacks import CallbackStore
+from mathdisco.workers.store_catalogue import CatalogueStore
+from mathdisco.workers.store_logs import LOG_MAX_BYTES, LogStore
+from mathdisco.workers.store_warmth import WarmthStore
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 
 __all__ = ["LOG_MAX_BYTES", "IdempotencyConflict", "JobFinished", "JobNotFound", "JobStore", "aware",
            "jsonable", "make_engine", "params_fingerprint"]

@@ -4,7 +4,7 @@
 (:meth:`StoreBase._writing`); the concept modules -- jobs and shards
 (workers/store.py), logs (workers/store_logs.py), callbacks
 (workers/store_callbacks.py), the catalogue (workers/store_catalogue.py) --
-add their reads and writes on top of it, and :class:`workers.store.JobStore`
+add their reads and writes on top of it, and :class:`mathdisco.workers.store.JobStore`
 combines them.
 """
 
@@ -20,11 +20,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from mathdisco.workers.models import Base
 from sqlalchemy import Engine, Select, and_, create_engine, event, inspect, make_url, or_, text
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
-
-from workers.models import Base
 
 log = logging.getLogger(__name__)
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from mathdisco.engines.discoveries import Discovery as FoundDiscovery
+from mathdisco.workers.models import Discovery, Job, JobDiscovery, utcnow
+from mathdisco.workers.store_base import StoreBase, after_cursor, jsonable, keyset_page
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
-
-from engines.discoveries import Discovery as FoundDiscovery
-from workers.models import Discovery, Job, JobDiscovery, utcnow
-from workers.store_base import StoreBase, after_cursor, jsonable, keyset_page
 
 __all__ = ["CatalogueStore"]
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from mathdisco.workers.models import Job, JobLogLine, utcnow
+from mathdisco.workers.store_base import StoreBase
 from sqlalchemy import select
-
-from workers.models import Job, JobLogLine, utcnow
-from workers.store_base import StoreBase
 
 __all__ = ["LOG_LINE_MAX_CHARS", "LOG_MAX_BYTES", "LOG_RESERVE_BYTES", "LogStore"]
 

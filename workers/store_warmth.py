@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Literal
 
+from mathdisco.workers.models import WorkerWarmth, utcnow
+from mathdisco.workers.store_base import StoreBase, aware
 from sqlalchemy import delete, select
-
-from workers.models import WorkerWarmth, utcnow
-from workers.store_base import StoreBase, aware
 
 __all__ = ["KernelState", "WarmthStore"]
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 import logging
 import time
 
-from engines.registry import job_types
-from workers.store import JobStore
+from mathdisco.engines.registry import job_types
+from mathdisco.workers.store import JobStore
 
 __all__ = ["warm_up_kernels"]
 

@@ -38,6 +38,6 @@ validated (HTTP 422) and the arrays held are checked against the budget while
 the search runs.
 """
 
-from engines.cayley.job import JOB_TYPES
+from mathdisco.engines.cayley.job import JOB_TYPES
 
 __all__ = ["JOB_TYPES"]

@@ -1,6 +1,6 @@
 """BFS over S_n with three bitsets (visited, current layer, next layer).
 
-The memory-lean variant of :mod:`engines.cayley.rank_bitset` for graphs
+The memory-lean variant of :mod:`mathdisco.engines.cayley.rank_bitset` for graphs
 whose frontier lists would not fit the budget: 3 bits per permutation in all
 (n = 13: 2.3 GB), as in CayleyPy's ``bfs_bitmask`` (Chervov et al.,
 arXiv:2509.19162; reference ``cayley.md`` Section 1.6).  Frontier states are
@@ -24,11 +24,15 @@ from __future__ import annotations
 import math
 
 import numpy as np
-
-from engines.cayley import kernels
-from engines.cayley.graph import PermutationGraph, decode_states
-from engines.cayley.memory import WORK_PER_CALL, LayerProgress, MemoryLedger, depth_reached
-from engines.contract import Progress
+from mathdisco.engines.cayley import kernels
+from mathdisco.engines.cayley.graph import PermutationGraph, decode_states
+from mathdisco.engines.cayley.memory import (
+    WORK_PER_CALL,
+    LayerProgress,
+    MemoryLedger,
+    depth_reached,
+)
+from mathdisco.engines.contract import Progress
 
 __all__ = ["bfs_bitset_frontier", "layer_states"]
 

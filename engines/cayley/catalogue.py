@@ -1,14 +1,14 @@
 """The ``cayley_catalogue`` job: every conjecture the sweeps of all families support.
 
 For each permutation family (and the family-parameter variants of
-:data:`VARIANTS`) an extending sweep (:func:`engines.cayley.job.run_sweep`)
+:data:`VARIANTS`) an extending sweep (:func:`mathdisco.engines.cayley.job.run_sweep`)
 fits the diameter, the sphere sizes |S_k(n)| for k <= ``sphere_radius_max``
 and the number of farthest elements, each accepted only with its check
 points (Chervov et al., "CayleyPy Growth", arXiv:2509.19162, Section 3.1);
 for the unitriangular matrix groups over Z/pZ the diameter is fitted as a
 function of p (their Section 3.6: "linear dependence of diameter on p").
 Every accepted formula is a discovery with the n (or p) it was fitted and
-checked on; known theorems it restates are named (:mod:`engines.cayley.known`).
+checked on; known theorems it restates are named (:mod:`mathdisco.engines.cayley.known`).
 The refined Babai-type bound n^2/2 + 4n is checked on every complete search.
 
 The families share the time budget: each gets an equal part of what is left.
@@ -19,14 +19,13 @@ from __future__ import annotations
 import re
 import time
 
+from mathdisco.engines.cayley import families
+from mathdisco.engines.cayley.conjectures import FitArgs, bound_check, sequence_conjecture
+from mathdisco.engines.cayley.params import CatalogueParams, GrowthParams, SweepParams
+from mathdisco.engines.cayley.sweep import diameter_discovery, sequence_discovery
+from mathdisco.engines.contract import Progress, no_progress
+from mathdisco.engines.discoveries import Discovery
 from pydantic import ValidationError
-
-from engines.cayley import families
-from engines.cayley.conjectures import FitArgs, bound_check, sequence_conjecture
-from engines.cayley.params import CatalogueParams, GrowthParams, SweepParams
-from engines.cayley.sweep import diameter_discovery, sequence_discovery
-from engines.contract import Progress, no_progress
-from engines.discoveries import Discovery
 
 __all__ = ["MATRIX_CASES", "VARIANTS", "catalogue_discoveries", "matrix_sweep",
            "run_catalogue"]
@@ -52,6 +51,17 @@ def _sweeps(params: CatalogueParams) -> list[tuple[str, int | None]]:
     return [(f, None) for f in chosen] + extra
 
 
+def _lowest_n(name: str, k: int | None, lo: int, hi: int) -> int:
+    """The smallest n at which the family accepts the parameter k (k-cycles need n >= k)."""
+    for n in range(lo, hi + 1):
+        try:
+            families.family_k(name, n, k)
+        except ValueError:
+            continue
+        return n
+    return lo
+
+
 def _entry(result: dict) -> dict:
     ns = sorted(int(n) for n in result["diameters"])
     return {"family": result["family"], "k": result["k"], "label": result["label"],
@@ -67,7 +77,7 @@ def _entry(result: dict) -> dict:
 def matrix_sweep(name: str, size: int, p_max: int, budget_s: float,
                  progress: Progress = no_progress) -> dict:
     """Diameters of the matrix group over Z/pZ for p = 2, 3, ... and their formula in p."""
-    from engines.cayley.job import run_growth
+    from mathdisco.engines.cayley.job import run_growth
 
     started, points, stopped = time.perf_counter(), [], None
     for p in range(2, p_max + 1):
@@ -119,7 +129,7 @@ def _count(entries: list[dict], matrix: list[dict]) -> dict:
 
 def run_catalogue(params: CatalogueParams, progress: Progress = no_progress) -> dict:
     """An extending sweep per family (and variant), then the matrix groups; the conjectures."""
-    from engines.cayley.job import run_sweep
+    from mathdisco.engines.cayley.job import run_sweep
 
     started = time.perf_counter()
     sweeps = _sweeps(params)
@@ -130,6 +140,7 @@ def run_catalogue(params: CatalogueParams, progress: Progress = no_progress) -> 
         left = params.time_budget_s - (time.perf_counter() - started)
         share = max(left / (parts - i), 1.0)
         lo, hi = families.family_bounds(name)
+        lo = _lowest_n(name, k, lo, hi)
         n_max = min(hi, max(lo, params.n_max_start))
         label = families.family_label(name, k)
         try:

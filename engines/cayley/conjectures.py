@@ -7,10 +7,10 @@ number of farthest elements follows residue patterns; the diameter is a
 quasi-polynomial; and every undirected Cayley graph of S_n has diameter at
 most n^2/2 + 4n (their Section on the refined Babai-type bound).  This
 module turns a sweep's points into those statements with the one fitting
-rule of :func:`engines.cayley.quasipolynomial.fit_quasi_polynomial`: fitted
+rule of :func:`mathdisco.engines.cayley.quasipolynomial.fit_quasi_polynomial`: fitted
 on the fewest leading points of each residue class, accepted only when at
 least ``min_checks`` further points of every class agree.  Each accepted
-formula is compared with the known theorems of :mod:`engines.cayley.known`
+formula is compared with the known theorems of :mod:`mathdisco.engines.cayley.known`
 and marked ``known`` (naming the theorem) or ``open``; an unaccepted one is
 ``insufficient data`` (more n could still decide it) or ``no formula`` (the
 data would have sufficed for every allowed period and degree).
@@ -35,8 +35,8 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
-from engines.cayley.known import known_theorem
-from engines.cayley.quasipolynomial import fit_quasi_polynomial, formula_value
+from mathdisco.engines.cayley.known import known_theorem
+from mathdisco.engines.cayley.quasipolynomial import fit_quasi_polynomial, formula_value
 
 __all__ = ["BOUND_TEXT", "FitArgs", "bound_check", "generator_degree", "sequence_conjecture",
            "series", "sphere_degree"]

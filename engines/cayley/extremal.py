@@ -43,11 +43,10 @@ import time
 from typing import Literal
 
 import numpy as np
+from mathdisco.engines.contract import EngineParams, Estimate, Progress, no_progress
+from mathdisco.engines.results import Axis, Chart, EvidenceRow, ResultModel, ResultView, Series
 from numba import njit
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-
-from engines.contract import EngineParams, Estimate, Progress, no_progress
-from engines.results import Axis, Chart, EvidenceRow, ResultModel, ResultView, Series
 
 __all__ = ["ExtremalParams", "ExtremalResult", "estimate_extremal", "extremal_merge",
            "extremal_shards", "run_extremal", "view_extremal", "warm_up_extremal"]

@@ -11,7 +11,7 @@ Schreier coset graphs (central states with repeated symbols).
 
 The cycle and conjugacy-class families (wrapped, consecutive and increasing
 k-cycles, down, prefix and LSL cycles, ...) are built in
-:mod:`engines.cayley.cycle_families` and registered here.  Families of S_n
+:mod:`mathdisco.engines.cayley.cycle_families` and registered here.  Families of S_n
 accept n up to 32 (more than 16 points go through the multi-word packed
 states) unless they have too many generators for that.
 
@@ -31,7 +31,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from engines.cayley import cycle_families as cf
+from mathdisco.engines.cayley import cycle_families as cf
 
 __all__ = [
     "FAMILY_NAMES",

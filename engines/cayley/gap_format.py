@@ -17,7 +17,7 @@ order).  Other list assignments (``ip``) are ignored; anything else is an
 error naming the statement.  Points are 1-based; GAP's ``i^g`` is where the
 sticker at ``i`` goes, so the image form used by the engine (``new[i] =
 old[p[i]]``) is the inverse map.  Sizes are bounded (:data:`MAX_TEXT`,
-:data:`MAX_MOVES`, :data:`engines.cayley.graph.MAX_POSITIONS`).
+:data:`MAX_MOVES`, :data:`mathdisco.engines.cayley.graph.MAX_POSITIONS`).
 
 Examples
 --------
@@ -37,7 +37,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from engines.cayley.graph import MAX_POSITIONS
+from mathdisco.engines.cayley.graph import MAX_POSITIONS
 
 __all__ = ["MAX_MOVES", "MAX_TEXT", "GapMoves", "parse_gap_moves"]
 

@@ -8,12 +8,12 @@ arXiv:2509.19162, Section 2; the packing follows the reference
 ``cayley.md`` Section 1.3):
 
 * a permutation of at most 16 points keeps every position and 4 bits per
-  symbol, so the ranking kernels of :mod:`engines.cayley.kernels` apply;
+  symbol, so the ranking kernels of :mod:`mathdisco.engines.cayley.kernels` apply;
 * anything else (Schreier coset graphs, puzzles' sticker colourings, more
   than 16 points) drops the positions no generator moves -- they never change
   -- and packs ``w = ceil(log2 s)`` bits per symbol, ``64 // w`` symbols per
   word, in as many words as needed (at most :data:`MAX_WORDS`), in the
-  order :func:`engines.cayley.layout.layout` finds cheapest.
+  order :func:`mathdisco.engines.cayley.layout.layout` finds cheapest.
 
 Examples
 --------
@@ -34,9 +34,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
-
-from engines.cayley import kernels
-from engines.cayley.layout import layout
+from mathdisco.engines.cayley import kernels
+from mathdisco.engines.cayley.layout import layout
 
 __all__ = [
     "MAX_POSITIONS",

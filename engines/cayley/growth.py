@@ -7,13 +7,13 @@ reference ``cayley.md`` Sections 1.5-1.6): layer-by-layer BFS from a central
 state, with exact de-duplication.  Four strategies, chosen per graph by
 :func:`choose_algorithm` from the memory cost model of :func:`estimate_memory`:
 
-* ``rank_bitset`` (:mod:`engines.cayley.rank_bitset`) -- permutations of
+* ``rank_bitset`` (:mod:`mathdisco.engines.cayley.rank_bitset`) -- permutations of
   n <= 13 points: a visited bitset over the n! ranks, frontier lists;
-* ``rank_bitset_frontier`` (:mod:`engines.cayley.bitset_frontier`) -- the
+* ``rank_bitset_frontier`` (:mod:`mathdisco.engines.cayley.bitset_frontier`) -- the
   same with the frontier as two more bitsets, when lists would not fit;
-* ``sorted_layers`` (:mod:`engines.cayley.sorted_layers`) -- anything whose
+* ``sorted_layers`` (:mod:`mathdisco.engines.cayley.sorted_layers`) -- anything whose
   packed state fits one 64-bit word: layers are sorted uint64 arrays;
-* ``packed_layers`` (:mod:`engines.cayley.packed_layers`) -- states of up to
+* ``packed_layers`` (:mod:`mathdisco.engines.cayley.packed_layers`) -- states of up to
   256 positions in several words: layers are sorted arrays of rows.
 
 :func:`estimate_seconds` is the matching time model (neighbour evaluations
@@ -36,14 +36,18 @@ from __future__ import annotations
 import math
 import time
 
-from engines.cayley import kernels
-from engines.cayley.bitset_frontier import bfs_bitset_frontier
-from engines.cayley.graph import PermutationGraph, decode_states, vertex_upper_bound
-from engines.cayley.memory import WORK_PER_CALL, MemoryLedger, peak_rss_bytes, sorted_work
-from engines.cayley.packed_layers import bfs_packed_layers, packed_row_bytes
-from engines.cayley.rank_bitset import BUCKETED_ABOVE_BYTES, MAX_RANK_BITSET_N, bfs_rank_bitset
-from engines.cayley.sorted_layers import bfs_sorted_layers
-from engines.contract import Progress, no_progress
+from mathdisco.engines.cayley import kernels
+from mathdisco.engines.cayley.bitset_frontier import bfs_bitset_frontier
+from mathdisco.engines.cayley.graph import PermutationGraph, decode_states, vertex_upper_bound
+from mathdisco.engines.cayley.memory import WORK_PER_CALL, MemoryLedger, peak_rss_bytes, sorted_work
+from mathdisco.engines.cayley.packed_layers import bfs_packed_layers, packed_row_bytes
+from mathdisco.engines.cayley.rank_bitset import (
+    BUCKETED_ABOVE_BYTES,
+    MAX_RANK_BITSET_N,
+    bfs_rank_bitset,
+)
+from mathdisco.engines.cayley.sorted_layers import bfs_sorted_layers
+from mathdisco.engines.contract import Progress, no_progress
 
 __all__ = [
     "ALGORITHMS",
@@ -186,7 +190,7 @@ def growth(graph: PermutationGraph, *, memory_budget_bytes: int = 8 << 30,
     Parameters
     ----------
     graph : PermutationGraph
-        From :func:`engines.cayley.graph.prepare_graph`.
+        From :func:`mathdisco.engines.cayley.graph.prepare_graph`.
     memory_budget_bytes : int
         Refuse up front when the estimate exceeds it; abort cleanly when the
         arrays held would exceed it.

@@ -8,8 +8,8 @@ a family over a range of n (one shard per n) and fits an exact
 quasi-polynomial diameter formula (Section 3.1), extending the range when
 asked until the formula is supported.  ``cayley_catalogue`` runs an extending
 sweep for every family and catalogues the diameter conjectures found.
-Parameters and estimates: :mod:`engines.cayley.params`; result models and
-views: :mod:`engines.cayley.models`.
+Parameters and estimates: :mod:`mathdisco.engines.cayley.params`; result models and
+views: :mod:`mathdisco.engines.cayley.models`.
 
 Examples
 --------
@@ -26,18 +26,16 @@ from __future__ import annotations
 import math
 import time
 
-from pydantic import ValidationError
-
-from engines.cayley import families
-from engines.cayley.catalogue import catalogue_discoveries, run_catalogue
-from engines.cayley.conjectures import (
+from mathdisco.engines.cayley import families
+from mathdisco.engines.cayley.catalogue import catalogue_discoveries, run_catalogue
+from mathdisco.engines.cayley.conjectures import (
     FitArgs,
     bound_check,
     generator_degree,
     sequence_conjecture,
     sphere_degree,
 )
-from engines.cayley.extremal import (
+from mathdisco.engines.cayley.extremal import (
     ExtremalParams,
     ExtremalResult,
     estimate_extremal,
@@ -47,8 +45,8 @@ from engines.cayley.extremal import (
     view_extremal,
     warm_up_extremal,
 )
-from engines.cayley.growth import growth
-from engines.cayley.models import (
+from mathdisco.engines.cayley.growth import growth
+from mathdisco.engines.cayley.models import (
     CatalogueResult,
     GrowthResult,
     SweepResult,
@@ -56,7 +54,7 @@ from engines.cayley.models import (
     view_growth,
     view_sweep,
 )
-from engines.cayley.params import (
+from mathdisco.engines.cayley.params import (
     GROWTH_LIMITS,
     MAX_THREADS,
     CatalogueParams,
@@ -69,15 +67,16 @@ from engines.cayley.params import (
     permutation_graph,
     sweep_ns,
 )
-from engines.cayley.sweep import (
+from mathdisco.engines.cayley.sweep import (
     assemble,
     diameter_discovery,
     extend_points,
     extend_spheres,
     sequence_discovery,
 )
-from engines.contract import JobType, Progress, no_progress
-from engines.discoveries import Discovery, growth_statement
+from mathdisco.engines.contract import JobType, Progress, no_progress
+from mathdisco.engines.discoveries import Discovery, growth_statement
+from pydantic import ValidationError
 
 __all__ = [
     "JOB_TYPES",
@@ -136,7 +135,7 @@ def run_growth(params: GrowthParams, progress: Progress = no_progress) -> dict:
 
 
 def _run_matrix(params: GrowthParams, progress: Progress) -> dict:
-    from engines.cayley.matrix_growth import matrix_growth
+    from mathdisco.engines.cayley.matrix_growth import matrix_growth
 
     order = None
     if params.family is not None:
@@ -404,7 +403,7 @@ def warm_up() -> None:
     bucketing threshold) on one and two threads, multi-word packed states (S_17 to depth 2), a matrix
     group and the extremal search on n = 4.
     """
-    from engines.cayley.growth import ALGORITHMS
+    from mathdisco.engines.cayley.growth import ALGORITHMS
 
     for algorithm in ALGORITHMS:
         run_growth(GrowthParams(family="coxeter", n=5, algorithm=algorithm))

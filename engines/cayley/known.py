@@ -1,6 +1,6 @@
 """Known theorems that a fitted growth conjecture may restate.
 
-A conjecture found by a sweep (:mod:`engines.cayley.conjectures`) is compared
+A conjecture found by a sweep (:mod:`mathdisco.engines.cayley.conjectures`) is compared
 with each theorem registered here for its family and quantity by evaluating
 both at every n from the conjecture's ``valid_from`` on (40 values, or up to
 the largest n the theorem covers); when all agree the conjecture is marked

@@ -2,7 +2,7 @@
 
 Applying a generator to a packed state costs one mask-and-shift per group of
 positions that move by the same bit distance between the same two words
-(:mod:`engines.cayley.packed_kernels`).  The order in which positions are
+(:mod:`mathdisco.engines.cayley.packed_kernels`).  The order in which positions are
 packed is free -- any fixed relabelling of positions is a bijection on
 states, so layer sizes do not change -- but it decides how many groups there
 are: a 4-cycle laid out on consecutive slots costs two groups, scattered it

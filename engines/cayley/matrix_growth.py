@@ -18,9 +18,8 @@ from __future__ import annotations
 import time
 
 import numpy as np
-
-from engines.cayley.memory import MemoryLedger, peak_rss_bytes
-from engines.contract import Progress, no_progress
+from mathdisco.engines.cayley.memory import MemoryLedger, peak_rss_bytes
+from mathdisco.engines.contract import Progress, no_progress
 
 __all__ = ["bytes_per_state", "matrix_growth", "validate_matrices"]
 

@@ -19,7 +19,7 @@ Examples
 >>> ledger.take(60, "the next layer")
 Traceback (most recent call last):
 ...
-engines.cayley.memory.MemoryBudgetExceeded: the next layer needs 0.00 GiB more while 0.00 GiB are held; the memory budget is 0.00 GiB
+mathdisco.engines.cayley.memory.MemoryBudgetExceeded: the next layer needs 0.00 GiB more while 0.00 GiB are held; the memory budget is 0.00 GiB
 >>> chunk_states(3)
 1000000
 >>> depth_reached(None, 10), depth_reached(4, 4)
@@ -31,7 +31,7 @@ from __future__ import annotations
 import resource
 import time
 
-from engines.contract import Progress
+from mathdisco.engines.contract import Progress
 
 __all__ = [
     "WORK_PER_CALL",

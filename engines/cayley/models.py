@@ -21,10 +21,8 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
-
-from engines.cayley.quasipolynomial import formula_value
-from engines.results import (
+from mathdisco.engines.cayley.quasipolynomial import formula_value
+from mathdisco.engines.results import (
     Axis,
     Chart,
     EvidenceRow,
@@ -34,6 +32,7 @@ from engines.results import (
     Series,
     ShownFormula,
 )
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 __all__ = [
     "CatalogueResult",
@@ -94,7 +93,7 @@ class ResiduePolynomial(_Part):
 
 
 class DiameterFormula(_Part):
-    """A fitted diameter quasi-polynomial (:func:`engines.cayley.quasipolynomial.fit_quasi_polynomial`)."""
+    """A fitted diameter quasi-polynomial (:func:`mathdisco.engines.cayley.quasipolynomial.fit_quasi_polynomial`)."""
 
     period: int
     qp: QuasiPolynomialJSON
@@ -116,7 +115,7 @@ class FitRule(_Part):
 
 
 class Conjecture(_Part):
-    """One fitted quantity (:func:`engines.cayley.conjectures.sequence_conjecture`)."""
+    """One fitted quantity (:func:`mathdisco.engines.cayley.conjectures.sequence_conjecture`)."""
 
     quantity: str = Field(..., description="sphere, antipodes or diameter")
     k: int | None = None

@@ -1,9 +1,9 @@
 """BFS over states packed into as many 64-bit words as they need.
 
-The multi-word form of :mod:`engines.cayley.sorted_layers` for states of up
+The multi-word form of :mod:`mathdisco.engines.cayley.sorted_layers` for states of up
 to 256 positions (puzzles' sticker colourings, permutations of more than 16
 points, Schreier coset graphs of long strings): a layer is a sorted set of
-states (``keys`` and ``rows``, see :mod:`engines.cayley.packed_kernels`);
+states (``keys`` and ``rows``, see :mod:`mathdisco.engines.cayley.packed_kernels`);
 new states are the expanded frontier minus the last two layers
 (inverse-closed sets) or minus every visited state (directed sets).  Every
 comparison that finds equal keys compares the whole rows, so the visited set
@@ -34,11 +34,10 @@ import contextlib
 import mmap
 
 import numpy as np
-
-from engines.cayley import packed_kernels as pk
-from engines.cayley.graph import PermutationGraph, decode_states
-from engines.cayley.memory import LayerProgress, MemoryLedger, chunk_states, depth_reached
-from engines.contract import Progress
+from mathdisco.engines.cayley import packed_kernels as pk
+from mathdisco.engines.cayley.graph import PermutationGraph, decode_states
+from mathdisco.engines.cayley.memory import LayerProgress, MemoryLedger, chunk_states, depth_reached
+from mathdisco.engines.contract import Progress
 
 __all__ = ["bfs_packed_layers", "packed_row_bytes"]
 

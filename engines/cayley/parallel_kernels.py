@@ -1,15 +1,15 @@
-"""Threaded numba kernels of the rank-bitset BFS (frontier lists, :mod:`engines.cayley.rank_bitset`).
+"""Threaded numba kernels of the rank-bitset BFS (frontier lists, :mod:`mathdisco.engines.cayley.rank_bitset`).
 
 The frontier slice is cut into ``blocks`` pieces expanded by numba threads
 (``prange``).  Threads share the visited bitset, so every test-and-set is an
-atomic OR (:func:`engines.cayley.kernels._atomic_or`): a state is new for
+atomic OR (:func:`mathdisco.engines.cayley.kernels._atomic_or`): a state is new for
 exactly one of the threads that reach it, and de-duplication stays exact.
 Each block writes its new states into its own region of ``out``; the regions
 are then packed together in block order, so for a given slice the layer
 holds the same states as the one-thread kernels (in another order).
 
 The bucketed variant groups each block's probes by bitset region first (a
-counting sort per block, as :func:`engines.cayley.kernels.expand_bucketed`),
+counting sort per block, as :func:`mathdisco.engines.cayley.kernels.expand_bucketed`),
 for bitsets beyond the caches.
 
 Examples
@@ -31,9 +31,8 @@ Examples
 from __future__ import annotations
 
 import numpy as np
+from mathdisco.engines.cayley.kernels import TAG_SHIFT, _atomic_or, _rank
 from numba import njit, prange
-
-from engines.cayley.kernels import TAG_SHIFT, _atomic_or, _rank
 
 __all__ = ["expand_bucketed_parallel", "expand_into_bitset_parallel"]
 
@@ -54,7 +53,7 @@ def _pack(out, counts, blocks, stride):
 @njit(cache=True, parallel=True)
 def expand_into_bitset_parallel(frontier, start, stop, masks, lefts, rights, offsets,
                                 inverse_of, n, visited, out, counts, blocks):
-    """:func:`engines.cayley.kernels.expand_into_bitset` on ``blocks`` threads' pieces.
+    """:func:`mathdisco.engines.cayley.kernels.expand_into_bitset` on ``blocks`` threads' pieces.
 
     ``out`` needs room for (stop - start) * k states (rounded up to whole
     blocks), ``counts`` for ``blocks`` integers.  Returns how many new states
@@ -93,7 +92,7 @@ def expand_into_bitset_parallel(frontier, start, stop, masks, lefts, rights, off
 def expand_bucketed_parallel(frontier, start, stop, masks, lefts, rights, offsets, inverse_of,
                              n, visited, bucket_shift, bucket_counts, ranks, words, sorted_ranks,
                              sorted_words, out, counts, blocks):
-    """:func:`engines.cayley.kernels.expand_bucketed` on ``blocks`` threads' pieces.
+    """:func:`mathdisco.engines.cayley.kernels.expand_bucketed` on ``blocks`` threads' pieces.
 
     ``bucket_counts`` is (blocks, buckets); the scratch arrays and ``out``
     need room for (stop - start) * k entries rounded up to whole blocks.

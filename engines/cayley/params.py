@@ -30,14 +30,13 @@ from __future__ import annotations
 import os
 from typing import Literal
 
+from mathdisco.engines.cayley import families
+from mathdisco.engines.cayley.gap_format import MAX_TEXT, parse_gap_moves
+from mathdisco.engines.cayley.graph import MAX_POSITIONS, PermutationGraph, prepare_graph
+from mathdisco.engines.cayley.growth import ALGORITHMS, check_budget, estimate_seconds
+from mathdisco.engines.cayley.puzzles import PUZZLE_METRICS, PUZZLES, expand_metric, puzzle
+from mathdisco.engines.contract import EngineParams, Estimate, TimeLimits
 from pydantic import Field, model_validator
-
-from engines.cayley import families
-from engines.cayley.gap_format import MAX_TEXT, parse_gap_moves
-from engines.cayley.graph import MAX_POSITIONS, PermutationGraph, prepare_graph
-from engines.cayley.growth import ALGORITHMS, check_budget, estimate_seconds
-from engines.cayley.puzzles import PUZZLE_METRICS, PUZZLES, expand_metric, puzzle
-from engines.contract import EngineParams, Estimate, TimeLimits
 
 __all__ = [
     "DEFAULT_BUDGET_GIB",
@@ -148,7 +147,7 @@ class GrowthParams(EngineParams):
 def _time_message(params: GrowthParams, estimate: Estimate) -> str:
     graph = permutation_graph(params)
     graph.depth_limit = params.max_diameter
-    from engines.cayley.graph import vertex_upper_bound
+    from mathdisco.engines.cayley.graph import vertex_upper_bound
 
     evaluations = vertex_upper_bound(graph) * len(graph.generators)
     chosen = check_budget(graph, _budget_bytes(params.memory_budget_gib), params.algorithm)
@@ -190,7 +189,7 @@ def _check_source(p: GrowthParams) -> None:
                 raise ValueError(f"generator {g[:20]} is not a permutation of 0..{size - 1}; "
                                  "all generators must permute the same n points")
     if p.matrix_generators is not None:
-        from engines.cayley.matrix_growth import validate_matrices
+        from mathdisco.engines.cayley.matrix_growth import validate_matrices
 
         if len(p.matrix_generators[0]) > 8:
             raise ValueError("matrices of size at most 8 are supported")
@@ -235,7 +234,7 @@ def estimate_growth(p: GrowthParams) -> Estimate:
     """
     budget = _budget_bytes(p.memory_budget_gib)
     if p.matrix_generators is not None or p.family in families.MATRIX_FAMILIES:
-        from engines.cayley.matrix_growth import bytes_per_state
+        from mathdisco.engines.cayley.matrix_growth import bytes_per_state
 
         size = len(p.matrix_generators[0]) if p.matrix_generators else p.n
         order = families.matrix_family_order(p.family, p.n, p.modulus) if p.family else None

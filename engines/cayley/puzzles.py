@@ -42,7 +42,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from engines.cayley.graph import inverse_permutation
+from mathdisco.engines.cayley.graph import inverse_permutation
 
 __all__ = ["PUZZLES", "PUZZLE_METRICS", "Puzzle", "compose", "expand_metric", "puzzle",
            "puzzle_states"]

@@ -6,7 +6,7 @@ reference ``cayley.md`` Section 1.6); the frontier is a list of packed
 states, each tagged with the generator that produced it so its inverse is
 never applied (the result would be the parent).  Works for directed
 generating sets unchanged.  When the bitset outgrows the caches, probes are
-grouped by region (:func:`engines.cayley.kernels.expand_bucketed`).
+grouped by region (:func:`mathdisco.engines.cayley.kernels.expand_bucketed`).
 
 Examples
 --------
@@ -23,11 +23,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-
-from engines.cayley import kernels, parallel_kernels
-from engines.cayley.graph import PermutationGraph, decode_states
-from engines.cayley.memory import LayerProgress, MemoryLedger, chunk_states, depth_reached
-from engines.contract import Progress
+from mathdisco.engines.cayley import kernels, parallel_kernels
+from mathdisco.engines.cayley.graph import PermutationGraph, decode_states
+from mathdisco.engines.cayley.memory import LayerProgress, MemoryLedger, chunk_states, depth_reached
+from mathdisco.engines.contract import Progress
 
 __all__ = ["BUCKETED_ABOVE_BYTES", "MAX_RANK_BITSET_N", "bfs_rank_bitset"]
 
@@ -41,7 +40,7 @@ def bfs_rank_bitset(graph: PermutationGraph, ledger: MemoryLedger, max_diameter:
     """Layer sizes, stored small layers, last layer (packed, or None), completed flag.
 
     With ``threads > 1`` each frontier slice is expanded by that many numba
-    threads (:mod:`engines.cayley.parallel_kernels`, atomic test-and-set).
+    threads (:mod:`mathdisco.engines.cayley.parallel_kernels`, atomic test-and-set).
     """
     n = graph.n
     k = len(graph.generators)

@@ -22,17 +22,16 @@ Examples
 from __future__ import annotations
 
 import numpy as np
-
-from engines.cayley import kernels
-from engines.cayley.graph import PermutationGraph, decode_states
-from engines.cayley.memory import (
+from mathdisco.engines.cayley import kernels
+from mathdisco.engines.cayley.graph import PermutationGraph, decode_states
+from mathdisco.engines.cayley.memory import (
     LayerProgress,
     MemoryLedger,
     chunk_states,
     depth_reached,
     sorted_work,
 )
-from engines.contract import Progress
+from mathdisco.engines.contract import Progress
 
 __all__ = ["bfs_sorted_layers"]
 

@@ -31,9 +31,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from engines.cayley.quasipolynomial import fit_quasi_polynomial
-from engines.contract import Progress
-from engines.discoveries import Discovery, SequenceStatement, diameter_statement
+from mathdisco.engines.cayley.quasipolynomial import fit_quasi_polynomial
+from mathdisco.engines.contract import Progress
+from mathdisco.engines.discoveries import Discovery, SequenceStatement, diameter_statement
 
 __all__ = ["assemble", "ball", "diameter_discovery", "extend_points", "extend_spheres", "fit",
            "formula_status", "sequence_discovery"]
@@ -199,7 +199,7 @@ def _quantity(entry: dict) -> str:
 
 def sequence_discovery(label: str, entry: dict, variable: str = "n") -> Discovery:
     """A sphere-size, antipode-count or diameter-in-p conjecture (an accepted ``entry`` of
-    :func:`engines.cayley.conjectures.sequence_conjecture`) as a discovery."""
+    :func:`mathdisco.engines.cayley.conjectures.sequence_conjecture`) as a discovery."""
     formula, quantity = entry["formula"], _quantity(entry)
     symbol = {"antipodes": "#antipodes", "diameter": "diam"}.get(quantity, f"|S_{entry['k']}|")
     return Discovery(

@@ -25,11 +25,16 @@ from typing import Any
 
 import mpmath
 import sympy
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-
-from engines.contract import EngineParams, Estimate, JobType, Progress, TimeLimits, no_progress
-from engines.discoveries import Discovery, formula_statement
-from engines.esma.search import (
+from mathdisco.engines.contract import (
+    EngineParams,
+    Estimate,
+    JobType,
+    Progress,
+    TimeLimits,
+    no_progress,
+)
+from mathdisco.engines.discoveries import Discovery, formula_statement
+from mathdisco.engines.esma.search import (
     Candidate,
     ScreenCounts,
     approve,
@@ -40,16 +45,16 @@ from engines.esma.search import (
     screen,
     value_key,
 )
-from engines.numerics.berlekamp_massey import DEFAULT_PRIME
-from engines.numerics.continued_fractions import simple_continued_fraction
-from engines.numerics.expressions import (
+from mathdisco.engines.numerics.berlekamp_massey import DEFAULT_PRIME
+from mathdisco.engines.numerics.continued_fractions import simple_continued_fraction
+from mathdisco.engines.numerics.expressions import (
     ExpressionError,
     constant_expression_value,
     parse_expression,
     to_text,
 )
-from engines.numerics.formula import QuasiPolynomial, formula_json
-from engines.results import (
+from mathdisco.engines.numerics.formula import QuasiPolynomial, formula_json
+from mathdisco.engines.results import (
     EvidenceRow,
     GcfFormula,
     QuasiPolynomialJSON,
@@ -57,6 +62,7 @@ from engines.results import (
     ResultView,
     ShownFormula,
 )
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 MAX_PAIRS = 100_000
 #: digits at which a constant must evaluate for the job to be accepted (cheap: under a millisecond)

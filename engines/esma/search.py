@@ -11,7 +11,7 @@ on Mathematical Constants using Analysis of Integer Sequences", ICML 2023
    periods ``s`` in {+1,-1}^k (not repetitions of shorter ones).
 2. **Extract** ``N`` partial quotients of the greedy signed CF of each LHS with
    each sign period (guaranteed by interval arithmetic,
-   :func:`engines.numerics.continued_fractions.signed_continued_fraction`).
+   :func:`mathdisco.engines.numerics.continued_fractions.signed_continued_fraction`).
 3. **Massey**: linear complexity over GF(p) (numba batch) below ``threshold``
    (default N/4) marks a hit; exact Berlekamp-Massey over Q confirms, and the
    connection polynomial must be a product of cyclotomic polynomials (an
@@ -30,19 +30,18 @@ from dataclasses import dataclass
 
 import mpmath
 import sympy
-
-from engines.numerics.berlekamp_massey import (
+from mathdisco.engines.numerics.berlekamp_massey import (
     berlekamp_massey,
     linear_complexity_mod,
     quasi_polynomial_shape,
 )
-from engines.numerics.continued_fractions import (
+from mathdisco.engines.numerics.continued_fractions import (
     correct_digits,
     gcf_convergent,
     gcf_convergents,
     signed_continued_fraction,
 )
-from engines.numerics.formula import QuasiPolynomial
+from mathdisco.engines.numerics.formula import QuasiPolynomial
 
 #: digits of the value used to group results and LHS values
 GROUP_DIGITS = 50

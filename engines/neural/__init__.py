@@ -23,6 +23,6 @@ deeponet          DeepONet, random input functions, reference solutions
 training          torch set-up, progress, the time budget of a job
 """
 
-from engines.neural.job import JOB_TYPES
+from mathdisco.engines.neural.job import JOB_TYPES
 
 __all__ = ["JOB_TYPES"]

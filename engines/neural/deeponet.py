@@ -26,10 +26,8 @@ import math
 from typing import Literal
 
 import numpy as np
-from pydantic import Field
-
-from engines.contract import Progress, no_progress
-from engines.neural.training import (
+from mathdisco.engines.contract import Progress, no_progress
+from mathdisco.engines.neural.training import (
     NeuralCommonParams,
     Ticker,
     TimeBudget,
@@ -37,6 +35,7 @@ from engines.neural.training import (
     rounded,
     setup_torch,
 )
+from pydantic import Field
 
 FINE_PER_SENSOR = 10  # fine-grid points per sensor interval
 MAX_ODE_SOLUTION = 5.0  # inputs whose ODE solution leaves [-5, 5] are redrawn

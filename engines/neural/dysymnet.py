@@ -3,7 +3,7 @@
 An LSTM controller samples an architecture (number of layers, then for each
 layer its width and the operators drawn from a categorical over the library);
 each sampled symbolic network is trained, pruned and read off as a formula
-(:mod:`engines.neural.symbolic_network`); the fit is the controller's reward
+(:mod:`mathdisco.engines.neural.symbolic_network`); the fit is the controller's reward
 R = 1/(1 + NRMSE), and the controller is updated by the risk-seeking policy
 gradient (only samples above the ``risk_factor`` quantile contribute, with an
 entropy bonus).
@@ -27,12 +27,10 @@ from typing import Literal
 
 import numpy as np
 import sympy
-from pydantic import Field, field_validator, model_validator
-
-from engines.contract import Progress, no_progress
-from engines.discoveries import Discovery, expression_statement
-from engines.neural.nguyen import NGUYEN
-from engines.neural.symbolic_network import (
+from mathdisco.engines.contract import Progress, no_progress
+from mathdisco.engines.discoveries import Discovery, expression_statement
+from mathdisco.engines.neural.nguyen import NGUYEN
+from mathdisco.engines.neural.symbolic_network import (
     LOSS_EVERY,
     OPERATORS,
     Architecture,
@@ -42,7 +40,14 @@ from engines.neural.symbolic_network import (
     nrmse,
     train_network,
 )
-from engines.neural.training import NeuralCommonParams, Ticker, TimeBudget, rounded, setup_torch
+from mathdisco.engines.neural.training import (
+    NeuralCommonParams,
+    Ticker,
+    TimeBudget,
+    rounded,
+    setup_torch,
+)
+from pydantic import Field, field_validator, model_validator
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,15}$")
 _RESERVED = {"E", "I", "N", "O", "Q", "S", "pi", "oo", "sin", "cos", "exp", "log", "sqrt"}

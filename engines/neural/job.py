@@ -1,12 +1,12 @@
 """The neural job types: declarations, result models and views, cost models (``JOB_TYPES``).
 
-* ``psi_exact`` -- :func:`engines.neural.psi_exact.run_psi_exact` (no torch);
-* ``psi_intersections`` -- :func:`engines.neural.psi_regression.run_psi_intersections`;
-* ``sr_neural`` -- :func:`engines.neural.dysymnet.run_sr_neural`;
-* ``operator_learning`` -- :func:`engines.neural.deeponet.run_operator_learning`.
+* ``psi_exact`` -- :func:`mathdisco.engines.neural.psi_exact.run_psi_exact` (no torch);
+* ``psi_intersections`` -- :func:`mathdisco.engines.neural.psi_regression.run_psi_intersections`;
+* ``sr_neural`` -- :func:`mathdisco.engines.neural.dysymnet.run_sr_neural`;
+* ``operator_learning`` -- :func:`mathdisco.engines.neural.deeponet.run_operator_learning`.
 
 The three torch types are heavy, bounded by their ``time_limit_s`` (the whole
-job, torch import included; :class:`engines.neural.training.TimeBudget`), and
+job, torch import included; :class:`mathdisco.engines.neural.training.TimeBudget`), and
 declare an estimate: the smaller of the time limit and the work their params
 ask for, at the per-step costs measured on the reference 2-core box
 (docs/benchmarks.md, "neural"), and the peak memory of torch plus the data.
@@ -22,18 +22,27 @@ from __future__ import annotations
 
 from functools import cache
 
-from engines.contract import Estimate, JobType, TimeLimits
-from engines.neural.deeponet import FINE_PER_SENSOR, OperatorLearningParams, run_operator_learning
-from engines.neural.dysymnet import DySymNetParams, run_sr_neural, sr_discoveries
-from engines.neural.psi_exact import PsiExactParams, all_entries, psi_discoveries, run_psi_exact
-from engines.neural.psi_regression import PsiRegressionParams, run_psi_intersections
-from engines.neural.results import (
+from mathdisco.engines.contract import Estimate, JobType, TimeLimits
+from mathdisco.engines.neural.deeponet import (
+    FINE_PER_SENSOR,
+    OperatorLearningParams,
+    run_operator_learning,
+)
+from mathdisco.engines.neural.dysymnet import DySymNetParams, run_sr_neural, sr_discoveries
+from mathdisco.engines.neural.psi_exact import (
+    PsiExactParams,
+    all_entries,
+    psi_discoveries,
+    run_psi_exact,
+)
+from mathdisco.engines.neural.psi_regression import PsiRegressionParams, run_psi_intersections
+from mathdisco.engines.neural.results import (
     OperatorLearningResult,
     PsiExactResult,
     PsiIntersectionsResult,
     SrNeuralResult,
 )
-from engines.neural.views import (
+from mathdisco.engines.neural.views import (
     operator_learning_view,
     psi_exact_view,
     psi_intersections_view,

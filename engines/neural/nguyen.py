@@ -1,7 +1,7 @@
 """The Nguyen-1..12 benchmarks as ``sr_neural`` uses them.
 
 The definitions (target, variables, domain) come from the one table in
-:mod:`engines.sr.benchmarks`; this module adds only what the symbolic network
+:mod:`mathdisco.engines.sr.benchmarks`; this module adds only what the symbolic network
 needs on top: the targets in its variable names ``x0, x1`` and the operator
 library it uses by default for each problem (DySymNet configures one per
 benchmark too; a user can override it).
@@ -12,8 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sympy
-
-from engines.sr.benchmarks import BENCHMARKS
+from mathdisco.engines.sr.benchmarks import BENCHMARKS
 
 x0, x1 = sympy.symbols("x0 x1")
 POLY_OPS = ("id", "square", "mul", "add")

@@ -47,10 +47,9 @@ from itertools import product
 
 import gmpy2
 from gmpy2 import mpq
+from mathdisco.engines.contract import EngineParams, Progress, no_progress
+from mathdisco.engines.discoveries import Discovery, intersection_statement
 from pydantic import Field, model_validator
-
-from engines.contract import EngineParams, Progress, no_progress
-from engines.discoveries import Discovery, intersection_statement
 
 # χ = 2g − 2 + n bounds the recursion depth and the memo size.  Measured cold on
 # this 2-core box: ⟨τ_46⟩_16 (χ = 31) 4 s, ⟨τ_7^5 τ_10⟩_14 (χ = 32) 3.5 s,

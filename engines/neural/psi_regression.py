@@ -4,7 +4,7 @@ Protocol (Hashemi, Corominas, Giacchetto, "Can Transformers Do Enumerative
 Geometry?", ICLR 2025, §4, in miniature):
 
 1. every nonzero ⟨τ_{d_1}…τ_{d_n}⟩_g with χ = 2g − 2 + n ≤ ``chi_max`` is
-   computed exactly (:mod:`engines.neural.psi_exact`);
+   computed exactly (:mod:`mathdisco.engines.neural.psi_exact`);
 2. a permutation-invariant transformer (each d_i a token, no positions; (g, n)
    as a global embedding; DRA activations) is trained on genus ≤
    ``train_genus_max`` with an L1 loss on the natural log, by default on the
@@ -30,12 +30,10 @@ import math
 from typing import Literal
 
 import numpy as np
-from pydantic import Field, model_validator
-
-from engines.contract import Progress, no_progress
-from engines.neural.dra import activation
-from engines.neural.psi_exact import all_entries, intersection_number, log_asymptotic
-from engines.neural.training import (
+from mathdisco.engines.contract import Progress, no_progress
+from mathdisco.engines.neural.dra import activation
+from mathdisco.engines.neural.psi_exact import all_entries, intersection_number, log_asymptotic
+from mathdisco.engines.neural.training import (
     NeuralCommonParams,
     Ticker,
     TimeBudget,
@@ -43,6 +41,7 @@ from engines.neural.training import (
     rounded,
     setup_torch,
 )
+from pydantic import Field, model_validator
 
 LN10 = math.log(10.0)
 

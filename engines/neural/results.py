@@ -3,7 +3,7 @@
 Each model states exactly what its run function returns; the runner
 validates every result against it and ``GET /v1/job-types`` publishes it as
 ``result_schema``.  Nested objects are strict too (``extra="forbid"``), except
-the shared :class:`engines.results.ParetoPoint`, which allows engine fields and
+the shared :class:`mathdisco.engines.results.ParetoPoint`, which allows engine fields and
 is extended here with the ones ``sr_neural`` adds.
 
 Example
@@ -18,9 +18,8 @@ Example
 
 from __future__ import annotations
 
+from mathdisco.engines.results import ParetoPoint, ResultModel
 from pydantic import BaseModel, ConfigDict, Field
-
-from engines.results import ParetoPoint, ResultModel
 
 __all__ = [
     "Example",

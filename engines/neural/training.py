@@ -13,9 +13,8 @@ import time
 from collections.abc import Callable
 from typing import Any, Literal
 
+from mathdisco.engines.contract import EngineParams, Progress
 from pydantic import Field
-
-from engines.contract import EngineParams, Progress
 
 DeviceChoice = Literal["auto", "cpu", "cuda"]
 

@@ -1,7 +1,7 @@
 """What the dashboard (and ``mathdisco run``) shows of each neural result (``JobType.view``).
 
 Formulas carry a human label and their own text and LaTeX; evidence rows are
-words and numbers; charts are declared as data (:class:`engines.results.Chart`)
+words and numbers; charts are declared as data (:class:`mathdisco.engines.results.Chart`)
 with log scales where values span decades (losses, errors), integer ticks for
 steps, genera and complexities.  Nothing here recomputes a result.
 
@@ -18,14 +18,14 @@ Example
 
 from __future__ import annotations
 
-from engines.neural.results import (
+from mathdisco.engines.neural.results import (
     OperatorLearningResult,
     PsiExactResult,
     PsiIntersectionsResult,
     SrNeuralFormula,
     SrNeuralResult,
 )
-from engines.results import Axis, Chart, EvidenceRow, ResultView, Series, ShownFormula
+from mathdisco.engines.results import Axis, Chart, EvidenceRow, ResultView, Series, ShownFormula
 
 __all__ = ["operator_learning_view", "psi_exact_view", "psi_intersections_view", "sr_neural_view"]
 

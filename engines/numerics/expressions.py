@@ -48,7 +48,7 @@ Examples
 >>> parse_expression("9**9**9**9")
 Traceback (most recent call last):
 ...
-engines.numerics.expressions.ExpressionError: power too large: exponent 387420489 exceeds 1000
+mathdisco.engines.numerics.expressions.ExpressionError: power too large: exponent 387420489 exceeds 1000
 
 References
 ----------
@@ -66,10 +66,9 @@ from dataclasses import dataclass
 
 import mpmath
 import sympy
+from mathdisco.engines.numerics.constants import CONSTANTS, MAX_DIGITS
 from sympy.printing.precedence import precedence
 from sympy.printing.str import StrPrinter
-
-from engines.numerics.constants import CONSTANTS, MAX_DIGITS
 
 
 class ExpressionError(ValueError):
@@ -479,7 +478,7 @@ def parse_expression(text: str, *, variables: Sequence[str] = (),
     >>> parse_expression("x.__class__", variables=["x"])
     Traceback (most recent call last):
     ...
-    engines.numerics.expressions.ExpressionError: attribute access ('.') is not allowed (position 1)
+    mathdisco.engines.numerics.expressions.ExpressionError: attribute access ('.') is not allowed (position 1)
     """
     if not isinstance(text, str):
         raise ExpressionError("expression must be a string")
@@ -703,7 +702,7 @@ def constant_expression_value(text: str, dps: int, *,
     if not 1 <= dps <= MAX_DIGITS:
         raise ExpressionError(f"precision must be between 1 and {MAX_DIGITS} digits, got {dps}")
     if isinstance(text, str) and text.strip() in CONSTANTS:
-        from engines.numerics.constants import constant_value
+        from mathdisco.engines.numerics.constants import constant_value
 
         return constant_value(text.strip(), dps)
     expr = parse_expression(text, limits=limits)

@@ -43,9 +43,8 @@ from math import comb
 from typing import Any
 
 import sympy
-
-from engines.numerics.expressions import parse_expression, to_text
-from engines.numerics.polynomials import integer_coefficients, interpolate
+from mathdisco.engines.numerics.expressions import parse_expression, to_text
+from mathdisco.engines.numerics.polynomials import integer_coefficients, interpolate
 
 _M, _N = sympy.symbols("m n")
 
@@ -341,7 +340,7 @@ def formula_json(a: QuasiPolynomial, b: QuasiPolynomial, equals: str, verified_d
     ----------
     a, b : the partial denominators and numerators (``b(0)`` unused).
     equals : the limit, in the safe expression grammar; it is parsed and
-        re-printed (:func:`engines.numerics.expressions.to_text`), so equal
+        re-printed (:func:`mathdisco.engines.numerics.expressions.to_text`), so equal
         limits are spelled the same way.
     verified_digits : digits confirmed by an independent evaluation.
     extra : further JSON-serialisable fields (evidence, sign pattern, ...).

@@ -4,7 +4,7 @@ Every engine that recognises a number as a closed form -- the ``identify``
 job, ``pcf_cluster`` (each member of a box) -- goes through this module
 (docs/design.md, "Identification").  Relations are *proposed* by several
 finders: PSLQ (Ferguson, Bailey & Arno, Math. Comp. 68 (1999)) here, the
-continued-fraction tail index of :mod:`engines.numerics.tails` (Serret's
+continued-fraction tail index of :mod:`mathdisco.engines.numerics.tails` (Serret's
 theorem) and the periodicity of a simple continued fraction (Lagrange's
 theorem); they are all *judged* by :func:`judge`, by one rule:
 
@@ -40,7 +40,7 @@ sigma)`` -- the relation is smaller than the information the data hold about
 the value, the analogue of rule 1 -- and (2') it lies inside the interval; the
 caller then refits its model with the value fixed and re-checks the error (the
 analogue of rule 2: symbolic regression's partial F-test,
-:mod:`engines.sr.selection`).
+:mod:`mathdisco.engines.sr.selection`).
 
 Relation shapes (the basis, in this order):
 
@@ -72,8 +72,7 @@ from fractions import Fraction
 
 import mpmath
 import sympy
-
-from engines.numerics.constants import CONSTANTS, constant_value
+from mathdisco.engines.numerics.constants import CONSTANTS, constant_value
 
 __all__ = [
     "CHECK_SLACK_DIGITS",

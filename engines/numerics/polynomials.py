@@ -1,9 +1,9 @@
 """Exact polynomial interpolation over the rationals: the one interpolator of the project.
 
 Every engine that fits a polynomial to exact data -- quasi-polynomial term
-sequences (:mod:`engines.numerics.formula`), diameter formulas
-(:mod:`engines.cayley.quasipolynomial`), parametric PCF families
-(:mod:`engines.pcf.families`) -- calls :func:`interpolate`; nothing else in
+sequences (:mod:`mathdisco.engines.numerics.formula`), diameter formulas
+(:mod:`mathdisco.engines.cayley.quasipolynomial`), parametric PCF families
+(:mod:`mathdisco.engines.pcf.families`) -- calls :func:`interpolate`; nothing else in
 the project interpolates.
 
 Newton's divided differences in exact :class:`fractions.Fraction` arithmetic,

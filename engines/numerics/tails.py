@@ -16,7 +16,7 @@ for every primitive Hermite form with ``ad <= max_det``, and indexes windows of
 window by window; a hit at position ``i`` of ``x`` and ``j`` of the image
 gives ``x = P_i(t)``, ``(aK + b)/d = Q_j(t)`` with the same tail ``t``, hence
 the exact integer matrix ``x = P_i Q_j^{-1} H (K)`` -- a candidate relation
-in microseconds, to be judged by :func:`engines.numerics.identification.judge`
+in microseconds, to be judged by :func:`mathdisco.engines.numerics.identification.judge`
 like any other.
 
 Quadratic irrationals are the numbers with an eventually periodic expansion
@@ -44,8 +44,7 @@ from dataclasses import dataclass
 import mpmath
 import numba
 import numpy as np
-
-from engines.numerics.constants import constant_value
+from mathdisco.engines.numerics.constants import constant_value
 
 __all__ = [
     "TailIndex",

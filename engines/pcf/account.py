@@ -1,11 +1,11 @@
 """An account of a box beyond its basis: closed forms with their proofs, hypotheses, buckets.
 
 Step 1 runs per member with the table (in each shard, :func:`closed_forms`);
-steps 2-3 once on a box's merged table (:func:`engines.pcf.job.merge` and
-:func:`engines.pcf.job.run` alike), after clustering and the accelerator
+steps 2-3 once on a box's merged table (:func:`mathdisco.engines.pcf.job.merge` and
+:func:`mathdisco.engines.pcf.job.run` alike), after clustering and the accelerator
 (:func:`account`):
 
-1. **Closed forms** (:mod:`engines.pcf.closed_forms`): every member with
+1. **Closed forms** (:mod:`mathdisco.engines.pcf.closed_forms`): every member with
    ``deg a <= 1``, ``deg b <= 2`` is a ratio of hypergeometric functions by a
    classical theorem (Nörlund's 2F1 fraction, its confluent 1F1 and 0F1 limits,
    the degenerate forms documented there).  Each identified formula then
@@ -16,8 +16,8 @@ steps 2-3 once on a box's merged table (:func:`engines.pcf.job.merge` and
    constant names but with a closed form becomes a formula of its own
    (``constant = "hypergeometric"``, ``equals`` the closed form in the safe
    grammar: ``hyp2f1(a, b, c, z)`` for sympy's ``hyper([a, b], [c], z)``),
-   confirmed numerically by :func:`~engines.pcf.closed_forms.verify_closed_form`.
-2. **Hypotheses** (:mod:`engines.pcf.hypotheses`) among every member that no
+   confirmed numerically by :func:`~mathdisco.engines.pcf.closed_forms.verify_closed_form`.
+2. **Hypotheses** (:mod:`mathdisco.engines.pcf.hypotheses`) among every member that no
    basis constant names, hypergeometric ones included.
 3. **The account**: every convergent member in exactly one bucket, by the
    precedence ``rational > named_constant > hypergeometric > hypothesis >
@@ -30,7 +30,7 @@ Bounds: at most ``hypothesis_max_members`` members (the simplest first) enter
 the hypothesis search; the others are counted and reported, never silently
 dropped.  At most ``hypothesis_certificates`` non-trivial members (in the order
 the hypotheses are listed) are searched for a coboundary certificate
-(:mod:`engines.pcf.coboundary`); the counts are in ``hypothesis_search``.
+(:mod:`mathdisco.engines.pcf.coboundary`); the counts are in ``hypothesis_search``.
 """
 
 from __future__ import annotations
@@ -39,11 +39,10 @@ import time
 from typing import Any
 
 import mpmath
-
-from engines.contract import Progress, no_progress
-from engines.numerics.expressions import ExpressionError, parse_expression, to_text
-from engines.numerics.formula import QuasiPolynomial, formula_json
-from engines.pcf.table import TABLE_COLUMNS
+from mathdisco.engines.contract import Progress, no_progress
+from mathdisco.engines.numerics.expressions import ExpressionError, parse_expression, to_text
+from mathdisco.engines.numerics.formula import QuasiPolynomial, formula_json
+from mathdisco.engines.pcf.table import TABLE_COLUMNS
 
 __all__ = ["EXPLAINED_BUCKETS", "account", "annotate", "closed_forms", "explained", "grammar_text"]
 
@@ -143,8 +142,8 @@ def _proof(formula: dict, form: dict | None) -> dict:
 
 def _member_value(params: Any, row: list[Any]):
     """``(found, check)`` for a table row, as the table computed them (engines.pcf.table)."""
-    from engines.pcf.evaluation import convergents
-    from engines.pcf.table import member_values
+    from mathdisco.engines.pcf.evaluation import convergents
+    from mathdisco.engines.pcf.table import member_values
 
     star = (row[COLUMN["digits_per_term"]] or 0.0) * (params.depth // 2)
     exact = None
@@ -166,7 +165,7 @@ def _agreement(x: mpmath.mpf, y: mpmath.mpf, cap: int) -> int:
 
 def annotate(formulas: list[dict]) -> None:
     """``hypergeometric`` and ``proof`` on each basis formula that lacks them (in place)."""
-    from engines.pcf.closed_forms import closed_form
+    from mathdisco.engines.pcf.closed_forms import closed_form
 
     for f in formulas:
         if "proof" in f:
@@ -192,8 +191,8 @@ def closed_forms(params: Any, rows: list[list[Any]], formulas: list[dict],
     when they agree to :data:`CLOSED_FORM_DIGITS` digits or to all the digits
     of that evaluation, and to at least :data:`MIN_CLOSED_FORM_DIGITS`.
     """
-    from engines.numerics.expressions import constant_expression_value
-    from engines.pcf.closed_forms import closed_form
+    from mathdisco.engines.numerics.expressions import constant_expression_value
+    from mathdisco.engines.pcf.closed_forms import closed_form
 
     counts = {"tried": 0, "closed forms": 0, "no theorem applies": 0,
               "outside the expression grammar": 0, "too few digits to confirm": 0,
@@ -255,10 +254,10 @@ def account(params: Any, rows: list[list[Any]], formulas: list[dict], cluster_of
     ``hypotheses``, ``hypotheses_left_out``, ``hypothesis_search`` and
     ``explained``, and ``_seconds`` (timing, kept apart by the caller).
     """
-    from engines.pcf.catalogue import canonical_form
-    from engines.pcf.coboundary import coboundary
-    from engines.pcf.evaluation import evaluate
-    from engines.pcf.hypotheses import VALUE_DIGITS, connect, hypotheses
+    from mathdisco.engines.pcf.catalogue import canonical_form
+    from mathdisco.engines.pcf.coboundary import coboundary
+    from mathdisco.engines.pcf.evaluation import evaluate
+    from mathdisco.engines.pcf.hypotheses import VALUE_DIGITS, connect, hypotheses
 
     clock = time.perf_counter()
     annotate(formulas)      # the accelerator's formulas (the shards' have theirs)

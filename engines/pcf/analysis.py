@@ -3,7 +3,7 @@
 Shalyt et al., "Unsupervised Discovery of Formulas for Mathematical
 Constants" (NeurIPS 2024, Sec. 3.3, Fig. 1 (d)-(e)) cluster the convergence
 dynamics plane by plane and label each cluster by its members' constants.
-Here every member was already tried against the basis (:mod:`engines.pcf.table`),
+Here every member was already tried against the basis (:mod:`mathdisco.engines.pcf.table`),
 so a cluster's label is read off its members:
 
 * ``identified`` -- its identified members agree on one constant;
@@ -30,10 +30,9 @@ from collections import Counter
 from typing import Any
 
 import numpy as np
-
-from engines.contract import Progress, no_progress
-from engines.pcf.dynamics import FEATURE_DEFINITIONS
-from engines.pcf.table import FLOAT_COLUMNS, TABLE_COLUMNS
+from mathdisco.engines.contract import Progress, no_progress
+from mathdisco.engines.pcf.dynamics import FEATURE_DEFINITIONS
+from mathdisco.engines.pcf.table import FLOAT_COLUMNS, TABLE_COLUMNS
 
 __all__ = ["NOT_CONSTANTS", "analyse", "cluster_label"]
 
@@ -83,11 +82,11 @@ def _summary(cluster_id: int, trace: tuple[int, ...], rows: list[list[Any]],
 def _accelerate(params: Any, clusters: list[dict], members: list[list[list[Any]]],
                 progress: Progress) -> tuple[list[dict], int]:
     """PSLQ for unidentified members of labelled clusters (module docstring)."""
-    from engines.numerics.constants import CONSTANTS
-    from engines.numerics.expressions import to_text
-    from engines.pcf.evaluation import convergents
-    from engines.pcf.members import QUADRATIC_CONSTANTS, identify_member
-    from engines.pcf.table import constant_of, formula_of, member_values, tail_index
+    from mathdisco.engines.numerics.constants import CONSTANTS
+    from mathdisco.engines.numerics.expressions import to_text
+    from mathdisco.engines.pcf.evaluation import convergents
+    from mathdisco.engines.pcf.members import QUADRATIC_CONSTANTS, identify_member
+    from mathdisco.engines.pcf.table import constant_of, formula_of, member_values, tail_index
 
     if params.identify_clusters == 0 or params.members_checked == 0:
         return [], 0
@@ -144,7 +143,7 @@ def _chart(features: dict[str, np.ndarray], labels: np.ndarray, plane: tuple[str
 def analyse(params: Any, rows: list[list[Any]], stats: dict[str, Any],
             progress: Progress = no_progress) -> dict[str, Any]:
     """Cluster, label and summarise a box's table (module docstring); the job's summary fields."""
-    from engines.pcf.clustering import cluster_planes
+    from mathdisco.engines.pcf.clustering import cluster_planes
 
     status_counts = Counter(r[COLUMN["status"]] for r in rows)
     used = sorted({f for plane in params.planes for f in plane})

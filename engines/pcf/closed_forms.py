@@ -70,8 +70,7 @@ from fractions import Fraction
 
 import mpmath
 import sympy
-
-from engines.pcf.degenerate_forms import (
+from mathdisco.engines.pcf.degenerate_forms import (
     parabolic_u_expression,
     parabolic_u_value,
     tricomi_u_expression,
@@ -460,7 +459,7 @@ def closed_form(a: Sequence[int], b: Sequence[int], *, name: bool = True) -> dic
 
 @functools.lru_cache(maxsize=16_384)
 def _named(expression: str) -> tuple[dict | None, str | None]:
-    from engines.pcf.degenerate_forms import derive_name, elementary_form
+    from mathdisco.engines.pcf.degenerate_forms import derive_name, elementary_form
     elementary = elementary_form(expression)
     if elementary is None:
         return None, None
@@ -509,7 +508,7 @@ def check_proof(a: Sequence[int], b: Sequence[int], form: dict) -> bool:
 
 
 def _pcf_value(a: Sequence[int], b: Sequence[int], digits: int) -> mpmath.mpf:
-    from engines.pcf.evaluation import evaluate
+    from mathdisco.engines.pcf.evaluation import evaluate
     _, check = evaluate(list(a), list(b), target_digits=digits, check_digits=digits + 10,
                         max_depth=1 << 17)
     return check.value, check.digits
@@ -528,7 +527,7 @@ def verify_closed_form(a: Sequence[int], b: Sequence[int], form: dict, digits: i
     """Digits (at most ``digits + 10``) to which the statement matches the PCF's limit.
 
     Three independent numbers: the PCF evaluated deep (tail-corrected where it
-    applies, :func:`engines.pcf.evaluation.evaluate`), the statement's
+    applies, :func:`mathdisco.engines.pcf.evaluation.evaluate`), the statement's
     ``expression`` text evaluated by sympy/mpmath, and the theorem's value at
     the stated parameters with mpmath's own ``hyp2f1``/``hyp1f1``/``hyp0f1``/
     ``hyperu``/``pcfu`` (:func:`theorem_value`).  Returns the fewer of the

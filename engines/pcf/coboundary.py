@@ -3,7 +3,7 @@
 Two PCFs with companion matrices ``M(n) = [[0, b(n)], [1, a(n)]]`` are
 coboundary equivalent when ``M_x(n) U(n+1) = f(n) U(n) M_y(n)`` identically in
 ``n`` (Elimelech et al., "Algorithm-assisted discovery of an intrinsic order
-among mathematical constants", PNAS 121 (2024); :mod:`engines.pcf.certificates`
+among mathematical constants", PNAS 121 (2024); :mod:`mathdisco.engines.pcf.certificates`
 checks such an identity exactly).  This module looks for one with ``U(n)`` of
 *polynomial* entries of degree at most ``degree`` and a constant ``f``:
 
@@ -13,8 +13,8 @@ checks such an identity exactly).  This module looks for one with ``U(n)`` of
 * ``U``: for a fixed ``f`` the identity is linear in the coefficients of
   ``U``'s entries -- a small integer nullspace (exact, :mod:`fractions`).
 
-A solution is returned only when :func:`engines.pcf.certificates.check_coboundary`
-confirms it and the relation it implies (:func:`~engines.pcf.certificates.relation_from_coboundary`)
+A solution is returned only when :func:`mathdisco.engines.pcf.certificates.check_coboundary`
+confirms it and the relation it implies (:func:`~mathdisco.engines.pcf.certificates.relation_from_coboundary`)
 is the relation it should certify; otherwise None (the member keeps
 ``certificate: null``).  Rational ``U`` and a non-constant ``f`` are not
 searched.
@@ -125,8 +125,8 @@ def coboundary(a_x: Sequence[int], b_x: Sequence[int], a_y: Sequence[int], b_y: 
         must imply.
     degree : the largest degree of ``U``'s polynomial entries tried.
     """
-    from engines.numerics.identification import primitive
-    from engines.pcf.certificates import check_coboundary, relation_from_coboundary
+    from mathdisco.engines.numerics.identification import primitive
+    from mathdisco.engines.pcf.certificates import check_coboundary, relation_from_coboundary
 
     a_x, b_x, a_y, b_y = _trim(a_x), _trim(b_x), _trim(a_y), _trim(b_y)
     if len(b_x) != len(b_y):

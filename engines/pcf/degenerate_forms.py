@@ -1,4 +1,4 @@
-"""The degenerate closed forms of :mod:`engines.pcf.closed_forms`, and naming a closed form.
+"""The degenerate closed forms of :mod:`mathdisco.engines.pcf.closed_forms`, and naming a closed form.
 
 When the characteristic roots of ``y_{n+1} = a(n) y_n + b(n) y_{n-1}``
 coincide (``A1^2 + 4 B2 = 0``), the PCF is no equivalence transform of
@@ -115,18 +115,18 @@ def derive_name(expression: str, digits: int = 40,
     """The closed form in the project's safe grammar, when sympy can derive it.
 
     :func:`elementary_form` (or the given ``elementary``) must be real and in
-    the safe grammar (:mod:`engines.numerics.expressions`), and agree with the
+    the safe grammar (:mod:`mathdisco.engines.numerics.expressions`), and agree with the
     original expression, both evaluated independently, to at least
     ``min(digits, 30)`` digits; ``digits`` in the result counts them.  Returns
     ``{"equals", "how": "derivation", "digits"}`` or None.
     """
-    from engines.numerics.expressions import (
+    from mathdisco.engines.numerics.expressions import (
         ExpressionError,
         constant_expression_value,
         parse_expression,
         to_text,
     )
-    from engines.pcf.closed_forms import expression_value
+    from mathdisco.engines.pcf.closed_forms import expression_value
     expanded = elementary if elementary is not None else elementary_form(expression)
     if expanded is None:
         return None

@@ -52,8 +52,7 @@ import math
 
 import gmpy2
 import numpy as np
-
-from engines.pcf.recurrences import (
+from mathdisco.engines.pcf.recurrences import (
     STATUS_OK,
     STATUS_ZERO_DENOMINATOR,
     exact_convergents_batch,

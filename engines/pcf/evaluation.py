@@ -3,7 +3,7 @@
 A PCF ``a(0) + b(1)/(a(1) + b(2)/(...))`` with convergents ``p_n/q_n``
 (docs/design.md, "Formula JSON") is evaluated exactly: the convergents are
 products of 2x2 integer matrices (binary splitting,
-:func:`engines.numerics.continued_fractions.gcf_convergent`), so no rounding
+:func:`mathdisco.engines.numerics.continued_fractions.gcf_convergent`), so no rounding
 enters before the final division.  Two estimates of the limit ``L``:
 
 ``convergent``
@@ -26,7 +26,7 @@ ladder ``N, 2N, 4N, ...`` and counts the digits of an estimate as
 ``-log10 |E(2N) - E(N)|`` (the error of the *shallower* one, so a lower bound
 for the deeper one while the estimates converge).  It returns the value the
 search sees (``found``) and a deeper, more precise one for the check
-(``check``), as the acceptance rule of :mod:`engines.numerics.identification`
+(``check``), as the acceptance rule of :mod:`mathdisco.engines.numerics.identification`
 needs.
 
 Example
@@ -48,8 +48,7 @@ from dataclasses import dataclass
 
 import mpmath
 import numpy as np
-
-from engines.numerics.continued_fractions import gcf_convergent
+from mathdisco.engines.numerics.continued_fractions import gcf_convergent
 
 __all__ = ["PCFValue", "convergent_value", "convergents", "evaluate", "tail_series", "tail_value",
            "terms"]

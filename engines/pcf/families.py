@@ -23,7 +23,7 @@ then fitted by the first of
 
 that holds through the fewest leading points and predicts *every* other point
 (at least one).  Fits use exact rational arithmetic; the fewest-point
-polynomial fit uses :func:`engines.numerics.polynomials.interpolate`, the
+polynomial fit uses :func:`mathdisco.engines.numerics.polynomials.interpolate`, the
 project's one interpolator.  A family is stated with the members (``k``) it
 was fitted on and checked on, and which of them lie outside the box.
 
@@ -46,7 +46,7 @@ import math
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 
-from engines.numerics.polynomials import evaluate, integer_coefficients, interpolate
+from mathdisco.engines.numerics.polynomials import evaluate, integer_coefficients, interpolate
 
 __all__ = ["MIN_POINTS", "MIN_RUN", "directions", "find_families", "fit_mobius_recurrence",
            "fit_relations"]
@@ -158,7 +158,7 @@ def fit_relations(ks: Sequence[int], relations: Sequence[Sequence[int]], max_deg
     fitted *projectively*: ``c(k)`` parallel to the point's relation (every
     2x2 minor zero), which is linear in the polynomials' coefficients.  For
     each degree ``d <= max_degree`` the fit uses the fewest leading points
-    that determine it (:func:`engines.numerics.polynomials.interpolate` for the
+    that determine it (:func:`mathdisco.engines.numerics.polynomials.interpolate` for the
     first one, then the minors) and must hold at every later point, of which
     there must be at least one.  Returns ``(polynomials, fitted)`` or None.
 

@@ -11,11 +11,11 @@ and every connected set of members is one *hypothesis*: one unknown constant
 with many formulas.  Here the search runs over **every** unnamed member of the
 box (clusters accelerate, they never filter -- issue 15):
 
-1. **The whole box, by tails** (Serret's theorem, :mod:`engines.numerics.tails`):
+1. **The whole box, by tails** (Serret's theorem, :mod:`mathdisco.engines.numerics.tails`):
    ``x = M y`` with ``|det M| = D`` means that ``x`` and a Hermite image
    ``(a y + b)/d`` (``ad = D``) share the tail of their simple continued
    fractions.  The members' own partial quotients are indexed window by
-   window (like the basis constants of :class:`~engines.numerics.tails.TailIndex`);
+   window (like the basis constants of :class:`~mathdisco.engines.numerics.tails.TailIndex`);
    every Hermite image of every member with ``D <= max_det`` is looked up
    there, and a hit gives the exact integer matrix.  Cost: linear in the
    members, independent of how they cluster.
@@ -25,7 +25,7 @@ box (clusters accelerate, they never filter -- issue 15):
    to ``pslq_pairs`` pairs in all.
 
 Every relation is *proposed* by a finder and *judged* by the one acceptance
-rule (:func:`engines.numerics.identification.judge`): found at
+rule (:func:`mathdisco.engines.numerics.identification.judge`): found at
 ``size + 8`` digits or more, confirmed on a deeper, more precise evaluation.
 
 A component of two or more members becomes a hypothesis.  Its representative
@@ -35,7 +35,7 @@ least :data:`VALUE_DIGITS` digits; every member's relation to it is the
 composition of the judged relations along a spanning tree (breadth first from
 the representative), judged again as a relation between the member and the
 representative.  A member related to the representative within one tail class
-(:func:`engines.pcf.catalogue.canonical_form`: equal ``b(n)/(a(n) a(n-1))``
+(:func:`mathdisco.engines.pcf.catalogue.canonical_form`: equal ``b(n)/(a(n) a(n-1))``
 up to a shift and ``a -> -a``) is marked ``trivial``: the relation follows from
 an equivalence transformation; the others are what a researcher reads first.
 The hypothesis ``id`` is a fingerprint of the representative's coefficients,
@@ -66,9 +66,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import mpmath
-
-from engines.numerics.identification import judge, primitive, pslq_relation, relation_digits
-from engines.numerics.tails import (
+from mathdisco.engines.numerics.identification import (
+    judge,
+    primitive,
+    pslq_relation,
+    relation_digits,
+)
+from mathdisco.engines.numerics.tails import (
     exact_interval,
     hermite_forms,
     interval_partial_quotients,
@@ -76,7 +80,7 @@ from engines.numerics.tails import (
     prefix_matrix,
     rational_interval,
 )
-from engines.pcf.evaluation import PCFValue
+from mathdisco.engines.pcf.evaluation import PCFValue
 
 __all__ = ["Connections", "VALUE_DIGITS", "connect", "hypotheses", "mobius_relation",
            "relation_matrix"]
@@ -142,7 +146,7 @@ def judged(relation: Sequence[int], x: tuple[PCFValue, PCFValue], y: tuple[PCFVa
     """The acceptance rule for ``relation`` between ``x`` and ``y`` ((found, check) each).
 
     The relation must hold on the values the finders saw (a cheap rejection) and then
-    pass :func:`engines.numerics.identification.judge` on the deeper evaluations.
+    pass :func:`mathdisco.engines.numerics.identification.judge` on the deeper evaluations.
     """
     found_digits = min(x[0].digits, y[0].digits)
     check_digits = min(x[1].digits, y[1].digits)
@@ -365,7 +369,7 @@ def hypotheses(members: Sequence[dict[str, Any]], connections: Connections, *,
         VALUE_DIGITS digits where it can be had.
     canonical : ``canonical(a, b)``, the tail-class key (trivial relations).
     certify : ``certify(a_x, b_x, a_y, b_y, relation) -> certificate | None`` tried on
-        non-trivial members (:mod:`engines.pcf.coboundary`), or None.
+        non-trivial members (:mod:`mathdisco.engines.pcf.coboundary`), or None.
 
     Returns
     -------

@@ -4,27 +4,27 @@ Implements the pipeline of Shalyt et al., "Unsupervised Discovery of Formulas
 for Mathematical Constants" (NeurIPS 2024, arXiv 2412.16818), Fig. 1, with
 identification moved in front of clustering so that no member is skipped:
 
-1. enumerate the PCFs of a coefficient box (:mod:`engines.pcf.enumeration`);
+1. enumerate the PCFs of a coefficient box (:mod:`mathdisco.engines.pcf.enumeration`);
    ``b`` with a positive integer root makes the fraction terminate: those are
    reported as ``terminating`` with their exact rational value;
-2. measure the convergence dynamics (:mod:`engines.pcf.dynamics`) and try
-   **every** convergent member against the basis (:mod:`engines.pcf.table`,
-   :mod:`engines.pcf.members`): rational, quadratic irrational, or Möbius in a
+2. measure the convergence dynamics (:mod:`mathdisco.engines.pcf.dynamics`) and try
+   **every** convergent member against the basis (:mod:`mathdisco.engines.pcf.table`,
+   :mod:`mathdisco.engines.pcf.members`): rational, quadratic irrational, or Möbius in a
    basis constant, accepted by the one rule of
-   :mod:`engines.numerics.identification`; slowly converging members are
-   evaluated deeper with tail-corrected convergents (:mod:`engines.pcf.evaluation`);
+   :mod:`mathdisco.engines.numerics.identification`; slowly converging members are
+   evaluated deeper with tail-corrected convergents (:mod:`mathdisco.engines.pcf.evaluation`);
 3. cluster the convergent members plane by plane, label the clusters by their
    members, and run PSLQ for the remaining members of labelled clusters
-   (:mod:`engines.pcf.analysis`);
-4. go beyond the basis (:mod:`engines.pcf.account`): a proved closed form for
-   every member with ``deg a <= 1``, ``deg b <= 2`` (:mod:`engines.pcf.closed_forms`;
+   (:mod:`mathdisco.engines.pcf.analysis`);
+4. go beyond the basis (:mod:`mathdisco.engines.pcf.account`): a proved closed form for
+   every member with ``deg a <= 1``, ``deg b <= 2`` (:mod:`mathdisco.engines.pcf.closed_forms`;
    per member, so computed with the table, in the shards), hypotheses for unknown constants -- members no basis constant names,
-   connected to each other by Möbius relations (:mod:`engines.pcf.hypotheses`,
+   connected to each other by Möbius relations (:mod:`mathdisco.engines.pcf.hypotheses`,
    the paper's step (e.2)) -- and the account of every convergent member
    (``explained``);
 5. generalise identified members on lines in coefficient space into
-   parametric families (:mod:`engines.pcf.families`) and group the formulas
-   into equivalence classes, one catalogue entry each (:mod:`engines.pcf.catalogue`).
+   parametric families (:mod:`mathdisco.engines.pcf.families`) and group the formulas
+   into equivalence classes, one catalogue entry each (:mod:`mathdisco.engines.pcf.catalogue`).
 
 Sharding: ``shards(params)`` cuts the index range into contiguous pieces of
 :data:`SHARD_SIZE` run with ``stage = "features"`` (steps 1-2: the table and
@@ -43,15 +43,21 @@ from __future__ import annotations
 import time
 from typing import Literal
 
+from mathdisco.engines.contract import (
+    EngineParams,
+    Estimate,
+    JobType,
+    Progress,
+    TimeLimits,
+    no_progress,
+)
+from mathdisco.engines.discoveries import Discovery, formula_statement
+from mathdisco.engines.numerics.constants import CONSTANTS
+from mathdisco.engines.numerics.formula import QuasiPolynomial
+from mathdisco.engines.pcf.enumeration import CoefficientBox
+from mathdisco.engines.pcf.presentation import PCFClusterResult, view
+from mathdisco.engines.pcf.table import TABLE_COLUMNS, kernel_seconds
 from pydantic import Field, field_validator, model_validator
-
-from engines.contract import EngineParams, Estimate, JobType, Progress, TimeLimits, no_progress
-from engines.discoveries import Discovery, formula_statement
-from engines.numerics.constants import CONSTANTS
-from engines.numerics.formula import QuasiPolynomial
-from engines.pcf.enumeration import CoefficientBox
-from engines.pcf.presentation import PCFClusterResult, view
-from engines.pcf.table import TABLE_COLUMNS, kernel_seconds
 
 __all__ = ["JOB_TYPES", "PCFClusterParams", "estimate", "merge", "run", "shards"]
 
@@ -208,7 +214,7 @@ def _closed_form_fraction(params: PCFClusterParams) -> float:
 def estimate(params: PCFClusterParams) -> Estimate:
     """Seconds (one worker) and peak bytes, from the engine's own cost model.
 
-    Features: :func:`engines.pcf.table.kernel_seconds` per PCF (about 1 ms at
+    Features: :func:`mathdisco.engines.pcf.table.kernel_seconds` per PCF (about 1 ms at
     the paper's depth); identification: ``IDENTIFY_S`` per member and
     ``SLOW_MEMBER_S`` per member of the slow classes (constant ``a``);
     clustering ``CLUSTER_S_PER_ROW``; closed forms ``CLOSED_FORM_S`` per member
@@ -238,8 +244,8 @@ def _shard_result(params: PCFClusterParams, rows: list, formulas: list, stats: d
 
 def run(params: PCFClusterParams, progress: Progress = no_progress) -> dict:
     """Run the pipeline over the params' index range; see the module docstring."""
-    from engines.pcf.account import closed_forms
-    from engines.pcf.table import box_rows
+    from mathdisco.engines.pcf.account import closed_forms
+    from mathdisco.engines.pcf.table import box_rows
 
     clock = time.perf_counter()
     rows, formulas, stats = box_rows(params, progress)
@@ -262,7 +268,7 @@ MERGE_ONLY = ("planes", "min_cluster_size", "grid", "radius", "max_clusters", "m
 
 def shards(params: PCFClusterParams) -> list[dict]:
     """Contiguous index ranges of at most SHARD_SIZE PCFs, each a features-only job."""
-    from engines.pcf.enumeration import index_ranges
+    from mathdisco.engines.pcf.enumeration import index_ranges
 
     start, stop = params.index_range
     # a shard computes the table only: the merge's own params keep their defaults there, so
@@ -304,8 +310,8 @@ def _sum_stats(results: list[dict]) -> dict:
 
 def _summarise(params: PCFClusterParams, pieces: list[dict], progress: Progress,
                table_seconds: float | None) -> dict:
-    from engines.pcf.account import account
-    from engines.pcf.analysis import analyse
+    from mathdisco.engines.pcf.account import account
+    from mathdisco.engines.pcf.analysis import analyse
 
     clock = time.perf_counter()
     rows = [row for piece in pieces for row in piece["feature_table"]["rows"]]
@@ -360,7 +366,7 @@ def _summarise(params: PCFClusterParams, pieces: list[dict], progress: Progress,
 
 
 def _catalogue(formulas: list[dict]) -> list[dict]:
-    from engines.pcf.catalogue import classes
+    from mathdisco.engines.pcf.catalogue import classes
 
     out = []
     for entry in classes(formulas):
@@ -382,9 +388,9 @@ def _catalogue(formulas: list[dict]) -> list[dict]:
 
 def _extender(params: PCFClusterParams):
     """``extend(constant, vector)``: identify ``PCF[vector]`` (maybe outside the box) against one constant."""
-    from engines.pcf.enumeration import first_positive_root
-    from engines.pcf.members import identify_member
-    from engines.pcf.table import member_values, tail_index
+    from mathdisco.engines.pcf.enumeration import first_positive_root
+    from mathdisco.engines.pcf.members import identify_member
+    from mathdisco.engines.pcf.table import member_values, tail_index
 
     index = tail_index(params)
     width_a = params.a_degree + 1
@@ -407,10 +413,9 @@ def _extender(params: PCFClusterParams):
 def _families(params: PCFClusterParams, formulas: list[dict]) -> list[dict]:
     """Families (engines.pcf.families), lengthened past the box, stated as formulas in k."""
     import sympy
-
-    from engines.numerics.expressions import to_text
-    from engines.numerics.identification import closed_form
-    from engines.pcf.families import find_families
+    from mathdisco.engines.numerics.expressions import to_text
+    from mathdisco.engines.numerics.identification import closed_form
+    from mathdisco.engines.pcf.families import find_families
 
     width_a = params.a_degree + 1
     members, indices = [], []
@@ -496,8 +501,8 @@ def discoveries(params: PCFClusterParams, result: dict) -> list[Discovery]:
 
 def hypothesis_discovery(hypothesis: dict) -> Discovery:
     """The discovery of one hypothesis (an unknown constant and its PCFs)."""
-    from engines.discoveries import hypothesis_statement
-    from engines.numerics.formula import gcf_latex, gcf_text
+    from mathdisco.engines.discoveries import hypothesis_statement
+    from mathdisco.engines.numerics.formula import gcf_latex, gcf_text
 
     a = QuasiPolynomial.polynomial(hypothesis["representative"]["a"])
     b = QuasiPolynomial.polynomial(hypothesis["representative"]["b"])

@@ -3,13 +3,13 @@
 Every convergent member of a box goes through :func:`identify_member`
 (issue 15: clustering may order the work, never filter it).  The finders,
 cheapest first, each only *propose* a relation; the acceptance rule of
-:mod:`engines.numerics.identification` (:func:`~engines.numerics.identification.judge`)
+:mod:`mathdisco.engines.numerics.identification` (:func:`~mathdisco.engines.numerics.identification.judge`)
 decides, on an independent deeper and more precise evaluation:
 
 1. ``rational`` -- the simplest fraction in the interval the value is known to;
 2. ``quadratic`` -- a visibly periodic simple continued fraction (Lagrange),
    or a Möbius relation to a square root found by 3.;
-3. ``mobius`` -- Serret's theorem through :class:`engines.numerics.tails.TailIndex`:
+3. ``mobius`` -- Serret's theorem through :class:`mathdisco.engines.numerics.tails.TailIndex`:
    the value's partial quotients are looked up among those of the images
    ``(a K + b)/d`` of the basis constants.  Relations of large determinant
    usually come from the fraction's own first terms (``det`` of a prefix is
@@ -42,9 +42,8 @@ from collections.abc import Callable, Sequence
 
 import mpmath
 import sympy
-
-from engines.numerics.constants import constant_value
-from engines.numerics.identification import (
+from mathdisco.engines.numerics.constants import constant_value
+from mathdisco.engines.numerics.identification import (
     MARGIN_DIGITS,
     Identification,
     basis_labels,
@@ -57,7 +56,7 @@ from engines.numerics.identification import (
     relation_digits,
     relation_size,
 )
-from engines.numerics.tails import (
+from mathdisco.engines.numerics.tails import (
     TailIndex,
     exact_interval,
     interval_partial_quotients,
@@ -66,7 +65,7 @@ from engines.numerics.tails import (
     rational_interval,
     simplest_rational,
 )
-from engines.pcf.evaluation import PCFValue
+from mathdisco.engines.pcf.evaluation import PCFValue
 
 __all__ = ["QUADRATIC_CONSTANTS", "identify_member", "quadratic_name"]
 

@@ -23,9 +23,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
-
-from engines.results import (
+from mathdisco.engines.results import (
     Axis,
     Chart,
     EvidenceRow,
@@ -35,6 +33,7 @@ from engines.results import (
     Series,
     ShownFormula,
 )
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 __all__ = ["PCFClusterResult", "PCFFormula", "robust_limits", "view"]
 
@@ -328,14 +327,14 @@ def _explained_chart(result: PCFClusterResult) -> Chart | None:
 
 
 def _pcf_text(a: list[int], b: list[int]) -> str:
-    from engines.numerics.formula import QuasiPolynomial
+    from mathdisco.engines.numerics.formula import QuasiPolynomial
 
     qa, qb = QuasiPolynomial.polynomial(a), QuasiPolynomial.polynomial(b)
     return f"PCF[{qa.text('a')}; {qb.text('b')}]"
 
 
 def _hypotheses_shown(result: PCFClusterResult) -> list[ShownFormula]:
-    from engines.numerics.formula import QuasiPolynomial, gcf_latex
+    from mathdisco.engines.numerics.formula import QuasiPolynomial, gcf_latex
 
     out = []
     for k, h in enumerate((result.hypotheses or [])[:SHOWN_HYPOTHESES], start=1):

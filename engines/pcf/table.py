@@ -1,8 +1,8 @@
 """The per-PCF table of a coefficient box: features and an identification for every member.
 
 One row per PCF of an index range (:data:`TABLE_COLUMNS`).  The features are
-those of :mod:`engines.pcf.dynamics` (Shalyt et al., NeurIPS 2024, Sec. 3);
-the identification columns come from :func:`engines.pcf.members.identify_member`,
+those of :mod:`mathdisco.engines.pcf.dynamics` (Shalyt et al., NeurIPS 2024, Sec. 3);
+the identification columns come from :func:`mathdisco.engines.pcf.members.identify_member`,
 run on **every** convergent member -- clustering later orders and summarises,
 it never decides who is looked at (issue 15).
 
@@ -13,7 +13,7 @@ What each member's finders see, and what the acceptance rule checks on:
   ``search_dps`` digits; the check is the exact convergent at the reference
   depth ``N`` with up to ``check_dps`` digits (``N = 2 n*``: a larger depth
   and a higher precision);
-* slow members: the depth ladder of :func:`engines.pcf.evaluation.evaluate`
+* slow members: the depth ladder of :func:`mathdisco.engines.pcf.evaluation.evaluate`
   (tail-corrected convergents where the tail expansion applies), up to
   ``max_depth`` -- its ``found`` and deeper ``check`` estimates.
 
@@ -39,15 +39,14 @@ from typing import Any
 import mpmath
 import numba
 import numpy as np
-
-from engines.contract import Progress, no_progress
-from engines.numerics.expressions import to_text
-from engines.numerics.formula import QuasiPolynomial, formula_json
-from engines.numerics.identification import Identification
-from engines.numerics.tails import TailIndex
-from engines.pcf.enumeration import first_positive_root, terminating_value
-from engines.pcf.evaluation import PCFValue, convergent_value, evaluate
-from engines.pcf.members import QUADRATIC_CONSTANTS, identify_member, quadratic_name
+from mathdisco.engines.contract import Progress, no_progress
+from mathdisco.engines.numerics.expressions import to_text
+from mathdisco.engines.numerics.formula import QuasiPolynomial, formula_json
+from mathdisco.engines.numerics.identification import Identification
+from mathdisco.engines.numerics.tails import TailIndex
+from mathdisco.engines.pcf.enumeration import first_positive_root, terminating_value
+from mathdisco.engines.pcf.evaluation import PCFValue, convergent_value, evaluate
+from mathdisco.engines.pcf.members import QUADRATIC_CONSTANTS, identify_member, quadratic_name
 
 __all__ = ["FLOAT_COLUMNS", "TABLE_COLUMNS", "batch_size", "box_rows", "constant_of",
            "formula_of", "kernel_seconds", "member_values", "tail_index"]
@@ -140,7 +139,7 @@ def formula_of(params: Any, row: list[Any], found: Identification, values: tuple
 def box_rows(params: Any, progress: Progress = no_progress
              ) -> tuple[list[list[Any]], list[dict], dict[str, Any]]:
     """Rows, identified formulas and counts for the params' index range (module docstring)."""
-    from engines.pcf.dynamics import STATUS_NAMES, pcf_features
+    from mathdisco.engines.pcf.dynamics import STATUS_NAMES, pcf_features
 
     start, stop = params.index_range
     total = stop - start

@@ -1,7 +1,7 @@
 """Monomials as exponent vectors, prefix trees and columns: the basis the linear steps share.
 
-Both linear steps -- the sparse polynomial fit (:mod:`engines.sr.polynomial`)
-and the FFX/MRGP sparse fit (:mod:`engines.sr.linear`) -- build their columns
+Both linear steps -- the sparse polynomial fit (:mod:`mathdisco.engines.sr.polynomial`)
+and the FFX/MRGP sparse fit (:mod:`mathdisco.engines.sr.linear`) -- build their columns
 from monomials of the input variables; this module is their one source, so
 neither step imports the other's internals.
 
@@ -21,8 +21,7 @@ import itertools
 from collections.abc import Sequence
 
 import numpy as np
-
-from engines.sr.grammar import Library
+from mathdisco.engines.sr.grammar import Library
 
 __all__ = ["monomial_prefix", "monomial_values", "monomials"]
 

@@ -2,7 +2,7 @@
 
 A model is a short list of terms ``t_1 .. t_k`` -- the candidate expression
 itself, plus the summands of a form when one applies -- each run as a
-compiled stack program over all samples (:mod:`engines.sr.kernels`; no
+compiled stack program over all samples (:mod:`mathdisco.engines.sr.kernels`; no
 strings, no sympy) and combined linearly, ``y ~ b + sum_i a_i t_i``, with the
 coefficients solved by least squares (for one term this is Keijzer's linear
 scaling, in closed form).  Constants inside terms (the ``C`` token) are
@@ -38,9 +38,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
-
-from engines.sr import kernels
-from engines.sr.grammar import Library
+from mathdisco.engines.sr import kernels
+from mathdisco.engines.sr.grammar import Library
 
 Terms = tuple[tuple[int, ...], ...]
 
@@ -343,7 +342,7 @@ class Evaluator:
         or else a decimal with three places (within 1e-9, so only exact fits
         get one); a snapped value is kept only when the error stays within
         ``max(1e-12, 1.000001 * error)`` of the unsnapped fit.  Snapped values
-        are stored as floats equal to the rationals; :func:`engines.sr.search`
+        are stored as floats equal to the rationals; :func:`mathdisco.engines.sr.search`
         renders them exactly.
         """
         with np.errstate(all="ignore"):
@@ -396,7 +395,7 @@ def is_law(fit: Fit, scale: float = 1.0) -> bool:
     An intercept within ``1e-8 * scale`` (the data's spread) of zero is zero.
 
     Simple: a fraction with denominator <= 12, a decimal with <= 3 places, or a
-    closed form of :func:`engines.sr.numbers.candidates` (``pi**2``, ``sqrt(2)/3``).
+    closed form of :func:`mathdisco.engines.sr.numbers.candidates` (``pi**2``, ``sqrt(2)/3``).
     Free coefficients make a few smooth terms imitate anything on a narrow
     range (``x + x**3/6 + 0.0083333*x**5 + ...`` for ``sinh x`` on ``[-1, 1]``,
     exact to 1e-11): such a fit is not a law, however exact.
@@ -404,7 +403,7 @@ def is_law(fit: Fit, scale: float = 1.0) -> bool:
     >>> is_law(Fit(((0,),), [0.5], 0.0, [], 0.0, 1)), is_law(Fit(((0,),), [0.0083333391], 0.0, [], 0.0, 1))
     (True, False)
     """
-    from engines.sr.numbers import is_simple
+    from mathdisco.engines.sr.numbers import is_simple
 
     intercept = 0.0 if abs(fit.intercept) <= 1e-8 * scale else fit.intercept
     return all(is_simple(v) for v in [*fit.coefficients, intercept, *fit.constants])

@@ -12,7 +12,7 @@ test set), target noise as in SRBench (:meth:`Problem.sample`).
 The subset is every third equation of the published table, in its order,
 starting with the first (34 equations) -- a rule fixed before any run, not a
 choice of easy ones.  Equations are written in the safe grammar
-(:func:`engines.numerics.expressions.parse_expression`) with the table's
+(:func:`mathdisco.engines.numerics.expressions.parse_expression`) with the table's
 variable names (``ln`` spelled ``log``).  Function set: the Koza set plus
 ``sqrt``.
 
@@ -30,8 +30,8 @@ from __future__ import annotations
 
 from functools import cache
 
-from engines.numerics.expressions import parse_expression
-from engines.sr.benchmarks import Problem, Sampler
+from mathdisco.engines.numerics.expressions import parse_expression
+from mathdisco.engines.sr.benchmarks import Problem, Sampler
 
 __all__ = ["FEYNMAN", "FEYNMAN_OPERATORS", "feynman_problems"]
 

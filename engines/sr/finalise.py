@@ -1,9 +1,9 @@
 """From the search's candidates to the reported models: selection on all rows, rendering, Pareto front.
 
-The search (:mod:`engines.sr.search`) fits candidates on its rows (a subsample
+The search (:mod:`mathdisco.engines.sr.search`) fits candidates on its rows (a subsample
 of large data); here the most promising of them -- the error/size Pareto
 front and the best few by a quick description length -- are processed on
-*all* training rows by :func:`engines.sr.selection.process` (refit, drop idle
+*all* training rows by :func:`mathdisco.engines.sr.selection.process` (refit, drop idle
 terms, snap numbers under a statistical test), and the one of least
 description length is the result.  Each processed model is rendered as a sympy
 expression (snapped numbers exact, free ones to the digits their standard
@@ -31,12 +31,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import sympy
-
-from engines.sr import kernels
-from engines.sr.evaluate import Evaluator, Fit, snap_decimal, snap_pi_multiple, snap_value
-from engines.sr.grammar import Library
-from engines.sr.numbers import SimpleNumber
-from engines.sr.selection import (
+from mathdisco.engines.sr import kernels
+from mathdisco.engines.sr.evaluate import Evaluator, Fit, snap_decimal, snap_pi_multiple, snap_value
+from mathdisco.engines.sr.grammar import Library
+from mathdisco.engines.sr.numbers import SimpleNumber
+from mathdisco.engines.sr.selection import (
     Context,
     Model,
     constant_spans,
@@ -192,7 +191,7 @@ def _complexity(expression: sympy.Expr) -> int:
 def _matches(expression: sympy.Expr, variables: list[str], X: np.ndarray, y: np.ndarray,
              scale: float, nrmse: float) -> bool:
     """Whether ``expression`` fits the data as well as the model it renders."""
-    from engines.sr.benchmarks import sympy_to_numpy
+    from mathdisco.engines.sr.benchmarks import sympy_to_numpy
 
     try:
         values = sympy_to_numpy(expression, variables)(X)
@@ -231,7 +230,7 @@ def _dimension_check(lib: Library, units: dict | None):
     """A predicate ``Model -> bool`` for dimensional consistency, or None without units."""
     if not units:
         return None
-    from engines.sr.units import DIMENSIONLESS, consistent
+    from mathdisco.engines.sr.units import DIMENSIONLESS, consistent
 
     variables = {k: v for k, v in units.items() if k != "y"}
     target = units.get("y", DIMENSIONLESS)
@@ -253,7 +252,7 @@ def finalise(lib: Library, evaluator: Evaluator, X: np.ndarray, y: np.ndarray, *
     before ``deadline`` (at least one always is).  ``noise``: the model-free
     noise level (absolute), which tells approximations from plausible laws.
     ``units``: variable name (and ``"y"``) -> dimension
-    (:func:`engines.sr.units.parse_unit`); dimensionally inconsistent models
+    (:func:`mathdisco.engines.sr.units.parse_unit`); dimensionally inconsistent models
     are refused (kept only when no candidate is consistent, and marked so).
     Models undefined somewhere on the box of the inputs are refused the same
     way (:func:`_probe`).

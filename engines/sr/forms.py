@@ -31,8 +31,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from engines.sr.evaluate import Evaluator
-from engines.sr.grammar import Library
+from mathdisco.engines.sr.evaluate import Evaluator
+from mathdisco.engines.sr.grammar import Library
 
 Expr = tuple[int, ...]
 

@@ -11,7 +11,7 @@ expression's sum instead -- a new random summand, or (sometimes) dropping
 one -- because the fitted model gives every top-level summand its own
 coefficient (MRGP-style), so sums grow one useful term at a time (a
 polynomial, ``exp(x) + exp(C x)``) instead of by a lucky subtree.
-Here the error is the fitted NRMSE of :class:`engines.sr.evaluate.Evaluator`.
+Here the error is the fitted NRMSE of :class:`mathdisco.engines.sr.evaluate.Evaluator`.
 
 Examples
 --------
@@ -33,8 +33,8 @@ import math
 import random
 from collections.abc import Sequence
 
-from engines.sr.evaluate import Evaluator
-from engines.sr.mcts import TermsOf, single_term
+from mathdisco.engines.sr.evaluate import Evaluator
+from mathdisco.engines.sr.mcts import TermsOf, single_term
 
 Expr = tuple[int, ...]
 

@@ -31,8 +31,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import sympy
-
-from engines.sr.operators import OPERATORS, Operator
+from mathdisco.engines.sr.operators import OPERATORS, Operator
 
 Slot = tuple[int, bool, int, int, bool]  # depth, trig above, parent token, position, after bare C
 ROOT_SLOT: Slot = (1, False, -1, 0, False)
@@ -44,7 +43,7 @@ class Library:
     Parameters
     ----------
     variables : names of the input variables (tokens ``0 .. n-1``).
-    operators : operator names from :data:`engines.sr.operators.OPERATORS`.
+    operators : operator names from :data:`mathdisco.engines.sr.operators.OPERATORS`.
     constants : whether the fitted-constant token ``C`` is available.
     max_constants : the most ``C`` tokens one expression may hold.
     """
@@ -74,13 +73,13 @@ class Library:
         self._legal_cache: dict[tuple, list[int]] = {}
         self._legal_sets: dict[int, frozenset[int]] = {}  # id of a cached list -> its set
         self._verdicts: dict[tuple, bool] = {}  # (prefix, max_depth, max_length) -> is_legal
-        from engines.sr.kernels import CONST, OPCODES, VAR
+        from mathdisco.engines.sr.kernels import CONST, OPCODES, VAR
         self.opcode = [VAR] * self.n_variables + ([CONST] if constants else []) + [
             OPCODES[name] for name in operators]
 
     def size(self, expression: Sequence[int]) -> int:
         """The complexity of a prefix expression: its tokens, each operator by its weight
-        (:attr:`engines.sr.operators.Operator.weight`: shortcuts count like their expansion).
+        (:attr:`mathdisco.engines.sr.operators.Operator.weight`: shortcuts count like their expansion).
 
         >>> lib = Library(["x"], ["add", "sinh"], constants=False)
         >>> lib.size(lib.encode(["sinh", "x"])), lib.size(lib.encode(["add", "x", "x"]))
@@ -219,7 +218,7 @@ class Library:
         return tuple(sorted(set(terms)))
 
     def lower(self, prefix: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
-        """The (code, arg) arrays of :mod:`engines.sr.kernels` for a prefix expression."""
+        """The (code, arg) arrays of :mod:`mathdisco.engines.sr.kernels` for a prefix expression."""
         code = np.array([self.opcode[t] for t in prefix], dtype=np.int64)
         arg = np.zeros(len(prefix), dtype=np.int64)
         k = 0

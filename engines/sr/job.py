@@ -3,21 +3,21 @@
 ``sr_mcts`` searches one data set -- rows given in the params, a named
 benchmark generated from its definition and seed (optionally with SRBench's
 target noise), or samples of a target expression given in the safe grammar --
-with :func:`engines.sr.search.search`, and reports the model chosen by
-noise-aware selection (:mod:`engines.sr.selection`: least description length,
+with :func:`mathdisco.engines.sr.search.search`, and reports the model chosen by
+noise-aware selection (:mod:`mathdisco.engines.sr.selection`: least description length,
 idle terms dropped, constants snapped only under an F-test), its train/test
 NRMSE, the estimated noise level, the values it snapped, the Pareto front and,
 when the truth is known, whether it was recovered exactly (symbolic equality,
 :func:`symbolically_equal`).
 
 ``time_limit_s`` bounds the whole job by the wall clock, compilation of the
-numba kernels included (:func:`engines.sr.kernels.warm_up`; a worker calls
+numba kernels included (:func:`mathdisco.engines.sr.kernels.warm_up`; a worker calls
 :func:`warm_up` at start); the result states its own ``elapsed_s``, whether
 the limit stopped the search (``stopped_by_limit``) and, in ``limited``,
 whether it stopped it before the search ran (``{"reason": ...}``, else None).
 Every number of the selected model is listed in ``best.constants`` with its
 fitted value, confidence interval and the closed form it was recognised as
-(:mod:`engines.numerics.identification`, through the selection).
+(:mod:`mathdisco.engines.numerics.identification`, through the selection).
 
 ``sr_benchmark`` runs a suite of named problems over seeds, one shard per
 (problem, seed), and reports the exact-recovery rate and the median time per
@@ -44,13 +44,11 @@ from typing import Literal
 
 import numpy as np
 import sympy
-from pydantic import Field, field_validator, model_validator
-
-from engines.contract import EngineParams, JobType, Progress, TimeLimits, no_progress
-from engines.sr.benchmarks import BENCHMARKS, NGUYEN, Problem, sympy_to_numpy
-from engines.sr.feynman import FEYNMAN, feynman_problems
-from engines.sr.operators import default_operators, validate_operator_names
-from engines.sr.report import (
+from mathdisco.engines.contract import EngineParams, JobType, Progress, TimeLimits, no_progress
+from mathdisco.engines.sr.benchmarks import BENCHMARKS, NGUYEN, Problem, sympy_to_numpy
+from mathdisco.engines.sr.feynman import FEYNMAN, feynman_problems
+from mathdisco.engines.sr.operators import default_operators, validate_operator_names
+from mathdisco.engines.sr.report import (
     SRBenchmarkResult,
     SRResult,
     benchmark_view,
@@ -58,6 +56,7 @@ from engines.sr.report import (
     sr_view,
     symbolically_equal,
 )
+from pydantic import Field, field_validator, model_validator
 
 __all__ = ["JOB_TYPES", "SRBenchmarkParams", "SRParams", "model_constants", "problem", "run_sr",
            "run_sr_benchmark", "run_sr_mcts", "symbolically_equal", "warm_up"]
@@ -146,7 +145,7 @@ class SRParams(SearchOptions):
     def _units(cls, units: dict[str, str] | None) -> dict[str, str] | None:
         if units is None:
             return None
-        from engines.sr.units import parse_unit
+        from mathdisco.engines.sr.units import parse_unit
 
         for name, text in units.items():
             if len(text) > 60:
@@ -237,7 +236,7 @@ class SRParams(SearchOptions):
                 f"{kind} on every row and no other requested operator can make one")
 
     def _check_target(self) -> None:
-        from engines.numerics.expressions import ExpressionError, parse_expression
+        from mathdisco.engines.numerics.expressions import ExpressionError, parse_expression
 
         names = self.variables or ["x"]
         try:
@@ -276,7 +275,7 @@ def _target_samples(params: SRParams, truth: sympy.Expr, names: list[str]):
 
 
 def _config(params: SearchOptions, seed: int, time_limit_s: float, operators: tuple[str, ...]):
-    from engines.sr.search import SearchConfig
+    from mathdisco.engines.sr.search import SearchConfig
 
     return SearchConfig(
         operators=operators, constants=params.constants, max_constants=params.max_constants,
@@ -298,7 +297,7 @@ def _data(params: SRParams):
         return (X, y, Xt, yt, list(bench.variables), bench.expression,
                 bench.positive_domain, bench.name, bench.operators)
     if params.target is not None:
-        from engines.numerics.expressions import parse_expression
+        from mathdisco.engines.numerics.expressions import parse_expression
 
         names = params.variables or ["x"]
         truth = parse_expression(params.target, variables=names)
@@ -351,9 +350,9 @@ def warm_up() -> None:
     """Compile every numba kernel the search uses, on tiny data (fast when numba's cache is warm).
 
     A worker calls this at start, so that its first ``sr_mcts`` job searches instead of
-    spending its time limit compiling (:func:`engines.sr.kernels.warm_up`).
+    spending its time limit compiling (:func:`mathdisco.engines.sr.kernels.warm_up`).
     """
-    from engines.sr import kernels
+    from mathdisco.engines.sr import kernels
 
     kernels.warm_up(None)
 
@@ -390,10 +389,10 @@ def run_sr_mcts(params: SRParams, progress: Progress | None = None) -> dict:
 
 
 def _run(params: SRParams, progress: Progress, started: float, deadline: float) -> dict:
-    from engines.sr import kernels
-    from engines.sr.finalise import predict
-    from engines.sr.noise import estimate_noise
-    from engines.sr.search import search
+    from mathdisco.engines.sr import kernels
+    from mathdisco.engines.sr.finalise import predict
+    from mathdisco.engines.sr.noise import estimate_noise
+    from mathdisco.engines.sr.search import search
 
     X, y, Xt, yt, names, truth, positive, label, default_ops = _data(params)
     operators = tuple(params.operators or default_ops)
@@ -408,7 +407,7 @@ def _run(params: SRParams, progress: Progress, started: float, deadline: float) 
     noise = estimate_noise(X_search, y_search, params.seed)
     units = None
     if params.units:
-        from engines.sr.units import parse_unit
+        from mathdisco.engines.sr.units import parse_unit
 
         units = {name: parse_unit(text) for name, text in params.units.items()}
     outcome = search(X_search, y_search, names,
@@ -465,10 +464,10 @@ def model_constants(model, lib) -> list[dict]:
     """Every number of the selected model: where, the fitted value, its confidence interval
     (``Z_WINDOW`` standard errors) and the closed form it was recognised as (None: kept free).
 
-    The recognised forms come from :mod:`engines.numerics.identification` through the
-    selection's snapping (:func:`engines.sr.selection.snap`).
+    The recognised forms come from :mod:`mathdisco.engines.numerics.identification` through the
+    selection's snapping (:func:`mathdisco.engines.sr.selection.snap`).
     """
-    from engines.sr.selection import interval_of
+    from mathdisco.engines.sr.selection import interval_of
 
     snapped = {entry["where"]: entry for entry in model.snapped}
     out = []

@@ -9,7 +9,7 @@ Levenberg-Marquardt with a forward-difference Jacobian (variable projection:
 on a few hundred samples and returns in well under a millisecond, so a
 cancellation signal is never held up for long.
 
-The operators' numpy forms in :mod:`engines.sr.operators` are the reference;
+The operators' numpy forms in :mod:`mathdisco.engines.sr.operators` are the reference;
 the opcodes below must compute the same functions (a test checks this).
 
 Compilation (or loading numba's on-disk cache) takes seconds on a fresh

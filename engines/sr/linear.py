@@ -18,13 +18,13 @@ module is that step, after two published ideas:
 
 On data of one sign in every variable the basis also holds ratios of
 variables (``1/x``, ``x/y``, ``x/y**2``, their squares) when the library
-divides.  The sparse model is found by :mod:`engines.sr.sparse` (exhaustive
+divides.  The sparse model is found by :mod:`mathdisco.engines.sr.sparse` (exhaustive
 screening of small subsets, then a beam search over forward selection); on
 exact data it is accepted only when the residual vanishes, so the step either
 reproduces the data exactly with a few features or reports nothing; on noisy
 data (``noisy=True``) the best subset of every size is fitted too and left to
 the final selection, which judges every model by description length
-(:mod:`engines.sr.selection`).  The same search runs on the targets of the
+(:mod:`mathdisco.engines.sr.selection`).  The same search runs on the targets of the
 inverses the library has: ``exp(y)`` for ``log(P)``, ``log|y|`` for ``exp(P)``,
 ``y**2`` for ``sqrt(P)`` and ``1/y`` for ``1/P``, each weighted so that its
 residual stands for the residual in ``y``.  A direct model is fitted through
@@ -56,13 +56,12 @@ import math
 from collections.abc import Iterable, Sequence
 
 import numpy as np
-
-from engines.sr import kernels
-from engines.sr.basis import monomial_prefix, monomials
-from engines.sr.evaluate import Evaluator, Fit, is_law
-from engines.sr.grammar import Library
-from engines.sr.numbers import is_simple
-from engines.sr.sparse import sparse_fit
+from mathdisco.engines.sr import kernels
+from mathdisco.engines.sr.basis import monomial_prefix, monomials
+from mathdisco.engines.sr.evaluate import Evaluator, Fit, is_law
+from mathdisco.engines.sr.grammar import Library
+from mathdisco.engines.sr.numbers import is_simple
+from mathdisco.engines.sr.sparse import sparse_fit
 
 __all__ = ["FeatureSet", "base_features", "exact_model", "linear_step", "mined_features",
            "ratios", "subtrees", "targets"]
@@ -330,7 +329,7 @@ def exact_model(lib: Library, evaluator: Evaluator, kind: str, parts: list[Expr]
 
 
 def _simple(value: float) -> bool:
-    """:func:`engines.sr.numbers.is_simple`: an exact fit is believed only with simple numbers."""
+    """:func:`mathdisco.engines.sr.numbers.is_simple`: an exact fit is believed only with simple numbers."""
     return is_simple(value)
 
 

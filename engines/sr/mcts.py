@@ -35,8 +35,8 @@ import math
 import random
 from collections.abc import Callable
 
-from engines.sr.evaluate import Evaluator, reward
-from engines.sr.grammar import ROOT_SLOT, Library, Slot
+from mathdisco.engines.sr.evaluate import Evaluator, reward
+from mathdisco.engines.sr.grammar import ROOT_SLOT, Library, Slot
 
 TermsOf = Callable[[tuple[int, ...]], tuple[tuple[int, ...], ...]]
 

@@ -17,7 +17,7 @@ it does not, the approximation error adds to it, so the estimate is an *upper*
 bound in expectation.  The search uses it only as a gate (a model whose error
 is no larger cannot be told from the noise by a smoother either) and to scale
 its reward; the reported noise level of a result comes from the selected model
-(:mod:`engines.sr.selection`).
+(:mod:`mathdisco.engines.sr.selection`).
 
 Reference: Seber & Lee, *Linear Regression Analysis*, 2nd ed. (2003), section
 3.3 (``s**2 = RSS / (n - p)`` is unbiased for the error variance of a correct
@@ -41,8 +41,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-
-from engines.sr.basis import monomials
+from mathdisco.engines.sr.basis import monomials
 
 __all__ = ["NoiseEstimate", "estimate_noise"]
 

@@ -18,9 +18,9 @@ directly instead of searched:
    rationals, so a polynomial is accepted only when it is exact with simple
    coefficients; coefficients beyond ``p/q, q <= 4`` (``x**3/5``, ``3.39``)
    go into one tree with fitted constants
-   (:func:`engines.sr.linear.exact_model`), still only when simple.
+   (:func:`mathdisco.engines.sr.linear.exact_model`), still only when simple.
 
-Every model found this way is an ordinary :class:`~engines.sr.evaluate.Fit`
+Every model found this way is an ordinary :class:`~mathdisco.engines.sr.evaluate.Fit`
 of prefix trees (a monomial is a chain of ``mul``), so it joins the Pareto
 front and the snapping like any other candidate.
 
@@ -43,12 +43,11 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-
-from engines.sr.basis import monomial_prefix, monomial_values, monomials
-from engines.sr.evaluate import Evaluator, Fit
-from engines.sr.grammar import Library
-from engines.sr.linear import exact_model
-from engines.sr.sparse import sparse_fit
+from mathdisco.engines.sr.basis import monomial_prefix, monomial_values, monomials
+from mathdisco.engines.sr.evaluate import Evaluator, Fit
+from mathdisco.engines.sr.grammar import Library
+from mathdisco.engines.sr.linear import exact_model
+from mathdisco.engines.sr.sparse import sparse_fit
 
 __all__ = ["sparse_polynomial"]
 
@@ -176,7 +175,7 @@ def _best_subsets(lib: Library, evaluator: Evaluator, every: list[Expr], A: np.n
 
 def _extra_values(lib: Library, evaluator: Evaluator, expression: Expr) -> np.ndarray | None:
     """Values of a constant-free, non-monomial summand, or None (constants, monomial, not finite)."""
-    from engines.sr import kernels
+    from mathdisco.engines.sr import kernels
 
     if lib.count_constants(expression):
         return None

@@ -10,7 +10,7 @@ the constant, then each variable -- and the rest is a sparse regression of
 
     (m1 r1 + m2 r2) / (m1 + m2):   y m1 = m1 r1 + m2 r2 - m2 y   (pivot m1, three columns)
 
-The subset search is :func:`engines.sr.sparse.sparse_fit` (exact subsets; on
+The subset search is :func:`mathdisco.engines.sr.sparse.sparse_fit` (exact subsets; on
 noisy data also the best of each size).  A subset becomes one tree
 ``(sum a_i p_i + a_0) / (q_u + sum b_j q_j + b_0)`` -- the largest
 numerator and denominator coefficients are carried by the linear scale and
@@ -35,11 +35,10 @@ True
 from __future__ import annotations
 
 import numpy as np
-
-from engines.sr.basis import monomial_prefix, monomial_values, monomials
-from engines.sr.evaluate import Evaluator, Fit
-from engines.sr.grammar import Library
-from engines.sr.sparse import sparse_fit
+from mathdisco.engines.sr.basis import monomial_prefix, monomial_values, monomials
+from mathdisco.engines.sr.evaluate import Evaluator, Fit
+from mathdisco.engines.sr.grammar import Library
+from mathdisco.engines.sr.sparse import sparse_fit
 
 __all__ = ["rational_step"]
 

@@ -6,7 +6,7 @@ once with a human label, the other Pareto models each once, the evidence in
 words and numbers, and the Pareto front as a chart (integer complexity ticks,
 log-scale error axis).  Discoveries are exact recoveries of a known truth, or
 exact fits of given data on both train and test rows, stated canonically by
-:func:`engines.discoveries.expression_statement`.
+:func:`mathdisco.engines.discoveries.expression_statement`.
 
 Examples
 --------
@@ -18,10 +18,8 @@ Examples
 from __future__ import annotations
 
 import sympy
-from pydantic import BaseModel, ConfigDict, Field
-
-from engines.discoveries import Discovery, expression_statement
-from engines.results import (
+from mathdisco.engines.discoveries import Discovery, expression_statement
+from mathdisco.engines.results import (
     Axis,
     Chart,
     EvidenceRow,
@@ -31,6 +29,7 @@ from engines.results import (
     Series,
     ShownFormula,
 )
+from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["SRBenchmarkResult", "SRResult", "benchmark_view", "sr_discoveries", "sr_view",
            "symbolically_equal"]
@@ -242,9 +241,19 @@ def sr_view(result: SRResult) -> ResultView:
     if result.units:
         evidence.append(EvidenceRow(label="dimensionally consistent with the units given",
                                     value=_words(best.dimensionally_consistent)))
+    if result.limited is not None:
+        evidence.insert(0, EvidenceRow(label="limited", value=result.limited.reason))
+    listed = {c.where for c in best.constants}
+    for c in best.constants:
+        interval = ("no interval (not identifiable)" if c.interval is None
+                    else f"[{c.interval[0]:.6g}, {c.interval[1]:.6g}]")
+        verdict = f"recognised as {c.recognised}" if c.recognised is not None else "kept as fitted"
+        evidence.append(EvidenceRow(label=f"number: {c.where}",
+                                    value=f"fitted {c.fitted:.6g}, 3-sigma interval {interval}: {verdict}"))
     for value in best.snapped:
-        evidence.append(EvidenceRow(label=f"snapped {value.where}",
-                                    value=f"{value.fitted:.6g} -> {value.snapped} (p = {value.p_value:.2g})"))
+        if value.where not in listed:  # a dropped intercept, a redundant constant fixed
+            evidence.append(EvidenceRow(label=f"fixed {value.where}",
+                                        value=f"{value.fitted:.6g} -> {value.snapped}"))
     return ResultView(formulas=formulas, evidence=evidence, charts=[_pareto_chart(result)])
 
 

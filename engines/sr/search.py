@@ -12,8 +12,8 @@ ICLR 2024, section 3 and the reference code's ``pipeline.py``):
    restarted when the form changes).
 
 Before the first epoch, and after the GP of every epoch, linear steps
-(:mod:`engines.sr.polynomial`, :mod:`engines.sr.linear`,
-:mod:`engines.sr.rational`) look for a sparse model: a polynomial, a
+(:mod:`mathdisco.engines.sr.polynomial`, :mod:`mathdisco.engines.sr.linear`,
+:mod:`mathdisco.engines.sr.rational`) look for a sparse model: a polynomial, a
 combination of FFX basis functions and of sub-trees mined from the best
 candidates (MRGP), directly or through an inverse (``exp``, ``log``, ``sqrt``,
 ``1/``), and a ratio of sparse polynomials.  ``polynomial=False`` leaves them
@@ -21,13 +21,13 @@ out (tree search only).  Every fit records the step that proposed it
 (``Fit.origin``), so a result can say what found its model.
 
 Stopping: a *law* reaching ``target_nrmse`` (exact data, every number simple:
-:func:`engines.sr.evaluate.is_law`) ends the search at once -- an exact fit
+:func:`mathdisco.engines.sr.evaluate.is_law`) ends the search at once -- an exact fit
 with free-looking numbers does not, it competes in the selection as a fit; so
 does the deadline (every ``tick``), the evaluation budget, and -- on noisy
 data -- *convergence*: the candidate of least quick description length
-(:func:`engines.sr.selection.quick_length`) has not improved by a nat for
+(:func:`mathdisco.engines.sr.selection.quick_length`) has not improved by a nat for
 ``patience`` epochs and fits to within ``noise_gate`` times the noise level,
-taken as the smaller of the model-free estimate (:mod:`engines.sr.noise`,
+taken as the smaller of the model-free estimate (:mod:`mathdisco.engines.sr.noise`,
 only when its smoother levelled off) and the most accurate candidate's
 residual corrected for its degrees of freedom -- and only when that level is
 at least ``EXACT`` (``1e-6``): data fitted more closely are treated as exact;
@@ -35,7 +35,7 @@ and never on fewer than ``MIN_ROWS`` rows, where a smoother of a few degrees
 levels off on approximation error as readily as on noise.  The model-free estimate also sets
 the reward's error scale, so rewards still separate candidates when the
 noise floor is high.  The reported model is chosen on all rows by
-:func:`engines.sr.finalise.finalise` (noise-aware selection, snapping under a
+:func:`mathdisco.engines.sr.finalise.finalise` (noise-aware selection, snapping under a
 test).
 
 Examples
@@ -56,20 +56,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import sympy
-
-from engines.contract import Progress, no_progress
-from engines.sr.evaluate import BudgetExhausted, Evaluator, Finished
-from engines.sr.finalise import Chosen, finalise
-from engines.sr.forms import Form, discover_form
-from engines.sr.gp import GeneticProgramming
-from engines.sr.grammar import Library
-from engines.sr.linear import base_features, linear_step, mined_features
-from engines.sr.mcts import MCTSAgent
-from engines.sr.noise import NoiseEstimate, estimate_noise
-from engines.sr.operators import KOZA
-from engines.sr.polynomial import sparse_polynomial
-from engines.sr.rational import rational_step
-from engines.sr.selection import FLOOR, quick_length
+from mathdisco.engines.contract import Progress, no_progress
+from mathdisco.engines.sr.evaluate import BudgetExhausted, Evaluator, Finished
+from mathdisco.engines.sr.finalise import Chosen, finalise
+from mathdisco.engines.sr.forms import Form, discover_form
+from mathdisco.engines.sr.gp import GeneticProgramming
+from mathdisco.engines.sr.grammar import Library
+from mathdisco.engines.sr.linear import base_features, linear_step, mined_features
+from mathdisco.engines.sr.mcts import MCTSAgent
+from mathdisco.engines.sr.noise import NoiseEstimate, estimate_noise
+from mathdisco.engines.sr.operators import KOZA
+from mathdisco.engines.sr.polynomial import sparse_polynomial
+from mathdisco.engines.sr.rational import rational_step
+from mathdisco.engines.sr.selection import FLOOR, quick_length
 
 __all__ = ["SearchConfig", "SearchOutcome", "search"]
 
@@ -298,7 +297,7 @@ def search(X: np.ndarray, y: np.ndarray, variables: list[str], config: SearchCon
     selection ends when 30 % of that reserve is left, for the caller.  ``select_on``:
     the rows the final selection uses (default ``X, y``); ``noise``: the
     model-free estimate (computed here when not given); ``units``: dimensions
-    of the variables and ``"y"`` (:mod:`engines.sr.units`), for the selection.
+    of the variables and ``"y"`` (:mod:`mathdisco.engines.sr.units`), for the selection.
     """
     pipeline = _Pipeline(X, y, variables, config, progress, deadline, noise)
     stop_reason = pipeline.run()
@@ -327,7 +326,7 @@ def _polynomial_refinement(lib: Library, evaluator: Evaluator, hall: list[tuple[
     """Summand-wise refinement: each of the best candidates' summands plus a sparse polynomial.
 
     RSRM's ``A + f`` with ``A`` the summands of one good candidate and ``f``
-    solved as a sparse polynomial (:func:`engines.sr.polynomial.sparse_polynomial`).
+    solved as a sparse polynomial (:func:`mathdisco.engines.sr.polynomial.sparse_polynomial`).
     Returns the candidates of ``hall`` best first (the feature miner's input).
     """
     scored = []

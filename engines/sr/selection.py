@@ -12,13 +12,13 @@ score); each is processed here on all training rows:
    ``F = ((RSS_r - RSS) / q) / s**2``, ``s**2 = RSS / (n - p)``, with ``q`` the
    parameters removed);
 3. **recognise constants**: every free value is offered to the identification
-   module (:func:`engines.numerics.identification.interval_candidates`, through
-   :mod:`engines.sr.numbers`) and replaced by a closed form when (a) the form
+   module (:func:`mathdisco.engines.numerics.identification.interval_candidates`, through
+   :mod:`mathdisco.engines.sr.numbers`) and replaced by a closed form when (a) the form
    lies inside the value's confidence interval, ``z = 3`` standard errors from
    the Jacobian, (b) it is a shorter description than the free value by at
    least ``MARGIN`` (2 nats: many candidates lie near any value; zero, the
    value's absence, needs no margin) -- (a) and (b) are
-   :func:`~engines.numerics.identification.interval_accepts` -- and (c) the
+   :func:`~mathdisco.engines.numerics.identification.interval_accepts` -- and (c) the
    model refitted with it (the other values free) passes the partial F-test
    against the unsnapped one (``q`` = the number of values fixed so far) at
    level ``SNAP_ALPHA`` = 0.0027, the level at which one value's test and its
@@ -78,12 +78,11 @@ from fractions import Fraction
 
 import numpy as np
 import scipy.special
-
-from engines.numerics.identification import INTERVAL_Z, MARGIN_NATS, interval_accepts
-from engines.sr import kernels
-from engines.sr.evaluate import Fit
-from engines.sr.grammar import Library
-from engines.sr.numbers import SimpleNumber, candidates, free_cost
+from mathdisco.engines.numerics.identification import INTERVAL_Z, MARGIN_NATS, interval_accepts
+from mathdisco.engines.sr import kernels
+from mathdisco.engines.sr.evaluate import Fit
+from mathdisco.engines.sr.grammar import Library
+from mathdisco.engines.sr.numbers import SimpleNumber, candidates, free_cost
 
 __all__ = ["Context", "Model", "constant_spans", "description_length", "interval_of",
            "levenberg_marquardt", "process", "quick_length"]
@@ -424,7 +423,7 @@ def _options(model: Model, context: Context) -> list[tuple[float, str, int, Simp
     """(gain in nats, kind, index, number) for every free value with an admissible simple number.
 
     Admissible: the identification module's rule for measured values
-    (:func:`engines.numerics.identification.interval_accepts`: inside the
+    (:func:`mathdisco.engines.numerics.identification.interval_accepts`: inside the
     ``Z_WINDOW`` standard-error interval, and shorter than the free value by
     ``MARGIN``); zero, the value's absence, needs no margin.
     """

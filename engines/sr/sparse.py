@@ -4,7 +4,7 @@ Given columns ``A`` (features on the data rows) and a target ``z``, find small
 subsets ``S`` with ``z ~ c_0 + sum_{j in S} c_j A_j``:
 
 * subsets of one to three of the first ``exhaustive`` columns are screened in
-  numba (:func:`engines.sr.kernels.screen_subsets`) for an exact fit;
+  numba (:func:`mathdisco.engines.sr.kernels.screen_subsets`) for an exact fit;
 * larger ones come from a beam search over forward selection: each state
   holds every column's part orthogonal to its chosen (centred) columns and
   its residual; adding column ``j`` lowers the squared residual by
@@ -38,8 +38,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-
-from engines.sr import kernels
+from mathdisco.engines.sr import kernels
 
 __all__ = ["SubsetSearch", "sparse_exact", "sparse_fit"]
 

@@ -13,7 +13,7 @@ equal dimensions, products add them, ``exp``/``log``/``sin``/``cos``/``tan``
 need dimensionless arguments and are dimensionless, ``sqrt`` halves.  A fitted
 constant (``C``) or a free coefficient is a *wildcard*: it takes whatever
 dimension makes the expression consistent; a snapped number (``1/2``,
-``4 pi``) is dimensionless.  The selection (:mod:`engines.sr.finalise`)
+``4 pi``) is dimensionless.  The selection (:mod:`mathdisco.engines.sr.finalise`)
 refuses models that are inconsistent with the target's unit.
 
 Examples
@@ -35,7 +35,7 @@ import re
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
-from engines.sr.grammar import Library
+from mathdisco.engines.sr.grammar import Library
 
 __all__ = ["BASE", "DERIVED", "INCONSISTENT", "WILD", "consistent", "parse_unit", "term_dimension"]
 

@@ -7,13 +7,12 @@ import math
 
 import pytest
 import sympy
+from mathdisco.engines.cayley.conjectures import FitArgs, bound_check, sequence_conjecture
+from mathdisco.engines.cayley.job import GrowthParams, SweepParams, run_growth, run_sweep
+from mathdisco.engines.cayley.params import MAX_THREADS
+from mathdisco.engines.cayley.quasipolynomial import formula_value
+from mathdisco.engines.registry import get_job_type
 from sympy.functions.combinatorial.numbers import stirling
-
-from engines.cayley.conjectures import FitArgs, bound_check, sequence_conjecture
-from engines.cayley.job import GrowthParams, SweepParams, run_growth, run_sweep
-from engines.cayley.params import MAX_THREADS
-from engines.cayley.quasipolynomial import formula_value
-from engines.registry import get_job_type
 
 
 def _quiet(done, total, message=""):
@@ -133,7 +132,7 @@ def test_extremal_shards_merge_equal_run():
 
 
 def test_matrix_diameter_in_p_is_fitted():
-    from engines.cayley.catalogue import matrix_sweep
+    from mathdisco.engines.cayley.catalogue import matrix_sweep
 
     entry = matrix_sweep("heisenberg", 4, 10, budget_s=60)
     formula = entry["conjecture"]["formula"]

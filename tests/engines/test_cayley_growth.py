@@ -13,14 +13,13 @@ import math
 import os
 
 import pytest
+from mathdisco.engines.cayley import families
+from mathdisco.engines.cayley.graph import prepare_graph
+from mathdisco.engines.cayley.growth import estimate_memory, growth
+from mathdisco.engines.cayley.job import JOB_TYPES, GrowthParams, run_growth
+from mathdisco.engines.contract import Cancelled
+from mathdisco.engines.registry import get_job_type
 from pydantic import ValidationError
-
-from engines.cayley import families
-from engines.cayley.graph import prepare_graph
-from engines.cayley.growth import estimate_memory, growth
-from engines.cayley.job import JOB_TYPES, GrowthParams, run_growth
-from engines.contract import Cancelled
-from engines.registry import get_job_type
 
 GROWTH = {
     ("all_transpositions", 5): [1, 10, 35, 50, 24],

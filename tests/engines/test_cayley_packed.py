@@ -14,12 +14,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from engines.cayley import families
-from engines.cayley import packed_kernels as pk
-from engines.cayley.graph import prepare_graph
-from engines.cayley.growth import growth
-from engines.cayley.job import GrowthParams, run_growth
+from mathdisco.engines.cayley import families
+from mathdisco.engines.cayley import packed_kernels as pk
+from mathdisco.engines.cayley.graph import prepare_graph
+from mathdisco.engines.cayley.growth import growth
+from mathdisco.engines.cayley.job import GrowthParams, run_growth
 
 
 def python_bfs(generators, start, max_depth=None):

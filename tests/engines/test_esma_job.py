@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from mathdisco.engines.esma.job import EsmaParams, discoveries, merge, run, shards
+from mathdisco.engines.esma.search import primitive_sign_periods
+from mathdisco.engines.numerics.expressions import parse_expression
+from mathdisco.engines.registry import get_job_type
 from pydantic import ValidationError
-
-from engines.esma.job import EsmaParams, discoveries, merge, run, shards
-from engines.esma.search import primitive_sign_periods
-from engines.numerics.expressions import parse_expression
-from engines.registry import get_job_type
 
 
 @pytest.fixture(scope="module")
@@ -147,7 +146,7 @@ def test_large_but_usable_constants_are_accepted() -> None:
 
 
 def test_what_only_the_engine_decides_fails_the_job_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
-    import engines.esma.job as esma
+    import mathdisco.engines.esma.job as esma
 
     params = EsmaParams(constant="tan1", lhs_coefficient_bound=1, max_sign_period=1, n_terms=20)
 

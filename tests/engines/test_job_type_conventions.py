@@ -5,10 +5,9 @@ from __future__ import annotations
 import inspect
 
 import pytest
-
-from engines import contract
-from engines.registry import job_types
-from engines.results import ResultModel
+from mathdisco.engines import contract
+from mathdisco.engines.registry import job_types
+from mathdisco.engines.results import ResultModel
 
 TYPES = sorted(job_types())
 

@@ -8,16 +8,15 @@ import itertools
 from datetime import UTC, datetime
 
 import pytest
-
-from engines.contract import ResultContractError, no_progress
-from engines.registry import job_types
-from engines.results import ResultView
-from workers.runner import final_result
+from mathdisco.engines.contract import ResultContractError, no_progress
+from mathdisco.engines.registry import job_types
+from mathdisco.engines.results import ResultView
+from mathdisco.workers.runner import final_result
 
 torch = pytest.importorskip("torch")
 
-from engines.neural import deeponet, dysymnet, psi_regression, training  # noqa: E402
-from engines.neural.symbolic_network import Architecture, train_network  # noqa: E402
+from mathdisco.engines.neural import deeponet, dysymnet, psi_regression, training  # noqa: E402
+from mathdisco.engines.neural.symbolic_network import Architecture, train_network  # noqa: E402
 
 pytestmark = pytest.mark.neural
 

@@ -13,16 +13,19 @@ import textwrap
 import numpy as np
 import pytest
 import sympy
-
-from engines.neural.deeponet import OperatorLearningParams, antiderivative_on_grid, ode_on_grid
-from engines.neural.dysymnet import DySymNetParams, is_recovered
-from engines.neural.nguyen import NGUYEN
-from engines.neural.psi_regression import (
+from mathdisco.engines.neural.deeponet import (
+    OperatorLearningParams,
+    antiderivative_on_grid,
+    ode_on_grid,
+)
+from mathdisco.engines.neural.dysymnet import DySymNetParams, is_recovered
+from mathdisco.engines.neural.nguyen import NGUYEN
+from mathdisco.engines.neural.psi_regression import (
     PsiRegressionParams,
     regression_metrics,
     windowed_quantiles,
 )
-from engines.neural.symbolic_network import evaluate, finish_expression, nrmse
+from mathdisco.engines.neural.symbolic_network import evaluate, finish_expression, nrmse
 
 
 def test_import_and_registry_without_torch():
@@ -39,9 +42,9 @@ def test_import_and_registry_without_torch():
         import importlib.util
         importlib.util.find_spec = (lambda f: (lambda name, *a: None if name.split(".")[0] == "torch"
                                                else f(name, *a)))(importlib.util.find_spec)
-        from engines.registry import job_types
+        from mathdisco.engines.registry import job_types
         types = job_types()
-        from engines.neural.psi_exact import PsiExactParams, run_psi_exact
+        from mathdisco.engines.neural.psi_exact import PsiExactParams, run_psi_exact
         assert run_psi_exact(PsiExactParams(genus=2, insertions=[2, 3]))["value"] == "29/5760"
         assert types["psi_exact"].missing_requirements() == []
         for name in ("psi_intersections", "sr_neural", "operator_learning"):

@@ -7,15 +7,14 @@ from fractions import Fraction
 
 import mpmath
 import pytest
-
-from engines.numerics.berlekamp_massey import (
+from mathdisco.engines.numerics.berlekamp_massey import (
     berlekamp_massey,
     berlekamp_massey_mod,
     linear_complexity_mod,
     quasi_polynomial_shape,
 )
-from engines.numerics.continued_fractions import signed_continued_fraction
-from engines.numerics.expressions import constant_expression_value
+from mathdisco.engines.numerics.continued_fractions import signed_continued_fraction
+from mathdisco.engines.numerics.expressions import constant_expression_value
 
 
 def _extract(constant: str, signs: list[int], n: int = 100) -> list[int]:

@@ -14,8 +14,7 @@ import pytest
 import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from engines.numerics.continued_fractions import (
+from mathdisco.engines.numerics.continued_fractions import (
     convergence_profile,
     evaluate_gcf,
     gcf_convergent,
@@ -23,8 +22,8 @@ from engines.numerics.continued_fractions import (
     signed_continued_fraction,
     simple_continued_fraction,
 )
-from engines.numerics.expressions import constant_expression_value, parse_expression
-from engines.numerics.formula import QuasiPolynomial, formula_json, gcf_latex, gcf_text
+from mathdisco.engines.numerics.expressions import constant_expression_value, parse_expression
+from mathdisco.engines.numerics.formula import QuasiPolynomial, formula_json, gcf_latex, gcf_text
 
 Q = QuasiPolynomial
 

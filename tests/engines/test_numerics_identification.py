@@ -13,10 +13,9 @@ import random
 import mpmath
 import pytest
 import sympy
-
-from engines.numerics.constants import CONSTANTS, constant_value
-from engines.numerics.expressions import constant_expression_value, to_text
-from engines.numerics.identification import (
+from mathdisco.engines.numerics.constants import CONSTANTS, constant_value
+from mathdisco.engines.numerics.expressions import constant_expression_value, to_text
+from mathdisco.engines.numerics.identification import (
     MARGIN_DIGITS,
     basis_values,
     closed_form,
@@ -26,7 +25,7 @@ from engines.numerics.identification import (
     pslq_relation,
     relation_size,
 )
-from engines.numerics.tails import (
+from mathdisco.engines.numerics.tails import (
     TailIndex,
     exact_interval,
     hermite_forms,

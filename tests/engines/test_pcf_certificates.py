@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import mpmath
 import pytest
-
-from engines.pcf.certificates import check_coboundary, relation_from_coboundary
-from engines.pcf.evaluation import evaluate
+from mathdisco.engines.pcf.certificates import check_coboundary, relation_from_coboundary
+from mathdisco.engines.pcf.evaluation import evaluate
 
 IDENTITY = [["1", "0"], ["0", "1"]]
 

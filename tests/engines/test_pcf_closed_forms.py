@@ -7,8 +7,7 @@ import random
 import mpmath
 import pytest
 import sympy
-
-from engines.pcf.closed_forms import (
+from mathdisco.engines.pcf.closed_forms import (
     THEOREMS,
     check_proof,
     closed_form,
@@ -16,7 +15,7 @@ from engines.pcf.closed_forms import (
     theorem_fraction,
     verify_closed_form,
 )
-from engines.pcf.evaluation import evaluate
+from mathdisco.engines.pcf.evaluation import evaluate
 
 n = sympy.Symbol("n")
 

@@ -13,10 +13,9 @@ import random
 import mpmath
 import numpy as np
 import pytest
-
-from engines.numerics.continued_fractions import gcf_convergents
-from engines.pcf.dynamics import STATUS_NAMES, pcf_features, sample_points
-from engines.pcf.recurrences import exact_convergents_batch
+from mathdisco.engines.numerics.continued_fractions import gcf_convergents
+from mathdisco.engines.pcf.dynamics import STATUS_NAMES, pcf_features, sample_points
+from mathdisco.engines.pcf.recurrences import exact_convergents_batch
 
 # (a coefficients, b coefficients, exact limit, delta_naive, delta_FR), lowest degree first
 KNOWN = [

@@ -7,8 +7,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-
-from engines.pcf.enumeration import (
+from mathdisco.engines.pcf.enumeration import (
     CoefficientBox,
     first_positive_root,
     index_ranges,

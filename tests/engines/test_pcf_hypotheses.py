@@ -13,13 +13,16 @@ import gmpy2
 import mpmath
 import pytest
 import sympy
-
-from engines.numerics.expressions import constant_expression_value, parse_expression, to_text
-from engines.pcf import job
-from engines.pcf.account import grammar_text
-from engines.pcf.evaluation import convergent_value
-from engines.pcf.hypotheses import connect, fingerprint, mobius_relation, relation_matrix
-from engines.registry import get_job_type
+from mathdisco.engines.numerics.expressions import (
+    constant_expression_value,
+    parse_expression,
+    to_text,
+)
+from mathdisco.engines.pcf import job
+from mathdisco.engines.pcf.account import grammar_text
+from mathdisco.engines.pcf.evaluation import convergent_value
+from mathdisco.engines.pcf.hypotheses import connect, fingerprint, mobius_relation, relation_matrix
+from mathdisco.engines.registry import get_job_type
 
 N = sympy.Symbol("n")
 

@@ -9,15 +9,14 @@ import math
 import gmpy2
 import mpmath
 import pytest
+from mathdisco.engines.numerics.constants import constant_value
+from mathdisco.engines.numerics.expressions import constant_expression_value
+from mathdisco.engines.pcf import job
+from mathdisco.engines.pcf.evaluation import tail_value
+from mathdisco.engines.pcf.members import identify_member
+from mathdisco.engines.pcf.table import TABLE_COLUMNS, box_rows, member_values, tail_index
+from mathdisco.engines.registry import get_job_type
 from pydantic import ValidationError
-
-from engines.numerics.constants import constant_value
-from engines.numerics.expressions import constant_expression_value
-from engines.pcf import job
-from engines.pcf.evaluation import tail_value
-from engines.pcf.members import identify_member
-from engines.pcf.table import TABLE_COLUMNS, box_rows, member_values, tail_index
-from engines.registry import get_job_type
 
 COLUMN = {name: i for i, name in enumerate(TABLE_COLUMNS)}
 
@@ -48,7 +47,7 @@ def _params(**changes) -> job.PCFClusterParams:
 def test_known_pcfs_are_identified(a, b, closed_form):
     params = _params(depth=2000)  # only its precisions, depths and basis are used here
     n_star = params.depth // 2
-    from engines.pcf.evaluation import convergent_value, convergents
+    from mathdisco.engines.pcf.evaluation import convergent_value, convergents
 
     p, q, _, _ = convergents(a, b, n_star)
     star = convergent_value(a, b, n_star, 400).digits  # the kernel's blind estimate, near enough
@@ -66,7 +65,7 @@ def test_an_unrelated_limit_is_not_identified():
     # a(n) = n + 1, b(n) = 2: a ratio of Bessel functions at 2 sqrt 2, in no basis below
     params = _params(a_degree=1, b_degree=0, coefficient_min=-3, coefficient_max=3,
                      constants=["pi", "e", "ln2"])
-    from engines.pcf.evaluation import convergents
+    from mathdisco.engines.pcf.evaluation import convergents
 
     p, q, _, _ = convergents([1, 1], [2], 500)
     search, check, _ = member_values(params, [1, 1], [2], (p, q), 400.0)
@@ -246,7 +245,7 @@ def test_shards_merge_exactly(monkeypatch):
 def test_families_are_fitted_on_some_members_and_checked_on_others():
     # L_k = (k K + 1)/K along a line of coefficient vectors: relations (0, k, -1, -... ) made
     # from real constants' Möbius forms; the fitter must recover c(k) from the fewest points
-    from engines.pcf.families import find_families
+    from mathdisco.engines.pcf.families import find_families
 
     members = []
     for k in range(5):
@@ -274,7 +273,7 @@ def test_families_in_a_box_are_consistent_with_their_members():
             a = [b + k * s for b, s in zip(family["a"]["base"], family["a"]["step"], strict=True)]
             b = [b + k * s for b, s in zip(family["b"]["base"], family["b"]["step"], strict=True)]
             if member is None:  # lengthened past the box: its relation holds on a fresh evaluation
-                from engines.pcf.evaluation import convergent_value
+                from mathdisco.engines.pcf.evaluation import convergent_value
 
                 value = convergent_value(a, b, 2000, 60).value
                 c0, c1, c2, c3 = family["relations"][k]
@@ -327,8 +326,7 @@ def test_estimate_tracks_the_box():
 
 def test_a_plane_with_too_many_clusters_is_skipped_not_the_population():
     import numpy as np
-
-    from engines.pcf.clustering import cluster_planes
+    from mathdisco.engines.pcf.clustering import cluster_planes
 
     rng = np.random.default_rng(0)
     # plane (u, v): six tight blobs; plane (u, w): two.  With max_clusters = 3 the first plane

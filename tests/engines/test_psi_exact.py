@@ -9,15 +9,14 @@ from fractions import Fraction
 from itertools import combinations_with_replacement
 
 import pytest
-from pydantic import ValidationError
-
-from engines.neural.psi_exact import (
+from mathdisco.engines.neural.psi_exact import (
     PsiExactParams,
     all_entries,
     intersection_number,
     log_asymptotic,
     run_psi_exact,
 )
+from pydantic import ValidationError
 
 # Witten (1991) / Faber tables and the closed forms; see reference/neural.md §5.
 KNOWN = [

@@ -14,16 +14,15 @@ import random
 import numpy as np
 import pytest
 import sympy
+from mathdisco.engines.numerics.expressions import parse_expression
+from mathdisco.engines.registry import get_job_type
+from mathdisco.engines.sr import kernels
+from mathdisco.engines.sr.benchmarks import BENCHMARKS, sympy_to_numpy
+from mathdisco.engines.sr.evaluate import Evaluator, compile_prefix, evaluate_prefix
+from mathdisco.engines.sr.grammar import Library
+from mathdisco.engines.sr.job import SRBenchmarkParams, SRParams, run_sr, symbolically_equal
+from mathdisco.engines.sr.operators import OPERATORS
 from pydantic import ValidationError
-
-from engines.numerics.expressions import parse_expression
-from engines.registry import get_job_type
-from engines.sr import kernels
-from engines.sr.benchmarks import BENCHMARKS, sympy_to_numpy
-from engines.sr.evaluate import Evaluator, compile_prefix, evaluate_prefix
-from engines.sr.grammar import Library
-from engines.sr.job import SRBenchmarkParams, SRParams, run_sr, symbolically_equal
-from engines.sr.operators import OPERATORS
 
 SR = get_job_type("sr_mcts")
 SUITE = get_job_type("sr_benchmark")
@@ -64,7 +63,7 @@ def test_polynomial_step_recovers_polynomials_at_once(name, seed):
 
 def test_polynomial_step_needs_exact_simple_coefficients():
     # sin(x) on [-1, 1] is close to a polynomial but not one: the step must not claim it
-    from engines.sr.polynomial import sparse_polynomial
+    from mathdisco.engines.sr.polynomial import sparse_polynomial
 
     lib = Library(["x"], ["add", "mul", "sin"], constants=False)
     X = np.random.default_rng(0).uniform(-1, 1, (1, 20))
@@ -80,8 +79,8 @@ def test_polynomial_step_needs_exact_simple_coefficients():
 def test_linear_step_through_inverses_and_basis():
     # exp(y) is a polynomial for log(x + 1) + log(x**2 + 1); log(y) = y log x for x**y;
     # sin(x + x**2) = sin x cos x**2 + cos x sin x**2 lies in the FFX basis
-    from engines.sr.finalise import fit_to_sympy
-    from engines.sr.linear import base_features, linear_step
+    from mathdisco.engines.sr.finalise import fit_to_sympy
+    from mathdisco.engines.sr.linear import base_features, linear_step
 
     for name in ("Nguyen-7", "Nguyen-11", "Nguyen-6"):
         problem = BENCHMARKS[name]
@@ -109,8 +108,8 @@ def test_exact_fits_with_other_coefficients(name):
 ])
 def test_linear_step_claims_nothing_inexact(target, low, high):
     # outside the basis and its span (cos(3x) is not a basis function): no model, or none exact
-    from engines.sr.linear import base_features, linear_step
-    from engines.sr.polynomial import sparse_polynomial
+    from mathdisco.engines.sr.linear import base_features, linear_step
+    from mathdisco.engines.sr.polynomial import sparse_polynomial
 
     lib = Library(["x"], ["add", "sub", "mul", "div", "cos", "exp", "log"], constants=True)
     X = np.random.default_rng(2).uniform(low, high, (1, 20))
@@ -186,7 +185,7 @@ def test_constants_fitted_and_snapped():
                           (["exp", "mul", "log", "x", "C"], sympy.sqrt(sympy.Symbol("x")))):
         ev = Evaluator(lib, X, sympy_to_numpy(truth, ["x"])(X))
         fit = ev.refit_snapped(ev.fit((lib.encode(tokens),)))
-        from engines.sr.finalise import fit_to_sympy
+        from mathdisco.engines.sr.finalise import fit_to_sympy
         assert fit.nrmse < 1e-12
         assert symbolically_equal(fit_to_sympy(lib, fit), truth, positive=True)
 
@@ -261,7 +260,7 @@ def test_uct_policy_runs():
 
 
 def test_progress_and_cancel():
-    from engines.contract import Cancelled
+    from mathdisco.engines.contract import Cancelled
 
     calls = []
 

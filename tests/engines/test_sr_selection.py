@@ -13,18 +13,17 @@ import math
 import numpy as np
 import pytest
 import sympy
-
-from engines.contract import ResultContractError
-from engines.discoveries import ExpressionStatement
-from engines.numerics.expressions import parse_expression
-from engines.registry import get_job_type
-from engines.results import ResultView
-from engines.sr.evaluate import Evaluator, Fit
-from engines.sr.finalise import to_sympy
-from engines.sr.grammar import Library
-from engines.sr.job import SRParams, run_sr_mcts
-from engines.sr.noise import estimate_noise
-from engines.sr.selection import Context, process
+from mathdisco.engines.contract import ResultContractError
+from mathdisco.engines.discoveries import ExpressionStatement
+from mathdisco.engines.numerics.expressions import parse_expression
+from mathdisco.engines.registry import get_job_type
+from mathdisco.engines.results import ResultView
+from mathdisco.engines.sr.evaluate import Evaluator, Fit
+from mathdisco.engines.sr.finalise import to_sympy
+from mathdisco.engines.sr.grammar import Library
+from mathdisco.engines.sr.job import SRParams, run_sr_mcts
+from mathdisco.engines.sr.noise import estimate_noise
+from mathdisco.engines.sr.selection import Context, process
 
 SR = get_job_type("sr_mcts")
 SUITE = get_job_type("sr_benchmark")
@@ -138,7 +137,7 @@ def test_time_limit_stops_the_search_and_says_so():
 
 
 def test_limit_spent_while_compiling_returns_a_declared_fallback(monkeypatch):
-    from engines.sr import kernels
+    from mathdisco.engines.sr import kernels
 
     monkeypatch.setattr(kernels, "warm_up", lambda timeout: False)
     result = run_sr_mcts(SRParams(benchmark="Nguyen-1", seed=0, time_limit_s=1))
@@ -150,7 +149,7 @@ def test_limit_spent_while_compiling_returns_a_declared_fallback(monkeypatch):
 def test_search_deadline_in_the_past_still_reports_a_model():
     import time
 
-    from engines.sr.search import SearchConfig, search
+    from mathdisco.engines.sr.search import SearchConfig, search
 
     X = np.random.default_rng(0).uniform(-1, 1, (1, 20))
     out = search(X, np.sin(X[0]) * X[0] + X[0] ** 5, ["x"], SearchConfig(seed=0, polynomial=False),
@@ -239,7 +238,7 @@ def test_discovery_is_the_canonical_expression(nguyen_result):
 # -- units ---------------------------------------------------------------------------------------
 
 def test_units_parse_and_check():
-    from engines.sr.units import INCONSISTENT, parse_unit, term_dimension
+    from mathdisco.engines.sr.units import INCONSISTENT, parse_unit, term_dimension
 
     assert parse_unit("kg m^2 s^-2") == parse_unit("J") == parse_unit("N*m")
     with pytest.raises(ValueError, match="unknown unit"):

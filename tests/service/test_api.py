@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-
-from service.app import create_app
-from workers.settings import load_settings
+from mathdisco.service.app import create_app
+from mathdisco.workers.settings import load_settings
 
 
 @pytest.fixture

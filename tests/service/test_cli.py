@@ -13,7 +13,7 @@ APERY = "1.2020569031595942853997381615114499907650"  # zeta(3), 41 significant 
 
 
 def cli(*args: str, env: dict[str, str], timeout: float = 240) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "service.cli", *args], env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "mathdisco.service.cli", *args], env=env, capture_output=True,
                           text=True, timeout=timeout)
 
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from service.cli import _ProgressBar
+from mathdisco.service.cli import _ProgressBar
 
 
 class _Terminal(io.StringIO):
@@ -55,7 +55,7 @@ def test_a_bar_on_a_terminal() -> None:
 
 def test_mathdisco_run_writes_progress_lines_to_a_piped_stderr(tmp_path: Path) -> None:
     env = {**os.environ, "MATHDISCO_ENABLE_TEST_JOBS": "1", "MATHDISCO_DATA_DIR": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-m", "service.cli", "run", "sleep", "--params",
+    done = subprocess.run([sys.executable, "-m", "mathdisco.service.cli", "run", "sleep", "--params",
                            '{"seconds": 0.3, "steps": 3}', "--json"],
                           capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr

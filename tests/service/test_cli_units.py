@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import pytest
-
-from engines.contract import EngineParams, JobType
-from engines.registry import job_types
-from engines.results import Axis, Chart, EvidenceRow, ResultModel, ResultView, Series, ShownFormula
-from service.cli_batch import batch_key, spec_problems
-from service.cli_params import CliError, check_against_schema, coerce, parse_pairs
-from service.cli_summary import render_generic, render_view, summary
-from service.cli_types import types_overview
-from service.views import job_types_catalogue
+from mathdisco.engines.contract import EngineParams, JobType
+from mathdisco.engines.registry import job_types
+from mathdisco.engines.results import (
+    Axis,
+    Chart,
+    EvidenceRow,
+    ResultModel,
+    ResultView,
+    Series,
+    ShownFormula,
+)
+from mathdisco.service.cli_batch import batch_key, spec_problems
+from mathdisco.service.cli_params import CliError, check_against_schema, coerce, parse_pairs
+from mathdisco.service.cli_summary import render_generic, render_view, summary
+from mathdisco.service.cli_types import types_overview
+from mathdisco.service.views import job_types_catalogue
 
 APERY = "1.2020569031595942853997381615114499907650"
 

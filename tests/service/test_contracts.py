@@ -8,15 +8,14 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from mathdisco.engines.contract import EngineParams, Estimate, JobType
+from mathdisco.engines.discoveries import Discovery, formula_statement
+from mathdisco.engines.numerics.formula import QuasiPolynomial
+from mathdisco.engines.registry import job_types
+from mathdisco.engines.results import ResultModel
+from mathdisco.service.app import create_app
+from mathdisco.workers.settings import load_settings
 from pydantic import Field, ValidationError
-
-from engines.contract import EngineParams, Estimate, JobType
-from engines.discoveries import Discovery, formula_statement
-from engines.numerics.formula import QuasiPolynomial
-from engines.registry import job_types
-from engines.results import ResultModel
-from service.app import create_app
-from workers.settings import load_settings
 
 
 @pytest.fixture
@@ -82,8 +81,8 @@ def test_estimates_are_shown_and_enforced(client: TestClient, sized: JobType) ->
 
 
 def test_the_runner_refuses_a_result_its_model_does_not_describe(sized: JobType) -> None:
-    from engines.contract import ResultContractError
-    from workers.runner import final_result
+    from mathdisco.engines.contract import ResultContractError
+    from mathdisco.workers.runner import final_result
 
     good = final_result(sized, SizedParams(size=3), {"size": 3})
     assert good["size"] == 3 and good["provenance"]["job_type"] == "sized"

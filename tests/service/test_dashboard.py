@@ -9,15 +9,22 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-
-from engines.contract import EngineParams, JobType
-from engines.discoveries import Discovery, growth_statement, identity_statement
-from engines.registry import job_types
-from engines.results import Axis, Chart, EvidenceRow, ResultModel, ResultView, Series, ShownFormula
-from service import forms
-from service.app import create_app
-from workers.runner import final_result
-from workers.settings import load_settings
+from mathdisco.engines.contract import EngineParams, JobType
+from mathdisco.engines.discoveries import Discovery, growth_statement, identity_statement
+from mathdisco.engines.registry import job_types
+from mathdisco.engines.results import (
+    Axis,
+    Chart,
+    EvidenceRow,
+    ResultModel,
+    ResultView,
+    Series,
+    ShownFormula,
+)
+from mathdisco.service import forms
+from mathdisco.service.app import create_app
+from mathdisco.workers.runner import final_result
+from mathdisco.workers.settings import load_settings
 
 IDENTIFY_RESULT = {"value": "2.16395341373865284877", "precision_digits": 41,
                    "expression": "(1 + E)/(-1 + E)", "latex": "\\frac{1 + e}{-1 + e}",
@@ -162,8 +169,8 @@ def test_job_page_renders_the_declared_view(client: TestClient, demo_type: JobTy
 
 
 def test_job_page_of_a_real_esma_result(client: TestClient) -> None:
-    from engines.esma.job import EsmaParams
-    from engines.registry import get_job_type
+    from mathdisco.engines.esma.job import EsmaParams
+    from mathdisco.engines.registry import get_job_type
 
     esma = get_job_type("esma")
     params = EsmaParams(constant="e", lhs_coefficient_bound=1, max_sign_period=2,
@@ -288,7 +295,7 @@ def test_jobs_list_shows_key_params_and_the_limited_mark(client: TestClient,
     assert "limited" not in page
     # the runner's `limited` mark (a view field): a badge with the reason, in the row and on the page
     reason = "time limit reached while compiling the numba kernels"
-    import service.dashboard as dashboard
+    import mathdisco.service.dashboard as dashboard
 
     original = dashboard.job_view
     monkeypatch.setattr(dashboard, "job_view", lambda job: {

@@ -21,12 +21,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mathdisco.engines.contract import EngineParams, JobType
+from mathdisco.engines.discoveries import Discovery, formula_statement
+from mathdisco.engines.numerics.formula import QuasiPolynomial, formula_json
+from mathdisco.engines.registry import job_types
+from mathdisco.engines.results import (
+    Axis,
+    Chart,
+    EvidenceRow,
+    ResultModel,
+    ResultView,
+    Series,
+    ShownFormula,
+)
 
-from engines.contract import EngineParams, JobType
-from engines.discoveries import Discovery, formula_statement
-from engines.numerics.formula import QuasiPolynomial, formula_json
-from engines.registry import job_types
-from engines.results import Axis, Chart, EvidenceRow, ResultModel, ResultView, Series, ShownFormula
 from tests.service.conftest import free_port, wait_for
 from tests.service.test_dashboard_browser import ARGS, CHROMIUM, artifacts, browser  # noqa: F401
 
@@ -130,9 +138,8 @@ class Site:
 
     def __init__(self, tmp: Path) -> None:
         import uvicorn
-
-        from service.app import create_app
-        from workers.settings import load_settings
+        from mathdisco.service.app import create_app
+        from mathdisco.workers.settings import load_settings
 
         self.app = create_app(load_settings(), local_workers=False)
         self.port = free_port()

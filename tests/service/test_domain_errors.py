@@ -6,9 +6,8 @@ import ast
 from pathlib import Path
 
 import pytest
-
-from service import errors
-from service.problems import STATUS_OF, status_of
+from mathdisco.service import errors
+from mathdisco.service.problems import STATUS_OF, status_of
 
 SERVICE = Path(__file__).resolve().parents[2] / "service"
 #: modules holding the rules (submission, quotas, callbacks, views): no web framework in them

@@ -15,10 +15,9 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-
-from engines.contract import EngineParams, JobType
-from service.app import create_app
-from workers.settings import load_settings
+from mathdisco.engines.contract import EngineParams, JobType
+from mathdisco.service.app import create_app
+from mathdisco.workers.settings import load_settings
 
 
 def test_a_module_that_appears_on_sys_path_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

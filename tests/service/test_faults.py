@@ -60,7 +60,7 @@ class Redis:
 
 def start_worker(env: dict[str, str], name: str, log: Path) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "worker", "--concurrency", "1", "--hostname", f"{name}@%h"],
+        [sys.executable, "-m", "mathdisco.service.cli", "worker", "--concurrency", "1", "--hostname", f"{name}@%h"],
         env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
 
 

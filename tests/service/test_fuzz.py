@@ -12,9 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from service.app import create_app
-from workers.settings import load_settings
+from mathdisco.service.app import create_app
+from mathdisco.workers.settings import load_settings
 
 HOSTILE = [
     "__import__('os').system('true')",

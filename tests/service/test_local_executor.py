@@ -8,10 +8,9 @@ import time
 from pathlib import Path
 
 import pytest
-
-from workers.local import LocalExecutor
-from workers.settings import load_settings
-from workers.store import JobStore
+from mathdisco.workers.local import LocalExecutor
+from mathdisco.workers.settings import load_settings
+from mathdisco.workers.store import JobStore
 
 
 @pytest.fixture

@@ -6,8 +6,7 @@ import re
 from pathlib import Path
 
 import typer.main
-
-from service.cli import app
+from mathdisco.service.cli import app
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
@@ -65,7 +64,7 @@ def test_the_lock_pins_every_dependency_exactly() -> None:
 
 
 def test_the_job_type_table_lists_every_registered_type() -> None:
-    from engines.registry import ENGINE_MODULES, _load
+    from mathdisco.engines.registry import ENGINE_MODULES, _load
 
     start = README.index("| job type |")
     table = README[start:README.index("\n\n", start)]

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-
-from service.app import create_app
-from service.auth import KeyConfigError, KeyRing, hash_key
-from workers.settings import load_settings
+from mathdisco.service.app import create_app
+from mathdisco.service.auth import KeyConfigError, KeyRing, hash_key
+from mathdisco.workers.settings import load_settings
 
 ALICE, BOB = "md_alice_secret_key_0123456789", "md_bob_secret_key_9876543210"
 KEYS = f"alice:{hash_key(ALICE)},bob:{hash_key(BOB)}"

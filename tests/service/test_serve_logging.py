@@ -6,15 +6,16 @@ import logging
 import time
 from pathlib import Path
 
-from service.logging_setup import (
+from mathdisco.service.logging_setup import (
     JobEventLog,
     configure_logging,
     flush_logging,
     log_file,
     reset_logging,
 )
+from mathdisco.workers.store import JobStore
+
 from tests.service.conftest import wait_for
-from workers.store import JobStore
 
 
 def _wait_for_text(path: Path, *needles: str, timeout: float = 30) -> str:

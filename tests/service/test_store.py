@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from engines.discoveries import Discovery, formula_statement
-from engines.numerics.formula import QuasiPolynomial
-from workers.store import IdempotencyConflict, JobFinished, JobStore
+from mathdisco.engines.discoveries import Discovery, formula_statement
+from mathdisco.engines.numerics.formula import QuasiPolynomial
+from mathdisco.workers.store import IdempotencyConflict, JobFinished, JobStore
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -49,8 +48,8 @@ def test_reconciler_requeues_a_dead_holder_but_not_a_busy_live_one(store: JobSto
     import subprocess
     import sys
 
-    from workers.dispatch import LocalDispatcher, reconcile
-    from workers.settings import load_settings
+    from mathdisco.workers.dispatch import LocalDispatcher, reconcile
+    from mathdisco.workers.settings import load_settings
 
     settings = dataclasses.replace(load_settings(), stale_after_s=0.0)
     busy, _ = store.create_job("sleep", {"n": 1})
@@ -159,7 +158,7 @@ def test_an_older_store_gains_the_new_columns(tmp_path) -> None:
 
 
 def test_the_log_is_bounded_and_says_where_it_was_cut(store: JobStore) -> None:
-    from workers.store import LOG_MAX_BYTES
+    from mathdisco.workers.store import LOG_MAX_BYTES
 
     job, _ = store.create_job("sleep", {})
     line = "x" * 1000

@@ -190,9 +190,8 @@ def test_callbacks_are_signed_retried_and_recorded(server_factory, receiver) -> 
 def test_callback_targets_outside_the_allow_list_are_refused(tmp_path, monkeypatch, url, configured,
                                                               fragment) -> None:
     from fastapi.testclient import TestClient
-
-    from service.app import create_app
-    from workers.settings import load_settings
+    from mathdisco.service.app import create_app
+    from mathdisco.workers.settings import load_settings
 
     monkeypatch.setenv("MATHDISCO_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("MATHDISCO_ENABLE_TEST_JOBS", "1")
