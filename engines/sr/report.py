@@ -6,7 +6,7 @@ once with a human label, the other Pareto models each once, the evidence in
 words and numbers, and the Pareto front as a chart (integer complexity ticks,
 log-scale error axis).  Discoveries are exact recoveries of a known truth, or
 exact fits of given data on both train and test rows, stated canonically by
-:func:`engines.discoveries.expression_statement`.
+:func:`mathdisco.engines.discoveries.expression_statement`.
 
 Examples
 --------
@@ -18,10 +18,8 @@ Examples
 from __future__ import annotations
 
 import sympy
-from pydantic import BaseModel, ConfigDict, Field
-
-from engines.discoveries import Discovery, expression_statement
-from engines.results import (
+from mathdisco.engines.discoveries import Discovery, expression_statement
+from mathdisco.engines.results import (
     Axis,
     Chart,
     EvidenceRow,
@@ -31,6 +29,7 @@ from engines.results import (
     Series,
     ShownFormula,
 )
+from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["SRBenchmarkResult", "SRResult", "benchmark_view", "sr_discoveries", "sr_view",
            "symbolically_equal"]

@@ -13,16 +13,15 @@ import math
 import numpy as np
 import pytest
 import sympy
+from mathdisco.engines.numerics.identification import interval_accepts, interval_candidates
+from mathdisco.engines.registry import get_job_type
+from mathdisco.engines.sr.evaluate import Evaluator, Fit, is_law
+from mathdisco.engines.sr.finalise import finalise, to_sympy
+from mathdisco.engines.sr.grammar import Library
+from mathdisco.engines.sr.job import SRParams, model_constants, run_sr_mcts, warm_up
+from mathdisco.engines.sr.operators import EXTENDED, KOZA, default_operators
+from mathdisco.engines.sr.selection import Context, process
 from pydantic import ValidationError
-
-from engines.numerics.identification import interval_accepts, interval_candidates
-from engines.registry import get_job_type
-from engines.sr.evaluate import Evaluator, Fit, is_law
-from engines.sr.finalise import finalise, to_sympy
-from engines.sr.grammar import Library
-from engines.sr.job import SRParams, model_constants, run_sr_mcts, warm_up
-from engines.sr.operators import EXTENDED, KOZA, default_operators
-from engines.sr.selection import Context, process
 
 SR = get_job_type("sr_mcts")
 
@@ -203,7 +202,7 @@ def test_usable_input_is_accepted(params):
 # -- honesty about the time limit -------------------------------------------------------------
 
 def test_limited_is_set_only_when_the_limit_stopped_the_job_before_it_searched(monkeypatch):
-    from engines.sr import kernels
+    from mathdisco.engines.sr import kernels
 
     warm_up()  # compiles (or loads) every kernel; a second call returns at once
     assert kernels.warm_up(0.0) is True
