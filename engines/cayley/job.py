@@ -395,6 +395,10 @@ def _judgement(entry: dict | None) -> dict:
     return {"status": entry["status"], "theorem": entry["theorem"]}
 
 
+#: seconds :func:`warm_up` takes on an empty numba cache (bench/time_limits.py --estimates)
+COMPILE_S = 30.0
+
+
 def warm_up() -> None:
     """Compile every numba kernel of the Cayley engine on tiny graphs (cached on disk after).
 
@@ -430,24 +434,25 @@ JOB_TYPES = [
             "or a puzzle.",
             result_model=GrowthResult, view=_view(GrowthResult, view_growth),
             estimate=estimate_growth, discoveries=growth_discoveries, queue="heavy",
-            limits=GROWTH_LIMITS),
+            limits=GROWTH_LIMITS, warm_up=warm_up, compile_s=COMPILE_S),
     JobType("cayley_sweep", SweepParams, run_sweep,
             "Diameters of a generator family over a range of n (extending it when asked), with "
             "an exact quasi-polynomial formula fit.",
             result_model=SweepResult, view=_view(SweepResult, view_sweep),
             estimate=estimate_sweep, discoveries=sweep_discoveries, shards=sweep_shards,
-            merge=sweep_merge, queue="heavy", limits=GROWTH_LIMITS),
+            merge=sweep_merge, queue="heavy", limits=GROWTH_LIMITS, warm_up=warm_up,
+            compile_s=COMPILE_S),
     JobType("cayley_extremal", ExtremalParams, run_extremal,
             "Exhaustive search for generating sets of S_n of one shape (triples of involutions, "
             "an involution and an element) with the largest Cayley-graph diameter.",
             result_model=ExtremalResult, view=_view(ExtremalResult, view_extremal),
             estimate=estimate_extremal, shards=extremal_shards, merge=extremal_merge,
-            queue="heavy", limits=GROWTH_LIMITS,
+            queue="heavy", limits=GROWTH_LIMITS, warm_up=warm_up, compile_s=COMPILE_S,
             key_params=("shape", "n_min", "n_max")),
     JobType("cayley_catalogue", CatalogueParams, run_catalogue,
             "An extending diameter sweep for every generator family: the catalogue of "
             "diameter conjectures.",
             result_model=CatalogueResult, view=_view(CatalogueResult, view_catalogue),
             estimate=estimate_catalogue, discoveries=catalogue_discoveries, queue="heavy",
-            limits=GROWTH_LIMITS),
+            limits=GROWTH_LIMITS, warm_up=warm_up, compile_s=COMPILE_S),
 ]

@@ -522,6 +522,18 @@ def hypothesis_discovery(hypothesis: dict) -> Discovery:
                                 for m in hypothesis["members"][:CATALOGUE_LISTED]]})
 
 
+#: seconds :func:`warm_up` takes on an empty numba cache (bench/time_limits.py --estimates)
+COMPILE_S = 20.0
+
+
+def warm_up() -> None:
+    """Compile the kernels and build the tail index on a tiny box, once per worker process.
+
+    The first job of a process otherwise pays both (the index alone is 4-6 s).
+    """
+    run(PCFClusterParams(a_degree=1, b_degree=1, coefficient_min=-1, coefficient_max=1, depth=200))
+
+
 JOB_TYPES = [
     JobType("pcf_cluster", PCFClusterParams, run,
             "Enumerate polynomial continued fractions in a coefficient box, measure their "
@@ -530,6 +542,6 @@ JOB_TYPES = [
             "(Shalyt et al., NeurIPS 2024).",
             result_model=PCFClusterResult, view=view, estimate=estimate,
             discoveries=discoveries, shards=shards, merge=merge,
-            limits=TimeLimits(4 * 3600, 4 * 3600 + 300),
+            limits=TimeLimits(4 * 3600, 4 * 3600 + 300), warm_up=warm_up, compile_s=COMPILE_S,
             verification_fields=("depth", "search_dps", "check_dps", "max_depth")),
 ]

@@ -346,6 +346,10 @@ def _recovered(expression: sympy.Expr, truth: sympy.Expr, variables: list[str], 
     return symbolically_equal(expression, truth, positive)
 
 
+#: seconds :func:`warm_up` takes on an empty numba cache (bench/time_limits.py --estimates)
+COMPILE_S = 25.0
+
+
 def warm_up() -> None:
     """Compile every numba kernel the search uses, on tiny data (fast when numba's cache is warm).
 
@@ -621,10 +625,10 @@ JOB_TYPES = [
             "Symbolic regression by MCTS + double Q-learning, GP and form discovery (RSRM), "
             "with noise-aware model selection.",
             result_model=SRResult, view=sr_view, discoveries=sr_discoveries,
-            limits=TimeLimits(3700, 3800)),
+            limits=TimeLimits(3700, 3800), warm_up=warm_up, compile_s=COMPILE_S),
     JobType("sr_benchmark", SRBenchmarkParams, run_sr_benchmark,
             "Symbolic-regression benchmark suite over seeds: recovery rate and time per problem.",
             result_model=SRBenchmarkResult, view=benchmark_view,
             shards=benchmark_shards, merge=benchmark_merge,
-            limits=TimeLimits(36_000, 36_300)),
+            limits=TimeLimits(36_000, 36_300), warm_up=warm_up, compile_s=COMPILE_S),
 ]
