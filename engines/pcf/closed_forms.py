@@ -77,8 +77,8 @@ from mathdisco.engines.pcf.degenerate_forms import (
     tricomi_u_value,
 )
 
-__all__ = ["THEOREMS", "check_proof", "closed_form", "expression_value", "theorem_fraction",
-           "theorem_value", "verify_closed_form"]
+__all__ = ["THEOREMS", "check_proof", "closed_form", "exact_zero_hyper", "expression_value",
+           "theorem_fraction", "theorem_value", "verify_closed_form"]
 
 n = sympy.Symbol("n")
 HALF = sympy.Rational(1, 2)
@@ -188,23 +188,37 @@ def _ratio_text(theorem: str, p: dict[str, sympy.Expr], lam: sympy.Expr) -> str:
 def _ratio_value(theorem: str, p: dict[str, sympy.Expr], dps: int) -> tuple:
     """The theorem's value (``lambda = 1``) as ``(numerator, denominator)``, by mpmath's own
     special functions (either may be exactly 0: the fold below stays projective)."""
-    zero = {"zeroprec": 8 * dps}  # a hypergeometric value can be exactly 0
+    hyp = exact_zero_hyper  # a hypergeometric value can be exactly 0
     with mpmath.workdps(dps + 20):
         v = {k: mpmath.mpmathify(sympy.N(e, dps + 30)) for k, e in p.items()}
         if theorem == "norlund":
-            return (v["c"] * mpmath.hyp2f1(v["a"], v["b"], v["c"], v["z"], **zero),
-                    mpmath.hyp2f1(v["a"] + 1, v["b"] + 1, v["c"] + 1, v["z"], **zero))
+            return (v["c"] * hyp(mpmath.hyp2f1, v["a"], v["b"], v["c"], v["z"]),
+                    hyp(mpmath.hyp2f1, v["a"] + 1, v["b"] + 1, v["c"] + 1, v["z"]))
         if theorem == "confluent_1f1":
-            return (v["c"] * mpmath.hyp1f1(v["a"], v["c"], v["z"], **zero),
-                    mpmath.hyp1f1(v["a"] + 1, v["c"] + 1, v["z"], **zero))
+            return (v["c"] * hyp(mpmath.hyp1f1, v["a"], v["c"], v["z"]),
+                    hyp(mpmath.hyp1f1, v["a"] + 1, v["c"] + 1, v["z"]))
         if theorem == "confluent_0f1":
-            return (v["c"] * mpmath.hyp0f1(v["c"], v["z"], **zero),
-                    mpmath.hyp0f1(v["c"] + 1, v["z"], **zero))
+            return (v["c"] * hyp(mpmath.hyp0f1, v["c"], v["z"]),
+                    hyp(mpmath.hyp0f1, v["c"] + 1, v["z"]))
         if theorem == "tricomi_u":
             return tricomi_u_value(v["a"], v["b"], v["z"]), 1
         if theorem == "parabolic_u":
             return parabolic_u_value(v["a"], v["x"]), 1
     raise ValueError(f"no ratio for {theorem!r}")
+
+
+def exact_zero_hyper(function: Callable, *args):
+    """``function(*args)`` (an mpmath hypergeometric function), 0 where it is exactly 0.
+
+    mpmath cannot reach a relative accuracy on an exact zero: with ``zeroprec``
+    it returns 0 below ``2^-zeroprec``, but some of its transformations (2F1
+    at ``z/(z-1)``) drop that option and raise instead; a value mpmath cannot
+    separate from 0 at ``8 dps`` bits is 0 here too.
+    """
+    try:
+        return function(*args, zeroprec=8 * mpmath.mp.dps)
+    except ValueError:
+        return mpmath.mpf(0)
 
 
 def _fold(head: Sequence[tuple], tail: tuple):
@@ -572,8 +586,8 @@ def expression_value(expression: str, dps: int) -> mpmath.mpf | mpmath.mpc:
         for node in expr.atoms(sympy.hyper):
             ap = [mpmath.mpmathify(sympy.N(x, dps + 20)) for x in node.ap]
             bq = [mpmath.mpmathify(sympy.N(x, dps + 20)) for x in node.bq]
-            value = mpmath.hyper(ap, bq, mpmath.mpmathify(sympy.N(node.argument, dps + 20)),
-                                 zeroprec=8 * dps)
+            value = exact_zero_hyper(mpmath.hyper, ap, bq,
+                                     mpmath.mpmathify(sympy.N(node.argument, dps + 20)))
             values[node] = sympy.Float(value, dps + 20) if not isinstance(value, mpmath.mpc) else (
                 sympy.Float(value.real, dps + 20) + sympy.I * sympy.Float(value.imag, dps + 20))
         value = sympy.N(expr.xreplace(values), dps + 10)
