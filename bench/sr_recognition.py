@@ -11,7 +11,7 @@ must save (``MARGIN_NATS``, 2 by default).
 
 Run::
 
-    PYTHONPATH=. .venv/bin/python bench/sr_recognition.py --trials 100 --margin 2
+    .venv/bin/python bench/sr_recognition.py --trials 100 --margin 2
 """
 
 from __future__ import annotations
@@ -20,14 +20,13 @@ import argparse
 import math
 import os
 
+import mathdisco.engines.sr.selection as selection
 import numpy as np
-
-import engines.sr.selection as selection
-from engines.numerics import identification
-from engines.sr.evaluate import Evaluator
-from engines.sr.grammar import Library
-from engines.sr.job import model_constants
-from engines.sr.operators import KOZA
+from mathdisco.engines.numerics import identification
+from mathdisco.engines.sr.evaluate import Evaluator
+from mathdisco.engines.sr.grammar import Library
+from mathdisco.engines.sr.job import model_constants
+from mathdisco.engines.sr.operators import KOZA
 
 SIMPLE = {"1/10": 0.1, "3/2": 1.5, "10/3": 10 / 3, "1/(4*pi)": 1 / (4 * math.pi), "1/2": 0.5,
           "2": 2.0, "1/(2*pi)": 1 / (2 * math.pi), "3/4": 0.75, "pi": math.pi, "1/12": 1 / 12}
