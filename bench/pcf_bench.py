@@ -392,12 +392,17 @@ def main() -> None:
                              "(bench/pcf_hypothesis_recall.py: a1b1, a1b1+, a1b2)")
     parser.add_argument("--verify", default="600",
                         help="closed-form statements re-verified numerically: a count or 'all'")
+    parser.add_argument("--named", type=int, default=0,
+                        help="closed-form statements named by derivation, on a sample this large")
     args = parser.parse_args()
     print(f"load average: {os.getloadavg()}")
     if args.closed_forms:
         from pcf_closed_form_coverage import coverage
         low, high = (int(v) for v in args.closed_forms.split(","))
         coverage(low, high, args.verify)
+        if args.named:
+            from pcf_closed_form_coverage import named_share
+            named_share(low, high, args.named)
     if args.engine_pcfs:
         throughput(args)
     for name in filter(None, args.recall.split(",")):

@@ -332,6 +332,49 @@ def coverage(lo: int, hi: int, verify_count: int | str = 600, seed: int = 0) -> 
             "checked": len(keys)}
 
 
+def named_share(lo: int, hi: int, count: int = 200, seed: int = 0) -> dict:
+    """How many statements sympy's derivation names (``named``), on a seeded sample.
+
+    ``count`` convergent, non-terminating members of the box drawn at random;
+    ``closed_form(..., name=True)`` on each (timed); printed: named in the safe
+    grammar, with an elementary form outside it (``erfc``, ``besselj``), per
+    theorem, and a few examples.
+    """
+    rows = box(lo, hi)
+    rng = np.random.default_rng(seed)
+    rows = rows[rng.permutation(len(rows))]
+    rows = rows[float_convergent(rows)]
+    named, elementary, total = collections.Counter(), collections.Counter(), collections.Counter()
+    examples = []
+    t0 = time.perf_counter()
+    for row in rows:
+        if sum(total.values()) >= count:
+            break
+        a, b = [int(row[0]), int(row[1])], [int(row[2]), int(row[3]), int(row[4])]
+        form = closed_form(a, b)
+        if form is None or form["theorem"] == "terminating":
+            continue
+        total[form["theorem"]] += 1
+        if form["named"]:
+            named[form["theorem"]] += 1
+            if len(examples) < 8:
+                examples.append((a, b, form["named"]["equals"]))
+        elif form["elementary"]:
+            elementary[form["theorem"]] += 1
+    seconds = time.perf_counter() - t0
+    n = sum(total.values())
+    print(f"  named by derivation (sample of {n} convergent non-terminating members of "
+          f"[{lo}, {hi}]): {sum(named.values())} in the safe grammar, "
+          f"{sum(elementary.values())} more with an elementary form outside it; "
+          f"{seconds:.1f} s ({seconds / max(1, n):.2f} s each); load {os.getloadavg()}")
+    for theorem in total:
+        print(f"    {theorem:15s} {named[theorem]}/{total[theorem]} named, "
+              f"{elementary[theorem]} elementary only")
+    for a, b, equals in examples:
+        print(f"    e.g. a = {a}, b = {b}: {equals}")
+    return {"sample": n, "named": sum(named.values()), "elementary": sum(elementary.values())}
+
+
 if __name__ == "__main__":
     low, high = (int(v) for v in (sys.argv[1] if len(sys.argv) > 1 else "-2,2").split(","))
     coverage(low, high, sys.argv[2] if len(sys.argv) > 2 else 600)
