@@ -88,7 +88,7 @@ def _str(value) -> str:
     """sympy text without sympy's term ordering (a quarter of the time; same parse)."""
     return sympy.sstr(value, order="none")
 
-#: precision of the check that a stated value is finite (exact zeros come out exactly)
+#: precision of the check that a stated value is finite (and twice that, to compare)
 FINITE_CHECK_DPS = 20
 
 #: theorem name -> the parameter names it states (besides ``lambda``)
@@ -387,6 +387,24 @@ def _describe(theorem: str, p: dict, lam: sympy.Expr, condition: str, shift: int
     return text
 
 
+def _finite(theorem: str, p: dict[str, sympy.Expr], lam: sympy.Expr) -> bool:
+    """Whether the theorem's value is finite: at two precisions, finite and agreeing.
+
+    An exact zero of the ratio's denominator function comes out of mpmath as 0
+    (``zeroprec``) or as rounding noise that changes with the precision; a
+    finite value agrees with itself to most of the lower precision.
+    """
+    try:
+        low = _theorem_value(theorem, p, lam, FINITE_CHECK_DPS)
+        high = _theorem_value(theorem, p, lam, 2 * FINITE_CHECK_DPS)
+    except (ValueError, ZeroDivisionError):  # mpmath could not decide; the statement stands
+        return True
+    if not (mpmath.isfinite(low) and mpmath.isfinite(high)):
+        return False
+    with mpmath.workdps(2 * FINITE_CHECK_DPS):
+        return abs(low - high) <= mpmath.mpf(10) ** (5 - FINITE_CHECK_DPS) * max(1, abs(high))
+
+
 @functools.lru_cache(maxsize=65_536)
 def _closed_form(coeffs: tuple[int, ...]) -> dict | None:
     a0, a1, b0, b1, b2 = coeffs
@@ -409,11 +427,7 @@ def _closed_form(coeffs: tuple[int, ...]) -> dict | None:
               f"the first is minimal, so by Pincherle's theorem the value is alpha; alpha = "
               f"{_str(p['alpha'])}, beta = {_str(p['beta'])}, lambda = {_str(lam)}")
         return _statement(theorem, p, lam, sympy.radsimp(lam * p["alpha"]), by)
-    try:
-        finite = mpmath.isfinite(_theorem_value(theorem, p, lam, FINITE_CHECK_DPS))
-    except (ValueError, ZeroDivisionError):  # mpmath could not decide; the statement stands
-        finite = True
-    if not finite:
+    if not _finite(theorem, p, lam):
         return None  # the ratio has a pole here (a zero denominator function): no finite limit
     k = _shift_needed(theorem, p)
     # the first k terms are the PCF's own: a(0) + b(1)/(... + b(k)/(lambda R_k))

@@ -149,6 +149,11 @@ def test_no_theorem_no_statement():
     assert closed_form([1], [-1]) is None                # x = 1 - 1/x has complex roots
     assert closed_form([0], [0, 1]) is None              # a = 0
     assert closed_form([1, 0, 1], [0, 0, 1]) is None     # deg a = 2: outside the theorems
+    # the theorem's denominator function vanishes exactly: these PCFs run off to infinity
+    assert closed_form([-1, -1], [-3, -3]) is None       # confluent 1F1, after the step-over
+    assert closed_form([-1, 4], [-1, -4, -3]) is None    # Nörlund at z = -1/2
+    assert abs(evaluate([-1, 4], [-1, -4, -3], target_digits=10, check_digits=12,
+                        max_depth=4096)[1].value) > 1e100
 
 
 def test_a_tampered_proof_is_refused():
