@@ -93,6 +93,7 @@ def run(job_type: str, progress: Any = None, /, **params: Any) -> Any:
     from mathdisco.engines.registry import job_types as registered
     from mathdisco.engines.registry import unknown_type_message
     from mathdisco.workers.runner import final_result
+    from mathdisco.workers.warmup import ensure_warm
 
     types = registered()
     if job_type not in types:
@@ -101,7 +102,6 @@ def run(job_type: str, progress: Any = None, /, **params: Any) -> Any:
     if missing := spec.missing_extra():
         raise RuntimeError(missing)
     model = spec.validate(params)
-    if spec.warm_up is not None:
-        spec.warm_up()
+    ensure_warm(spec)  # compile first, as a worker does, so a time limit is spent searching
     result = final_result(spec, model, spec.run(model, progress or no_progress))
     return spec.result_model.model_validate(result) if spec.result_model else result

@@ -205,9 +205,10 @@ def run(
     except ValidationError as exc:
         raise CliError(validation_message(job_type, exc.errors())) from None
 
-    if spec.warm_up is not None:  # compile before the job, so its time limit is spent searching
-        _err(f"compiling the kernels of {job_type} (once per process; cached on disk after)")
-        spec.warm_up()
+    from mathdisco.workers.warmup import ensure_warm
+
+    ensure_warm(spec, lambda: _err(f"compiling the kernels of {job_type} "
+                                   "(cached on disk after; not counted in the time limit)"))
     bar = _ProgressBar()
     started = utcnow()
     try:

@@ -265,7 +265,8 @@ def kernels_state(store: JobStore) -> dict[str, Any]:
     """Whether the workers have compiled their kernels (workers/warmup.py), for /readyz and the dashboard.
 
     ``state``: ``warm`` when some worker is warm (jobs run at full speed),
-    ``warming`` while workers compile, ``unknown`` when no worker has reported.
+    ``warming`` while workers compile, ``off`` when workers do not warm up
+    (``MATHDISCO_WARM_UP=none``), ``unknown`` when no worker has reported.
     Cold kernels do not make the service unready: jobs queue and run after.
     """
     try:
@@ -273,5 +274,5 @@ def kernels_state(store: JobStore) -> dict[str, Any]:
     except Exception as exc:
         return {"state": "unknown", "error": f"{type(exc).__name__}: {exc}", "workers": {}}
     states = {w["state"] for w in workers.values()}
-    state = "warm" if "warm" in states else "warming" if states else "unknown"
+    state = next((s for s in ("warm", "warming", "off") if s in states), "unknown")
     return {"state": state, "workers": workers}

@@ -20,7 +20,7 @@ from mathdisco.workers.models import JobStatus
 from mathdisco.workers.runner import execute_job, execute_shard
 from mathdisco.workers.settings import Settings, load_settings
 from mathdisco.workers.store import JobStore
-from mathdisco.workers.warmup import warm_up_kernels
+from mathdisco.workers.warmup import warm_up_in_background
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +56,6 @@ def make_celery(settings: Settings) -> Celery:
         worker_hijack_root_logger=False,
         task_default_queue="default",
         worker_soft_shutdown_timeout=settings.soft_shutdown_s,
-        # a child compiles its kernels in worker_process_init (below) before it takes a
-        # task; Celery kills a child that takes longer than this to start (default 4 s)
-        worker_proc_alive_timeout=WARM_UP_TIMEOUT_S,
     )
     _register_tasks(app, settings)
     _warm_up_children(settings)
@@ -66,7 +63,7 @@ def make_celery(settings: Settings) -> Celery:
 
 
 def _warm_up_children(settings: Settings) -> None:
-    """Each prefork child compiles the kernels before its first task (workers/warmup.py)."""
+    """Each prefork child warms its kernels in the background from its start (workers/warmup.py)."""
     from celery.signals import worker_process_init, worker_process_shutdown
 
     def name() -> str:
@@ -74,7 +71,7 @@ def _warm_up_children(settings: Settings) -> None:
 
     @worker_process_init.connect(weak=False)
     def warm(**_: object) -> None:
-        warm_up_kernels(_shared_store(settings), name())
+        warm_up_in_background(_shared_store(settings), name(), settings.warm_up_types)
 
     @worker_process_shutdown.connect(weak=False)
     def forget(**_: object) -> None:
@@ -83,9 +80,6 @@ def _warm_up_children(settings: Settings) -> None:
         except Exception:  # the process is ending; a stale row ages out of /readyz
             logging.getLogger(__name__).debug("could not forget %s's warmth", name(), exc_info=True)
 
-
-#: seconds a prefork child may take to start, its kernel warm-up included
-WARM_UP_TIMEOUT_S = 900.0
 
 _stores: dict[int, JobStore] = {}
 

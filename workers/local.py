@@ -31,7 +31,7 @@ from mathdisco.workers.models import JobStatus, utcnow
 from mathdisco.workers.runner import execute_job, worker_process_alive
 from mathdisco.workers.settings import Settings, load_settings
 from mathdisco.workers.store import JobStore
-from mathdisco.workers.warmup import warm_up_kernels
+from mathdisco.workers.warmup import warm_up_in_background
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def worker_loop(stop: threading.Event | None = None) -> None:
     store = JobStore(settings.database_url)
     name = worker_name()
     parent = os.getppid()
-    warm_up_kernels(store, name)  # before the first job, so its time limit is spent searching
+    warm_up_in_background(store, name, settings.warm_up_types)  # jobs wait for their own type's kernels only (runner)
     while (stop is None or not stop.is_set()) and os.getppid() == parent:
         ran = False
         for job_id in store.next_queued():

@@ -40,6 +40,7 @@ from mathdisco.workers.models import JobStatus, ShardStatus, utcnow
 from mathdisco.workers.provenance import provenance
 from mathdisco.workers.settings import Settings
 from mathdisco.workers.store import JobStore, aware
+from mathdisco.workers.warmup import ensure_warm
 
 log = logging.getLogger(__name__)
 
@@ -138,9 +139,20 @@ def _run_engine(store: JobStore, settings: Settings, job_type: JobType, params: 
                 describe: Callable[[str], str] | None = None) -> dict[str, Any]:
     cancel = threading.Event()
     reporter = ProgressReporter(store, job_id, cancel, joblog, write=write_progress, describe=describe)
+    waiting: list[bool] = []
+
+    def compiling() -> None:
+        waiting.append(True)
+        joblog.info(f"waiting for the {job_type.name} kernels to compile (once per worker)")
+        reporter(0, 1, "compiling the kernels (once per worker; not counted in the time limit)")
+
     started = time.monotonic()
     try:
         with Heartbeat(store, job_id, settings.heartbeat_interval_s, cancel), joblog.capture():
+            waited = ensure_warm(job_type, compiling, settings.warm_up_types)  # before its clock
+            if waiting:
+                joblog.info(f"kernels ready after {waited:.1f} s")
+                started = time.monotonic()
             result = _json_result(job_type.run(params, reporter))
     finally:
         joblog.info(f"engine ran {time.monotonic() - started:.2f} s")

@@ -68,6 +68,8 @@ class Settings:
     api_key: str | None = None
     restore_interval_s: float = 10.0
     soft_shutdown_s: float = 30.0
+    #: job types whose kernels a worker compiles before their jobs: None all, () none
+    warm_up_types: tuple[str, ...] | None = None
 
     @property
     def uses_celery(self) -> bool:
@@ -117,4 +119,19 @@ def load_settings() -> Settings:
         api_key=os.environ.get("MATHDISCO_API_KEY") or None,
         restore_interval_s=_float("MATHDISCO_RESTORE_INTERVAL_S", 10.0),
         soft_shutdown_s=_float("MATHDISCO_SOFT_SHUTDOWN_S", 30.0),
+        warm_up_types=_warm_up_types(os.environ.get("MATHDISCO_WARM_UP", "all")),
     )
+
+
+def _warm_up_types(value: str) -> tuple[str, ...] | None:
+    """``all`` (None), ``none`` (()), or a comma-separated list of job types.
+
+    >>> _warm_up_types("all"), _warm_up_types("none"), _warm_up_types("sr_mcts, pcf_cluster")
+    (None, (), ('sr_mcts', 'pcf_cluster'))
+    """
+    value = value.strip().lower()
+    if value in {"", "all", "1", "true", "yes"}:
+        return None
+    if value in {"none", "0", "false", "no"}:
+        return ()
+    return tuple(name.strip() for name in value.split(",") if name.strip())

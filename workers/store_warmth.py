@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 
 __all__ = ["KernelState", "WarmthStore"]
 
-KernelState = Literal["warming", "warm"]
+KernelState = Literal["warming", "warm", "off"]
 
 #: a worker that has not said anything for this long is taken to be gone
 FORGET_AFTER = timedelta(days=1)

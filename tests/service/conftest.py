@@ -28,7 +28,10 @@ def free_port() -> int:
 
 def base_env(data_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MATHDISCO_")}
+    # no kernel warm-up in the service's tests (each test server's workers would compile every
+    # engine in the background); tests/service/test_first_jobs.py turns it on for one type
     env.update({"MATHDISCO_DATA_DIR": str(data_dir), "MATHDISCO_ENABLE_TEST_JOBS": "1",
+                "MATHDISCO_WARM_UP": "none",
                 "MATHDISCO_STALE_AFTER_S": "6", "PYTHONUNBUFFERED": "1"})
     env.update(extra)
     return env
