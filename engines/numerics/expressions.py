@@ -24,7 +24,8 @@ unary minus, as in Python)::
                pi, E, e (when not a variable), or a function:
                exp log sqrt sin cos tan sinh cosh tanh asin acos atan abs gamma zeta
                besseli(nu, x), hyp0f1(b, z), hyp1f1(a, b, z), hyp2f1(a, b, c, z) (sympy's
-               hyper([...], [...], z)), and re im (sympy prints abs(2**x) as 2**re(x))
+               hyper([...], [...], z)), hyp2f1c(a, b, c, z) = 2F1(a + ib, a - ib; c; z),
+               and re im (sympy prints abs(2**x) as 2**re(x))
 
 :func:`to_text` prints an expression in this grammar so that it parses back to the
 same sympy tree (sympy's ``sstr``, with products of a rational and a sum re-ordered; the
@@ -108,6 +109,24 @@ DEFAULT_LIMITS = ExpressionLimits()
 
 _LOG10_2 = math.log10(2)
 
+class hyp2f1c(sympy.Function):  # noqa: N801 (the grammar's spelling)
+    """``2F1(a + i b, a - i b; c; z)``: Gauss's function with complex-conjugate upper
+    parameters, real for real ``a, b, c`` and ``z < 1`` (its series has real terms).
+
+    Closed forms of continued fractions need it (Nörlund's fraction when ``b(n)`` has
+    complex roots); the grammar has no complex numbers, so it names the pair by ``a, b``.
+    """
+
+    nargs = 4
+
+    def _eval_evalf(self, prec):
+        a, b, c, z = (mpmath.mpmathify(arg.evalf(mpmath.libmp.prec_to_dps(prec) + 5))
+                      for arg in self.args)
+        with mpmath.workprec(prec + 20):
+            value = mpmath.hyp2f1(mpmath.mpc(a, b), mpmath.mpc(a, -b), c, z)
+        return sympy.Float(value.real if isinstance(value, mpmath.mpc) else value, precision=prec)
+
+
 _FUNCTIONS: dict[str, tuple[Callable[..., sympy.Expr], int]] = {
     "exp": (sympy.exp, 1),
     "log": (sympy.log, 1),
@@ -136,6 +155,7 @@ _FUNCTIONS: dict[str, tuple[Callable[..., sympy.Expr], int]] = {
     "hyp0f1": (lambda b, z: sympy.hyper([], [b], z), 2),
     "hyp1f1": (lambda a, b, z: sympy.hyper([a], [b], z), 3),
     "hyp2f1": (lambda a, b, c, z: sympy.hyper([a, b], [c], z), 4),
+    "hyp2f1c": (hyp2f1c, 4),
 }
 
 _BUILTIN_CONSTANTS: dict[str, sympy.Expr] = {
@@ -607,6 +627,7 @@ _MP_FUNCTIONS: dict[type, Callable[..., mpmath.mpf]] = {
     sympy.gamma: mpmath.gamma,
     sympy.zeta: mpmath.zeta,
     sympy.besseli: mpmath.besseli,
+    hyp2f1c: lambda a, b, c, z: mpmath.re(mpmath.hyp2f1(mpmath.mpc(a, b), mpmath.mpc(a, -b), c, z)),
     sympy.re: mpmath.re,
     sympy.im: mpmath.im,
 }

@@ -39,6 +39,7 @@ import time
 from typing import Any
 
 import mpmath
+import sympy
 from mathdisco.engines.contract import Progress, no_progress
 from mathdisco.engines.numerics.expressions import ExpressionError, parse_expression, to_text
 from mathdisco.engines.numerics.formula import QuasiPolynomial, formula_json
@@ -82,11 +83,27 @@ def _closing(text: str, start: int) -> int:
     raise ExpressionError("unbalanced brackets in a closed form")
 
 
+def _conjugate_pair(top: list[str]) -> tuple[str, str] | None:
+    """``(a, b)`` when ``top`` is ``[a + b I, a - b I]`` (sympy text), else None."""
+    if len(top) != 2 or not all("I" in t for t in top):
+        return None
+    unit = sympy.Symbol("I")
+    first, second = (parse_expression(t, variables=["I"]) for t in top)
+    real = sympy.expand(first).subs(unit, 0)
+    imaginary = sympy.expand((first - real) / unit)
+    if imaginary.free_symbols or sympy.expand(second - (real - imaginary * unit)) != 0:
+        return None
+    return to_text(real), to_text(imaginary)
+
+
 def _spelled(top: list[str], bottom: list[str], argument: str) -> str:
     if not top and not bottom:          # 0F0(;;z) = exp(z)
         return f"exp({argument})"
     if len(bottom) != 1 or len(top) > 2:
         raise ExpressionError(f"no grammar name for a {len(top)}F{len(bottom)} function")
+    pair = _conjugate_pair(top)
+    if pair is not None:                # 2F1(a + ib, a - ib; c; z), real
+        return f"hyp2f1c({pair[0]}, {pair[1]}, {bottom[0]}, {argument})"
     return f"hyp{len(top)}f1(" + ", ".join([*top, *bottom, argument]) + ")"
 
 
@@ -99,6 +116,8 @@ def grammar_text(expression: str) -> str:
     'hyp0f1(sqrt(2), 2)/hyp0f1(1 + sqrt(2), 2)'
     >>> grammar_text("hyper((), (), 1/2)*hyper((1,), (3/2,), 1/2)")
     'exp(1/2)*hyp1f1(1, 3/2, 1/2)'
+    >>> grammar_text("hyper([-1/2 + sqrt(3)*I/2, -1/2 - sqrt(3)*I/2], [1], 1/3)")
+    'hyp2f1c(-1/2, sqrt(3)/2, 1, 1/3)'
     """
     out, position = [], 0
     while (found := expression.find("hyper(", position)) >= 0:
