@@ -58,7 +58,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from mathdisco.engines.discoveries import Discovery
 from mathdisco.engines.results import ResultModel, ResultView
@@ -127,7 +127,11 @@ class Estimate(BaseModel):
         return self.seconds + (self.compile_s or 0.0)
 
 
-RunFn = Callable[[Any, Progress], dict]
+P = TypeVar("P", bound=EngineParams)
+R = TypeVar("R", bound=ResultModel)
+
+#: an engine returns its result model, or the plain JSON object the model validates
+RunFn = Callable[[Any, Progress], Any]
 DiscoveriesFn = Callable[[Any, dict], Sequence[Discovery]]
 ShardsFn = Callable[[Any], list[dict]]
 MergeFn = Callable[[Any, list[dict]], dict]
@@ -144,14 +148,18 @@ def _plain_view(result: Any) -> ResultView:
 
 
 @dataclass(frozen=True)
-class JobType:
-    """Everything the service needs to know about one job type."""
+class JobType(Generic[P, R]):
+    """Everything the service needs to know about one job type: params ``P``, result ``R``.
+
+    ``result_model`` is required: the runner checks every result against it
+    once (:meth:`check_result`) before anything is stored or shown.
+    """
 
     name: str
-    params_model: type[EngineParams]
+    params_model: type[P]
     run: RunFn
     summary: str
-    result_model: type[ResultModel] | None = None
+    result_model: type[R]
     discoveries: DiscoveriesFn = _no_discoveries
     view: ViewFn = _plain_view
     estimate: EstimateFn | None = None
@@ -171,14 +179,14 @@ class JobType:
     #: added to the estimate while no worker is warm
     compile_s: float = 0.0
 
-    def validate(self, params: dict[str, Any]) -> EngineParams:
+    def validate(self, params: dict[str, Any]) -> P:
         """Validate raw params; raises pydantic.ValidationError on bad input."""
         return self.params_model.model_validate(params)
 
-    def check_result(self, result: dict[str, Any]) -> ResultModel | None:
+    def check_result(self, result: dict[str, Any] | R) -> R:
         """The result parsed by ``result_model``; :class:`ResultContractError` when it does not match."""
-        if self.result_model is None:
-            return None
+        if isinstance(result, BaseModel):
+            result = result.model_dump(mode="json")
         try:
             return self.result_model.model_validate(result)
         except ValidationError as exc:

@@ -104,4 +104,4 @@ def run(job_type: str, progress: Any = None, /, **params: Any) -> Any:
     model = spec.validate(params)
     ensure_warm(spec)  # compile first, as a worker does, so a time limit is spent searching
     result = final_result(spec, model, spec.run(model, progress or no_progress))
-    return spec.result_model.model_validate(result) if spec.result_model else result
+    return spec.result_model.model_validate(result)

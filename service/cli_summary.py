@@ -45,11 +45,9 @@ INDENT = "    "
 
 def summary(job_type: JobType, result: Mapping[str, Any]) -> str:
     """The view of ``result`` as text when the type declares one, else its fields."""
-    model = job_type.check_result(dict(result))
-    if model is not None:
-        view = job_type.view(model)
-        if view.formulas or view.evidence or view.charts or view.notes:
-            return render_view(view)
+    view = job_type.view(job_type.check_result(dict(result)))
+    if view.formulas or view.evidence or view.charts or view.notes:
+        return render_view(view)
     return render_generic(result)
 
 

@@ -70,8 +70,7 @@ def _render(job_type_name: str, result: dict[str, Any]) -> Rendered:
     if job_type is None:
         return Rendered(provenance=provenance, problem=f"unknown job type {job_type_name!r}")
     try:
-        model = job_type.check_result(result)
-        view = job_type.view(model if model is not None else result)
+        view = job_type.view(job_type.check_result(result))
     except ResultContractError as exc:
         return Rendered(provenance=provenance,
                         problem=f"this result does not match the current result model ({exc}); "

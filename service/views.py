@@ -144,8 +144,7 @@ def _schemas() -> tuple[dict[str, Any], ...]:
         defaults = {name: field.get_default(call_default_factory=True)
                     for name, field in job_type.params_model.model_fields.items()
                     if not field.is_required()}
-        result_schema = (job_type.result_model.model_json_schema() if job_type.result_model
-                         else {"type": "object", "properties": {}})
+        result_schema = job_type.result_model.model_json_schema()
         out.append({"name": job_type.name, "summary": job_type.summary,
                     "schema": job_type.params_model.model_json_schema(),
                     "result_schema": result_schema, "defaults": jsonable(defaults),
@@ -197,7 +196,7 @@ def check_filters(**values: str | None) -> None:
 def schema_has_list(type_name: str, keys: list[str]) -> bool:
     """Whether the job type's declared result has a list at the dotted path ``keys``."""
     job_type = job_types().get(type_name)
-    if job_type is None or job_type.result_model is None:
+    if job_type is None:
         return False
     schema = job_type.result_model.model_json_schema()
     nodes = [schema]

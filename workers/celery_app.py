@@ -20,7 +20,7 @@ from mathdisco.workers.models import JobStatus
 from mathdisco.workers.runner import execute_job, execute_shard
 from mathdisco.workers.settings import Settings, load_settings
 from mathdisco.workers.store import JobStore
-from mathdisco.workers.warmup import warm_up_in_background
+from mathdisco.workers.warmup import warm_for_job, warm_up_in_background
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +105,7 @@ def _register_tasks(app: Celery, settings: Settings) -> None:
         limits = {"soft_time_limit": job_type.limits.soft_s, "time_limit": job_type.limits.hard_s}
 
         def run(job_id: str) -> str:
+            warm_for_job(_shared_store(settings), job_id, settings.warm_up_types)
             try:
                 return execute_job(_shared_store(settings), job_id, f"celery:{host}:{os.getpid()}",
                                    settings, fan_out=fan_out)

@@ -31,7 +31,7 @@ from mathdisco.workers.models import JobStatus, utcnow
 from mathdisco.workers.runner import execute_job, worker_process_alive
 from mathdisco.workers.settings import Settings, load_settings
 from mathdisco.workers.store import JobStore
-from mathdisco.workers.warmup import warm_up_in_background
+from mathdisco.workers.warmup import warm_for_job, warm_up_in_background
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,7 @@ def worker_loop(stop: threading.Event | None = None) -> None:
     while (stop is None or not stop.is_set()) and os.getppid() == parent:
         ran = False
         for job_id in store.next_queued():
+            warm_for_job(store, job_id, settings.warm_up_types)  # queued while it compiles
             if execute_job(store, job_id, name, settings) != "skipped":
                 ran = True
                 break

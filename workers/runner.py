@@ -33,7 +33,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from mathdisco.engines.contract import Cancelled, JobType
+from mathdisco.engines.contract import Cancelled, JobType, ResultContractError
 from mathdisco.engines.registry import get_job_type
 from mathdisco.workers.joblog import JobLog
 from mathdisco.workers.models import JobStatus, ShardStatus, utcnow
@@ -41,6 +41,7 @@ from mathdisco.workers.provenance import provenance
 from mathdisco.workers.settings import Settings
 from mathdisco.workers.store import JobStore, aware
 from mathdisco.workers.warmup import ensure_warm
+from pydantic import BaseModel
 
 log = logging.getLogger(__name__)
 
@@ -114,8 +115,17 @@ def _describe(exc: BaseException, with_traceback: bool = False) -> str:
     return text
 
 
-def _json_result(result: Any) -> dict[str, Any]:
-    """Results cross process boundaries as JSON; fail loudly on anything else."""
+def _json_result(result: Any, job_type: JobType) -> dict[str, Any]:
+    """Results cross process boundaries as JSON; fail loudly on anything else.
+
+    An engine returns its declared result model (or the JSON object it
+    validates); any other model is a broken contract.
+    """
+    if isinstance(result, BaseModel):
+        if not isinstance(result, job_type.result_model):
+            raise ResultContractError(f"{job_type.name} returned {type(result).__name__}, "
+                                      f"not its result model {job_type.result_model.__name__}")
+        result = result.model_dump(mode="json")
     if not isinstance(result, dict):
         raise TypeError(f"engine returned {type(result).__name__}, expected a dict")
     return json.loads(json.dumps(result, allow_nan=False))
@@ -128,7 +138,7 @@ def final_result(job_type: JobType, params: Any, result: dict[str, Any], *,
     ``mathdisco run`` calls this too, so a result printed locally and one
     stored by a worker are the same object.
     """
-    result = _json_result(result)
+    result = _json_result(result, job_type)
     result["provenance"] = provenance(job_type, params, job_id=job_id, started=started)
     job_type.check_result(result)
     return result
@@ -153,7 +163,7 @@ def _run_engine(store: JobStore, settings: Settings, job_type: JobType, params: 
             if waiting:
                 joblog.info(f"kernels ready after {waited:.1f} s")
                 started = time.monotonic()
-            result = _json_result(job_type.run(params, reporter))
+            result = _json_result(job_type.run(params, reporter), job_type)
     finally:
         joblog.info(f"engine ran {time.monotonic() - started:.2f} s")
     return result

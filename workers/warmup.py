@@ -10,11 +10,12 @@ of its limit, or not at all.  So:
   the worker as ``warming``, then ``warm``, in the store; ``/readyz`` and the
   dashboard report it, and while no worker is warm the submission estimate
   adds each type's ``compile_s``;
-* the runner calls :func:`ensure_warm` for a job's type before the engine
-  runs, so a job never compiles inside its own time limit: it waits for its
-  type's warm-up (started by the thread or by this call), with a progress
-  message saying so, and a job of a type with nothing to compile (identify)
-  does not wait for the others.
+* a worker calls :func:`warm_for_job` before it claims a job: the job stays
+  queued until its own type's kernels are ready (a job of a type with nothing
+  to compile, identify, does not wait for the others), so its run and its
+  duration are the search alone; the runner calls :func:`ensure_warm` again
+  inside the job's heartbeat (a no-op by then; the guard for any other path),
+  which reports "compiling" if it ever has to wait.
 
 A warm-up that fails is logged and does not stop the worker: the job then
 compiles what it needs itself, as before, and says so if its limit stopped it.
@@ -28,7 +29,7 @@ import time
 from collections.abc import Callable
 
 from mathdisco.engines.contract import JobType
-from mathdisco.engines.registry import job_types
+from mathdisco.engines.registry import get_job_type, job_types
 from mathdisco.workers.store import JobStore
 
 __all__ = ["ensure_warm", "warm_up_in_background", "warm_up_kernels"]
@@ -66,6 +67,20 @@ def ensure_warm(job_type: JobType, waiting: Callable[[], None] | None = None,
                 log.exception("warm-up of %s failed", job_type.name)
             _warm.add(job_type.name)
     return time.monotonic() - started
+
+
+def warm_for_job(store: JobStore, job_id: str, types: tuple[str, ...] | None = None) -> None:
+    """Warm the kernels of a queued job's type before a worker claims it.
+
+    The job stays queued while they compile (the dashboard and /readyz say the
+    workers are warming), so its run -- and its duration -- is the search alone.
+    """
+    try:
+        job_type = get_job_type(store.get_job(job_id).type)
+    except KeyError:  # gone, or a type this worker lacks: the runner reports it
+        return
+    if not job_type.missing_requirements():
+        ensure_warm(job_type, types=types)
 
 
 def warm_up_kernels(store: JobStore | None, worker: str,

@@ -107,6 +107,10 @@ class _Result(ResultModel):
     closed_form: str
 
 
+class _Plain(ResultModel):
+    x: float
+
+
 def _view(result: _Result) -> ResultView:
     return ResultView(
         formulas=[ShownFormula(label="Formula 1: the limit", text=result.closed_form, latex=r"\pi/4",
@@ -132,8 +136,10 @@ def test_summary_writes_the_declared_view() -> None:
         "a note",
     ]
     # no view declared: the generic summary of the fields, without provenance
-    plain = JobType(name="plain", params_model=EngineParams, run=lambda p, progress: {}, summary="plain")
-    assert summary(plain, {"x": 1.5, "provenance": {"job_type": "plain"}}) == "x: 1.5"
+    plain = JobType(name="plain", params_model=EngineParams, run=lambda p, progress: {}, summary="plain",
+                    result_model=_Plain)
+    assert summary(plain, {"x": 1.5}) == "x: 1.5"
+    assert render_generic({"x": 1.5, "provenance": {"job_type": "plain"}}) == "x: 1.5"
 
 
 def test_generic_summary_shortens_long_sequences_and_lists_of_objects() -> None:

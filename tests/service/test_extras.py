@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from mathdisco.engines.contract import EngineParams, JobType
+from mathdisco.engines.results import ResultModel
 from mathdisco.service.app import create_app
 from mathdisco.workers.settings import load_settings
 
@@ -24,7 +25,8 @@ def test_a_module_that_appears_on_sys_path_is_found(tmp_path: Path, monkeypatch:
     name = f"mathdisco_fake_extra_{uuid.uuid4().hex[:8]}"
     monkeypatch.syspath_prepend(str(tmp_path))
     job_type = JobType(name="needs_fake", params_model=EngineParams, run=lambda p, progress: {},
-                       summary="needs a module installed later", requires=(name,), extra="fake")
+                       summary="needs a module installed later", result_model=ResultModel,
+                       requires=(name,), extra="fake")
     assert job_type.missing_requirements() == [name]  # the directory is listed (and cached) now
     (tmp_path / f"{name}.py").write_text("VALUE = 1\n")  # "pip install" while the process runs
     assert job_type.missing_requirements() == []

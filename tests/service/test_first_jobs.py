@@ -33,15 +33,12 @@ def test_workers_warm_up_before_the_first_job_and_readyz_says_so(server_factory,
 
         cold = client.post("/v1/jobs", json={"type": "kernel_sleep", "params": {"seconds": 0.2}}).json()
         assert cold["estimate"]["compile_s"] == 30.0  # no worker is warm: compilation comes first
-        deadline = time.monotonic() + 60
-        while "compiling" not in (view := client.get(f"/v1/jobs/{cold['id']}").json())["progress"]["message"]:
-            assert time.monotonic() < deadline and view["status"] in {"queued", "running"}, view
-            time.sleep(0.1)
-        assert view["status"] == "running"  # taken, waiting for its kernels outside its limit
+        time.sleep(2.0)  # the worker is free; it waits for the kernels before it claims the job
+        assert client.get(f"/v1/jobs/{cold['id']}").json()["status"] == "queued"
+        assert _kernels(client)["state"] == "warming"
         gate.write_text("open")
         done = wait_for(client, cold["id"], timeout=60)
-        assert done["status"] == "succeeded"
-        assert "kernels ready after" in client.get(f"/v1/jobs/{cold['id']}/log").text
+        assert done["status"] == "succeeded" and done["attempts"] == 1
         kernels = _kernels(client)
         assert kernels["state"] == "warm" and len(kernels["workers"]) == 1
         assert 'class="kernels-cold"' not in client.get("/").text
