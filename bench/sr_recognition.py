@@ -1,9 +1,9 @@
 """How often sr's selection recognises a fitted constant as a closed form, rightly and wrongly.
 
 The data are ``y = c * x0 * x1`` (``--rows`` rows of U[1, 5]**2, SRBench noise
-``--noise``); the selection (:func:`engines.sr.selection.process`) is run on the
+``--noise``); the selection (:func:`mathdisco.engines.sr.selection.process`) is run on the
 right structure only, so the figures are those of the recognition step
-(:mod:`engines.numerics.identification`, ``interval_candidates`` and
+(:mod:`mathdisco.engines.numerics.identification`, ``interval_candidates`` and
 ``interval_accepts``), not of the search.  *False*: ``c`` drawn from U(0.1, 10)
 and replaced by any closed form.  *True*: ``c`` one of ten simple numbers and
 replaced by exactly that number.  ``--margin`` overrides the nats a closed form

@@ -91,13 +91,14 @@ from mathdisco.engines.registry import job_types
 job_type = job_types()[sys.argv[1]]
 params = job_type.validate(json.loads(sys.argv[2]))
 estimate = job_type.estimate(params) if job_type.estimate else None
-start = time.monotonic()
+start, cpu = time.monotonic(), time.process_time()
 if job_type.warm_up is not None:
     job_type.warm_up()
-warm_up_s = time.monotonic() - start
-start = time.monotonic()
+warm_up_s, warm_up_cpu_s = time.monotonic() - start, time.process_time() - cpu
+start, cpu = time.monotonic(), time.process_time()
 result = job_type.run(params, no_progress)
-print(json.dumps({"warm_up_s": warm_up_s, "job_s": time.monotonic() - start,
+print(json.dumps({"warm_up_s": warm_up_s, "warm_up_cpu_s": warm_up_cpu_s,
+                  "job_s": time.monotonic() - start, "job_cpu_s": time.process_time() - cpu,
                   "estimate_s": estimate.seconds if estimate else None,
                   "compile_s": job_type.compile_s, "limited": result.get("limited")}))
 """
@@ -118,7 +119,7 @@ def estimates() -> None:
                 print(json.dumps(row), flush=True)
     print(f"\nload average {os.getloadavg()}")
     print(f"{'type':<14} {'params':<58} {'cache':<5} {'warm-up s':>9} {'compile_s':>9} "
-          f"{'job s':>7} {'estimate s':>10} {'ratio':>6}")
+          f"{'job s':>7} {'job cpu s':>9} {'estimate s':>10} {'ratio':>6}")
     for r in rows:
         measured = r["job_s"] + (r["warm_up_s"] if r["machine"] == "cold" else 0.0)
         estimated = None
@@ -127,7 +128,8 @@ def estimates() -> None:
         ratio = f"{measured / estimated:6.2f}" if estimated else "     -"
         shown = "-" if r["estimate_s"] is None else f"{r['estimate_s']:.1f}"
         print(f"{r['type']:<14} {json.dumps(r['params'])[:58]:<58} {r['machine']:<5} "
-              f"{r['warm_up_s']:>9.1f} {r['compile_s']:>9.1f} {r['job_s']:>7.1f} {shown:>10} {ratio}")
+              f"{r['warm_up_s']:>9.1f} {r['compile_s']:>9.1f} {r['job_s']:>7.1f} "
+              f"{r['job_cpu_s']:>9.1f} {shown:>10} {ratio}")
 
 
 def main() -> None:

@@ -36,7 +36,7 @@ store; the service adapts it.  A job type is described by a :class:`JobType`
 Example
 -------
 >>> from pydantic import Field
->>> from engines.results import ResultModel
+>>> from mathdisco.engines.results import ResultModel
 >>> class Params(EngineParams):
 ...     n: int = Field(3, ge=1, le=10)
 >>> class Result(ResultModel):

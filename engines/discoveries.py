@@ -20,7 +20,7 @@ Canonical forms are normalised by their constructors:
 
 Example
 -------
->>> from engines.numerics.formula import QuasiPolynomial
+>>> from mathdisco.engines.numerics.formula import QuasiPolynomial
 >>> one = formula_statement("(exp(1)+1)/(exp(1)-1)", QuasiPolynomial.polynomial([2, 4]),
 ...                         QuasiPolynomial.constant(1))
 >>> two = formula_statement("(1 + E)/(-1 + E)",

@@ -18,7 +18,7 @@ in the safe expression grammar and LaTeX, ``found_digits`` (what PSLQ saw) and
 
 Example
 -------
->>> from engines.identify import IdentifyParams, identify
+>>> from mathdisco.engines.identify import IdentifyParams, identify
 >>> result = identify(IdentifyParams(value="1.3591409142295226176801437356763"), None)
 >>> result["expression"], result["found_digits"], result["verified_digits"]
 ('E/2', 25, 31)

@@ -11,7 +11,7 @@ generic summary of the result's fields.  Provenance is left out of both
 
 Example
 -------
->>> from engines.results import EvidenceRow, ResultView, ShownFormula
+>>> from mathdisco.engines.results import EvidenceRow, ResultView, ShownFormula
 >>> view = ResultView(formulas=[ShownFormula(label="Formula 1", text="pi/4", latex=r"\\frac{\\pi}{4}",
 ...                                          verified_digits=30)],
 ...                   evidence=[EvidenceRow(label="digits matched", value=38)])

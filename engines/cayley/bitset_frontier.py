@@ -9,10 +9,10 @@ vertex than the list variant at small n; it is chosen when memory demands it.
 
 Examples
 --------
->>> from engines.cayley.families import lrx
->>> from engines.cayley.graph import prepare_graph
->>> from engines.cayley.memory import MemoryLedger
->>> from engines.contract import no_progress
+>>> from mathdisco.engines.cayley.families import lrx
+>>> from mathdisco.engines.cayley.graph import prepare_graph
+>>> from mathdisco.engines.cayley.memory import MemoryLedger
+>>> from mathdisco.engines.contract import no_progress
 >>> sizes, _, last, done = bfs_bitset_frontier(prepare_graph(lrx(5)), MemoryLedger(2**30), None,
 ...                                            0, 10, no_progress)
 >>> sizes, done

@@ -22,8 +22,8 @@ finish within their time limit.
 
 Examples
 --------
->>> from engines.cayley.families import coxeter
->>> from engines.cayley.graph import prepare_graph
+>>> from mathdisco.engines.cayley.families import coxeter
+>>> from mathdisco.engines.cayley.graph import prepare_graph
 >>> result = growth(prepare_graph(coxeter(4)))
 >>> result["layer_sizes"], result["algorithm"]
 ([1, 3, 5, 6, 5, 3, 1], 'rank_bitset')

@@ -8,7 +8,7 @@ modulus) the group is usually infinite, so ``max_diameter`` is required.
 
 Examples
 --------
->>> from engines.cayley.families import matrix_family
+>>> from mathdisco.engines.cayley.families import matrix_family
 >>> matrix_growth(matrix_family("heisenberg", 3), modulus=5)["layer_sizes"]
 [1, 4, 12, 32, 62, 12, 2]
 """

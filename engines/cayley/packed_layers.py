@@ -13,10 +13,10 @@ Sections 1.4-1.5); this engine uses the hash only to order states.
 
 Examples
 --------
->>> from engines.cayley.families import lrx
->>> from engines.cayley.graph import prepare_graph
->>> from engines.cayley.memory import MemoryLedger
->>> from engines.contract import no_progress
+>>> from mathdisco.engines.cayley.families import lrx
+>>> from mathdisco.engines.cayley.graph import prepare_graph
+>>> from mathdisco.engines.cayley.memory import MemoryLedger
+>>> from mathdisco.engines.contract import no_progress
 >>> g = prepare_graph(lrx(40), central_state="0" * 37 + "111")
 >>> g.words, g.n
 (1, 40)

@@ -15,8 +15,8 @@ for bitsets beyond the caches.
 Examples
 --------
 >>> import math
->>> from engines.cayley import kernels
->>> from engines.cayley.families import pancake
+>>> from mathdisco.engines.cayley import kernels
+>>> from mathdisco.engines.cayley.families import pancake
 >>> masks, lefts, rights, offsets = kernels.compile_generators(pancake(5), 4)
 >>> inverse_of = np.array([-1, 0, 1, 2, 3], dtype=np.int64)
 >>> start = np.array([kernels.pack_state(list(range(5)), 4)], dtype=np.uint64)

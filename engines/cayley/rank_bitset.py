@@ -10,10 +10,10 @@ grouped by region (:func:`mathdisco.engines.cayley.kernels.expand_bucketed`).
 
 Examples
 --------
->>> from engines.cayley.families import coxeter
->>> from engines.cayley.graph import prepare_graph
->>> from engines.cayley.memory import MemoryLedger
->>> from engines.contract import no_progress
+>>> from mathdisco.engines.cayley.families import coxeter
+>>> from mathdisco.engines.cayley.graph import prepare_graph
+>>> from mathdisco.engines.cayley.memory import MemoryLedger
+>>> from mathdisco.engines.contract import no_progress
 >>> bfs_rank_bitset(prepare_graph(coxeter(4)), MemoryLedger(2**30), None, 0, 10, no_progress)[0]
 [1, 3, 5, 6, 5, 3, 1]
 """

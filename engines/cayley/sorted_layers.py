@@ -10,10 +10,10 @@ de-duplication is exact.
 
 Examples
 --------
->>> from engines.cayley.families import lrx
->>> from engines.cayley.graph import prepare_graph
->>> from engines.cayley.memory import MemoryLedger
->>> from engines.contract import no_progress
+>>> from mathdisco.engines.cayley.families import lrx
+>>> from mathdisco.engines.cayley.graph import prepare_graph
+>>> from mathdisco.engines.cayley.memory import MemoryLedger
+>>> from mathdisco.engines.contract import no_progress
 >>> bfs_sorted_layers(prepare_graph(lrx(6), central_state="000111"), MemoryLedger(2**30), None,
 ...                   0, 10, no_progress)[0]
 [1, 2, 3, 4, 4, 3, 2, 1]

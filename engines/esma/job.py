@@ -8,7 +8,7 @@ fraction of the same number (digits at ``n_terms`` and digits per term).
 
 Example
 -------
->>> from engines.esma.job import EsmaParams, run
+>>> from mathdisco.engines.esma.job import EsmaParams, run
 >>> result = run(EsmaParams(constant="e", lhs_coefficient_bound=1, max_sign_period=2,
 ...                         approve_depth=400, approve_digits=200))
 >>> any(c["equals"] == "E/(-1 + E)" and c["sign_period"] == [1, -1]

@@ -13,7 +13,7 @@ ask for, at the per-step costs measured on the reference 2-core box
 
 Example
 -------
->>> from engines.neural.dysymnet import DySymNetParams
+>>> from mathdisco.engines.neural.dysymnet import DySymNetParams
 >>> estimate_sr_neural(DySymNetParams(benchmark="nguyen-1", time_limit_s=20)).seconds
 20.0
 """

@@ -7,7 +7,7 @@ steps, genera and complexities.  Nothing here recomputes a result.
 
 Example
 -------
->>> from engines.neural.results import PsiExactResult
+>>> from mathdisco.engines.neural.results import PsiExactResult
 >>> view = psi_exact_view(PsiExactResult(
 ...     genus=2, insertions=[2, 3], value="29/5760", numerator="29", denominator="5760",
 ...     float=29 / 5760, dimension=5, degree=5, dimension_matches=True, bracket="<tau_2 tau_3>_2",

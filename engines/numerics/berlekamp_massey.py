@@ -21,7 +21,7 @@ observation the ESMA algorithm rests on (Razon et al., ICML 2023, Sec. 3,
 
 Examples
 --------
->>> from engines.numerics.berlekamp_massey import berlekamp_massey, quasi_polynomial_shape
+>>> from mathdisco.engines.numerics.berlekamp_massey import berlekamp_massey, quasi_polynomial_shape
 >>> r = berlekamp_massey([1, 2, 3, 2, 5, 2, 7, 2, 9, 2, 11, 2])   # e/(e-1), signs (+,-)
 >>> r.connection, r.length, r.confirmations
 ([1, 0, -2, 0, 1], 4, 4)

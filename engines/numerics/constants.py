@@ -7,7 +7,7 @@ so asking for fewer digits later costs nothing.
 Examples
 --------
 >>> import mpmath
->>> from engines.numerics.constants import constant_value, CONSTANTS
+>>> from mathdisco.engines.numerics.constants import constant_value, CONSTANTS
 >>> mpmath.nstr(constant_value("e", 30), 19)
 '2.718281828459045235'
 >>> CONSTANTS["tan1"].description

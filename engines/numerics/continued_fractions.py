@@ -26,7 +26,7 @@ no term is ever emitted that the precision does not guarantee.
 Examples
 --------
 >>> import mpmath
->>> from engines.numerics.continued_fractions import simple_continued_fraction
+>>> from mathdisco.engines.numerics.continued_fractions import simple_continued_fraction
 >>> with mpmath.workdps(60):
 ...     expansion = simple_continued_fraction(mpmath.e, 40)
 >>> expansion.terms[:10]

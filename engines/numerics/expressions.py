@@ -36,7 +36,7 @@ checking the digits by evaluating twice with different guard digits.
 
 Examples
 --------
->>> from engines.numerics.expressions import parse_expression, to_text, constant_expression_value
+>>> from mathdisco.engines.numerics.expressions import parse_expression, to_text, constant_expression_value
 >>> parse_expression("(e^1 + 1)/(exp(1) - 1)")
 (1 + E)/(-1 + E)
 >>> parse_expression("2*x**2 - x/3", variables=["x"])

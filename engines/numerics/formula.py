@@ -19,7 +19,7 @@ with the continued fraction read as ``a(0) + b(1)/(a(1) + b(2)/(a(2) + ...))``
 
 Examples
 --------
->>> from engines.numerics.formula import QuasiPolynomial
+>>> from mathdisco.engines.numerics.formula import QuasiPolynomial
 >>> e_simple = QuasiPolynomial(initial=(2,), period=3, polynomials=((1,), (2, 2), (1,)))
 >>> e_simple.terms(9)
 [2, 1, 2, 1, 1, 4, 1, 1, 6]

@@ -44,7 +44,7 @@ same way.
 
 Example
 -------
->>> from engines.pcf.evaluation import convergent_value
+>>> from mathdisco.engines.pcf.evaluation import convergent_value
 >>> pcfs = [([1, 1], [2]), ([2, 1], [2]), ([3, 1], [2])]     # x_k = k + 2/x_(k+1): one constant
 >>> values = [(convergent_value(a, b, 300, 60), convergent_value(a, b, 600, 100))
 ...           for a, b in pcfs]

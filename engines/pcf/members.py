@@ -22,8 +22,8 @@ decides, on an independent deeper and more precise evaluation:
 
 Example
 -------
->>> from engines.numerics.tails import TailIndex
->>> from engines.pcf.evaluation import convergent_value
+>>> from mathdisco.engines.numerics.tails import TailIndex
+>>> from mathdisco.engines.pcf.evaluation import convergent_value
 >>> index = TailIndex.build(["pi", "e", "ln2"], max_det=24)
 >>> found = convergent_value([1, 2], [0, 0, 1], 300, 50)            # 4/pi
 >>> check = convergent_value([1, 2], [0, 0, 1], 600, 100)

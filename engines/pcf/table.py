@@ -19,7 +19,7 @@ What each member's finders see, and what the acceptance rule checks on:
 
 Example
 -------
->>> from engines.pcf.job import PCFClusterParams
+>>> from mathdisco.engines.pcf.job import PCFClusterParams
 >>> params = PCFClusterParams(a_degree=0, b_degree=2, coefficient_min=0, coefficient_max=2,
 ...                           depth=400, constants=["pi", "ln2"])
 >>> rows, formulas, stats = box_rows(params)

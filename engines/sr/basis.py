@@ -9,7 +9,7 @@ Examples
 --------
 >>> monomials(2, 2)
 [(0, 1), (1, 0), (0, 2), (1, 1), (2, 0)]
->>> from engines.sr.grammar import Library
+>>> from mathdisco.engines.sr.grammar import Library
 >>> lib = Library(["x", "y"], ["add", "mul"], constants=False)
 >>> lib.decode(monomial_prefix(lib, (2, 1)))
 ['mul', 'mul', 'x', 'x', 'y']

@@ -19,7 +19,7 @@ notes recommend instead of the reference code's squared L1 norm.
 Examples
 --------
 >>> import numpy as np
->>> from engines.sr.grammar import Library
+>>> from mathdisco.engines.sr.grammar import Library
 >>> lib = Library(["x"], ["add", "mul", "sin"], constants=False)
 >>> X = np.linspace(-1, 1, 20)[None, :]
 >>> y = 3 * X[0] ** 2 + 1

@@ -12,8 +12,8 @@ errors justify), with its NRMSE, its size and its description length.
 Examples
 --------
 >>> import numpy as np
->>> from engines.sr.grammar import Library
->>> from engines.sr.evaluate import Evaluator
+>>> from mathdisco.engines.sr.grammar import Library
+>>> from mathdisco.engines.sr.evaluate import Evaluator
 >>> lib = Library(["x"], ["add", "mul", "sin"], constants=False)
 >>> X = np.linspace(-1, 1, 30)[None, :]
 >>> ev = Evaluator(lib, X, np.sin(X[0]) + 2)

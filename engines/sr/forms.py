@@ -12,8 +12,8 @@ share of the single-product expressions.
 Examples
 --------
 >>> import numpy as np
->>> from engines.sr.grammar import Library
->>> from engines.sr.evaluate import Evaluator
+>>> from mathdisco.engines.sr.grammar import Library
+>>> from mathdisco.engines.sr.evaluate import Evaluator
 >>> lib = Library(["x"], ["add", "mul", "exp", "log"], constants=False)
 >>> X = np.linspace(0.5, 2, 20)[None, :]
 >>> ev = Evaluator(lib, X, np.exp(X[0]) + X[0] ** 3)

@@ -40,8 +40,8 @@ values and are snapped afterwards like any other.
 Examples
 --------
 >>> import numpy as np
->>> from engines.sr.grammar import Library
->>> from engines.sr.evaluate import Evaluator
+>>> from mathdisco.engines.sr.grammar import Library
+>>> from mathdisco.engines.sr.evaluate import Evaluator
 >>> lib = Library(["x"], ["add", "sub", "mul", "div", "sin", "cos", "exp", "log"])
 >>> X = np.random.default_rng(0).uniform(0, 2, (1, 20))
 >>> ev = Evaluator(lib, X, np.log(X[0] + 1) + np.log(X[0] ** 2 + 1))

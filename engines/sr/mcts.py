@@ -18,8 +18,8 @@ with a fair coin choosing the table.
 Examples
 --------
 >>> import numpy as np, random
->>> from engines.sr.grammar import Library
->>> from engines.sr.evaluate import Evaluator
+>>> from mathdisco.engines.sr.grammar import Library
+>>> from mathdisco.engines.sr.evaluate import Evaluator
 >>> lib = Library(["x"], ["add", "mul", "sin"], constants=False)
 >>> X = np.linspace(-1, 1, 20)[None, :]
 >>> ev = Evaluator(lib, X, np.sin(X[0]) * X[0])

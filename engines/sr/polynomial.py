@@ -27,8 +27,8 @@ front and the snapping like any other candidate.
 Examples
 --------
 >>> import numpy as np
->>> from engines.sr.grammar import Library
->>> from engines.sr.evaluate import Evaluator
+>>> from mathdisco.engines.sr.grammar import Library
+>>> from mathdisco.engines.sr.evaluate import Evaluator
 >>> lib = Library(["x", "y"], ["add", "sub", "mul", "div"], constants=False)
 >>> X = np.random.default_rng(0).uniform(0, 1, (2, 20))
 >>> ev = Evaluator(lib, X, X[0] ** 4 - X[0] ** 3 + X[1] ** 2 / 2 - X[1])

@@ -21,8 +21,8 @@ the noise lives), so the model joins the Pareto front like any other.
 Examples
 --------
 >>> import numpy as np
->>> from engines.sr.grammar import Library
->>> from engines.sr.evaluate import Evaluator
+>>> from mathdisco.engines.sr.grammar import Library
+>>> from mathdisco.engines.sr.evaluate import Evaluator
 >>> names = ["m1", "m2", "r1", "r2"]
 >>> lib = Library(names, ["add", "sub", "mul", "div"], constants=True)
 >>> X = np.random.default_rng(0).uniform(1, 5, (4, 200))

@@ -50,8 +50,8 @@ and of its constants); Seber & Lee, *Linear Regression Analysis* (2003).
 Examples
 --------
 >>> import numpy as np
->>> from engines.sr.grammar import Library
->>> from engines.sr.evaluate import Fit
+>>> from mathdisco.engines.sr.grammar import Library
+>>> from mathdisco.engines.sr.evaluate import Fit
 >>> lib = Library(["x"], ["add", "mul", "exp"], constants=True)
 >>> rng = np.random.default_rng(1)
 >>> X = rng.uniform(1, 3, (1, 400))
@@ -61,7 +61,7 @@ Examples
 >>> context = Context(lib, X, y)
 >>> model = process(Fit((term,), [0.4], 0.001, [-0.49], 0.01, 7), context)
 >>> import sympy
->>> from engines.sr.finalise import to_sympy
+>>> from mathdisco.engines.sr.finalise import to_sympy
 >>> sympy.sstr(to_sympy(model, lib))
 'sqrt(2)*exp(-x**2/2)/(2*sqrt(pi))'
 >>> [s["snapped"] for s in model.snapped]

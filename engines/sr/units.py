@@ -20,7 +20,7 @@ Examples
 --------
 >>> parse_unit("kg*m/s**2") == parse_unit("N")
 True
->>> from engines.sr.grammar import Library
+>>> from mathdisco.engines.sr.grammar import Library
 >>> lib = Library(["m", "v"], ["add", "mul", "exp"], constants=True)
 >>> units = {"m": parse_unit("kg"), "v": parse_unit("m/s")}
 >>> term_dimension(lib, lib.encode(["mul", "m", "mul", "v", "v"]), units)
