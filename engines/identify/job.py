@@ -18,79 +18,21 @@ in the safe expression grammar and LaTeX, ``found_digits`` (what PSLQ saw) and
 
 Example
 -------
->>> from mathdisco.engines.identify import IdentifyParams, identify
+>>> from mathdisco.engines.identify.job import IdentifyParams, identify
 >>> result = identify(IdentifyParams(value="1.3591409142295226176801437356763"), None)
 >>> result["expression"], result["found_digits"], result["verified_digits"]
-('E/2', 25, 31)
-"""
+('E/2', 25, 31)"""
 
 from __future__ import annotations
 
-import re
-
 import sympy
-from mathdisco.engines.contract import EngineParams, JobType, Progress, TimeLimits, no_progress
+from mathdisco.engines.contract import JobType, Progress, TimeLimits, no_progress
 from mathdisco.engines.discoveries import Discovery, identity_statement
-from mathdisco.engines.numerics.constants import CONSTANTS
+from mathdisco.engines.identify.params import IdentifyParams, significant_digits
+from mathdisco.engines.identify.results import IdentifyResult, view
 from mathdisco.engines.numerics.identification import identify_decimal
-from mathdisco.engines.results import EvidenceRow, ResultModel, ResultView, ShownFormula
-from pydantic import Field, JsonValue, field_validator
 
-__all__ = ["IdentifyParams", "IdentifyResult", "JOB_TYPES", "identify", "run", "view"]
-
-_DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,4})?$")
-MAX_VALUE_CHARS = 2_000
-DEFAULT_BASIS = ("pi", "e", "ln2", "zeta3", "catalan", "euler_gamma", "sqrt2", "phi")
-
-
-class IdentifyParams(EngineParams):
-    value: str = Field(..., description="the number, as a decimal string", max_length=MAX_VALUE_CHARS)
-    precision_digits: int | None = Field(
-        None, ge=10, le=1_000,
-        description="digits of `value` to trust; default: the significant digits given",
-    )
-    constants: list[str] = Field(
-        default=list(DEFAULT_BASIS), min_length=0, max_length=12,
-        description="registered constants to try (names from the constants registry)",
-    )
-    max_coeff: int = Field(10_000, ge=1, le=10**9, description="largest coefficient PSLQ may use")
-
-    @field_validator("value")
-    @classmethod
-    def _decimal(cls, v: str) -> str:
-        v = v.strip()
-        if not _DECIMAL.match(v):
-            raise ValueError("value must be a decimal number such as '3.14159...' or '1.2e-3'")
-        if _significant_digits(v) < 10:
-            raise ValueError("value needs at least 10 significant digits to identify anything")
-        return v
-
-    @field_validator("constants")
-    @classmethod
-    def _known(cls, names: list[str]) -> list[str]:
-        unknown = [n for n in names if n not in CONSTANTS]
-        if unknown:
-            raise ValueError(f"unknown constants {unknown}; known: {sorted(CONSTANTS)}")
-        return list(dict.fromkeys(names))
-
-
-class IdentifyResult(ResultModel):
-    """An ``identify`` answer: the relation found, or None with a message."""
-
-    value: str
-    precision_digits: int
-    form: str | None = None
-    relation: dict[str, JsonValue] | None
-    expression: str | None
-    latex: str | None
-    found_digits: int | None = None
-    verified_digits: int
-    message: str | None = None
-
-
-def _significant_digits(text: str) -> int:
-    mantissa = re.split(r"[eE]", text)[0].lstrip("+-").replace(".", "")
-    return len(mantissa.lstrip("0"))
+__all__ = ["JOB_TYPES", "discoveries", "identify", "run"]
 
 
 def _form_label(form: str, constant: str | None) -> str:
@@ -102,8 +44,8 @@ def _form_label(form: str, constant: str | None) -> str:
 def identify(params: IdentifyParams, progress: Progress | None = None) -> dict:
     """Run the search; see the module docstring."""
     progress = progress or no_progress
-    digits = min(params.precision_digits or _significant_digits(params.value),
-                 _significant_digits(params.value))
+    digits = min(params.precision_digits or significant_digits(params.value),
+                 significant_digits(params.value))
     if sympy.Rational(params.value.split("e")[0].split("E")[0] or "0") == 0:
         progress(1, 1, "the value is zero")
         return {"value": params.value, "precision_digits": digits, "form": "zero",
@@ -143,19 +85,6 @@ def discoveries(params: IdentifyParams, result: dict) -> list[Discovery]:
                   "found_digits": result.get("found_digits"),
                   "precision_digits": result["precision_digits"]},
     )]
-
-
-def view(result: IdentifyResult) -> ResultView:
-    """The closed form, if any, with the digits it was found at and holds to."""
-    evidence = [EvidenceRow(label="digits given", value=result.precision_digits)]
-    if result.expression is None:
-        return ResultView(evidence=evidence, notes=[result.message or "no closed form found"])
-    evidence += [EvidenceRow(label="relation", value=result.form),
-                 EvidenceRow(label="found at digits", value=result.found_digits),
-                 EvidenceRow(label="holds to digits", value=result.verified_digits)]
-    return ResultView(formulas=[ShownFormula(
-        label=f"Closed form: {result.expression}", text=f"{result.value} = {result.expression}",
-        latex=result.latex or "", verified_digits=result.verified_digits)], evidence=evidence)
 
 
 JOB_TYPES = [
