@@ -112,7 +112,10 @@ def estimates() -> None:
             env = {**os.environ, "PYTHONPATH": str(ROOT), "NUMBA_CACHE_DIR": numba_cache}
             for machine in ("cold", "warm"):
                 out = subprocess.run([sys.executable, "-c", ESTIMATE_CHILD, job_type, json.dumps(params)],
-                                     cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+                                     cwd=ROOT, env=env, capture_output=True, text=True)
+                if out.returncode != 0:
+                    print(f"{job_type} {params} {machine}: failed\n{out.stderr[-2000:]}", flush=True)
+                    continue
                 row = {"type": job_type, "params": params, "machine": machine,
                        **json.loads(out.stdout.strip().splitlines()[-1])}
                 rows.append(row)
