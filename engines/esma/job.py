@@ -8,13 +8,13 @@ fraction of the same number (digits at ``n_terms`` and digits per term).
 
 Example
 -------
->>> from mathdisco.engines.esma.job import EsmaParams, run
+>>> from mathdisco.engines.esma.job import run
+>>> from mathdisco.engines.esma.params import EsmaParams
 >>> result = run(EsmaParams(constant="e", lhs_coefficient_bound=1, max_sign_period=2,
 ...                         approve_depth=400, approve_digits=200))
 >>> any(c["equals"] == "E/(-1 + E)" and c["sign_period"] == [1, -1]
 ...     for c in result["conjectures"])
-True
-"""
+True"""
 
 from __future__ import annotations
 
@@ -26,7 +26,6 @@ from typing import Any
 import mpmath
 import sympy
 from mathdisco.engines.contract import (
-    EngineParams,
     Estimate,
     JobType,
     Progress,
@@ -34,6 +33,8 @@ from mathdisco.engines.contract import (
     no_progress,
 )
 from mathdisco.engines.discoveries import Discovery, formula_statement
+from mathdisco.engines.esma.params import EsmaParams
+from mathdisco.engines.esma.results import EsmaResult, view
 from mathdisco.engines.esma.search import (
     Candidate,
     ScreenCounts,
@@ -45,7 +46,6 @@ from mathdisco.engines.esma.search import (
     screen,
     value_key,
 )
-from mathdisco.engines.numerics.berlekamp_massey import DEFAULT_PRIME
 from mathdisco.engines.numerics.continued_fractions import simple_continued_fraction
 from mathdisco.engines.numerics.expressions import (
     ExpressionError,
@@ -54,172 +54,16 @@ from mathdisco.engines.numerics.expressions import (
     to_text,
 )
 from mathdisco.engines.numerics.formula import QuasiPolynomial, formula_json
-from mathdisco.engines.results import (
-    EvidenceRow,
-    GcfFormula,
-    QuasiPolynomialJSON,
-    ResultModel,
-    ResultView,
-    ShownFormula,
-)
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-MAX_PAIRS = 100_000
-#: digits at which a constant must evaluate for the job to be accepted (cheap: under a millisecond)
-CHECK_DIGITS = 20
-#: |log10 |c|| beyond this leaves too few of the extraction digits for c's continued fraction
-#: (its integer part, or the first partial quotient of a tiny c, would eat them)
-MAX_MAGNITUDE_DIGITS = 100
-
-
-class EsmaParams(EngineParams):
-    constant: str = Field(..., max_length=300,
-                          description="registered constant name or a safe expression, e.g. 'e' or 'tan(1)'")
-    lhs_degree: int = Field(1, ge=1, le=2, description="degree of P and Q in LHS = P(c)/Q(c)")
-    lhs_coefficient_bound: int = Field(2, ge=1, le=5, description="|coefficients| of P and Q")
-    min_sign_period: int = Field(1, ge=1, le=6)
-    max_sign_period: int = Field(4, ge=1, le=6, description="longest sign period tried")
-    n_terms: int = Field(100, ge=20, le=400, description="partial quotients extracted per pair")
-    extraction_digits: int | None = Field(
-        None, ge=50, le=5_000,
-        description="digits for extraction; default 5 * n_terms (enough for linear a_n)")
-    threshold: int | None = Field(None, ge=2, le=200,
-                                  description="BM hit if linear complexity < threshold; default n_terms // 4")
-    prime: int = Field(DEFAULT_PRIME, ge=3, lt=2**31, description="prime of the modular BM screen")
-    strict: bool = Field(True, description="refuse sequences with a pre-period (the original ESMA)")
-    approve_depth: int = Field(1_000, ge=100, le=5_000)
-    approve_digits: int = Field(1_000, ge=50, le=5_000, description="precision of Approve")
-    approve_min_digits: int = Field(100, ge=20, le=5_000,
-                                    description="digits the regenerated CF must match to approve")
-    max_conjectures: int = Field(200, ge=1, le=2_000)
-    shard_index: int = Field(0, ge=0, le=63)
-    shard_count: int = Field(1, ge=1, le=64)
-
-    @field_validator("constant")
-    @classmethod
-    def _constant(cls, text: str) -> str:
-        expr = parse_expression(text)  # ExpressionError is a ValueError: becomes a 422
-        if expr.free_symbols:
-            raise ValueError("the constant may not contain variables")
-        # decide at submission what a cheap evaluation can: overflow, poles, complex values,
-        # zero; the evaluator bounds exp/gamma/zeta arguments, so this is bounded work
-        try:
-            value = constant_expression_value(text, CHECK_DIGITS)
-        except ExpressionError as error:
-            raise ValueError(f"cannot be evaluated at {CHECK_DIGITS} digits: {error}") from None
-        magnitude = int(mpmath.floor(mpmath.log10(abs(value))))
-        if abs(magnitude) > MAX_MAGNITUDE_DIGITS:
-            raise ValueError(f"|constant| is about 10^{magnitude}; at most 10^±{MAX_MAGNITUDE_DIGITS} "
-                             "leaves digits for its continued fraction")
-        return text.strip()
-
-    @field_validator("prime")
-    @classmethod
-    def _prime(cls, p: int) -> int:
-        if not sympy.isprime(p):
-            raise ValueError(f"{p} is not prime")
-        return p
-
-    @model_validator(mode="after")
-    def _bounds(self) -> EsmaParams:
-        if self.min_sign_period > self.max_sign_period:
-            raise ValueError("min_sign_period must not exceed max_sign_period")
-        if self.approve_min_digits > self.approve_digits:
-            raise ValueError("approve_min_digits must not exceed approve_digits")
-        if self.shard_index >= self.shard_count:
-            raise ValueError("shard_index must be below shard_count")
-        pairs = (raw_lhs_count(self.lhs_degree, self.lhs_coefficient_bound)
-                 * len(primitive_sign_periods(self.min_sign_period, self.max_sign_period)))
-        if pairs > MAX_PAIRS * 40:
-            raise ValueError(f"domain too large: about {pairs} raw (LHS, sign) pairs")
-        return self
-
-    @property
-    def digits_for_extraction(self) -> int:
-        return self.extraction_digits or 5 * self.n_terms
-
-    @property
-    def hit_threshold(self) -> int:
-        return self.threshold or self.n_terms // 4
-
-
-
-class SimpleCfReference(BaseModel):
-    """The simple continued fraction of the same value, for comparison."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    terms: list[int]
-    digits_at_n_terms: int | None
-    digits_per_term: float | None
-    period: int | None
-    formula: QuasiPolynomialJSON | None
-
-
-class EsmaConjecture(GcfFormula):
-    """One conjectured signed continued fraction (Formula JSON plus ESMA's evidence)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    sign_period: list[int]
-    lhs: dict[str, list[int]] = Field(..., description="LHS = P(c)/Q(c): numerator and denominator")
-    connection_polynomial: list[int]
-    recurrence_length: int
-    confirmations: int
-    evidence: dict[str, int]
-    equivalent_results: int
-    digits_at_n_terms: int
-    digits_per_term: float
-    simple_cf: SimpleCfReference
-    faster_than_simple_cf: bool
-    simpler_than_simple_cf: bool
-    alternatives: list[EsmaConjecture] = Field(default_factory=list)
-
-
-class EsmaResult(ResultModel):
-    constant: str
-    constant_expression: str
-    constant_kind: str
-    constant_simple_cf: list[int]
-    params: dict[str, Any]
-    conjectures: list[EsmaConjecture]
-    counts: dict[str, int]
-    lhs_count: int
-    sign_periods: int | None = None
-    truncated: bool | None = None
-    message: str | None = None
-    elapsed_s: float
-
-
-def view(result: EsmaResult) -> ResultView:
-    """Each conjecture once (alternatives after their main form), the screen's counts as evidence."""
-    formulas = []
-    for number, conjecture in enumerate(result.conjectures, start=1):
-        for alternative, formula in enumerate([conjecture, *conjecture.alternatives]):
-            label = f"Conjecture {number}: {formula.equals}" + (
-                f" (sign pattern {alternative + 1})" if alternative else "")
-            signs = "".join("+" if s > 0 else "-" for s in formula.sign_period)
-            formulas.append(ShownFormula(
-                label=label, text=formula.text, latex=formula.latex,
-                verified_digits=formula.verified_digits,
-                facts={"signs": signs, "digits per term": formula.digits_per_term,
-                       "faster than the simple CF": formula.faster_than_simple_cf}))
-    evidence = [EvidenceRow(label="constant", value=result.constant_expression),
-                EvidenceRow(label="kind", value=result.constant_kind),
-                EvidenceRow(label="left-hand sides searched", value=result.lhs_count)]
-    evidence += [EvidenceRow(label=name.replace("_", " "), value=value)
-                 for name, value in result.counts.items()]
-    notes = [result.message] if result.message else []
-    if result.truncated:
-        notes.append("more conjectures were found than max_conjectures; the simplest are listed")
-    return ResultView(formulas=formulas, evidence=evidence, notes=notes)
-
+__all__ = ["JOB_TYPES", "discoveries", "estimate", "merge", "run", "shards", "warm_up"]
 
 
 #: fitted on this machine (docs/benchmarks.md, ESMA): seconds per screened (LHS, signs) pair at
 #: n_terms = 100, and per approved candidate at depth x digits = 10^6; distinct LHS values are
 #: about a fifth of the raw count
 _SECONDS_PER_PAIR, _SECONDS_PER_APPROVAL, _DISTINCT_FRACTION = 5.5e-4, 5e-3, 0.2
+
+
 _BASE_MEMORY_BYTES = 300 * 2**20
 
 

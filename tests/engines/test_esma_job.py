@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from mathdisco.engines.esma.job import EsmaParams, discoveries, merge, run, shards
+from mathdisco.engines.esma.job import discoveries, merge, run, shards
+from mathdisco.engines.esma.params import EsmaParams
 from mathdisco.engines.esma.search import primitive_sign_periods
 from mathdisco.engines.numerics.expressions import parse_expression
 from mathdisco.engines.registry import get_job_type

@@ -169,7 +169,7 @@ def test_job_page_renders_the_declared_view(client: TestClient, demo_type: JobTy
 
 
 def test_job_page_of_a_real_esma_result(client: TestClient) -> None:
-    from mathdisco.engines.esma.job import EsmaParams
+    from mathdisco.engines.esma.params import EsmaParams
     from mathdisco.engines.registry import get_job_type
 
     esma = get_job_type("esma")
