@@ -2,7 +2,7 @@
 
 Parameters bound the domain up front (number of left-hand sides times sign
 periods), the precision and the approval work.  The result lists one Formula
-JSON per distinct value found (DESIGN.md), with ``verified_digits`` from the
+JSON per distinct value found (docs/design.md, "Formula JSON"), with ``verified_digits`` from the
 independent Approve evaluation, and compares each with the simple continued
 fraction of the same number (digits at ``n_terms`` and digits per term).
 

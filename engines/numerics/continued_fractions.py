@@ -1,7 +1,7 @@
 """Continued fractions: exact convergents, fast evaluation, guaranteed expansions.
 
 Generalised continued fractions are read as
-``a(0) + b(1)/(a(1) + b(2)/(a(2) + ...))`` (DESIGN.md "Formula JSON"), with the
+``a(0) + b(1)/(a(1) + b(2)/(a(2) + ...))`` (docs/design.md, "Formula JSON"), with the
 convergents ``p_n/q_n`` of the classical three-term recurrence
 
     p_{-1} = 1, q_{-1} = 0, p_0 = a(0), q_0 = 1,

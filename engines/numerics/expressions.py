@@ -53,8 +53,8 @@ mathdisco.engines.numerics.expressions.ExpressionError: power too large: exponen
 
 References
 ----------
-The grammar is this project's (DESIGN.md, "User-supplied expressions are parsed
-by a restricted parser, never by eval/sympify").
+The grammar is this project's (docs/design.md, "User-supplied expressions"):
+a restricted parser, never eval or sympify.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ and denominators of every continued fraction this project states are of this
 shape: a PCF has ``p = 1`` and ``k = 0``; a simple continued fraction has
 ``b(n) = 1``; a signed one (ESMA) has ``b(n) = ±1`` by a periodic sign pattern.
 
-The JSON shapes are fixed by DESIGN.md ("Formula JSON")::
+The JSON shapes are fixed by docs/design.md ("Formula JSON")::
 
     QP      = {"initial": [...], "period": p, "polynomials": [[c0, c1, ...], ...]}
     Formula = {"kind": "gcf", "a": QP, "b": QP, "equals": "<safe expression>",
@@ -334,7 +334,7 @@ def gcf_text(a: QuasiPolynomial, b: QuasiPolynomial, levels: int = 4) -> str:
 
 def formula_json(a: QuasiPolynomial, b: QuasiPolynomial, equals: str, verified_digits: int,
                  **extra: Any) -> dict[str, Any]:
-    """The DESIGN.md Formula JSON for ``equals = a(0) + b(1)/(a(1) + b(2)/(...))``.
+    """The Formula JSON (docs/design.md) for ``equals = a(0) + b(1)/(a(1) + b(2)/(...))``.
 
     Parameters
     ----------
