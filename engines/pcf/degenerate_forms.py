@@ -48,6 +48,9 @@ __all__ = ["derive_name", "elementary_form", "parabolic_u_expression", "paraboli
            "tricomi_u_value"]
 
 HALF = sympy.Rational(1, 2)
+#: an elementary form larger than this (operations, or numbers) is no name
+MAX_ELEMENTARY_OPS = 400
+HUGE = 10**200
 
 
 def tricomi_u_expression(a: sympy.Expr, b: sympy.Expr, z: sympy.Expr) -> sympy.Expr:
@@ -106,6 +109,10 @@ def elementary_form(expression: str) -> sympy.Expr | None:
     except (ValueError, TypeError, ZeroDivisionError, AttributeError, NotImplementedError):
         return None
     if expanded.has(sympy.hyper, sympy.meijerg) or expanded.has(sympy.zoo, sympy.nan):
+        return None
+    # a terminating series at large parameters expands to a polynomial with huge numbers
+    if sympy.count_ops(expanded) > MAX_ELEMENTARY_OPS or any(
+            abs(r.p) > HUGE or r.q > HUGE for r in expanded.atoms(sympy.Rational)):
         return None
     return sympy.simplify(expanded) if sympy.count_ops(expanded) < 60 else expanded
 
