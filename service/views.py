@@ -68,6 +68,48 @@ class JobView(BaseModel):
     callback: dict[str, Any] | None = Field(None, description="url, state and every delivery attempt")
     links: dict[str, str]
 
+    @classmethod
+    def from_job(cls, job: Job) -> JobView:
+        """The view of a stored job (the one place its fields are filled)."""
+        total = job.progress_total or 0
+        started, finished = aware(job.started_at), aware(job.finished_at)
+        rate, eta = progress_rate(job)
+        links = {"self": f"/v1/jobs/{job.id}", "result": f"/v1/jobs/{job.id}/result",
+                 "log": f"/v1/jobs/{job.id}/log", "rerun": f"/v1/jobs/{job.id}/rerun",
+                 "cancel": f"/v1/jobs/{job.id}/cancel", "shards": f"/v1/jobs/{job.id}/shards"}
+        if job.status in (JobStatus.FAILED, JobStatus.CANCELLED):
+            links["retry"] = f"/v1/jobs/{job.id}/retry"
+        callback = None
+        if job.callback_url:
+            callback = {"url": job.callback_url, "state": job.callback_state or "waiting",
+                        "attempts": job.callback_attempts or []}
+        return cls(
+            id=job.id,
+            type=job.type,
+            status=job.status,
+            params=job.params,
+            progress=ProgressView(
+                done=job.progress_done, total=total, message=job.progress_message,
+                fraction=(job.progress_done / total) if total
+                else (1.0 if job.status == JobStatus.SUCCEEDED else 0.0),
+                rate_per_s=rate, eta_s=eta),
+            attempts=job.attempts,
+            owner=job.owner,
+            created_at=_iso(job.created_at),
+            started_at=_iso(started),
+            finished_at=_iso(finished),
+            heartbeat_at=_iso(job.heartbeat_at),
+            duration_s=(finished - started).total_seconds() if started and finished else None,
+            cancel_requested=job.cancel_requested,
+            error=job.error,
+            status_history=job.status_history or [],
+            rerun_of=job.rerun_of,
+            estimate=job.estimate,
+            limited={"reason": job.limited} if job.limited else None,
+            callback=callback,
+            links=links,
+        )
+
 
 def _iso(moment: datetime | None) -> str | None:
     return aware(moment).isoformat() if moment else None
@@ -88,47 +130,8 @@ def progress_rate(job: Job, now: datetime | None = None) -> tuple[float | None, 
 
 
 def job_view(job: Job) -> dict[str, Any]:
-    total = job.progress_total or 0
-    started, finished = aware(job.started_at), aware(job.finished_at)
-    rate, eta = progress_rate(job)
-    links = {"self": f"/v1/jobs/{job.id}", "result": f"/v1/jobs/{job.id}/result",
-             "log": f"/v1/jobs/{job.id}/log", "rerun": f"/v1/jobs/{job.id}/rerun",
-             "cancel": f"/v1/jobs/{job.id}/cancel", "shards": f"/v1/jobs/{job.id}/shards"}
-    if job.status in (JobStatus.FAILED, JobStatus.CANCELLED):
-        links["retry"] = f"/v1/jobs/{job.id}/retry"
-    callback = None
-    if job.callback_url:
-        callback = {"url": job.callback_url, "state": job.callback_state or "waiting",
-                    "attempts": job.callback_attempts or []}
-    return {
-        "id": job.id,
-        "type": job.type,
-        "status": job.status,
-        "params": job.params,
-        "progress": {
-            "done": job.progress_done,
-            "total": total,
-            "fraction": (job.progress_done / total) if total else (1.0 if job.status == JobStatus.SUCCEEDED else 0.0),
-            "message": job.progress_message,
-            "rate_per_s": rate,
-            "eta_s": eta,
-        },
-        "attempts": job.attempts,
-        "owner": job.owner,
-        "created_at": _iso(job.created_at),
-        "started_at": _iso(started),
-        "finished_at": _iso(finished),
-        "heartbeat_at": _iso(job.heartbeat_at),
-        "duration_s": (finished - started).total_seconds() if started and finished else None,
-        "cancel_requested": job.cancel_requested,
-        "error": job.error,
-        "status_history": job.status_history or [],
-        "rerun_of": job.rerun_of,
-        "estimate": job.estimate,
-        "limited": {"reason": job.limited} if job.limited else None,
-        "callback": callback,
-        "links": links,
-    }
+    """The job view as JSON (what the API answers and the dashboard's templates read)."""
+    return JobView.from_job(job).model_dump(mode="json")
 
 
 def discovery_view(row: Any, jobs: list[str]) -> dict[str, Any]:
