@@ -58,7 +58,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from mathdisco.engines.discoveries import Discovery
 from mathdisco.engines.results import ResultModel, ResultView
@@ -165,7 +165,7 @@ class JobType(Generic[P, R]):
     estimate: EstimateFn | None = None
     shards: ShardsFn | None = None
     merge: MergeFn | None = None
-    queue: str = "default"  # "heavy" routes to dedicated workers
+    queue: Literal["default", "heavy"] = "default"  # "heavy" routes to dedicated workers
     limits: TimeLimits = field(default_factory=TimeLimits)
     requires: tuple[str, ...] = ()  # importable modules needed at run time, e.g. ("torch",)
     extra: str | None = None  # the pip extra that provides ``requires``

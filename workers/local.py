@@ -27,7 +27,7 @@ from datetime import timedelta
 from multiprocessing.process import BaseProcess
 
 from mathdisco.engines.registry import get_job_type
-from mathdisco.workers.models import JobStatus, utcnow
+from mathdisco.workers.models import JobStatus, RunOutcome, utcnow
 from mathdisco.workers.runner import execute_job, worker_process_alive
 from mathdisco.workers.settings import Settings, load_settings
 from mathdisco.workers.store import JobStore
@@ -57,7 +57,7 @@ def worker_loop(stop: threading.Event | None = None) -> None:
         ran = False
         for job_id in store.next_queued():
             warm_for_job(store, job_id, settings.warm_up_types)  # queued while it compiles
-            if execute_job(store, job_id, name, settings) != "skipped":
+            if execute_job(store, job_id, name, settings) != RunOutcome.SKIPPED:
                 ran = True
                 break
         if not ran:

@@ -45,6 +45,14 @@ class ShardStatus(StrEnum):
     FAILED = "failed"
 
 
+class RunOutcome(StrEnum):
+    """What a delivery of a job or shard did, besides ending the job with a JobStatus."""
+
+    SKIPPED = "skipped"        # final, cancelled, or held by a live worker: nothing to do
+    FANNED_OUT = "fanned_out"  # its shards were queued for other workers
+    STORED = "stored"          # one shard's result stored; others are still to come
+
+
 class CallbackState(StrEnum):
     """Where a job's completion callback stands (None on a job without one)."""
 

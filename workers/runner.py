@@ -36,7 +36,7 @@ from typing import Any
 from mathdisco.engines.contract import Cancelled, JobType, ResultContractError
 from mathdisco.engines.registry import get_job_type
 from mathdisco.workers.joblog import JobLog
-from mathdisco.workers.models import JobStatus, ShardStatus, utcnow
+from mathdisco.workers.models import JobStatus, RunOutcome, ShardStatus, utcnow
 from mathdisco.workers.provenance import provenance
 from mathdisco.workers.settings import Settings
 from mathdisco.workers.store import JobStore, aware
@@ -212,12 +212,12 @@ def _end(store: JobStore, joblog: JobLog, job_id: str, status: JobStatus, *,
 
 def execute_job(store: JobStore, job_id: str, worker: str, settings: Settings,
                 fan_out: FanOut | None = None) -> str:
-    """Claim and run one job; returns its final status, "fanned_out", or "skipped"."""
+    """Claim and run one job; returns its final JobStatus, or the RunOutcome of the delivery."""
     job = store.claim(job_id, worker, settings.stale_after_s)
     if job is None and _holder_died(store, job_id):
         job = store.claim(job_id, worker, settings.stale_after_s)
     if job is None:
-        return "skipped"  # final, cancelled, or held by a live worker
+        return RunOutcome.SKIPPED  # final, cancelled, or held by a live worker
     joblog = JobLog(store, job_id)
     joblog.info(f"attempt {job.attempts} on {worker}")
     if job.attempts > settings.max_attempts:
@@ -243,7 +243,7 @@ def execute_job(store: JobStore, job_id: str, worker: str, settings: Settings,
         joblog.flush()
         store.report_progress(job_id, 0, len(shard_params), "shards queued")
         fan_out(job_id, job.type, len(shard_params))
-        return "fanned_out"
+        return RunOutcome.FANNED_OUT
     if len(shard_params) > 1:
         return _run_shards_here(store, settings, job_type, job_id, shard_params, joblog)
 
@@ -302,10 +302,10 @@ def execute_shard(store: JobStore, job_id: str, index: int, settings: Settings) 
     """Run one shard of a fanned-out job; the shard that completes the set merges them."""
     job = store.get_job(job_id)
     if job.status != JobStatus.RUNNING:
-        return "skipped"
+        return RunOutcome.SKIPPED
     shard = next((s for s in store.shards(job_id) if s.index == index), None)
     if shard is None or shard.status != ShardStatus.QUEUED:
-        return "skipped"  # a redelivered shard that already landed
+        return RunOutcome.SKIPPED  # a redelivered shard that already landed
     joblog = JobLog(store, job_id, prefix=f"shard {index}: ")
     try:
         job_type = get_job_type(job.type)
@@ -316,7 +316,7 @@ def execute_shard(store: JobStore, job_id: str, index: int, settings: Settings) 
         return ended
     if completed:
         return merge_shards(store, job_id, job_type, JobLog(store, job_id))
-    return "stored"
+    return RunOutcome.STORED
 
 
 def _run_shard(store: JobStore, settings: Settings, job_type: JobType, job_id: str, shard: Any,
