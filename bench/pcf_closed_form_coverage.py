@@ -50,9 +50,8 @@ import sympy
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from mathdisco.engines.pcf.closed_forms import (  # noqa: E402
-    check_proof,
-    closed_form,
+from mathdisco.engines.pcf.closed_forms import check_proof, closed_form  # noqa: E402
+from mathdisco.engines.pcf.hypergeometric_theorems import (  # noqa: E402
     expression_value,
     theorem_value,
 )

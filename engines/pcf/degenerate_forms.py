@@ -133,7 +133,7 @@ def derive_name(expression: str, digits: int = 40,
         parse_expression,
         to_text,
     )
-    from mathdisco.engines.pcf.closed_forms import expression_value
+    from mathdisco.engines.pcf.hypergeometric_theorems import expression_value
     expanded = elementary if elementary is not None else elementary_form(expression)
     if expanded is None:
         return None

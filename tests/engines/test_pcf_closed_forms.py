@@ -7,15 +7,13 @@ import random
 import mpmath
 import pytest
 import sympy
-from mathdisco.engines.pcf.closed_forms import (
+from mathdisco.engines.pcf.closed_forms import check_proof, closed_form, verify_closed_form
+from mathdisco.engines.pcf.evaluation import evaluate
+from mathdisco.engines.pcf.hypergeometric_theorems import (
     THEOREMS,
-    check_proof,
-    closed_form,
     expression_value,
     theorem_fraction,
-    verify_closed_form,
 )
-from mathdisco.engines.pcf.evaluation import evaluate
 
 n = sympy.Symbol("n")
 
