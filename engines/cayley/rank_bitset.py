@@ -33,6 +33,8 @@ __all__ = ["BUCKETED_ABOVE_BYTES", "MAX_RANK_BITSET_N", "bfs_rank_bitset"]
 MAX_RANK_BITSET_N = 13
 # visited bitsets larger than this are probed region by region (expand_bucketed)
 BUCKETED_ABOVE_BYTES = 1 << 20
+# slices smaller than this stay on one thread: waking the others costs more than it saves
+PARALLEL_MIN_STATES = 1 << 16
 
 
 def bfs_rank_bitset(graph: PermutationGraph, ledger: MemoryLedger, max_diameter: int | None,
@@ -67,7 +69,8 @@ def bfs_rank_bitset(graph: PermutationGraph, ledger: MemoryLedger, max_diameter:
         scratch = tuple(np.empty((chunk + blocks) * k, dtype=np.uint64) for _ in range(4))
         bucket_shift = max(19, (math.factorial(n) - 1).bit_length() - 10)
         buckets = (math.factorial(n) >> bucket_shift) + 1
-        bucket_counts = np.zeros(buckets if blocks == 1 else (blocks, buckets), dtype=np.int64)
+        bucket_counts = np.zeros(buckets, dtype=np.int64)
+        block_bucket_counts = np.zeros((blocks, buckets), dtype=np.int64)
     done = 1
     completed = False
     report.start()
@@ -78,10 +81,12 @@ def bfs_rank_bitset(graph: PermutationGraph, ledger: MemoryLedger, max_diameter:
         for part in current:
             for a in range(0, len(part), chunk):
                 b = min(len(part), a + chunk)
-                if scratch is not None and blocks > 1:
+                threaded = blocks > 1 and b - a >= PARALLEL_MIN_STATES
+                if scratch is not None and threaded:
                     count = parallel_kernels.expand_bucketed_parallel(
                         part, a, b, masks, lefts, rights, offsets, inverse_of, n, visited,
-                        bucket_shift, bucket_counts, *scratch, scratch[1], block_counts, blocks)
+                        bucket_shift, block_bucket_counts, *scratch, scratch[1], block_counts,
+                        blocks)
                     out = scratch[1]
                 elif scratch is not None:
                     count = kernels.expand_bucketed(part, a, b, masks, lefts, rights, offsets,
@@ -92,7 +97,7 @@ def bfs_rank_bitset(graph: PermutationGraph, ledger: MemoryLedger, max_diameter:
                     room = (b - a + blocks) * k
                     ledger.take(room * 8, "the expansion buffer")
                     out = np.empty(room, dtype=np.uint64)
-                    if blocks > 1:
+                    if threaded:
                         count = parallel_kernels.expand_into_bitset_parallel(
                             part, a, b, masks, lefts, rights, offsets, inverse_of, n, visited,
                             out, block_counts, blocks)

@@ -7,6 +7,7 @@ import math
 
 import pytest
 import sympy
+from mathdisco.engines.cayley import rank_bitset
 from mathdisco.engines.cayley.conjectures import FitArgs, bound_check, sequence_conjecture
 from mathdisco.engines.cayley.job import GrowthParams, SweepParams, run_growth, run_sweep
 from mathdisco.engines.cayley.params import MAX_THREADS
@@ -143,9 +144,12 @@ def test_matrix_diameter_in_p_is_fitted():
     assert sympy.sympify(formula["polynomials"][0]["expression"]).free_symbols
 
 
-def test_threaded_rank_bitset_search_gives_the_same_growth():
+@pytest.mark.parametrize("smallest_threaded_slice", [0, 1 << 16])
+def test_threaded_rank_bitset_search_gives_the_same_growth(monkeypatch, smallest_threaded_slice):
     if MAX_THREADS < 2:
         pytest.skip("one CPU: threads=2 is refused by the params")
+    # 0: every slice goes through the threaded kernels (plain and bucketed); 2^16: the default
+    monkeypatch.setattr(rank_bitset, "PARALLEL_MIN_STATES", smallest_threaded_slice)
     for family, n, depth in [("pancake", 8, None), ("lrx", 9, None), ("pancake", 11, 4)]:
         one = run_growth(GrowthParams(family=family, n=n, max_diameter=depth, threads=1))
         two = run_growth(GrowthParams(family=family, n=n, max_diameter=depth, threads=2))
