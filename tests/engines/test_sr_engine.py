@@ -46,8 +46,10 @@ def test_nguyen_recovered_exactly(name):
 
 @pytest.mark.parametrize("name", ["Nguyen-5", "Nguyen-8", "Nguyen-10"])
 def test_tree_search_alone_recovers(name):
-    # MCTS + double Q + GP + forms, without the linear steps that solve these at once
-    result = run_sr(SRParams(benchmark=name, seed=0, time_limit_s=60, polynomial=False))
+    # MCTS + double Q + GP + forms, without the linear steps that solve these at once. The seeded
+    # trajectory is the same on any machine; an epoch bound, not the clock, ends a failing run
+    # (a 60 s limit failed Nguyen-5 under a load of 6, at 23 epochs)
+    result = run_sr(SRParams(benchmark=name, seed=0, time_limit_s=3600, epochs=200, polynomial=False))
     assert result["recovered"] is True, result["best"]
     assert result["evaluations"] > 100
 
