@@ -76,10 +76,11 @@ _COEFF_LIMIT = 2**62
 #: measured costs (seconds, one core of this machine) behind :func:`estimate`
 IDENTIFY_S = 4e-4        # one fast member through the finders
 SLOW_MEMBER_S = 0.03     # one member through the depth ladder
-# the next two measured on the default box (15,376 PCFs) at load ~8 on the 2-core machine:
-# 122.6 s for 11,100 members searched (2,000 PSLQ pairs), 39.0 s for 1,286 members in reach
-HYPOTHESIS_S = 0.011     # one member beyond the basis through the hypothesis search
-CLOSED_FORM_S = 0.03     # one member with deg a <= 1, deg b <= 2 through the closed forms
+# the next two first measured at load ~8 (122.6 s for 11,100 members searched, 39.0 s for 1,286
+# members in reach), then scaled to an idle core: bench/time_limits.py --estimates ran the
+# default box in 111.6 s and the (1, 2) box in 50 s, 0.38 and 0.35 of the loaded model
+HYPOTHESIS_S = 0.004     # one member beyond the basis through the hypothesis search
+CLOSED_FORM_S = 0.01     # one member with deg a <= 1, deg b <= 2 through the closed forms
 CLUSTER_S_PER_ROW = 2e-5
 ROW_BYTES = 900          # one table row as Python objects
 MEMBER_BYTES = 10_000    # one member in the hypothesis search (measured: 8.6 kB of windows)
