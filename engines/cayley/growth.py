@@ -72,10 +72,13 @@ PEAK_TWO_LAYER_FRACTION = 0.65
 # premium when the bitset outgrows the caches.  Fitted to LRX n = 10..13
 # (30-65 ns), pancake n = 10..12 (57-111 ns), all transpositions n = 10 (27-47 ns); the
 # single figure of 25 ns used before gave pancake n = 11 10 s where it ran 44.5 s (issue
-# 25).  Sorted one-word layers; packed rows (per word of state).  An estimate, used to
-# refuse jobs that could not finish in their time limit, not a promise.
-SECONDS_PER_EVALUATION = {"rank_base": 25e-9, "rank_per_group": 8e-9, "rank_bucketed": 15e-9,
-                          "rank_dram": 10e-9, "sorted": 40e-9, "packed_per_word": 30e-9}
+# 25).  Sorted one-word layers; packed rows (per word of state).  Those fits ran at load ~6.5;
+# on an idle core (bench/time_limits.py --estimates; LRX/pancake n = 10, 11, all
+# transpositions n = 9, the 2x2x2 cube) the runs took 0.26-0.62 of them, so the figures are
+# scaled by 0.4: the estimate is for one idle worker.  An estimate, used to refuse jobs that
+# could not finish in their time limit, not a promise.
+SECONDS_PER_EVALUATION = {"rank_base": 10e-9, "rank_per_group": 3.2e-9, "rank_bucketed": 6e-9,
+                          "rank_dram": 4e-9, "sorted": 24e-9, "packed_per_word": 24e-9}
 #: fixed cost of one search (set-up, the first layers)
 SECONDS_PER_SEARCH = 0.02
 CACHED_BITSET_BYTES = 32 << 20

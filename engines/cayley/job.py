@@ -396,7 +396,7 @@ def _judgement(entry: dict | None) -> dict:
 
 
 #: seconds :func:`warm_up` takes on an empty numba cache (bench/time_limits.py --estimates)
-COMPILE_S = 30.0
+COMPILE_S = 12.0
 
 
 def warm_up() -> None:

@@ -378,7 +378,7 @@ def test_real_results_match_the_result_model_and_view(params):
 def test_estimates_refuse_what_cannot_finish_and_bound_the_budget():
     job = get_job_type("cayley_growth")
     with pytest.raises(ValidationError, match=r"estimated time \d+\.\d h .* exceeds the time limit"):
-        job.validate({"family": "all_transpositions", "n": 13})
+        job.validate({"family": "three_cycles", "n": 13})
     lrx = job.estimate(job.validate({"family": "lrx", "n": 13}))
     assert 2.1 * 2**30 < lrx.memory_bytes < 4 * 2**30  # three bitsets over 13!
     assert lrx.seconds < job.limits.soft_s
