@@ -40,50 +40,21 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Literal
 
 import numpy as np
-from mathdisco.engines.contract import EngineParams, Estimate, Progress, no_progress
-from mathdisco.engines.results import Axis, Chart, EvidenceRow, ResultModel, ResultView, Series
+from mathdisco.engines.cayley.params import ExtremalParams
+from mathdisco.engines.contract import Estimate, Progress, no_progress
 from numba import njit
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["ExtremalParams", "ExtremalResult", "estimate_extremal", "extremal_merge",
-           "extremal_shards", "run_extremal", "view_extremal", "warm_up_extremal"]
+__all__ = ["estimate_extremal", "extremal_merge", "extremal_shards", "run_extremal",
+           "warm_up_extremal"]
 
-Shape = Literal["involution_triples", "involution_pairs", "involution_element_pairs"]
-#: largest n per shape (the candidate count times n! bounds the work)
-MAX_N = {"involution_triples": 8, "involution_pairs": 9, "involution_element_pairs": 8}
 #: seconds per generator application of a candidate's BFS (rank and unrank included) and per
 #: candidate, measured warm (docs/benchmarks.md: triples n = 6 in 0.81 s, n = 7 in 66.5 s,
 #: about half of the candidates searched in full)
 SECONDS_PER_EVALUATION = 1e-7
 SECONDS_PER_CANDIDATE = 2e-6
 FULL_SEARCH_FRACTION = 0.5
-
-
-class ExtremalParams(EngineParams):
-    shape: Shape = Field("involution_triples", description="the shape of the generating sets")
-    n_min: int = Field(4, ge=3, le=9)
-    n_max: int = Field(6, ge=3, le=9)
-    max_listed: int = Field(20, ge=1, le=1000, description="maximisers listed per n")
-    shard_size: int = Field(20_000, ge=100, le=10_000_000,
-                            description="candidates per shard when the job fans out")
-    index_start: int | None = Field(None, ge=0, description="first candidate index (shards)")
-    index_stop: int | None = Field(None, ge=0, description="candidate index bound (shards)")
-
-    @model_validator(mode="after")
-    def _bounded(self) -> ExtremalParams:
-        if self.n_min > self.n_max:
-            raise ValueError("n_min must not exceed n_max")
-        if self.n_max > MAX_N[self.shape]:
-            raise ValueError(f"{self.shape} is searched up to n = {MAX_N[self.shape]}, "
-                             f"got n_max = {self.n_max}")
-        if (self.index_start is None) != (self.index_stop is None):
-            raise ValueError("index_start and index_stop go together")
-        if self.index_start is not None and self.n_min != self.n_max:
-            raise ValueError("an index range applies to one n (n_min = n_max)")
-        return self
 
 
 # -- candidates ---------------------------------------------------------------------------
@@ -454,55 +425,3 @@ def warm_up_extremal() -> None:
     run_extremal(ExtremalParams(shape="involution_triples", n_min=4, n_max=4))
 
 
-class Maximiser(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    index: int = Field(..., description="the candidate's index in the enumeration order")
-    generators: list[list[int]] = Field(..., description="image form")
-    cycles: list[str]
-
-
-class ExtremalRow(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    n: int
-    candidates: int
-    generating: int = Field(..., description="candidates whose Cayley graph has n! vertices")
-    max_diameter: int | None
-    maximisers_found: int
-    maximisers: list[Maximiser]
-    growth: list[int] = Field(..., description="sphere sizes of the first maximiser")
-    coxeter_diameter: int
-    bound: float = Field(..., description="n^2/2 + 4n")
-    within_bound: bool | None
-
-
-class ExtremalResult(ResultModel):
-    """``cayley_extremal``: per n, the largest diameter of the shape's generating sets of S_n."""
-
-    shape: str
-    per_n: list[ExtremalRow]
-    max_diameter_by_n: dict[str, int | None]
-    bound_violations: list[int]
-    elapsed_s: float
-
-
-def view_extremal(result: ExtremalResult) -> ResultView:
-    """A row per n and the largest diameter against n(n - 1)/2 and n^2/2 + 4n."""
-    rows = [EvidenceRow(label="shape", value=result.shape)]
-    for r in result.per_n:
-        best = (f"{r.max_diameter} ({r.maximisers_found} maximisers of {r.generating} generating "
-                f"sets; first {' '.join(r.maximisers[0].cycles)})" if r.maximisers
-                else f"none of {r.candidates} candidates generates S_n")
-        rows.append(EvidenceRow(label=f"n = {r.n}", value=best))
-    with_max = [r for r in result.per_n if r.max_diameter is not None]
-    ns = [float(r.n) for r in with_max]
-    chart = Chart(id="extremal", title=f"Largest diameter of Cay(S_n, {result.shape})",
-                  kind="line", x=Axis(label="n", integer=True), y=Axis(label="diameter"),
-                  series=[Series(label="largest diameter found", x=ns,
-                                 y=[float(r.max_diameter) for r in with_max], style="points"),
-                          Series(label="n(n - 1)/2", x=ns,
-                                 y=[float(r.coxeter_diameter) for r in with_max], style="line"),
-                          Series(label="n^2/2 + 4n", x=ns, y=[r.bound for r in with_max],
-                                 style="line", muted=True)])
-    return ResultView(evidence=rows, charts=[chart])

@@ -9,7 +9,7 @@ quasi-polynomial diameter formula (Section 3.1), extending the range when
 asked until the formula is supported.  ``cayley_catalogue`` runs an extending
 sweep for every family and catalogues the diameter conjectures found.
 Parameters and estimates: :mod:`mathdisco.engines.cayley.params`; result models and
-views: :mod:`mathdisco.engines.cayley.models`.
+views: :mod:`mathdisco.engines.cayley.results`.
 
 Examples
 --------
@@ -36,28 +36,18 @@ from mathdisco.engines.cayley.conjectures import (
     sphere_degree,
 )
 from mathdisco.engines.cayley.extremal import (
-    ExtremalParams,
-    ExtremalResult,
     estimate_extremal,
     extremal_merge,
     extremal_shards,
     run_extremal,
-    view_extremal,
     warm_up_extremal,
 )
 from mathdisco.engines.cayley.growth import growth
-from mathdisco.engines.cayley.models import (
-    CatalogueResult,
-    GrowthResult,
-    SweepResult,
-    view_catalogue,
-    view_growth,
-    view_sweep,
-)
 from mathdisco.engines.cayley.params import (
     GROWTH_LIMITS,
     MAX_THREADS,
     CatalogueParams,
+    ExtremalParams,
     GrowthParams,
     SweepParams,
     estimate_catalogue,
@@ -66,6 +56,16 @@ from mathdisco.engines.cayley.params import (
     growth_source,
     permutation_graph,
     sweep_ns,
+)
+from mathdisco.engines.cayley.results import (
+    CatalogueResult,
+    ExtremalResult,
+    GrowthResult,
+    SweepResult,
+    view_catalogue,
+    view_extremal,
+    view_growth,
+    view_sweep,
 )
 from mathdisco.engines.cayley.sweep import (
     assemble,
@@ -421,38 +421,31 @@ def warm_up() -> None:
     warm_up_extremal()
 
 
-def _view(model, render):
-    def view(result):
-        return render(result if isinstance(result, model) else model.model_validate(result))
-
-    return view
-
-
 JOB_TYPES = [
     JobType("cayley_growth", GrowthParams, run_growth,
             "Exact growth function, diameter and size of a Cayley/Schreier/matrix-group graph "
             "or a puzzle.",
-            result_model=GrowthResult, view=_view(GrowthResult, view_growth),
+            result_model=GrowthResult, view=view_growth,
             estimate=estimate_growth, discoveries=growth_discoveries, queue="heavy",
             limits=GROWTH_LIMITS, warm_up=warm_up, compile_s=COMPILE_S),
     JobType("cayley_sweep", SweepParams, run_sweep,
             "Diameters of a generator family over a range of n (extending it when asked), with "
             "an exact quasi-polynomial formula fit.",
-            result_model=SweepResult, view=_view(SweepResult, view_sweep),
+            result_model=SweepResult, view=view_sweep,
             estimate=estimate_sweep, discoveries=sweep_discoveries, shards=sweep_shards,
             merge=sweep_merge, queue="heavy", limits=GROWTH_LIMITS, warm_up=warm_up,
             compile_s=COMPILE_S),
     JobType("cayley_extremal", ExtremalParams, run_extremal,
             "Exhaustive search for generating sets of S_n of one shape (triples of involutions, "
             "an involution and an element) with the largest Cayley-graph diameter.",
-            result_model=ExtremalResult, view=_view(ExtremalResult, view_extremal),
+            result_model=ExtremalResult, view=view_extremal,
             estimate=estimate_extremal, shards=extremal_shards, merge=extremal_merge,
             queue="heavy", limits=GROWTH_LIMITS, warm_up=warm_up, compile_s=COMPILE_S,
             key_params=("shape", "n_min", "n_max")),
     JobType("cayley_catalogue", CatalogueParams, run_catalogue,
             "An extending diameter sweep for every generator family: the catalogue of "
             "diameter conjectures.",
-            result_model=CatalogueResult, view=_view(CatalogueResult, view_catalogue),
+            result_model=CatalogueResult, view=view_catalogue,
             estimate=estimate_catalogue, discoveries=catalogue_discoveries, queue="heavy",
             limits=GROWTH_LIMITS, warm_up=warm_up, compile_s=COMPILE_S),
 ]

@@ -19,7 +19,7 @@ Examples
 True
 >>> from pydantic import ValidationError
 >>> try:
-...     GrowthParams(family="all_transpositions", n=13)
+...     GrowthParams(family="three_cycles", n=13)
 ... except ValidationError as exc:
 ...     "exceeds the time limit" in exc.errors()[0]["msg"]
 True
@@ -346,3 +346,32 @@ class CatalogueParams(EngineParams):
 def estimate_catalogue(p: CatalogueParams) -> Estimate:
     """The catalogue runs for its time budget, within its memory budget."""
     return Estimate(seconds=p.time_budget_s, memory_bytes=_budget_bytes(p.memory_budget_gib))
+
+
+Shape = Literal["involution_triples", "involution_pairs", "involution_element_pairs"]
+
+#: largest n per shape of the extremal search (the candidate count times n! bounds the work)
+MAX_N = {"involution_triples": 8, "involution_pairs": 9, "involution_element_pairs": 8}
+
+class ExtremalParams(EngineParams):
+    shape: Shape = Field("involution_triples", description="the shape of the generating sets")
+    n_min: int = Field(4, ge=3, le=9)
+    n_max: int = Field(6, ge=3, le=9)
+    max_listed: int = Field(20, ge=1, le=1000, description="maximisers listed per n")
+    shard_size: int = Field(20_000, ge=100, le=10_000_000,
+                            description="candidates per shard when the job fans out")
+    index_start: int | None = Field(None, ge=0, description="first candidate index (shards)")
+    index_stop: int | None = Field(None, ge=0, description="candidate index bound (shards)")
+
+    @model_validator(mode="after")
+    def _bounded(self) -> ExtremalParams:
+        if self.n_min > self.n_max:
+            raise ValueError("n_min must not exceed n_max")
+        if self.n_max > MAX_N[self.shape]:
+            raise ValueError(f"{self.shape} is searched up to n = {MAX_N[self.shape]}, "
+                             f"got n_max = {self.n_max}")
+        if (self.index_start is None) != (self.index_stop is None):
+            raise ValueError("index_start and index_stop go together")
+        if self.index_start is not None and self.n_min != self.n_max:
+            raise ValueError("an index range applies to one n (n_min = n_max)")
+        return self

@@ -8,7 +8,7 @@ Discovery of Formulas for Mathematical Constants", NeurIPS 2024 (arXiv
 :mod:`~mathdisco.engines.pcf.members` (identifying one member), :mod:`~mathdisco.engines.pcf.table`
 (the per-PCF table), :mod:`~mathdisco.engines.pcf.clustering`, :mod:`~mathdisco.engines.pcf.analysis`
 (clusters and their labels), :mod:`~mathdisco.engines.pcf.families`, :mod:`~mathdisco.engines.pcf.catalogue`,
-:mod:`~mathdisco.engines.pcf.presentation` (result model and view) and :mod:`~mathdisco.engines.pcf.job`
+:mod:`~mathdisco.engines.pcf.results` (result model and view) and :mod:`~mathdisco.engines.pcf.job`
 (params, run, shards, merge, estimate).
 """
 

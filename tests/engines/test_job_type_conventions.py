@@ -36,7 +36,7 @@ def test_job_types_live_in_a_job_module(name: str) -> None:
 
 #: engine packages not yet moved to the one layout (issue 27): named here so that a new
 #: engine, or one already moved, cannot drift; remove a name when its package moves
-LAYOUT_PENDING = frozenset({"cayley", "neural", "pcf", "sr"})
+LAYOUT_PENDING = frozenset({"neural", "sr"})
 
 
 @pytest.mark.parametrize("name", TYPES)

@@ -12,6 +12,7 @@ import pytest
 from mathdisco.engines.numerics.constants import constant_value
 from mathdisco.engines.numerics.expressions import constant_expression_value
 from mathdisco.engines.pcf import job
+from mathdisco.engines.pcf import params as params_module
 from mathdisco.engines.pcf.evaluation import tail_value
 from mathdisco.engines.pcf.members import identify_member
 from mathdisco.engines.pcf.table import TABLE_COLUMNS, box_rows, member_values, tail_index
@@ -313,7 +314,7 @@ def test_estimate_tracks_the_box():
     small = job_type.estimate(job_type.validate({"hypotheses": False}))
     paper = job_type.estimate(job_type.validate({"coefficient_min": -5, "coefficient_max": 5,
                                                  "hypotheses": False}))
-    assert 0 < small.seconds < paper.seconds < job.JOB_BOUND_S
+    assert 0 < small.seconds < paper.seconds < params_module.JOB_BOUND_S
     assert paper.memory_bytes > small.memory_bytes
     assert math.isclose(paper.seconds / small.seconds, 1_768_900 / 15_376, rel_tol=0.5)
     # the hypothesis search adds its bounded cost: at most hypothesis_max_members members

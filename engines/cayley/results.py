@@ -438,3 +438,59 @@ def view_catalogue(result: CatalogueResult) -> ResultView:
     for family, why in result.families_skipped.items():
         rows.append(EvidenceRow(label=family, value=f"skipped: {why}"))
     return ResultView(formulas=formulas, evidence=rows, charts=[counts_chart(result)])
+
+
+# -- cayley_extremal ------------------------------------------------------------------------
+
+class Maximiser(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    index: int = Field(..., description="the candidate's index in the enumeration order")
+    generators: list[list[int]] = Field(..., description="image form")
+    cycles: list[str]
+
+
+class ExtremalRow(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    n: int
+    candidates: int
+    generating: int = Field(..., description="candidates whose Cayley graph has n! vertices")
+    max_diameter: int | None
+    maximisers_found: int
+    maximisers: list[Maximiser]
+    growth: list[int] = Field(..., description="sphere sizes of the first maximiser")
+    coxeter_diameter: int
+    bound: float = Field(..., description="n^2/2 + 4n")
+    within_bound: bool | None
+
+
+class ExtremalResult(ResultModel):
+    """``cayley_extremal``: per n, the largest diameter of the shape's generating sets of S_n."""
+
+    shape: str
+    per_n: list[ExtremalRow]
+    max_diameter_by_n: dict[str, int | None]
+    bound_violations: list[int]
+    elapsed_s: float
+
+
+def view_extremal(result: ExtremalResult) -> ResultView:
+    """A row per n and the largest diameter against n(n - 1)/2 and n^2/2 + 4n."""
+    rows = [EvidenceRow(label="shape", value=result.shape)]
+    for r in result.per_n:
+        best = (f"{r.max_diameter} ({r.maximisers_found} maximisers of {r.generating} generating "
+                f"sets; first {' '.join(r.maximisers[0].cycles)})" if r.maximisers
+                else f"none of {r.candidates} candidates generates S_n")
+        rows.append(EvidenceRow(label=f"n = {r.n}", value=best))
+    with_max = [r for r in result.per_n if r.max_diameter is not None]
+    ns = [float(r.n) for r in with_max]
+    chart = Chart(id="extremal", title=f"Largest diameter of Cay(S_n, {result.shape})",
+                  kind="line", x=Axis(label="n", integer=True), y=Axis(label="diameter"),
+                  series=[Series(label="largest diameter found", x=ns,
+                                 y=[float(r.max_diameter) for r in with_max], style="points"),
+                          Series(label="n(n - 1)/2", x=ns,
+                                 y=[float(r.coxeter_diameter) for r in with_max], style="line"),
+                          Series(label="n^2/2 + 4n", x=ns, y=[r.bound for r in with_max],
+                                 style="line", muted=True)])
+    return ResultView(evidence=rows, charts=[chart])

@@ -13,7 +13,7 @@ hypotheses for unknown constants with their members and relations.
 
 Example
 -------
->>> from mathdisco.engines.pcf.presentation import robust_limits
+>>> from mathdisco.engines.pcf.results import robust_limits
 >>> robust_limits([0.0, 0.15, -2e13] + [0.1 + 0.001 * i for i in range(200)])   # one far outlier
 (0.0803, 0.317, 2)
 """
