@@ -5,7 +5,7 @@
 #
 # 1. resolves every dependency afresh (pip-tools' pip-compile --upgrade) into a candidate lock;
 # 2. installs the candidate into a fresh virtual environment and runs the default test suite;
-# 3. replaces requirements/lock.txt only when the suite is green (commit it then).
+# 3. replaces requirements.lock.txt only when the suite is green (commit it then).
 # pip resolves torch==2.13.0 to the CPU build that lies on these machines (the `neural` extra);
 # pip-tools uses pip's own finder, so the lock records that build as well.
 set -euo pipefail
@@ -18,6 +18,6 @@ python3 -m venv "$work/tools" && "$work/tools/bin/pip" install -q pip-tools
 python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install -q -c "$work/lock.txt" -e '.[dev,neural]'
 (. "$work/venv/bin/activate" && python -m pytest)
-sed -i "s#$work/lock.txt#requirements/lock.txt#" "$work/lock.txt"
-cp "$work/lock.txt" requirements/lock.txt
-git --no-pager diff --stat requirements/lock.txt
+sed -i "s#$work/lock.txt#requirements.lock.txt#" "$work/lock.txt"
+cp "$work/lock.txt" requirements.lock.txt
+git --no-pager diff --stat requirements.lock.txt

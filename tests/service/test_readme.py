@@ -44,17 +44,17 @@ def _commands(section: str) -> list[str]:
 
 def test_ci_runs_the_readme_test_command_from_the_lock_in_a_fresh_venv() -> None:
     install, test = _commands(_section("## Set-up: two commands"))
-    assert "-c requirements/lock.txt" in install and "-c requirements/lock.txt" in test
+    assert "-c requirements.lock.txt" in install and "-c requirements.lock.txt" in test
     ci = (ROOT / ".ci" / "run").read_text()
     assert test in ci
     assert ci.index("python3 -m venv") < ci.index(test)
     dockerfile = (ROOT / "Dockerfile").read_text()
-    assert "-c requirements/lock.txt" in dockerfile
+    assert "-c requirements.lock.txt" in dockerfile
 
 
 def test_the_lock_pins_every_dependency_exactly() -> None:
     lines = [line.split("#")[0].strip() for line in
-             (ROOT / "requirements" / "lock.txt").read_text().splitlines()]
+             (ROOT / "requirements.lock.txt").read_text().splitlines()]
     pins = [line for line in lines if line and not line.startswith("-")]
     assert pins and all(re.fullmatch(r"[A-Za-z0-9._-]+==[^\s=<>~!]+", p) for p in pins), pins
     names = {p.split("==")[0].lower().replace("_", "-") for p in pins}
