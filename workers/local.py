@@ -42,18 +42,19 @@ def worker_name(pid: int | None = None) -> str:
     return f"local:{socket.gethostname()}:{pid or os.getpid()}"
 
 
-def worker_loop(stop: threading.Event | None = None) -> None:
-    """Claim and run queued jobs until ``stop`` is set or the parent is gone (runs in a worker process).
+def worker_loop(stop: threading.Event | None = None, parent_pid: int | None = None) -> None:
+    """Claim and run queued jobs until ``stop`` is set (runs in a worker process).
 
-    A worker whose parent died (``serve`` was SIGKILLed) exits at its next poll
-    instead of living on as an orphan that holds the store's files.
+    With ``parent_pid`` (the embedded executor's workers) it also stops once
+    that process is no longer its parent: a worker of a SIGKILLed ``serve``
+    exits at its next poll instead of living on as an orphan that holds the
+    store's files, even one that was still starting when ``serve`` died.
     """
     settings = load_settings()
     store = JobStore(settings.database_url)
     name = worker_name()
-    parent = os.getppid()
-    warm_up_in_background(store, name, settings.warm_up_types)  # jobs wait for their own type's kernels only (runner)
-    while (stop is None or not stop.is_set()) and os.getppid() == parent:
+    warm_up_in_background(store, name, settings.warm_up_types)
+    while (stop is None or not stop.is_set()) and parent_pid in (None, os.getppid()):
         ran = False
         for job_id in store.next_queued():
             warm_for_job(store, job_id, settings.warm_up_types)  # queued while it compiles
@@ -97,7 +98,8 @@ class LocalExecutor:
             self._release(process.pid, "the local executor stopped; requeued")
 
     def _spawn(self) -> BaseProcess:
-        process = self._context.Process(target=worker_loop, name="mathdisco-local-worker", daemon=True)
+        process = self._context.Process(target=worker_loop, kwargs={"parent_pid": os.getpid()},
+                                        name="mathdisco-local-worker", daemon=True)
         process.start()
         return process
 

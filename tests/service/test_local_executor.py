@@ -53,3 +53,20 @@ def test_a_respawn_racing_with_stop_is_stopped_too(executor: LocalExecutor) -> N
         process.join(10)
     alive = [p.pid for p in multiprocessing.active_children() if p.name == "mathdisco-local-worker"]
     assert alive == []
+
+
+def test_workers_of_a_killed_server_exit_on_their_own(server_factory) -> None:
+    """SIGKILL reaches ``serve`` alone: its embedded workers notice and exit (no orphans)."""
+    import os
+    import signal
+
+    from tests.service.conftest import assert_group_gone, group_members
+
+    server = server_factory(MATHDISCO_LOCAL_WORKERS="2").start()
+    deadline = time.monotonic() + 60
+    while len(group_members(server.process.pid)) < 3:  # serve and its two workers
+        assert time.monotonic() < deadline, group_members(server.process.pid)
+        time.sleep(0.2)
+    os.kill(server.process.pid, signal.SIGKILL)
+    server.process.wait(10)
+    assert_group_gone(server.process.pid)  # the workers exited by themselves, not by a signal
