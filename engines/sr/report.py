@@ -23,6 +23,7 @@ from mathdisco.engines.results import (
     Axis,
     Chart,
     EvidenceRow,
+    Limited,
     ParetoPoint,
     ResultModel,
     ResultView,
@@ -82,10 +83,6 @@ class ModelConstant(_Strict):
     recognised: str | None = Field(..., description=(
         "the closed form (engines/numerics/identification.py) that replaced it, sympy syntax; "
         "None: kept as fitted"))
-
-
-class Limited(_Strict):
-    reason: str
 
 
 class SRParetoRow(ParetoPoint):
