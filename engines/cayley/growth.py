@@ -78,7 +78,7 @@ PEAK_TWO_LAYER_FRACTION = 0.65
 # scaled by 0.4: the estimate is for one idle worker.  An estimate, used to refuse jobs that
 # could not finish in their time limit, not a promise.
 SECONDS_PER_EVALUATION = {"rank_base": 10e-9, "rank_per_group": 3.2e-9, "rank_bucketed": 6e-9,
-                          "rank_dram": 4e-9, "sorted": 24e-9, "packed_per_word": 24e-9}
+                          "rank_dram": 4e-9, "sorted": 32e-9, "packed_per_word": 24e-9}
 #: fixed cost of one search (set-up, the first layers)
 SECONDS_PER_SEARCH = 0.02
 CACHED_BITSET_BYTES = 32 << 20
