@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 
-__all__ = ["evaluate", "integer_coefficients", "interpolate", "trim"]
+__all__ = ["evaluate", "integer_coefficients", "interpolate", "rational_nullspace", "trim"]
 
 
 def interpolate(xs: Sequence[int | Fraction], ys: Sequence[int | Fraction]) -> list[Fraction]:
@@ -90,3 +90,39 @@ def integer_coefficients(coefficients: Sequence[Fraction]) -> list[int] | None:
     while out and out[-1] == 0:
         out.pop()
     return out
+
+
+def rational_nullspace(rows: list[list[Fraction]], width: int) -> list[list[Fraction]]:
+    """A basis of ``{x : rows x = 0}`` by exact Gauss-Jordan elimination over the rationals.
+
+    >>> from fractions import Fraction as F
+    >>> rational_nullspace([[F(1), F(-2)]], 2)
+    [[Fraction(2, 1), Fraction(1, 1)]]
+    """
+    matrix = [list(r) for r in rows]
+    pivots: list[int] = []
+    r = 0
+    for col in range(width):
+        pivot = next((i for i in range(r, len(matrix)) if matrix[i][col] != 0), None)
+        if pivot is None:
+            continue
+        matrix[r], matrix[pivot] = matrix[pivot], matrix[r]
+        lead = matrix[r][col]
+        matrix[r] = [v / lead for v in matrix[r]]
+        for i in range(len(matrix)):
+            if i != r and matrix[i][col] != 0:
+                factor = matrix[i][col]
+                matrix[i] = [a - factor * b for a, b in zip(matrix[i], matrix[r], strict=True)]
+        pivots.append(col)
+        r += 1
+        if r == len(matrix):
+            break
+    free = [c for c in range(width) if c not in pivots]
+    basis = []
+    for f in free:
+        x = [Fraction(0)] * width
+        x[f] = Fraction(1)
+        for i, col in enumerate(pivots):
+            x[col] = -matrix[i][f]
+        basis.append(x)
+    return basis

@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 
 import sympy
+from mathdisco.engines.numerics.polynomials import rational_nullspace
 
 __all__ = ["coboundary"]
 
@@ -53,34 +54,6 @@ def _rational_sqrt(x: Fraction) -> Fraction | None:
     if p * p != x.numerator or q * q != x.denominator:
         return None
     return Fraction(p, q)
-
-
-def _nullspace(rows: list[list[Fraction]], width: int) -> list[list[Fraction]]:
-    """A basis of ``{v : rows v = 0}`` by Gauss-Jordan elimination over the rationals."""
-    rows = [list(r) for r in rows]
-    pivots, rank = [], 0
-    for col in range(width):
-        pivot = next((r for r in range(rank, len(rows)) if rows[r][col] != 0), None)
-        if pivot is None:
-            continue
-        rows[rank], rows[pivot] = rows[pivot], rows[rank]
-        lead = rows[rank][col]
-        rows[rank] = [v / lead for v in rows[rank]]
-        for r in range(len(rows)):
-            if r != rank and rows[r][col] != 0:
-                factor = rows[r][col]
-                rows[r] = [v - factor * w for v, w in zip(rows[r], rows[rank], strict=True)]
-        pivots.append(col)
-        rank += 1
-    free = [c for c in range(width) if c not in pivots]
-    basis = []
-    for f in free:
-        v = [Fraction(0)] * width
-        v[f] = Fraction(1)
-        for r, c in enumerate(pivots):
-            v[c] = -rows[r][f]
-        basis.append(v)
-    return basis
 
 
 def _solutions(a_x, b_x, a_y, b_y, f: Fraction, degree: int) -> list[list[Fraction]]:
@@ -108,7 +81,7 @@ def _solutions(a_x, b_x, a_y, b_y, f: Fraction, degree: int) -> list[list[Fracti
                 position = term.index(1)
                 row[position] = Fraction(int(sympy.numer(value)), int(sympy.denom(value)))
             rows.append(row)
-    basis = _nullspace(rows, len(symbols))
+    basis = rational_nullspace(rows, len(symbols))
     if len(basis) > 1:  # a basis vector may be singular where a combination is not
         basis.append([sum(column) for column in zip(*basis, strict=True)])
     return basis

@@ -46,7 +46,12 @@ import math
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 
-from mathdisco.engines.numerics.polynomials import evaluate, integer_coefficients, interpolate
+from mathdisco.engines.numerics.polynomials import (
+    evaluate,
+    integer_coefficients,
+    interpolate,
+    rational_nullspace,
+)
 
 __all__ = ["MIN_POINTS", "MIN_RUN", "directions", "find_families", "fit_mobius_recurrence",
            "fit_relations"]
@@ -117,37 +122,6 @@ def _proportional_polynomials(ks: Sequence[int], rows: Sequence[Sequence[int]], 
     if sum(x * y for x, y in zip(first, rows[0], strict=True)) < 0:
         polynomials = [[-c for c in p] for p in polynomials]
     return polynomials
-
-
-def _nullspace(rows: list[list[Fraction]], width: int) -> list[list[Fraction]]:
-    """A basis of ``{x : rows x = 0}`` by exact Gauss-Jordan elimination."""
-    matrix = [list(r) for r in rows]
-    pivots: list[int] = []
-    r = 0
-    for col in range(width):
-        pivot = next((i for i in range(r, len(matrix)) if matrix[i][col] != 0), None)
-        if pivot is None:
-            continue
-        matrix[r], matrix[pivot] = matrix[pivot], matrix[r]
-        lead = matrix[r][col]
-        matrix[r] = [v / lead for v in matrix[r]]
-        for i in range(len(matrix)):
-            if i != r and matrix[i][col] != 0:
-                factor = matrix[i][col]
-                matrix[i] = [a - factor * b for a, b in zip(matrix[i], matrix[r], strict=True)]
-        pivots.append(col)
-        r += 1
-        if r == len(matrix):
-            break
-    free = [c for c in range(width) if c not in pivots]
-    basis = []
-    for f in free:
-        x = [Fraction(0)] * width
-        x[f] = Fraction(1)
-        for i, col in enumerate(pivots):
-            x[col] = -matrix[i][f]
-        basis.append(x)
-    return basis
 
 
 def fit_relations(ks: Sequence[int], relations: Sequence[Sequence[int]], max_degree: int = 3
@@ -291,7 +265,7 @@ def _recurrence_solution(ks, matrices, degree: int, steps: int) -> list | None:
 
 def _unique_integer_solution(equations: list[list[Fraction]], unknowns: int) -> list[int] | None:
     """The primitive integer vector spanning a one-dimensional null space, or None."""
-    basis = _nullspace(equations, unknowns)
+    basis = rational_nullspace(equations, unknowns)
     if len(basis) != 1:
         return None
     scale = math.lcm(*(v.denominator for v in basis[0]))
