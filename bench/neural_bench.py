@@ -31,7 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout 
 
 
 def bench_psi(seeds: int, emit) -> None:
-    from mathdisco.engines.neural.psi_regression import PsiRegressionParams, run_psi_intersections
+    from mathdisco.engines.neural.params import PsiRegressionParams
+    from mathdisco.engines.neural.psi_regression import run_psi_intersections
 
     print("\n## psi_intersections (default params: chi_max 14, train g<=3, test g=4..7)")
     print(f"{'seed':>4} {'model MAE log10':>16} {'asymptotic':>11} {'ratio':>6} {'within10%':>9} "
@@ -60,7 +61,8 @@ def bench_psi(seeds: int, emit) -> None:
 
 
 def bench_sr(time_limit: float, seeds: int, problems: list[int], emit) -> None:
-    from mathdisco.engines.neural.dysymnet import DySymNetParams, run_sr_neural
+    from mathdisco.engines.neural.dysymnet import run_sr_neural
+    from mathdisco.engines.neural.params import DySymNetParams
     from mathdisco.engines.registry import job_types
 
     sr_mcts = job_types().get("sr_mcts")

@@ -130,6 +130,8 @@ def main() -> None:
     parser.add_argument("--kill-at", type=float, default=0.0,
                         help="kill the executor once this fraction of shards is stored (0: never)")
     parser.add_argument("--coefficient", type=int, default=5, help="the box [-c, c]")
+    parser.add_argument("--max-clusters", type=int, default=1000,
+                        help="the job's max_clusters (the paper's 500 skips both planes of this box)")
     parser.add_argument("--out", default="", help="write the summary JSON here")
     args = parser.parse_args()
     print(f"load average: {os.getloadavg()}", flush=True)
@@ -140,7 +142,8 @@ def main() -> None:
     try:
         with httpx.Client(base_url=cluster.url, timeout=120) as client:
             params = {"a_degree": 2, "b_degree": 2, "coefficient_min": -args.coefficient,
-                      "coefficient_max": args.coefficient, "depth": 2000}
+                      "coefficient_max": args.coefficient, "depth": 2000,
+                      "max_clusters": args.max_clusters}
             answer = client.post("/v1/jobs", json={"type": "pcf_cluster", "params": params})
             answer.raise_for_status()
             job = answer.json()
@@ -203,6 +206,11 @@ def report(result: dict, size: int, client: httpx.Client, job_id: str) -> None:
     print(f"per constant: {result['formulas_per_constant']}")
     print(f"identification: {result['identification']}")
     print(f"accelerator: {result['accelerator']}")
+    print(f"account (explained): {result.get('explained')}")
+    hypotheses = result.get("hypotheses") or []
+    print(f"hypotheses: {len(hypotheses):,}, non-trivial (connecting different tail classes): "
+          f"{sum(h['non_trivial'] > 0 for h in hypotheses):,} (paper: {PAPER['hypotheses']})")
+    print(f"hypothesis search: {result.get('hypothesis_search')}")
     for path in ("identified", "feature_table.rows"):
         page = client.get(f"/v1/jobs/{job_id}/items/{path}", params={"offset": 0, "limit": 5}).json()
         print(f"pages of {path}: total {page.get('total'):,}")

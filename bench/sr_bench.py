@@ -75,8 +75,10 @@ import sympy
 from mathdisco.engines.numerics.expressions import ExpressionError, parse_expression
 from mathdisco.engines.sr.benchmarks import LIVERMORE, NGUYEN, sympy_to_numpy
 from mathdisco.engines.sr.feynman import FEYNMAN, FEYNMAN_OPERATORS
-from mathdisco.engines.sr.job import SRParams, problem, run_sr_mcts, symbolically_equal
+from mathdisco.engines.sr.job import run_sr_mcts
 from mathdisco.engines.sr.operators import KOZA
+from mathdisco.engines.sr.params import SRParams, problem
+from mathdisco.engines.sr.recovery import symbolically_equal
 
 NOISE_LEVELS = (0.0, 0.001, 0.01, 0.1)
 FAIR_BUDGET_S = 30.0

@@ -10,13 +10,13 @@ store; the service adapts it.  A job type is described by a :class:`JobType`
 * ``result_model`` -- a :class:`mathdisco.engines.results.ResultModel` describing the
   result; the runner validates every result against it before storing, and
   ``GET /v1/job-types`` publishes its JSON Schema;
-* ``run(params, progress) -> dict`` -- a plain function returning a
-  JSON-serialisable, self-describing result.  It calls
+* ``run(params, progress)`` -- a plain function returning the result model,
+  or the JSON-serialisable object it validates (the runner validates it once).  It calls
   ``progress(done, total, message)`` from time to time; the callback raises
   :class:`Cancelled` when the job was cancelled, so loops stop cooperatively
   (keep every uninterruptible numba call short: a signal cannot stop one);
-* ``discoveries(params, result)`` -- the verified statements the result
-  contains (:class:`mathdisco.engines.discoveries.Discovery`), stored once each in the
+* ``discoveries(params, result)`` -- reads the validated result *model* (never
+  the raw dict) and returns the verified statements it contains (:class:`mathdisco.engines.discoveries.Discovery`), stored once each in the
   catalogue;
 * ``view(result)`` -- what the dashboard shows of a (validated) result:
   formulas with labels, evidence, charts declared as data
@@ -132,14 +132,15 @@ R = TypeVar("R", bound=ResultModel)
 
 #: an engine returns its result model, or the plain JSON object the model validates
 RunFn = Callable[[Any, Progress], Any]
-DiscoveriesFn = Callable[[Any, dict], Sequence[Discovery]]
+#: ``discoveries(params, result)``: the params model and the validated result model
+DiscoveriesFn = Callable[[Any, Any], Sequence[Discovery]]
 ShardsFn = Callable[[Any], list[dict]]
 MergeFn = Callable[[Any, list[dict]], dict]
 ViewFn = Callable[[Any], ResultView]
 EstimateFn = Callable[[Any], Estimate | None]
 
 
-def _no_discoveries(params: Any, result: dict) -> Sequence[Discovery]:
+def _no_discoveries(params: Any, result: Any) -> Sequence[Discovery]:
     return ()
 
 

@@ -41,7 +41,6 @@ from mathdisco.service.cli_params import (
     CliError,
     parse_pairs,
     unknown_type_message,
-    validation_message,
 )
 from mathdisco.service.cli_types import type_details, types_overview
 from typer.core import TyperCommand
@@ -187,23 +186,19 @@ def run(
     provenance, exactly as a job run by the service.
     """
     from mathdisco.engines.contract import Cancelled, ResultContractError
-    from mathdisco.engines.registry import job_types
     from mathdisco.service.cli_summary import summary
+    from mathdisco.service.errors import DomainError, InvalidParams
+    from mathdisco.service.submission import job_type_named, validate_params
     from mathdisco.workers.models import utcnow
     from mathdisco.workers.runner import final_result
-    from pydantic import ValidationError
 
-    types = job_types()
-    if job_type not in types:
-        raise CliError(unknown_type_message(job_type, types))
-    spec = types[job_type]
-    if missing := spec.missing_extra():
-        raise CliError(missing)
-    raw = _params(params, param, spec.params_model.model_json_schema(), job_type)
-    try:
-        model = spec.validate(raw)
-    except ValidationError as exc:
-        raise CliError(validation_message(job_type, exc.errors())) from None
+    try:  # the service's own lookup and validation (service/submission.py), not a copy
+        schema = job_type_named(job_type).params_model.model_json_schema()
+        spec, model = validate_params(job_type, _params(params, param, schema, job_type))
+    except InvalidParams as exc:
+        raise CliError(f"invalid params for {job_type}: {exc.detail}") from None
+    except DomainError as exc:
+        raise CliError(exc.detail) from None
 
     from mathdisco.workers.warmup import ensure_warm
 

@@ -49,7 +49,6 @@ __all__ = [
     "did_you_mean",
     "parse_pairs",
     "unknown_type_message",
-    "validation_message",
 ]
 
 #: exit codes: a job failed; bad input or a refusal; a job succeeded but a limit stopped it early
@@ -196,11 +195,6 @@ def describe_errors(errors: Iterable[Mapping[str, Any]]) -> list[str]:
     """Pydantic errors (``exc.errors()``) as ``field: message`` texts."""
     return [f"{'.'.join(str(p) for p in error.get('loc', ())) or 'params'}: {error.get('msg', 'invalid')}"
             for error in errors]
-
-
-def validation_message(type_name: str, errors: Iterable[Mapping[str, Any]]) -> str:
-    """Pydantic errors as one line: ``invalid params for T: field: message; ...``."""
-    return f"invalid params for {type_name}: " + "; ".join(describe_errors(errors))
 
 
 def check_against_schema(params: Mapping[str, Any], schema: Mapping[str, Any]) -> list[str]:

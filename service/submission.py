@@ -61,7 +61,8 @@ class Caller:
         return cls(getattr(state, "owner", "anonymous"), bool(getattr(state, "authenticated", False)))
 
 
-def _job_type(name: str) -> JobType:
+def job_type_named(name: str) -> JobType:
+    """The registered job type; :class:`UnknownJobType` (suggesting the nearest name) otherwise."""
     job_type = job_types().get(name)
     if job_type is None:
         raise UnknownJobType(unknown_type_message(name), [{"field": "type", "message": "unknown job type"}])
@@ -70,7 +71,7 @@ def _job_type(name: str) -> JobType:
 
 def validate_params(type_name: str, params: dict[str, Any]) -> tuple[JobType, Any]:
     """The job type and its validated params model; :class:`InvalidParams` and kin otherwise."""
-    job_type = _job_type(type_name)
+    job_type = job_type_named(type_name)
     if missing := job_type.missing_extra():
         raise JobTypeUnavailable(missing)
     try:

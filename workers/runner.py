@@ -35,6 +35,7 @@ from typing import Any
 
 from mathdisco.engines.contract import Cancelled, JobType, ResultContractError
 from mathdisco.engines.registry import get_job_type
+from mathdisco.engines.results import ResultModel
 from mathdisco.workers.joblog import JobLog
 from mathdisco.workers.models import JobStatus, RunOutcome, ShardStatus, utcnow
 from mathdisco.workers.provenance import provenance
@@ -131,17 +132,25 @@ def _json_result(result: Any, job_type: JobType) -> dict[str, Any]:
     return json.loads(json.dumps(result, allow_nan=False))
 
 
-def final_result(job_type: JobType, params: Any, result: dict[str, Any], *,
+def checked_result(job_type: JobType, params: Any, result: Any, *, job_id: str | None = None,
+                   started: datetime | None = None) -> tuple[dict[str, Any], ResultModel]:
+    """The result as stored (JSON, with its provenance) and as its model, validated once.
+
+    The model is what ``discoveries`` reads; the JSON is what the store keeps.
+    """
+    result = _json_result(result, job_type)
+    result["provenance"] = provenance(job_type, params, job_id=job_id, started=started)
+    return result, job_type.check_result(result)
+
+
+def final_result(job_type: JobType, params: Any, result: Any, *,
                  job_id: str | None = None, started: datetime | None = None) -> dict[str, Any]:
     """The result as stored: JSON, with its provenance, checked against the declared model.
 
     ``mathdisco run`` calls this too, so a result printed locally and one
     stored by a worker are the same object.
     """
-    result = _json_result(result, job_type)
-    result["provenance"] = provenance(job_type, params, job_id=job_id, started=started)
-    job_type.check_result(result)
-    return result
+    return checked_result(job_type, params, result, job_id=job_id, started=started)[0]
 
 
 def _run_engine(store: JobStore, settings: Settings, job_type: JobType, params: Any,
@@ -249,8 +258,8 @@ def execute_job(store: JobStore, job_id: str, worker: str, settings: Settings,
 
     try:
         result = _run_engine(store, settings, job_type, params, job_id, joblog, True)
-        result = final_result(job_type, params, result, job_id=job_id, started=started)
-        found = job_type.discoveries(params, result)
+        result, model = checked_result(job_type, params, result, job_id=job_id, started=started)
+        found = job_type.discoveries(params, model)
     except Cancelled:
         return _end(store, joblog, job_id, JobStatus.CANCELLED, error="cancelled on request")
     except Exception as exc:  # the engine's failure is the job's outcome, not the worker's
@@ -357,9 +366,9 @@ def merge_shards(store: JobStore, job_id: str, job_type: JobType, joblog: JobLog
                               f"merging {len(results)} shards")
         joblog.info(f"merging {len(results)} shards")
         joblog.flush()
-        merged = final_result(job_type, params, job_type.merge(params, results), job_id=job_id,
-                              started=aware(job.started_at) or utcnow())
-        found = job_type.discoveries(params, merged)
+        merged, model = checked_result(job_type, params, job_type.merge(params, results),
+                                       job_id=job_id, started=aware(job.started_at) or utcnow())
+        found = job_type.discoveries(params, model)
     except Exception as exc:
         log.info("job %s merge failed: %s", job_id, traceback.format_exc())
         return _end(store, joblog, job_id, JobStatus.FAILED,

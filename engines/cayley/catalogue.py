@@ -22,6 +22,7 @@ import time
 from mathdisco.engines.cayley import families
 from mathdisco.engines.cayley.conjectures import FitArgs, bound_check, sequence_conjecture
 from mathdisco.engines.cayley.params import CatalogueParams, GrowthParams, SweepParams
+from mathdisco.engines.cayley.results import CatalogueResult
 from mathdisco.engines.cayley.sweep import diameter_discovery, sequence_discovery
 from mathdisco.engines.contract import Progress, no_progress
 from mathdisco.engines.discoveries import Discovery
@@ -177,19 +178,19 @@ def run_catalogue(params: CatalogueParams, progress: Progress = no_progress) -> 
             "elapsed_s": round(time.perf_counter() - started, 2)}
 
 
-def catalogue_discoveries(params: CatalogueParams, result: dict) -> list[Discovery]:
+def catalogue_discoveries(params: CatalogueParams, result: CatalogueResult) -> list[Discovery]:
     found = []
-    for e in result["entries"]:
-        if e["formula"]:
-            judgement = {"status": e["diameter_conjecture"]["status"],
-                         "theorem": e["diameter_conjecture"]["theorem"]}
-            found.append(diameter_discovery(e["label"], e["formula"], e["diameters"], judgement))
-        for s in e["sphere_formulas"]:
-            if s["formula"]:
-                found.append(sequence_discovery(e["label"], s))
-        if e["antipode_conjecture"] and e["antipode_conjecture"]["formula"]:
-            found.append(sequence_discovery(e["label"], e["antipode_conjecture"]))
-    for m in result.get("matrix_entries", []):
-        if m["conjecture"]["formula"]:
-            found.append(sequence_discovery(m["label"], m["conjecture"], variable="p"))
+    for e in result.entries:
+        if e.formula:
+            judgement = {"status": e.diameter_conjecture.status,
+                         "theorem": e.diameter_conjecture.theorem}
+            found.append(diameter_discovery(e.label, e.formula, e.diameters, judgement))
+        for s in e.sphere_formulas:
+            if s.formula:
+                found.append(sequence_discovery(e.label, s))
+        if e.antipode_conjecture and e.antipode_conjecture.formula:
+            found.append(sequence_discovery(e.label, e.antipode_conjecture))
+    for m in result.matrix_entries:
+        if m.conjecture.formula:
+            found.append(sequence_discovery(m.label, m.conjecture, variable="p"))
     return found

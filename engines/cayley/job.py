@@ -59,6 +59,7 @@ from mathdisco.engines.cayley.params import (
 )
 from mathdisco.engines.cayley.results import (
     CatalogueResult,
+    Conjecture,
     ExtremalResult,
     GrowthResult,
     SweepResult,
@@ -159,35 +160,35 @@ def _run_matrix(params: GrowthParams, progress: Progress) -> dict:
             **result, "invariants_checked": checks}
 
 
-def _growth_target(params: GrowthParams, result: dict) -> str | None:
+def _growth_target(params: GrowthParams, result: GrowthResult) -> str | None:
     if params.central_state is not None or params.add_inverses:
         return None
     if params.puzzle is not None:
         corner = ", corner fixed" if params.puzzle == "cube_2x2x2" and params.fixed_corner else ""
-        return f"{params.puzzle} ({result['metric']}{corner})"
+        return f"{params.puzzle} ({result.metric}{corner})"
     if params.family is None:
         return None
-    target = families.family_label(params.family, result.get("k"))
+    target = families.family_label(params.family, result.k)
     if params.modulus is not None:
         target += f" mod {params.modulus}"
     return target
 
 
-def growth_discoveries(params: GrowthParams, result: dict) -> list[Discovery]:
+def growth_discoveries(params: GrowthParams, result: GrowthResult) -> list[Discovery]:
     """A complete growth sequence of a named family or puzzle is a fact worth cataloguing."""
     target = _growth_target(params, result)
-    if target is None or not result.get("bfs_completed"):
+    if target is None or not result.bfs_completed:
         return []
-    sizes = result["layer_sizes"]
-    n = params.n if params.n is not None else result["positions"]
+    sizes = result.layer_sizes
+    n = params.n if params.n is not None else result.positions
     return [Discovery(
         target=target,
-        text=f"growth of {target}, n={n}: {sizes} (diameter {result['diameter']})",
+        text=f"growth of {target}, n={n}: {sizes} (diameter {result.diameter})",
         latex=rf"\gamma_{{{n}}} = ({', '.join(map(str, sizes))})",
         statement=growth_statement(target, n, sizes),
-        evidence={"num_vertices": result["num_vertices"],
-                  "invariants_checked": result["invariants_checked"],
-                  "algorithm": result["algorithm"]},
+        evidence={"num_vertices": result.num_vertices,
+                  "invariants_checked": result.invariants_checked,
+                  "algorithm": result.algorithm},
     )]
 
 
@@ -373,26 +374,25 @@ def sweep_merge(params: SweepParams, results: list[dict]) -> dict:
     return out
 
 
-def sweep_discoveries(params: SweepParams, result: dict) -> list[Discovery]:
-    label = result.get("label") or params.family
+def sweep_discoveries(params: SweepParams, result: SweepResult) -> list[Discovery]:
+    label = result.label or params.family
     found = []
-    formula = result.get("formula")
-    if formula:
-        found.append(diameter_discovery(label, formula, result["diameters"],
-                                        _judgement(result.get("diameter_conjecture"))))
-    for entry in result.get("sphere_formulas") or []:
-        if entry["formula"]:
+    if result.formula:
+        found.append(diameter_discovery(label, result.formula, result.diameters,
+                                        _judgement(result.diameter_conjecture)))
+    for entry in result.sphere_formulas:
+        if entry.formula:
             found.append(sequence_discovery(label, entry))
-    antipode = result.get("antipode_conjecture")
-    if antipode and antipode["formula"]:
+    antipode = result.antipode_conjecture
+    if antipode and antipode.formula:
         found.append(sequence_discovery(label, antipode))
     return found
 
 
-def _judgement(entry: dict | None) -> dict:
+def _judgement(entry: Conjecture | None) -> dict:
     if not entry:
         return {}
-    return {"status": entry["status"], "theorem": entry["theorem"]}
+    return {"status": entry.status, "theorem": entry.theorem}
 
 
 #: seconds :func:`warm_up` takes on an empty numba cache (bench/time_limits.py --estimates)

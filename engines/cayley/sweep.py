@@ -32,6 +32,7 @@ import time
 from collections.abc import Callable
 
 from mathdisco.engines.cayley.quasipolynomial import fit_quasi_polynomial
+from mathdisco.engines.cayley.results import Conjecture, DiameterFormula
 from mathdisco.engines.contract import Progress
 from mathdisco.engines.discoveries import Discovery, SequenceStatement, diameter_statement
 
@@ -179,40 +180,41 @@ def assemble(points: list[dict], fit_args: dict) -> dict:
     }
 
 
-def diameter_discovery(label: str, formula: dict, diameters: dict[str, int],
+def diameter_discovery(label: str, formula: DiameterFormula, diameters: dict[str, int],
                        extra: dict | None = None) -> Discovery:
     """The conjecture "diam = formula for n >= valid_from" with the n it was fitted and checked on."""
     return Discovery(
         target=label,
-        text=f"diam Cay({label}, n) = {formula['text']} for n >= {formula['valid_from']}",
-        latex=formula["latex"],
-        statement=diameter_statement(label, formula["valid_from"], formula["period"],
-                                     [p["coefficients"] for p in formula["polynomials"]]),
-        evidence={"fitted_on": formula["fitted_on"], "checked_on": formula["checked_on"],
-                  "diameters": diameters, "quasi_polynomial": formula["qp"], **(extra or {})},
+        text=f"diam Cay({label}, n) = {formula.text} for n >= {formula.valid_from}",
+        latex=formula.latex,
+        statement=diameter_statement(label, formula.valid_from, formula.period,
+                                     [p.coefficients for p in formula.polynomials]),
+        evidence={"fitted_on": formula.fitted_on, "checked_on": formula.checked_on,
+                  "diameters": diameters, "quasi_polynomial": formula.qp.model_dump(mode="json"),
+                  **(extra or {})},
     )
 
 
-def _quantity(entry: dict) -> str:
-    return f"sphere(k={entry['k']})" if entry["quantity"] == "sphere" else entry["quantity"]
+def _quantity(entry: Conjecture) -> str:
+    return f"sphere(k={entry.k})" if entry.quantity == "sphere" else entry.quantity
 
 
-def sequence_discovery(label: str, entry: dict, variable: str = "n") -> Discovery:
+def sequence_discovery(label: str, entry: Conjecture, variable: str = "n") -> Discovery:
     """A sphere-size, antipode-count or diameter-in-p conjecture (an accepted ``entry`` of
-    :func:`mathdisco.engines.cayley.conjectures.sequence_conjecture`) as a discovery."""
-    formula, quantity = entry["formula"], _quantity(entry)
-    symbol = {"antipodes": "#antipodes", "diameter": "diam"}.get(quantity, f"|S_{entry['k']}|")
+    :func:`mathdisco.engines.cayley.conjectures.sequence_conjecture`, as validated) as a discovery."""
+    formula, quantity = entry.formula, _quantity(entry)
+    assert formula is not None, "only accepted conjectures are discoveries"
+    symbol = {"antipodes": "#antipodes", "diameter": "diam"}.get(quantity, f"|S_{entry.k}|")
     return Discovery(
         target=label,
-        text=(f"{symbol} Cay({label}, {variable}) = {formula['text']} for {variable} >= "
-              f"{formula['valid_from']}" + (f" [{entry['theorem']}]" if entry["theorem"] else
-                                            " [open]")),
-        latex=formula["latex"],
+        text=(f"{symbol} Cay({label}, {variable}) = {formula.text} for {variable} >= "
+              f"{formula.valid_from}" + (f" [{entry.theorem}]" if entry.theorem else " [open]")),
+        latex=formula.latex,
         statement=SequenceStatement(
             family=label, quantity=quantity, variable=variable,
-            valid_from=formula["valid_from"], period=formula["period"],
-            polynomials=[[str(c) for c in p["coefficients"]] for p in formula["polynomials"]]),
-        evidence={"fitted_on": formula["fitted_on"], "checked_on": formula["checked_on"],
-                  "values": entry["values"], "status": entry["status"],
-                  "theorem": entry["theorem"], "quasi_polynomial": formula["qp"]},
+            valid_from=formula.valid_from, period=formula.period,
+            polynomials=[[str(c) for c in p.coefficients] for p in formula.polynomials]),
+        evidence={"fitted_on": formula.fitted_on, "checked_on": formula.checked_on,
+                  "values": entry.values, "status": entry.status,
+                  "theorem": entry.theorem, "quasi_polynomial": formula.qp.model_dump(mode="json")},
     )

@@ -244,17 +244,16 @@ def _simple_cf_shape(terms: list[int]) -> QuasiPolynomial | None:
     return None
 
 
-def discoveries(params: EsmaParams, result: dict[str, Any]) -> list[Discovery]:
+def discoveries(params: EsmaParams, result: EsmaResult) -> list[Discovery]:
     found = []
-    formulas = [f for c in result.get("conjectures", []) for f in [c, *c.get("alternatives", [])]]
+    formulas = [f for c in result.conjectures for f in [c, *c.alternatives]]
     for conjecture in formulas:
         found.append(Discovery(
-            target=params.constant, text=conjecture["text"], latex=conjecture["latex"],
-            statement=formula_statement(conjecture["equals"],
-                                        QuasiPolynomial.from_json(conjecture["a"]),
-                                        QuasiPolynomial.from_json(conjecture["b"])),
-            evidence={"verified_digits": conjecture["verified_digits"],
-                      **conjecture["evidence"]},
+            target=params.constant, text=conjecture.text, latex=conjecture.latex,
+            statement=formula_statement(conjecture.equals,
+                                        QuasiPolynomial.from_json(conjecture.a.model_dump()),
+                                        QuasiPolynomial.from_json(conjecture.b.model_dump())),
+            evidence={"verified_digits": conjecture.verified_digits, **conjecture.evidence},
         ))
     return found
 

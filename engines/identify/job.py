@@ -73,17 +73,17 @@ def identify(params: IdentifyParams, progress: Progress | None = None) -> dict:
 run = identify
 
 
-def discoveries(params: IdentifyParams, result: dict) -> list[Discovery]:
-    if not result.get("expression"):
+def discoveries(params: IdentifyParams, result: IdentifyResult) -> list[Discovery]:
+    if not result.expression:
         return []
     return [Discovery(
         target=params.value[:40],
-        text=f"{params.value[:40]}... = {result['expression']}",
-        latex=result["latex"],
-        statement=identity_statement(params.value, result["expression"]),
-        evidence={"verified_digits": result["verified_digits"],
-                  "found_digits": result.get("found_digits"),
-                  "precision_digits": result["precision_digits"]},
+        text=f"{params.value[:40]}... = {result.expression}",
+        latex=result.latex,
+        statement=identity_statement(params.value, result.expression),
+        evidence={"verified_digits": result.verified_digits,
+                  "found_digits": result.found_digits,
+                  "precision_digits": result.precision_digits},
     )]
 
 

@@ -11,8 +11,9 @@ Everything here imports without torch; the torch-based job types declare
 
 Modules
 -------
-job               the four JobType declarations, estimates, JOB_TYPES
-results, views    result models and what is shown of each result
+job               the four JobType declarations, estimates, discoveries, JOB_TYPES
+params            the params models (bounded)
+results           result models and what is shown of each result (views)
 psi_exact         DVV recursion, asymptotic, the data set of psi_intersections
 psi_regression    the set transformer, metrics, conformal intervals
 dra               the Dynamic Range Activator

@@ -23,37 +23,20 @@ against closed-form antiderivatives, and against a tight-tolerance
 from __future__ import annotations
 
 import math
-from typing import Literal
 
 import numpy as np
 from mathdisco.engines.contract import Progress, no_progress
+from mathdisco.engines.neural.params import OperatorLearningParams
 from mathdisco.engines.neural.training import (
-    NeuralCommonParams,
     Ticker,
     TimeBudget,
     optimiser_step,
     rounded,
     setup_torch,
 )
-from pydantic import Field
 
 FINE_PER_SENSOR = 10  # fine-grid points per sensor interval
 MAX_ODE_SOLUTION = 5.0  # inputs whose ODE solution leaves [-5, 5] are redrawn
-
-
-class OperatorLearningParams(NeuralCommonParams):
-    operator: Literal["antiderivative", "nonlinear_ode"] = "antiderivative"
-    length_scale: float = Field(0.2, ge=0.05, le=2.0, description="GRF kernel length scale")
-    sensors: int = Field(100, ge=10, le=200, description="m, the points where u is read")
-    n_train_functions: int = Field(1000, ge=10, le=10_000)
-    n_test_functions: int = Field(200, ge=10, le=2_000)
-    query_points: int = Field(50, ge=5, le=200, description="evaluation points y per function")
-    width: int = Field(40, ge=8, le=256, description="hidden width of branch and trunk")
-    depth: int = Field(2, ge=1, le=4, description="hidden layers of branch and trunk")
-    iterations: int = Field(8000, ge=1, le=50_000)
-    batch_size: int = Field(100, ge=8, le=2_000, description="functions per step")
-    lr: float = Field(1e-3, gt=0, le=0.1)
-    time_limit_s: float = Field(120.0, gt=0, le=1800)
 
 
 # ---------------------------------------------------------------- data

@@ -22,17 +22,14 @@ of a benchmark, never a fit threshold (None when there is no ground truth).
 from __future__ import annotations
 
 import math
-import re
-from typing import Literal
 
 import numpy as np
 import sympy
 from mathdisco.engines.contract import Progress, no_progress
-from mathdisco.engines.discoveries import Discovery, expression_statement
 from mathdisco.engines.neural.nguyen import NGUYEN
+from mathdisco.engines.neural.params import DySymNetParams
 from mathdisco.engines.neural.symbolic_network import (
     LOSS_EVERY,
-    OPERATORS,
     Architecture,
     complexity,
     evaluate,
@@ -41,91 +38,11 @@ from mathdisco.engines.neural.symbolic_network import (
     train_network,
 )
 from mathdisco.engines.neural.training import (
-    NeuralCommonParams,
     Ticker,
     TimeBudget,
     rounded,
     setup_torch,
 )
-from pydantic import Field, field_validator, model_validator
-
-_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,15}$")
-_RESERVED = {"E", "I", "N", "O", "Q", "S", "pi", "oo", "sin", "cos", "exp", "log", "sqrt"}
-MAX_VARIABLES = 5
-MAX_ROWS = 1000
-
-
-class DySymNetParams(NeuralCommonParams):
-    benchmark: Literal[tuple(NGUYEN)] | None = Field(  # type: ignore[valid-type]
-        None, description="a Nguyen problem (data generated, ground truth known); or give x and y")
-    x: list[list[float]] | None = Field(None, max_length=MAX_ROWS, description="rows of input values")
-    y: list[float] | None = Field(None, max_length=MAX_ROWS)
-    variables: list[str] | None = Field(None, max_length=MAX_VARIABLES)
-    n_points: int = Field(20, ge=5, le=MAX_ROWS, description="benchmark data points (Nguyen: 20)")
-    operators: list[str] | None = Field(
-        None, min_length=1, max_length=len(OPERATORS),
-        description=f"operator library from {sorted(OPERATORS)}; default per benchmark, else id,sin,cos,square,mul")
-    layer_choices: list[int] = Field([1, 2, 3], min_length=1, max_length=4)
-    width_choices: list[int] = Field([2, 3, 4, 5, 6], min_length=1, max_length=8)
-    iterations1: int = Field(400, ge=10, le=10_000, description="regularised training steps per network")
-    iterations2: int = Field(200, ge=0, le=10_000, description="steps after pruning")
-    controller_batch: int = Field(4, ge=1, le=16)
-    controller_steps: int = Field(15, ge=1, le=100)
-    controller_lr: float = Field(5e-3, gt=0, le=0.1)
-    lr: float = Field(1e-2, gt=0, le=0.1, description="RMSprop learning rate of the networks")
-    reg_weight: float = Field(5e-3, ge=0, le=1)
-    threshold: float = Field(0.05, ge=0, le=1, description="prune weights below this")
-    risk_factor: float = Field(0.5, ge=0, lt=1, description="quantile of rewards a sample must beat")
-    entropy_weight: float = Field(0.005, ge=0, le=1)
-    success_nrmse: float = Field(1e-8, ge=0, le=0.1, description="stop when a formula fits this well")
-    time_limit_s: float = Field(60.0, gt=0, le=1800)
-
-    @field_validator("benchmark", mode="before")
-    @classmethod
-    def _lower(cls, name: object) -> object:
-        # sr_mcts spells them "Nguyen-1"; accept both spellings
-        return name.lower() if isinstance(name, str) else name
-
-    @field_validator("operators")
-    @classmethod
-    def _known_ops(cls, ops: list[str] | None) -> list[str] | None:
-        if ops is None:
-            return None
-        unknown = [o for o in ops if o not in OPERATORS]
-        if unknown:
-            raise ValueError(f"unknown operators {unknown}; known: {sorted(OPERATORS)}")
-        return list(dict.fromkeys(ops))
-
-    @field_validator("layer_choices", "width_choices")
-    @classmethod
-    def _small(cls, values: list[int]) -> list[int]:
-        if any(not 1 <= v <= 8 for v in values):
-            raise ValueError("layer and width choices must be between 1 and 8")
-        return sorted(set(values))
-
-    @model_validator(mode="after")
-    def _data(self) -> DySymNetParams:
-        if self.benchmark is not None:
-            if self.x is not None or self.y is not None:
-                raise ValueError("give either benchmark or x and y, not both")
-            return self
-        if self.x is None or self.y is None:
-            raise ValueError("give a benchmark, or data as x (rows) and y")
-        if len(self.x) != len(self.y) or len(self.y) < 5:
-            raise ValueError("x and y need the same number of rows, at least 5")
-        width = len(self.x[0])
-        if not 1 <= width <= MAX_VARIABLES or any(len(row) != width for row in self.x):
-            raise ValueError(f"every row of x needs the same number (1..{MAX_VARIABLES}) of values")
-        if not all(math.isfinite(v) for row in self.x for v in row) or not all(math.isfinite(v) for v in self.y):
-            raise ValueError("x and y must be finite numbers")
-        if self.variables is not None:
-            if len(self.variables) != width:
-                raise ValueError("variables must name every column of x")
-            bad = [v for v in self.variables if not _NAME.match(v) or v in _RESERVED]
-            if bad or len(set(self.variables)) != width:
-                raise ValueError(f"variable names must be distinct plain identifiers; bad: {bad}")
-        return self
-
 
 # ---------------------------------------------------------------- controller
 
@@ -389,16 +306,3 @@ def _formula(candidate: dict, rename: dict, data: dict) -> dict:
             test_error = math.inf
         out["test_nrmse"] = test_error if math.isfinite(test_error) else None  # strict JSON has no inf
     return out
-
-
-def sr_discoveries(params: DySymNetParams, result: dict) -> list[Discovery]:
-    if not result.get("recovered"):
-        return []
-    best = result["best"]
-    return [Discovery(
-        target=result["benchmark"] or "data",
-        text=f"{result['benchmark']}: y = {best['expression']}", latex=best["latex"],
-        statement=expression_statement(result["benchmark"] or "data", best["expression"],
-                                       result["variables"]),
-        evidence={"recovered": "exact sympy equivalence with the ground truth", "nrmse": best["nrmse"]},
-    )]

@@ -13,7 +13,7 @@ ask for, at the per-step costs measured on the reference 2-core box
 
 Example
 -------
->>> from mathdisco.engines.neural.dysymnet import DySymNetParams
+>>> from mathdisco.engines.neural.params import DySymNetParams
 >>> estimate_sr_neural(DySymNetParams(benchmark="nguyen-1", time_limit_s=20)).seconds
 20.0
 """
@@ -23,33 +23,30 @@ from __future__ import annotations
 from functools import cache
 
 from mathdisco.engines.contract import Estimate, JobType, TimeLimits
-from mathdisco.engines.neural.deeponet import (
-    FINE_PER_SENSOR,
+from mathdisco.engines.discoveries import Discovery, expression_statement, intersection_statement
+from mathdisco.engines.neural.deeponet import FINE_PER_SENSOR, run_operator_learning
+from mathdisco.engines.neural.dysymnet import run_sr_neural
+from mathdisco.engines.neural.params import (
+    DySymNetParams,
     OperatorLearningParams,
-    run_operator_learning,
-)
-from mathdisco.engines.neural.dysymnet import DySymNetParams, run_sr_neural, sr_discoveries
-from mathdisco.engines.neural.psi_exact import (
     PsiExactParams,
-    all_entries,
-    psi_discoveries,
-    run_psi_exact,
+    PsiRegressionParams,
 )
-from mathdisco.engines.neural.psi_regression import PsiRegressionParams, run_psi_intersections
+from mathdisco.engines.neural.psi_exact import all_entries, run_psi_exact
+from mathdisco.engines.neural.psi_regression import run_psi_intersections
 from mathdisco.engines.neural.results import (
     OperatorLearningResult,
     PsiExactResult,
     PsiIntersectionsResult,
     SrNeuralResult,
-)
-from mathdisco.engines.neural.views import (
     operator_learning_view,
     psi_exact_view,
     psi_intersections_view,
     sr_neural_view,
 )
 
-__all__ = ["JOB_TYPES", "estimate_operator_learning", "estimate_psi_intersections", "estimate_sr_neural"]
+__all__ = ["JOB_TYPES", "estimate_operator_learning", "estimate_psi_intersections", "estimate_sr_neural",
+           "psi_discoveries", "sr_neural_discoveries"]
 
 #: resident memory of a process with torch imported and one thread (measured: ~350 MB)
 TORCH_BYTES = 400 * 2**20
@@ -103,6 +100,32 @@ def warm_up() -> None:
 #: seconds torch's import takes on a cold disk (bench/time_limits.py --estimates)
 TORCH_IMPORT_S = 5.0
 
+def psi_discoveries(params: PsiExactParams, result: PsiExactResult) -> list[Discovery]:
+    """An intersection number of the right degree (exact, by the DVV recursion)."""
+    if not result.dimension_matches:
+        return []
+    return [Discovery(
+        target=f"M_{{{result.genus},{len(result.insertions)}}}",
+        text=f"{result.bracket} = {result.value}",
+        latex=result.latex,
+        statement=intersection_statement(result.genus, result.insertions, result.value),
+        evidence={"method": result.method},
+    )]
+
+
+def sr_neural_discoveries(params: DySymNetParams, result: SrNeuralResult) -> list[Discovery]:
+    """A formula recovered exactly (sympy equivalence with the benchmark's ground truth)."""
+    if not result.recovered or result.best is None:
+        return []
+    best = result.best
+    return [Discovery(
+        target=result.benchmark or "data",
+        text=f"{result.benchmark}: y = {best.expression}", latex=best.latex,
+        statement=expression_statement(result.benchmark or "data", best.expression, result.variables),
+        evidence={"recovered": "exact sympy equivalence with the ground truth", "nrmse": best.nrmse},
+    )]
+
+
 PSI_EXACT = JobType(
     "psi_exact", PsiExactParams, run_psi_exact,
     "Exact psi-class intersection number <tau_d1...tau_dn>_g on M_{g,n} (DVV recursion).",
@@ -123,7 +146,7 @@ PSI_INTERSECTIONS = JobType(
 SR_NEURAL = JobType(
     "sr_neural", DySymNetParams, run_sr_neural,
     "DySymNet symbolic regression: an RNN controller samples symbolic networks, trained, pruned, read off.",
-    result_model=SrNeuralResult, view=sr_neural_view, discoveries=sr_discoveries,
+    result_model=SrNeuralResult, view=sr_neural_view, discoveries=sr_neural_discoveries,
     estimate=estimate_sr_neural, queue="heavy", limits=TimeLimits(1900, 2000),
     requires=("torch",), extra="neural", key_params=("benchmark", "x", "y", "variables", "time_limit_s"),
     warm_up=warm_up, compile_s=TORCH_IMPORT_S,

@@ -47,17 +47,15 @@ from itertools import product
 
 import gmpy2
 from gmpy2 import mpq
-from mathdisco.engines.contract import EngineParams, Progress, no_progress
-from mathdisco.engines.discoveries import Discovery, intersection_statement
-from pydantic import Field, model_validator
+from mathdisco.engines.contract import Progress, no_progress
+from mathdisco.engines.neural.params import (
+    PsiExactParams,
+    is_stable,
+)
 
 # χ = 2g − 2 + n bounds the recursion depth and the memo size.  Measured cold on
 # this 2-core box: ⟨τ_46⟩_16 (χ = 31) 4 s, ⟨τ_7^5 τ_10⟩_14 (χ = 32) 3.5 s,
 # ⟨τ_58⟩_20 (χ = 39) 52 s -- hence these caps.
-MAX_CHI = 32
-MAX_GENUS = 16
-MAX_INSERTIONS = 20
-
 ZERO = mpq(0)
 
 
@@ -69,9 +67,7 @@ def double_factorial(k: int) -> int:
     return int(gmpy2.double_fac(k))
 
 
-def is_stable(genus: int, n: int) -> bool:
-    """Whether M̄_{g,n} exists: 2g − 2 + n > 0 with g, n ≥ 0."""
-    return genus >= 0 and n >= 0 and 2 * genus - 2 + n > 0
+
 
 
 def dimension_matches(genus: int, insertions: Sequence[int]) -> bool:
@@ -267,35 +263,6 @@ def clear_cache() -> None:
     _value.cache_clear()
 
 
-class PsiExactParams(EngineParams):
-    """Parameters of the ``psi_exact`` job.
-
-    A degree mismatch (Σ d_i ≠ 3g − 3 + n) is answered, not refused: the
-    integral of a class of the wrong degree is 0, and the result says why.
-    An unstable (g, n) -- no moduli space M̄_{g,n} -- is refused.
-    """
-
-    genus: int = Field(..., ge=0, le=MAX_GENUS, description="the genus g")
-    insertions: list[int] = Field(
-        ..., min_length=1, max_length=MAX_INSERTIONS,
-        description="the exponents d_i of ψ_i (any order)",
-    )
-
-    @model_validator(mode="after")
-    def _check(self) -> PsiExactParams:
-        if any(d < 0 for d in self.insertions):
-            raise ValueError("insertions (the exponents d_i) must be >= 0")
-        n = len(self.insertions)
-        if not is_stable(self.genus, n):
-            raise ValueError(
-                f"M̄_{{g,n}} does not exist for g={self.genus}, n={n}: need 2g - 2 + n > 0"
-            )
-        chi = 2 * self.genus - 2 + n
-        if chi > MAX_CHI:
-            raise ValueError(f"2g - 2 + n = {chi} exceeds the bound {MAX_CHI} of this service")
-        return self
-
-
 def run_psi_exact(params: PsiExactParams, progress: Progress = no_progress) -> dict:
     """The ``psi_exact`` job: one intersection number, exactly."""
     progress(0, 1, "recursion")
@@ -334,15 +301,3 @@ def _latex_rational(value: mpq) -> str:
     if value.denominator == 1:
         return str(value.numerator)
     return rf"\frac{{{value.numerator}}}{{{value.denominator}}}"
-
-
-def psi_discoveries(params: PsiExactParams, result: dict) -> list[Discovery]:
-    if not result.get("dimension_matches"):
-        return []
-    return [Discovery(
-        target=f"M_{{{result['genus']},{len(result['insertions'])}}}",
-        text=f"{result['bracket']} = {result['value']}",
-        latex=result["latex"],
-        statement=intersection_statement(result["genus"], result["insertions"], result["value"]),
-        evidence={"method": result["method"]},
-    )]

@@ -27,68 +27,21 @@ training (they grow with genus) still get a meaningful input.
 from __future__ import annotations
 
 import math
-from typing import Literal
 
 import numpy as np
 from mathdisco.engines.contract import Progress, no_progress
 from mathdisco.engines.neural.dra import activation
+from mathdisco.engines.neural.params import PsiRegressionParams
 from mathdisco.engines.neural.psi_exact import all_entries, intersection_number, log_asymptotic
 from mathdisco.engines.neural.training import (
-    NeuralCommonParams,
     Ticker,
     TimeBudget,
     optimiser_step,
     rounded,
     setup_torch,
 )
-from pydantic import Field, model_validator
 
 LN10 = math.log(10.0)
-
-
-class PsiRegressionParams(NeuralCommonParams):
-    chi_max: int = Field(14, ge=4, le=20, description="largest 2g - 2 + n in the data set")
-    train_genus_max: int = Field(3, ge=1, le=8, description="train on genus <= this")
-    test_genera: list[int] | None = Field(
-        None, max_length=12,
-        description="genera to test on (default: every genus above train_genus_max in the data)",
-    )
-    target: Literal["residual_asymptotic", "raw"] = Field(
-        "residual_asymptotic", description="learn ln(value) - ln(asymptotic), or ln(value) itself",
-    )
-    activation: Literal["dra", "gelu"] = "dra"
-    epochs: int = Field(40, ge=1, le=300)
-    batch_size: int = Field(64, ge=8, le=1024)
-    d_model: int = Field(32, ge=8, le=128)
-    layers: int = Field(2, ge=1, le=4)
-    heads: int = Field(4, ge=1, le=8)
-    lr: float = Field(2e-3, gt=0, le=0.1)
-    holdout_fraction: float = Field(
-        0.2, ge=0.05, le=0.5,
-        description="fraction of the training genera held out: half calibrates conformal, half is the ID test",
-    )
-    conformal_alpha: float = Field(0.1, ge=0.01, le=0.5, description="miscoverage level")
-    conformal_window: int = Field(2, ge=0, le=10, description="half-width of the window over n")
-    calibration: Literal["holdout", "top_genus"] = Field(
-        "holdout",
-        description="calibrate on a random holdout of all training genera, or on held-out "
-                    "entries of the highest training genus only (closer to the unseen genera)",
-    )
-    n_examples: int = Field(10, ge=0, le=50, description="predictions and worst cases to report")
-    time_limit_s: float = Field(120.0, gt=0, le=1800)
-
-    @model_validator(mode="after")
-    def _genera(self) -> PsiRegressionParams:
-        top = self.chi_max // 2 + 1  # largest genus with n >= 1 at this chi_max
-        if self.train_genus_max >= top:
-            raise ValueError(f"train_genus_max must be below the largest genus {top} at chi_max={self.chi_max}")
-        if self.test_genera is not None:
-            bad = [g for g in self.test_genera if not self.train_genus_max < g <= top]
-            if bad or not self.test_genera:
-                raise ValueError(f"test_genera must be non-empty and in ({self.train_genus_max}, {top}]; got {bad}")
-        if self.d_model % self.heads:
-            raise ValueError("d_model must be divisible by heads")
-        return self
 
 
 # ---------------------------------------------------------------- data

@@ -11,27 +11,9 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
-from mathdisco.engines.contract import EngineParams, Progress
-from pydantic import Field
-
-DeviceChoice = Literal["auto", "cpu", "cuda"]
-
-
-class NeuralCommonParams(EngineParams):
-    """Fields every neural job shares."""
-
-    seed: int = Field(0, ge=0, le=2**31 - 1, description="random seed (torch, numpy, data)")
-    time_limit_s: float = Field(
-        120.0, gt=0, le=1800,
-        description="wall-clock bound on the whole job, torch import included; training stops early "
-                    "to keep it, and the result says so (stopped_by_time_limit)",
-    )
-    max_threads: int = Field(1, ge=1, le=16, description="torch CPU threads")
-    device: DeviceChoice = Field(
-        "auto", description="'auto' uses a CUDA GPU when one is present, else the CPU",
-    )
+from mathdisco.engines.contract import Progress
 
 
 def setup_torch(seed: int, max_threads: int, device: str = "auto") -> tuple[Any, Any]:

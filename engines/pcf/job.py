@@ -52,7 +52,7 @@ from mathdisco.engines.discoveries import Discovery, formula_statement
 from mathdisco.engines.numerics.constants import CONSTANTS
 from mathdisco.engines.numerics.formula import QuasiPolynomial
 from mathdisco.engines.pcf.params import PCFClusterParams
-from mathdisco.engines.pcf.results import PCFClusterResult, view
+from mathdisco.engines.pcf.results import Hypothesis, PCFClusterResult, view
 from mathdisco.engines.pcf.table import TABLE_COLUMNS, kernel_seconds
 
 __all__ = ["JOB_TYPES", "PCFClusterParams", "estimate", "merge", "run", "shards", "warm_up"]
@@ -369,7 +369,7 @@ def _families(params: PCFClusterParams, formulas: list[dict]) -> list[dict]:
     return out
 
 
-def discoveries(params: PCFClusterParams, result: dict) -> list[Discovery]:
+def discoveries(params: PCFClusterParams, result: PCFClusterResult) -> list[Discovery]:
     """One discovery per catalogue class and one per hypothesis.
 
     A catalogue class states its simplest member, the class listed as evidence;
@@ -378,48 +378,50 @@ def discoveries(params: PCFClusterParams, result: dict) -> list[Discovery]:
     unknown constant: its statement is the representative PCF (the id's
     fingerprint), so two jobs that find it from the same simplest PCF share it.
     """
-    by_index = {f["index"]: f for f in result.get("identified", [])}
+    by_index = {f.index: f for f in result.identified}
     out = []
-    for entry in result.get("catalogue") or []:
-        formula = by_index.get(entry["representative"])
-        if formula is None or formula["form"] == "hypergeometric":
+    for entry in result.catalogue or []:
+        formula = by_index.get(entry.representative)
+        if formula is None or formula.form == "hypergeometric":
             continue
         out.append(Discovery(
-            target=entry["constant"], text=formula["text"], latex=formula["latex"],
-            statement=formula_statement(formula["equals"], QuasiPolynomial.from_json(formula["a"]),
-                                        QuasiPolynomial.from_json(formula["b"])),
-            evidence={"verified_digits": formula["verified_digits"],
-                      "found_digits": formula["evidence"]["found_digits"],
-                      "finder": formula["evidence"]["finder"],
-                      "search": formula["evidence"]["search"], "check": formula["evidence"]["check"],
-                      "equivalent_pcfs": entry["members"][1:], "class_size": entry["size"],
-                      "canonical_form": entry["canonical"], "proof": formula.get("proof")}))
-    for hypothesis in result.get("hypotheses") or []:
+            target=entry.constant, text=formula.text, latex=formula.latex,
+            statement=formula_statement(formula.equals, QuasiPolynomial.from_json(formula.a.model_dump()),
+                                        QuasiPolynomial.from_json(formula.b.model_dump())),
+            evidence={"verified_digits": formula.verified_digits,
+                      "found_digits": formula.evidence["found_digits"],
+                      "finder": formula.evidence["finder"],
+                      "search": formula.evidence["search"], "check": formula.evidence["check"],
+                      "equivalent_pcfs": [m.model_dump(mode="json", exclude_unset=True)
+                                          for m in entry.members[1:]],
+                      "class_size": entry.size, "canonical_form": entry.canonical,
+                      "proof": formula.proof.model_dump() if formula.proof else None}))
+    for hypothesis in result.hypotheses or []:
         out.append(hypothesis_discovery(hypothesis))
     return out
 
 
-def hypothesis_discovery(hypothesis: dict) -> Discovery:
+def hypothesis_discovery(hypothesis: Hypothesis) -> Discovery:
     """The discovery of one hypothesis (an unknown constant and its PCFs)."""
     from mathdisco.engines.discoveries import hypothesis_statement
     from mathdisco.engines.numerics.formula import gcf_latex, gcf_text
 
-    a = QuasiPolynomial.polynomial(hypothesis["representative"]["a"])
-    b = QuasiPolynomial.polynomial(hypothesis["representative"]["b"])
-    others = hypothesis["size"] - 1
-    text = (f"Hypothesis {hypothesis['id']}: the unknown constant L = {hypothesis['value'][:40]}... "
+    a = QuasiPolynomial.polynomial(hypothesis.representative["a"])
+    b = QuasiPolynomial.polynomial(hypothesis.representative["b"])
+    others = hypothesis.size - 1
+    text = (f"Hypothesis {hypothesis.id}: the unknown constant L = {hypothesis.value[:40]}... "
             f"= {gcf_text(a, b)}; {a.text('a')}; {b.text('b')}; {others} other PCFs "
-            f"({hypothesis['non_trivial']} non-trivially) are integer Möbius transforms of L")
+            f"({hypothesis.non_trivial} non-trivially) are integer Möbius transforms of L")
     latex = f"L = {gcf_latex(a, b)}, \\quad {a.latex('a')}, \\quad {b.latex('b')}"
     return Discovery(
-        target=f"hypothesis {hypothesis['id']}", text=text, latex=latex,
-        statement=hypothesis_statement(hypothesis["representative"]["a"],
-                                       hypothesis["representative"]["b"]),
-        evidence={"value": hypothesis["value"], "members": hypothesis["size"],
-                  "non_trivial": hypothesis["non_trivial"],
-                  "relations": [{"a": m["a"], "b": m["b"], "relation": m["relation"],
-                                 "trivial": m["trivial"], "verified_digits": m["verified_digits"]}
-                                for m in hypothesis["members"][:CATALOGUE_LISTED]]})
+        target=f"hypothesis {hypothesis.id}", text=text, latex=latex,
+        statement=hypothesis_statement(hypothesis.representative["a"],
+                                       hypothesis.representative["b"]),
+        evidence={"value": hypothesis.value, "members": hypothesis.size,
+                  "non_trivial": hypothesis.non_trivial,
+                  "relations": [{"a": m.a, "b": m.b, "relation": m.relation,
+                                 "trivial": m.trivial, "verified_digits": m.verified_digits}
+                                for m in hypothesis.members[:CATALOGUE_LISTED]]})
 
 
 #: seconds :func:`warm_up` takes on an empty numba cache (bench/time_limits.py --estimates)

@@ -14,6 +14,7 @@ from mathdisco.engines.cayley.job import (
     sweep_shards,
 )
 from mathdisco.engines.cayley.quasipolynomial import fit_quasi_polynomial
+from mathdisco.engines.cayley.results import SweepResult
 from mathdisco.engines.registry import get_job_type
 from mathdisco.engines.results import QuasiPolynomialJSON
 from pydantic import ValidationError
@@ -51,7 +52,7 @@ def test_sweep_rederives_stars_formula_with_shards_and_merge():
     assert formula["period"] == 2 and formula["valid_from"] == 3
     assert all(_value(formula, n) == 3 * (n - 1) // 2 for n in range(3, 60))
     assert list(merged["diameters"]) == [str(n) for n in range(3, 11)]
-    (discovery,) = [d for d in sweep_discoveries(params, merged) if d.kind == "diameter_formula"]
+    (discovery,) = [d for d in sweep_discoveries(params, job.check_result(merged)) if d.kind == "diameter_formula"]
     assert discovery.target == "stars"
     direct = run_sweep(params)
     assert direct["formula"] == merged["formula"] and direct["diameters"] == merged["diameters"]
@@ -63,7 +64,8 @@ def test_sweep_refuses_from_too_few_points():
     result = run_sweep(SweepParams(family="coxeter", n_min=2, n_max=4))
     assert result["formula"] is None
     assert "no quasi-polynomial" in result["formula_status"]
-    found = sweep_discoveries(SweepParams(family="coxeter", n_min=2, n_max=4), result)
+    found = sweep_discoveries(SweepParams(family="coxeter", n_min=2, n_max=4),
+                              SweepResult.model_validate(result))
     assert not any(d.kind == "diameter_formula" for d in found)
     # three values of |S_k| per radius cannot fix a degree >= 1 polynomial plus two checks
     assert {e["status"] for e in result["sphere_formulas"]} == {"insufficient data"}
@@ -132,7 +134,7 @@ def test_stars_sweep_extends_until_the_formula_is_supported():
     qp = QuasiPolynomialJSON.model_validate(formula["qp"])
     assert qp.offset == 4 and qp.initial == []
     assert qp.terms(60) == [3 * (n - 1) // 2 for n in range(4, 64)]
-    (discovery,) = sweep_discoveries(params, result)
+    (discovery,) = sweep_discoveries(params, SweepResult.model_validate(result))
     assert discovery.statement.kind == "diameter_formula" and discovery.statement.valid_from == 4
     assert discovery.evidence["fitted_on"] == formula["fitted_on"]
     assert set(discovery.evidence["checked_on"]) == {8, 9, 10, 11}
@@ -174,7 +176,7 @@ def test_catalogue_of_diameter_conjectures():
     assert by_family["all_transpositions"]["formula"]["text"] == "n - 1"
     assert by_family["stars"]["formula"]["period"] == 2
     assert by_family["pancake"]["formula"] is None
-    found = job.discoveries(params, result)
+    found = job.discoveries(params, model)
     assert {d.target for d in found} >= {"coxeter", "stars", "all_transpositions"}
     assert {d.statement.kind for d in found} == {"diameter_formula", "sequence_formula"}
     view = job.view(model)

@@ -7,6 +7,7 @@ import json
 import pytest
 from mathdisco.engines.esma.job import discoveries, merge, run, shards
 from mathdisco.engines.esma.params import EsmaParams
+from mathdisco.engines.esma.results import EsmaResult
 from mathdisco.engines.esma.search import primitive_sign_periods
 from mathdisco.engines.numerics.expressions import parse_expression
 from mathdisco.engines.registry import get_job_type
@@ -57,7 +58,7 @@ def test_formula_json_and_comparison(e_api_run: dict) -> None:
 def test_discoveries_are_fingerprinted(e_api_run: dict) -> None:
     params = EsmaParams(constant="e", min_sign_period=2, max_sign_period=2, n_terms=105,
                         approve_depth=600, approve_digits=300)
-    found = discoveries(params, e_api_run)
+    found = discoveries(params, EsmaResult.model_validate(e_api_run))
     assert len(found) == e_api_run["counts"]["approved"] == 14
     assert len({d.fingerprint() for d in found}) == 14
     assert all(d.kind == "formula" and d.target == "e" for d in found)

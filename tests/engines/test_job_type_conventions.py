@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
-from pathlib import Path
+import typing
 
 import pytest
 from mathdisco.engines import contract
@@ -34,18 +34,13 @@ def test_job_types_live_in_a_job_module(name: str) -> None:
     assert declared_in.startswith(package), (name, module, declared_in)
 
 
-#: engine packages not yet moved to the one layout (issue 27): named here so that a new
-#: engine, or one already moved, cannot drift; remove a name when its package moves
-LAYOUT_PENDING = frozenset({"neural", "sr"})
-
-
 @pytest.mark.parametrize("name", TYPES)
 def test_each_engine_package_keeps_the_one_layout(name: str) -> None:
     """params.py (params models), results.py (result model and view), job.py (JOB_TYPES)."""
     job_type = job_types()[name]
     package = inspect.getmodule(job_type.run).__name__.rsplit(".", 1)[0]
-    if package.rsplit(".", 1)[-1] in LAYOUT_PENDING or package == "mathdisco.engines":
-        pytest.skip(f"{package} is not in the one layout yet (LAYOUT_PENDING)")
+    if package == "mathdisco.engines":
+        pytest.skip("the diagnostic types (engines/diagnostics.py) are one module, not an engine")
     assert inspect.getmodule(job_type.params_model).__name__ == f"{package}.params"
     assert inspect.getmodule(job_type.result_model).__name__ == f"{package}.results"
     assert inspect.getmodule(job_type.view).__name__ == f"{package}.results"
@@ -53,9 +48,11 @@ def test_each_engine_package_keeps_the_one_layout(name: str) -> None:
     assert job_type in registered
 
 
-def test_pending_layouts_are_real_packages() -> None:
-    """Every name in LAYOUT_PENDING is an engine package that still departs from the layout."""
-    for name in LAYOUT_PENDING:
-        package = importlib.import_module(f"mathdisco.engines.{name}")
-        files = {p.name for p in Path(package.__file__).parent.glob("*.py")}
-        assert not {"params.py", "results.py", "job.py"} <= files, f"{name} has moved: unlist it"
+@pytest.mark.parametrize("name", [n for n in TYPES if job_types()[n].discoveries
+                                  is not contract._no_discoveries])
+def test_discoveries_read_the_result_model(name: str) -> None:
+    """``discoveries(params, result)`` is declared on the validated model, not on a raw dict."""
+    job_type = job_types()[name]
+    hints = typing.get_type_hints(job_type.discoveries)
+    assert hints["result"] is job_type.result_model, (name, hints.get("result"))
+    assert hints["params"] is job_type.params_model, (name, hints.get("params"))

@@ -12,10 +12,15 @@ import sympy
 torch = pytest.importorskip("torch")
 
 from mathdisco.engines.contract import Cancelled  # noqa: E402
-from mathdisco.engines.neural.deeponet import OperatorLearningParams, run_operator_learning  # noqa: E402
-from mathdisco.engines.neural.dysymnet import DySymNetParams, run_sr_neural  # noqa: E402
+from mathdisco.engines.neural.deeponet import run_operator_learning  # noqa: E402
+from mathdisco.engines.neural.dysymnet import run_sr_neural  # noqa: E402
+from mathdisco.engines.neural.params import (  # noqa: E402
+    DySymNetParams,
+    OperatorLearningParams,
+    PsiRegressionParams,
+)
 from mathdisco.engines.neural.psi_exact import intersection_number, log_asymptotic  # noqa: E402
-from mathdisco.engines.neural.psi_regression import PsiRegressionParams, run_psi_intersections  # noqa: E402
+from mathdisco.engines.neural.psi_regression import run_psi_intersections  # noqa: E402
 from mathdisco.engines.neural.symbolic_network import (  # noqa: E402
     Architecture,
     build_network,

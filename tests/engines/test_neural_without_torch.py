@@ -14,14 +14,17 @@ import numpy as np
 import pytest
 import sympy
 from mathdisco.engines.neural.deeponet import (
-    OperatorLearningParams,
     antiderivative_on_grid,
     ode_on_grid,
 )
-from mathdisco.engines.neural.dysymnet import DySymNetParams, is_recovered
+from mathdisco.engines.neural.dysymnet import is_recovered
 from mathdisco.engines.neural.nguyen import NGUYEN
-from mathdisco.engines.neural.psi_regression import (
+from mathdisco.engines.neural.params import (
+    DySymNetParams,
+    OperatorLearningParams,
     PsiRegressionParams,
+)
+from mathdisco.engines.neural.psi_regression import (
     regression_metrics,
     windowed_quantiles,
 )
@@ -44,7 +47,8 @@ def test_import_and_registry_without_torch():
                                                else f(name, *a)))(importlib.util.find_spec)
         from mathdisco.engines.registry import job_types
         types = job_types()
-        from mathdisco.engines.neural.psi_exact import PsiExactParams, run_psi_exact
+        from mathdisco.engines.neural.params import PsiExactParams
+        from mathdisco.engines.neural.psi_exact import run_psi_exact
         assert run_psi_exact(PsiExactParams(genus=2, insertions=[2, 3]))["value"] == "29/5760"
         assert types["psi_exact"].missing_requirements() == []
         for name in ("psi_intersections", "sr_neural", "operator_learning"):

@@ -117,7 +117,7 @@ def test_the_account_adds_up_and_the_result_validates(box):
     assert chart.series[0].y == [explained[b] for b in buckets]
     shown = [f for f in view.formulas if f.label.startswith("Hypothesis 1 ")]
     assert shown and str(result["hypotheses"][0]["members"][1]["relation"][0]) in shown[0].text
-    found = job_type.discoveries(params, result)
+    found = job_type.discoveries(params, model)
     hypotheses = [d for d in found if d.kind == "hypothesis"]
     assert len(hypotheses) == len(result["hypotheses"])
     assert len({d.fingerprint() for d in hypotheses}) == len(hypotheses)

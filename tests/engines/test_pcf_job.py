@@ -116,7 +116,7 @@ def test_result_contract_view_and_discoveries(small_box):
     view = job_type.view(model)
     assert view.formulas and view.formulas[0].label.startswith("Formula 1: ")
     assert {c.id for c in view.charts} == {"explained", "clusters", "constants"}
-    found = job_type.discoveries(params, result)
+    found = job_type.discoveries(params, model)
     # one per catalogue class (classes named only by a closed form are theorem instances, not
     # discoveries) and one per hypothesis
     theorem_classes = sum(entry["constant"] == "hypergeometric" for entry in result["catalogue"])

@@ -9,8 +9,8 @@ from fractions import Fraction
 from itertools import combinations_with_replacement
 
 import pytest
+from mathdisco.engines.neural.params import PsiExactParams
 from mathdisco.engines.neural.psi_exact import (
-    PsiExactParams,
     all_entries,
     intersection_number,
     log_asymptotic,

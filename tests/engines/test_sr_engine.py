@@ -20,8 +20,10 @@ from mathdisco.engines.sr import kernels
 from mathdisco.engines.sr.benchmarks import BENCHMARKS, sympy_to_numpy
 from mathdisco.engines.sr.evaluate import Evaluator, compile_prefix, evaluate_prefix
 from mathdisco.engines.sr.grammar import Library
-from mathdisco.engines.sr.job import SRBenchmarkParams, SRParams, run_sr, symbolically_equal
+from mathdisco.engines.sr.job import run_sr
 from mathdisco.engines.sr.operators import OPERATORS
+from mathdisco.engines.sr.params import SRBenchmarkParams, SRParams
+from mathdisco.engines.sr.recovery import symbolically_equal
 from pydantic import ValidationError
 
 SR = get_job_type("sr_mcts")

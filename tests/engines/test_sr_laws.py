@@ -18,8 +18,9 @@ from mathdisco.engines.registry import get_job_type
 from mathdisco.engines.sr.evaluate import Evaluator, Fit, is_law
 from mathdisco.engines.sr.finalise import finalise, to_sympy
 from mathdisco.engines.sr.grammar import Library
-from mathdisco.engines.sr.job import SRParams, model_constants, run_sr_mcts, warm_up
+from mathdisco.engines.sr.job import model_constants, run_sr_mcts, warm_up
 from mathdisco.engines.sr.operators import EXTENDED, KOZA, default_operators
+from mathdisco.engines.sr.params import SRParams
 from mathdisco.engines.sr.selection import Context, process
 from pydantic import ValidationError
 

@@ -3,7 +3,7 @@
 Independent facts used: the laws themselves (m g z, k x**2 / 2, the Gaussian
 density exp(-t**2/2)/sqrt(2 pi)), the F distribution's tail (a restriction that
 holds is refused with probability alpha), and the result models of
-engines/sr/report.py as the runner sees them.
+engines/sr/results.py as the runner sees them.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from mathdisco.engines.results import ResultView
 from mathdisco.engines.sr.evaluate import Evaluator, Fit
 from mathdisco.engines.sr.finalise import to_sympy
 from mathdisco.engines.sr.grammar import Library
-from mathdisco.engines.sr.job import SRParams, run_sr_mcts
+from mathdisco.engines.sr.job import run_sr_mcts
 from mathdisco.engines.sr.noise import estimate_noise
+from mathdisco.engines.sr.params import SRParams
 from mathdisco.engines.sr.selection import Context, process
 
 SR = get_job_type("sr_mcts")
@@ -225,7 +226,7 @@ def test_progress_counts_never_contradict_the_message(nguyen_result):
 def test_discovery_is_the_canonical_expression(nguyen_result):
     result, _ = nguyen_result
     assert result["recovered"] is True
-    found = SR.discoveries(SR.validate({"benchmark": "Nguyen-7", "seed": 1}), result)
+    found = SR.discoveries(SR.validate({"benchmark": "Nguyen-7", "seed": 1}), SR.check_result(result))
     assert len(found) == 1 and isinstance(found[0].statement, ExpressionStatement)
     assert found[0].statement.dataset == "Nguyen-7"
     x = sympy.Symbol("x")

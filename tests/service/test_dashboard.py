@@ -177,7 +177,7 @@ def test_job_page_of_a_real_esma_result(client: TestClient) -> None:
                         approve_depth=400, approve_digits=200)
     result = final_result(esma, params, esma.run(params, lambda *a: None))
     job_id = _finished(client, "esma", params.model_dump(mode="json"), result,
-                       discoveries=tuple(esma.discoveries(params, result)))
+                       discoveries=tuple(esma.discoveries(params, esma.check_result(result))))
     page = client.get(f"/jobs/{job_id}").text
     assert "Conjecture 1: (1 + E)/(-1 + E)" in page and "200 digits verified" in page
     assert "conjectures[" not in page  # labels, not JSON paths

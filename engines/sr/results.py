@@ -1,24 +1,14 @@
-"""What ``sr_mcts`` and ``sr_benchmark`` return and show: result models, views, discoveries.
+"""What ``sr_mcts`` and ``sr_benchmark`` return and show: result models and views.
 
 The result models are the contract the runner validates every result against
 (docs/design.md, "The engine contract"); the views list the selected model
 once with a human label, the other Pareto models each once, the evidence in
 words and numbers, and the Pareto front as a chart (integer complexity ticks,
-log-scale error axis).  Discoveries are exact recoveries of a known truth, or
-exact fits of given data on both train and test rows, stated canonically by
-:func:`mathdisco.engines.discoveries.expression_statement`.
-
-Examples
---------
->>> x = sympy.Symbol("x")
->>> symbolically_equal(x * (x + 1), x**2 + x), symbolically_equal(x**2, x)
-(True, False)
+log-scale error axis).
 """
 
 from __future__ import annotations
 
-import sympy
-from mathdisco.engines.discoveries import Discovery, expression_statement
 from mathdisco.engines.results import (
     Axis,
     Chart,
@@ -32,31 +22,7 @@ from mathdisco.engines.results import (
 )
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["SRBenchmarkResult", "SRResult", "benchmark_view", "sr_discoveries", "sr_view",
-           "symbolically_equal"]
-
-
-def symbolically_equal(found: sympy.Expr, truth: sympy.Expr, positive: bool = False) -> bool:
-    """Whether two expressions are identical as functions (sympy simplification of the difference).
-
-    With ``positive`` the variables are taken as positive reals (the benchmark's
-    domain), so ``exp(log(x)/2)`` equals ``sqrt(x)``.
-    """
-    names = {s.name for s in found.free_symbols | truth.free_symbols}
-    table = {n: sympy.Symbol(n, positive=True) if positive else sympy.Symbol(n, real=True) for n in names}
-    a = found.xreplace({s: table[s.name] for s in found.free_symbols})
-    b = truth.xreplace({s: table[s.name] for s in truth.free_symbols})
-    difference = a - b
-    if difference == 0 or sympy.expand(difference) == 0:
-        return True
-    for simplifier in (sympy.simplify, lambda e: sympy.simplify(sympy.expand_log(e, force=positive)),
-                       sympy.trigsimp):
-        try:
-            if simplifier(difference) == 0:
-                return True
-        except (TypeError, ValueError, RecursionError):
-            continue
-    return False
+__all__ = ["SRBenchmarkResult", "SRResult", "benchmark_view", "sr_view"]
 
 
 # -- result models ------------------------------------------------------------------------
@@ -277,25 +243,3 @@ def benchmark_view(result: SRBenchmarkResult) -> ResultView:
                              value=f"{p.recovered}/{p.runs} recovered, median {p.median_time_s:.2f} s")
                  for i, p in enumerate(result.problems, 1)]
     return ResultView(formulas=formulas, evidence=evidence, charts=[chart])
-
-
-# -- discoveries ----------------------------------------------------------------------------
-
-def sr_discoveries(params, result: dict) -> list[Discovery]:
-    """An exactly recovered expression, or an exact fit of given data on train and test."""
-    best = result["best"]
-    exact_fit = (result["recovered"] is None and best["train_nrmse"] is not None
-                 and best["train_nrmse"] <= 1e-9 and best["test_nrmse"] is not None
-                 and best["test_nrmse"] <= 1e-9)
-    if not (result["recovered"] or exact_fit):
-        return []
-    target = params.benchmark or params.target or "data"
-    return [Discovery(
-        target=target[:80],
-        text=f"y = {best['expression']}", latex=f"y = {best['latex']}",
-        statement=expression_statement(target[:80], best["expression"], result["variables"]),
-        evidence={"train_nrmse": best["train_nrmse"], "test_nrmse": best["test_nrmse"],
-                  "recovered": result["recovered"], "n_train": result["n_train"],
-                  "noise_added": result["noise"]["added_relative"],
-                  "snapped": [s["snapped"] for s in best["snapped"]]},
-    )]
