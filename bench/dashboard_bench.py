@@ -112,6 +112,7 @@ def main() -> None:
         os.environ.pop(key, None)
 
     from fastapi.testclient import TestClient
+
     from mathdisco.service.app import create_app
     from mathdisco.workers.settings import load_settings
 

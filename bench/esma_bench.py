@@ -23,6 +23,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import mpmath  # noqa: E402
+
 from mathdisco.engines.esma.job import run  # noqa: E402
 from mathdisco.engines.esma.params import EsmaParams  # noqa: E402
 from mathdisco.engines.numerics.continued_fractions import evaluate_gcf  # noqa: E402

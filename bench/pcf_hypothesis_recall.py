@@ -32,6 +32,7 @@ import math
 import time
 
 import mpmath
+
 from mathdisco.engines.numerics.constants import constant_value
 from mathdisco.engines.pcf.job import PCFClusterParams
 from mathdisco.engines.pcf.job import run as run_job

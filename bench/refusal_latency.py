@@ -28,8 +28,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fastapi.testclient import TestClient  # noqa: E402
-from mathdisco.engines.numerics.expressions import ExpressionError, parse_expression  # noqa: E402
 
+from mathdisco.engines.numerics.expressions import ExpressionError, parse_expression  # noqa: E402
 from tests.service.test_fuzz import ALPHABET, HOSTILE, TOKENS, esma, sr_target  # noqa: E402
 
 PATHOLOGICAL = ["9**9**9**9", "2**2**2**2**2**2", "(" * 10_000, "1" * 100_000, "gamma(10**400)",

@@ -72,6 +72,7 @@ from fractions import Fraction
 
 import numpy as np
 import sympy
+
 from mathdisco.engines.numerics.expressions import ExpressionError, parse_expression
 from mathdisco.engines.sr.benchmarks import LIVERMORE, NGUYEN, sympy_to_numpy
 from mathdisco.engines.sr.feynman import FEYNMAN, FEYNMAN_OPERATORS

@@ -20,8 +20,9 @@ import argparse
 import math
 import os
 
-import mathdisco.engines.sr.selection as selection
 import numpy as np
+
+import mathdisco.engines.sr.selection as selection
 from mathdisco.engines.numerics import identification
 from mathdisco.engines.sr.evaluate import Evaluator
 from mathdisco.engines.sr.grammar import Library

@@ -60,9 +60,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, Protocol, TypeVar
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
 from mathdisco.engines.discoveries import Discovery
 from mathdisco.engines.results import ResultModel, ResultView
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 __all__ = [
     "Cancelled",

@@ -20,9 +20,10 @@ import signal
 import time
 from typing import Literal
 
+from pydantic import Field
+
 from mathdisco.engines.contract import EngineParams, Estimate, JobType, Progress, TimeLimits
 from mathdisco.engines.results import EvidenceRow, ResultModel, ResultView
-from pydantic import Field
 
 
 class SleepParams(EngineParams):

@@ -37,8 +37,9 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated, Literal
 
-from mathdisco.engines.numerics.formula import QuasiPolynomial
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
+
+from mathdisco.engines.numerics.formula import QuasiPolynomial
 
 __all__ = [
     "DiameterStatement",

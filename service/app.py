@@ -10,6 +10,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
 from mathdisco.service.auth import AuthMiddleware
 from mathdisco.service.dashboard import install_dashboard
 from mathdisco.service.docs_ui import install_docs
@@ -20,7 +22,6 @@ from mathdisco.service.views import kernels_state
 from mathdisco.workers.dispatch import make_dispatcher, reconcile
 from mathdisco.workers.settings import Settings, load_settings
 from mathdisco.workers.store import JobStore
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 

@@ -24,10 +24,11 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from starlette.types import ASGIApp, Receive, Scope, Send
+
 from mathdisco.service.limits import RateLimiter
 from mathdisco.service.problems import problem_response
 from mathdisco.workers.settings import Settings
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 ANONYMOUS = "anonymous"
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+
 from mathdisco.service.errors import InvalidParams
 from mathdisco.workers.models import CallbackState, Job, utcnow
 from mathdisco.workers.settings import Settings

@@ -33,6 +33,8 @@ from typing import Any, TypeVar
 
 import click
 import typer
+from typer.core import TyperCommand
+
 from mathdisco.service.cli_batch import batch_key, load_batch, one_line, spec_problems
 from mathdisco.service.cli_params import (
     EXIT_BAD_INPUT,
@@ -43,7 +45,6 @@ from mathdisco.service.cli_params import (
     unknown_type_message,
 )
 from mathdisco.service.cli_types import type_details, types_overview
-from typer.core import TyperCommand
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   pretty_exceptions_enable=False, help="mathdisco: mathematical discovery engine")
@@ -239,6 +240,7 @@ def serve(
     Logs requests and job events to stderr and to DATA_DIR/logs/mathdisco.log (rotated).
     """
     import uvicorn
+
     from mathdisco.service.app import create_app
     from mathdisco.service.logging_setup import JobEventLog, configure_logging
     from mathdisco.workers.settings import load_settings

@@ -82,8 +82,9 @@ def spec_problems(spec: dict[str, Any], catalogue: list[dict[str, Any]]) -> list
     problems = check_against_schema(params, entry["schema"])
     if problems:
         return problems
-    from mathdisco.engines.registry import job_types
     from pydantic import ValidationError
+
+    from mathdisco.engines.registry import job_types
 
     local = job_types().get(spec["type"])
     if local is not None and local.params_model.model_json_schema() == entry["schema"]:

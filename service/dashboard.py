@@ -33,6 +33,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+
 from mathdisco.engines.registry import job_types
 from mathdisco.service import forms, submission
 from mathdisco.service.dashboard_exports import discovery_filters, install_exports

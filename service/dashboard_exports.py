@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response, StreamingResponse
+
 from mathdisco.service.deps import StoreDep
 from mathdisco.service.views import check_filters, discovery_view
 from mathdisco.workers.store import JobStore

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+
 from mathdisco.service.submission import Caller
 from mathdisco.workers.dispatch import Dispatcher
 from mathdisco.workers.settings import Settings

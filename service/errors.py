@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from pydantic import ValidationError
+
 from mathdisco.workers.store import IdempotencyConflict, JobFinished, JobNotFound
 from mathdisco.workers.store_base import InvalidCursor
-from pydantic import ValidationError
 
 __all__ = [
     "BrokerUnavailable",

@@ -10,6 +10,8 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Header, Query, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import BaseModel, ConfigDict, Field
+
 from mathdisco.service import submission
 from mathdisco.service.deps import CallerDep, DispatcherDep, SettingsDep, StoreDep
 from mathdisco.service.problems import Problem
@@ -23,7 +25,6 @@ from mathdisco.service.views import (
 )
 from mathdisco.workers.models import Job, JobStatus, ShardStatus
 from mathdisco.workers.store import JobStore
-from pydantic import BaseModel, ConfigDict, Field
 
 router = APIRouter(prefix="/v1")
 

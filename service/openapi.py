@@ -12,8 +12,9 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from mathdisco.engines.registry import job_types
 from pydantic.json_schema import models_json_schema
+
+from mathdisco.engines.registry import job_types
 
 __all__ = ["install_openapi"]
 

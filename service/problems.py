@@ -12,10 +12,11 @@ from typing import Any
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from mathdisco.service import errors
-from mathdisco.service.errors import DomainError, InvalidCursor, field_errors
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from mathdisco.service import errors
+from mathdisco.service.errors import DomainError, InvalidCursor, field_errors
 
 PROBLEM_JSON = "application/problem+json"
 

@@ -23,6 +23,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
+
 from mathdisco.engines.contract import Estimate, JobType
 from mathdisco.engines.registry import job_types, unknown_type_message
 from mathdisco.service.callbacks import check_callback_url
@@ -41,7 +43,6 @@ from mathdisco.workers.dispatch import Dispatcher
 from mathdisco.workers.models import Job, JobStatus
 from mathdisco.workers.settings import Settings
 from mathdisco.workers.store import IdempotencyConflict, JobFinished, JobNotFound, JobStore
-from pydantic import ValidationError
 
 log = logging.getLogger(__name__)
 

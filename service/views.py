@@ -14,12 +14,13 @@ from datetime import datetime
 from functools import cache
 from typing import Any, get_args
 
+from pydantic import BaseModel, Field
+
 from mathdisco.engines.discoveries import Statement
 from mathdisco.engines.registry import job_types
 from mathdisco.service.errors import InvalidFilter
 from mathdisco.workers.models import STATUSES, Job, JobStatus
 from mathdisco.workers.store import JobStore, aware, jsonable
-from pydantic import BaseModel, Field
 
 __all__ = ["JobView", "check_filters", "kernels_state", "discovery_kinds", "discovery_view", "job_types_catalogue",
            "job_view", "key_params_text", "progress_rate", "schema_has_list"]

@@ -15,6 +15,7 @@ import socket
 
 from celery import Celery
 from celery.exceptions import SoftTimeLimitExceeded
+
 from mathdisco.engines.registry import job_types
 from mathdisco.workers.models import JobStatus
 from mathdisco.workers.runner import execute_job, execute_shard

@@ -33,6 +33,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel
+
 from mathdisco.engines.contract import Cancelled, JobType, ResultContractError
 from mathdisco.engines.registry import get_job_type
 from mathdisco.engines.results import ResultModel
@@ -42,7 +44,6 @@ from mathdisco.workers.provenance import provenance
 from mathdisco.workers.settings import Settings
 from mathdisco.workers.store import JobStore, aware
 from mathdisco.workers.warmup import ensure_warm
-from pydantic import BaseModel
 
 log = logging.getLogger(__name__)
 

@@ -24,6 +24,10 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
+
 from mathdisco.engines.discoveries import Discovery as FoundDiscovery
 from mathdisco.workers.models import (
     FINAL_STATUSES,
@@ -46,9 +50,6 @@ from mathdisco.workers.store_callbacks import CallbackStore
 from mathdisco.workers.store_catalogue import CatalogueStore
 from mathdisco.workers.store_logs import LOG_MAX_BYTES, LogStore
 from mathdisco.workers.store_warmth import WarmthStore
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defer
 
 __all__ = ["LOG_MAX_BYTES", "IdempotencyConflict", "JobFinished", "JobNotFound", "JobStore", "aware",
            "jsonable", "make_engine", "params_fingerprint"]

@@ -20,10 +20,11 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from mathdisco.workers.models import Base
 from sqlalchemy import Engine, Select, and_, create_engine, event, inspect, make_url, or_, text
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
+
+from mathdisco.workers.models import Base
 
 log = logging.getLogger(__name__)
 

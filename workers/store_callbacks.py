@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from mathdisco.workers.models import CallbackState, Job, utcnow
-from mathdisco.workers.store_base import StoreBase
 from sqlalchemy import select, update
 from sqlalchemy.orm import defer
+
+from mathdisco.workers.models import CallbackState, Job, utcnow
+from mathdisco.workers.store_base import StoreBase
 
 __all__ = ["CallbackStore"]
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
 from mathdisco.engines.discoveries import Discovery as FoundDiscovery
 from mathdisco.workers.models import Discovery, Job, JobDiscovery, utcnow
 from mathdisco.workers.store_base import StoreBase, after_cursor, jsonable, keyset_page
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
 
 __all__ = ["CatalogueStore"]
 

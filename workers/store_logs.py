@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import select
+
 from mathdisco.workers.models import Job, JobLogLine, utcnow
 from mathdisco.workers.store_base import StoreBase
-from sqlalchemy import select
 
 __all__ = ["LOG_LINE_MAX_CHARS", "LOG_MAX_BYTES", "LOG_RESERVE_BYTES", "LogStore"]
 

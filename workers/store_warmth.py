@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Literal
 
+from sqlalchemy import delete, select
+
 from mathdisco.workers.models import WorkerWarmth, utcnow
 from mathdisco.workers.store_base import StoreBase, aware
-from sqlalchemy import delete, select
 
 __all__ = ["KernelState", "WarmthStore"]
 

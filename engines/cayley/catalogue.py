@@ -19,14 +19,15 @@ from __future__ import annotations
 import re
 import time
 
+from pydantic import ValidationError
+
 from mathdisco.engines.cayley import families
 from mathdisco.engines.cayley.conjectures import FitArgs, bound_check, sequence_conjecture
 from mathdisco.engines.cayley.params import CatalogueParams, GrowthParams, SweepParams
-from mathdisco.engines.cayley.results import CatalogueResult
+from mathdisco.engines.cayley.results import CatalogueResult, SweepResult
 from mathdisco.engines.cayley.sweep import diameter_discovery, sequence_discovery
 from mathdisco.engines.contract import Progress, no_progress
 from mathdisco.engines.discoveries import Discovery
-from pydantic import ValidationError
 
 __all__ = ["MATRIX_CASES", "VARIANTS", "catalogue_discoveries", "matrix_sweep",
            "run_catalogue"]
@@ -63,16 +64,14 @@ def _lowest_n(name: str, k: int | None, lo: int, hi: int) -> int:
     return lo
 
 
-def _entry(result: dict) -> dict:
-    ns = sorted(int(n) for n in result["diameters"])
-    return {"family": result["family"], "k": result["k"], "label": result["label"],
-            "n_range": [ns[0], ns[-1]], "diameters": result["diameters"],
-            "formula": result["formula"], "formula_status": result["formula_status"],
-            "stopped_because": result["stopped_because"],
-            "diameter_conjecture": result["diameter_conjecture"],
-            "sphere_formulas": result["sphere_formulas"],
-            "antipode_conjecture": result["antipode_conjecture"],
-            "bound_check": result["bound_check"]}
+def _entry(sweep: dict) -> dict:
+    """A family's catalogue entry from its sweep's result (validated as the sweep's model)."""
+    result = SweepResult.model_validate(sweep)
+    ns = sorted(int(n) for n in result.diameters)
+    entry = result.model_dump(mode="json", include={
+        "family", "k", "label", "diameters", "formula", "formula_status", "stopped_because",
+        "diameter_conjecture", "sphere_formulas", "antipode_conjecture", "bound_check"})
+    return {**entry, "n_range": [ns[0], ns[-1]]}
 
 
 def matrix_sweep(name: str, size: int, p_max: int, budget_s: float,

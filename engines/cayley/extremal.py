@@ -42,9 +42,10 @@ import math
 import time
 
 import numpy as np
+from numba import njit
+
 from mathdisco.engines.cayley.params import ExtremalParams
 from mathdisco.engines.contract import Estimate, Progress, no_progress
-from numba import njit
 
 __all__ = ["estimate_extremal", "extremal_merge", "extremal_shards", "run_extremal",
            "warm_up_extremal"]

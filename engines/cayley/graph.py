@@ -34,6 +34,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
+
 from mathdisco.engines.cayley import kernels
 from mathdisco.engines.cayley.layout import layout
 

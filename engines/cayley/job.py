@@ -26,6 +26,8 @@ from __future__ import annotations
 import math
 import time
 
+from pydantic import ValidationError
+
 from mathdisco.engines.cayley import families
 from mathdisco.engines.cayley.catalogue import catalogue_discoveries, run_catalogue
 from mathdisco.engines.cayley.conjectures import (
@@ -77,7 +79,6 @@ from mathdisco.engines.cayley.sweep import (
 )
 from mathdisco.engines.contract import JobType, Progress, no_progress
 from mathdisco.engines.discoveries import Discovery, growth_statement
-from pydantic import ValidationError
 
 __all__ = [
     "JOB_TYPES",
@@ -199,19 +200,19 @@ def _fit_args(params: SweepParams | CatalogueParams) -> dict:
 
 
 def _point(params: SweepParams, n: int, progress: Progress) -> dict:
-    result = run_growth(params.point(n), progress)
-    symmetric = (result.get("positions") == n and result["bfs_completed"]
-                 and result["num_vertices"] == math.factorial(n))
-    return {"n": n, "diameter": result["diameter"], "layer_sizes": result["layer_sizes"],
-            "num_vertices": result["num_vertices"], "elapsed_s": result["elapsed_s"],
-            "complete": bool(result["bfs_completed"]),
-            "applies": bool(symmetric and result.get("inverse_closed"))}
+    result = GrowthResult.model_validate(run_growth(params.point(n), progress))
+    symmetric = (result.positions == n and result.bfs_completed
+                 and result.num_vertices == math.factorial(n))
+    return {"n": n, "diameter": result.diameter, "layer_sizes": result.layer_sizes,
+            "num_vertices": result.num_vertices, "elapsed_s": result.elapsed_s,
+            "complete": result.bfs_completed,
+            "applies": bool(symmetric and result.inverse_closed)}
 
 
 def _depth_point(params: SweepParams, n: int, depth: int, progress: Progress) -> dict:
-    result = run_growth(params.point(n, depth), progress)
-    return {"n": n, "layer_sizes": result["layer_sizes"], "complete": result["bfs_completed"],
-            "depth": depth, "elapsed_s": result["elapsed_s"]}
+    result = GrowthResult.model_validate(run_growth(params.point(n, depth), progress))
+    return {"n": n, "layer_sizes": result.layer_sizes, "complete": result.bfs_completed,
+            "depth": depth, "elapsed_s": result.elapsed_s}
 
 
 def _cannot_run(params: SweepParams, n: int, depth: int | None = None) -> str | None:

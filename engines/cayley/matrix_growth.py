@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+
 from mathdisco.engines.cayley.memory import MemoryLedger, peak_rss_bytes
 from mathdisco.engines.contract import Progress, no_progress
 

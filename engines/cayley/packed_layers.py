@@ -34,6 +34,7 @@ import contextlib
 import mmap
 
 import numpy as np
+
 from mathdisco.engines.cayley import packed_kernels as pk
 from mathdisco.engines.cayley.graph import PermutationGraph, decode_states
 from mathdisco.engines.cayley.memory import LayerProgress, MemoryLedger, chunk_states, depth_reached

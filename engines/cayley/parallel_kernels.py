@@ -31,8 +31,9 @@ Examples
 from __future__ import annotations
 
 import numpy as np
-from mathdisco.engines.cayley.kernels import TAG_SHIFT, _atomic_or, _rank
 from numba import njit, prange
+
+from mathdisco.engines.cayley.kernels import TAG_SHIFT, _atomic_or, _rank
 
 __all__ = ["expand_bucketed_parallel", "expand_into_bitset_parallel"]
 

@@ -30,13 +30,14 @@ from __future__ import annotations
 import os
 from typing import Literal
 
+from pydantic import Field, model_validator
+
 from mathdisco.engines.cayley import families
 from mathdisco.engines.cayley.gap_format import MAX_TEXT, parse_gap_moves
 from mathdisco.engines.cayley.graph import MAX_POSITIONS, PermutationGraph, prepare_graph
 from mathdisco.engines.cayley.growth import ALGORITHMS, check_budget, estimate_seconds
 from mathdisco.engines.cayley.puzzles import PUZZLE_METRICS, PUZZLES, expand_metric, puzzle
 from mathdisco.engines.contract import EngineParams, Estimate, TimeLimits
-from pydantic import Field, model_validator
 
 __all__ = [
     "DEFAULT_BUDGET_GIB",

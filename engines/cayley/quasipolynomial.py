@@ -25,6 +25,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import sympy
+
 from mathdisco.engines.numerics.polynomials import evaluate, interpolate, trim
 
 __all__ = ["fit_quasi_polynomial", "formula_value", "to_quasi_polynomial_json"]

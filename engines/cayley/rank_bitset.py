@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
 from mathdisco.engines.cayley import kernels, parallel_kernels
 from mathdisco.engines.cayley.graph import PermutationGraph, decode_states
 from mathdisco.engines.cayley.memory import LayerProgress, MemoryLedger, chunk_states, depth_reached

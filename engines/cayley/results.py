@@ -21,6 +21,8 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
+
 from mathdisco.engines.cayley.quasipolynomial import formula_value
 from mathdisco.engines.results import (
     Axis,
@@ -32,7 +34,6 @@ from mathdisco.engines.results import (
     Series,
     ShownFormula,
 )
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 __all__ = [
     "CatalogueResult",

@@ -22,6 +22,7 @@ Examples
 from __future__ import annotations
 
 import numpy as np
+
 from mathdisco.engines.cayley import kernels
 from mathdisco.engines.cayley.graph import PermutationGraph, decode_states
 from mathdisco.engines.cayley.memory import (

@@ -25,6 +25,7 @@ from typing import Any
 
 import mpmath
 import sympy
+
 from mathdisco.engines.contract import (
     Estimate,
     JobType,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import mpmath
 import sympy
+from pydantic import Field, field_validator, model_validator
+
 from mathdisco.engines.contract import EngineParams
 from mathdisco.engines.esma.search import (
     primitive_sign_periods,
@@ -16,7 +18,6 @@ from mathdisco.engines.numerics.expressions import (
     constant_expression_value,
     parse_expression,
 )
-from pydantic import Field, field_validator, model_validator
 
 __all__ = ["CHECK_DIGITS", "EsmaParams", "MAX_MAGNITUDE_DIGITS", "MAX_PAIRS"]
 

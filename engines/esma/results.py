@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from mathdisco.engines.results import (
     EvidenceRow,
     GcfFormula,
@@ -12,7 +14,6 @@ from mathdisco.engines.results import (
     ResultView,
     ShownFormula,
 )
-from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["EsmaConjecture", "EsmaResult", "SimpleCfReference", "view"]
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import mpmath
 import sympy
+
 from mathdisco.engines.numerics.berlekamp_massey import (
     berlekamp_massey,
     linear_complexity_mod,

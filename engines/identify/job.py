@@ -26,6 +26,7 @@ Example
 from __future__ import annotations
 
 import sympy
+
 from mathdisco.engines.contract import JobType, Progress, TimeLimits, no_progress
 from mathdisco.engines.discoveries import Discovery, identity_statement
 from mathdisco.engines.identify.params import IdentifyParams, significant_digits

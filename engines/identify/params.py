@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
+from pydantic import Field, field_validator
+
 from mathdisco.engines.contract import EngineParams
 from mathdisco.engines.numerics.constants import CONSTANTS
-from pydantic import Field, field_validator
 
 __all__ = ["DEFAULT_BASIS", "IdentifyParams", "MAX_VALUE_CHARS", "significant_digits"]
 

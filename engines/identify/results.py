@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from mathdisco.engines.results import EvidenceRow, ResultModel, ResultView, ShownFormula
 from pydantic import JsonValue
+
+from mathdisco.engines.results import EvidenceRow, ResultModel, ResultView, ShownFormula
 
 __all__ = ["IdentifyResult", "view"]
 

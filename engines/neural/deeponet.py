@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
 from mathdisco.engines.contract import Progress, no_progress
 from mathdisco.engines.neural.params import OperatorLearningParams
 from mathdisco.engines.neural.training import (

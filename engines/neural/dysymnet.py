@@ -25,6 +25,7 @@ import math
 
 import numpy as np
 import sympy
+
 from mathdisco.engines.contract import Progress, no_progress
 from mathdisco.engines.neural.nguyen import NGUYEN
 from mathdisco.engines.neural.params import DySymNetParams

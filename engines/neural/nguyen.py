@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sympy
+
 from mathdisco.engines.sr.benchmarks import BENCHMARKS
 
 x0, x1 = sympy.symbols("x0 x1")

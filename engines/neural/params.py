@@ -19,10 +19,11 @@ import math
 import re
 from typing import Literal
 
+from pydantic import Field, field_validator, model_validator
+
 from mathdisco.engines.contract import EngineParams
 from mathdisco.engines.neural.nguyen import NGUYEN
 from mathdisco.engines.neural.symbolic_network import OPERATORS
-from pydantic import Field, field_validator, model_validator
 
 __all__ = ["MAX_CHI", "MAX_GENUS", "MAX_INSERTIONS", "DeviceChoice", "DySymNetParams",
            "NeuralCommonParams", "OperatorLearningParams", "PsiExactParams", "PsiRegressionParams",

@@ -47,6 +47,7 @@ from itertools import product
 
 import gmpy2
 from gmpy2 import mpq
+
 from mathdisco.engines.contract import Progress, no_progress
 from mathdisco.engines.neural.params import (
     PsiExactParams,

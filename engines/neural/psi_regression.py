@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
 from mathdisco.engines.contract import Progress, no_progress
 from mathdisco.engines.neural.dra import activation
 from mathdisco.engines.neural.params import PsiRegressionParams

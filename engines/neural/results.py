@@ -18,6 +18,8 @@ Example
 
 from __future__ import annotations
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from mathdisco.engines.results import (
     Axis,
     Chart,
@@ -28,7 +30,6 @@ from mathdisco.engines.results import (
     Series,
     ShownFormula,
 )
-from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "Example",

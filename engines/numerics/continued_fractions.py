@@ -43,6 +43,7 @@ from fractions import Fraction
 
 import mpmath
 from gmpy2 import mpq, mpz
+
 from mathdisco.engines.numerics.formula import QuasiPolynomial
 
 Matrix = tuple[mpz, mpz, mpz, mpz]  # (a b; c d) row-major

@@ -67,9 +67,10 @@ from dataclasses import dataclass
 
 import mpmath
 import sympy
-from mathdisco.engines.numerics.constants import CONSTANTS, MAX_DIGITS
 from sympy.printing.precedence import precedence
 from sympy.printing.str import StrPrinter
+
+from mathdisco.engines.numerics.constants import CONSTANTS, MAX_DIGITS
 
 
 class ExpressionError(ValueError):

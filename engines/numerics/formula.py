@@ -43,6 +43,7 @@ from math import comb
 from typing import Any
 
 import sympy
+
 from mathdisco.engines.numerics.expressions import parse_expression, to_text
 from mathdisco.engines.numerics.polynomials import integer_coefficients, interpolate
 

@@ -72,6 +72,7 @@ from fractions import Fraction
 
 import mpmath
 import sympy
+
 from mathdisco.engines.numerics.constants import CONSTANTS, constant_value
 
 __all__ = [

@@ -44,6 +44,7 @@ from dataclasses import dataclass
 import mpmath
 import numba
 import numpy as np
+
 from mathdisco.engines.numerics.constants import constant_value
 
 __all__ = [

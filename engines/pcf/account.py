@@ -40,6 +40,7 @@ from typing import Any
 
 import mpmath
 import sympy
+
 from mathdisco.engines.contract import Progress, no_progress
 from mathdisco.engines.numerics.expressions import ExpressionError, parse_expression, to_text
 from mathdisco.engines.numerics.formula import QuasiPolynomial, formula_json

@@ -30,6 +30,7 @@ from collections import Counter
 from typing import Any
 
 import numpy as np
+
 from mathdisco.engines.contract import Progress, no_progress
 from mathdisco.engines.pcf.dynamics import FEATURE_DEFINITIONS
 from mathdisco.engines.pcf.table import FLOAT_COLUMNS, TABLE_COLUMNS

@@ -44,6 +44,7 @@ import math
 from collections.abc import Sequence
 
 import sympy
+
 from mathdisco.engines.numerics.expressions import ExpressionError, parse_expression
 
 __all__ = ["check_coboundary", "companion", "relation_from_coboundary"]

@@ -73,6 +73,7 @@ from fractions import Fraction
 
 import mpmath
 import sympy
+
 from mathdisco.engines.pcf.degenerate_forms import parabolic_u_expression, tricomi_u_expression
 from mathdisco.engines.pcf.hypergeometric_theorems import (
     THEOREMS,

@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 
 import sympy
+
 from mathdisco.engines.numerics.polynomials import rational_nullspace
 
 __all__ = ["coboundary"]

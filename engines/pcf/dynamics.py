@@ -52,6 +52,7 @@ import math
 
 import gmpy2
 import numpy as np
+
 from mathdisco.engines.pcf.recurrences import (
     STATUS_OK,
     STATUS_ZERO_DENOMINATOR,

@@ -48,6 +48,7 @@ from dataclasses import dataclass
 
 import mpmath
 import numpy as np
+
 from mathdisco.engines.numerics.continued_fractions import gcf_convergent
 
 __all__ = ["PCFValue", "convergent_value", "convergents", "evaluate", "tail_series", "tail_value",

@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 
 import mpmath
 import sympy
+
 from mathdisco.engines.pcf.degenerate_forms import parabolic_u_value, tricomi_u_value
 
 __all__ = ["THEOREMS", "exact_zero_hyper", "expression_value", "pole_shift", "shifted_parameters",

@@ -66,6 +66,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import mpmath
+
 from mathdisco.engines.numerics.identification import (
     judge,
     primitive,

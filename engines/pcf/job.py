@@ -313,6 +313,7 @@ def _extender(params: PCFClusterParams):
 def _families(params: PCFClusterParams, formulas: list[dict]) -> list[dict]:
     """Families (engines.pcf.families), lengthened past the box, stated as formulas in k."""
     import sympy
+
     from mathdisco.engines.numerics.expressions import to_text
     from mathdisco.engines.numerics.identification import closed_form
     from mathdisco.engines.pcf.families import find_families

@@ -42,6 +42,7 @@ from collections.abc import Callable, Sequence
 
 import mpmath
 import sympy
+
 from mathdisco.engines.numerics.constants import constant_value
 from mathdisco.engines.numerics.identification import (
     MARGIN_DIGITS,

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field, field_validator, model_validator
+
 from mathdisco.engines.contract import EngineParams
 from mathdisco.engines.numerics.constants import CONSTANTS
 from mathdisco.engines.pcf.enumeration import CoefficientBox
-from pydantic import Field, field_validator, model_validator
 
 __all__ = ["DEFAULT_BASIS", "FEATURE_NAMES", "JOB_BOUND_S", "PCFClusterParams"]
 

@@ -23,6 +23,8 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
+
 from mathdisco.engines.results import (
     Axis,
     Chart,
@@ -33,7 +35,6 @@ from mathdisco.engines.results import (
     Series,
     ShownFormula,
 )
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 __all__ = ["PCFClusterResult", "PCFFormula", "robust_limits", "view"]
 

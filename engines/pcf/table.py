@@ -39,6 +39,7 @@ from typing import Any
 import mpmath
 import numba
 import numpy as np
+
 from mathdisco.engines.contract import Progress, no_progress
 from mathdisco.engines.numerics.expressions import to_text
 from mathdisco.engines.numerics.formula import QuasiPolynomial, formula_json

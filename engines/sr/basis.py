@@ -21,6 +21,7 @@ import itertools
 from collections.abc import Sequence
 
 import numpy as np
+
 from mathdisco.engines.sr.grammar import Library
 
 __all__ = ["monomial_prefix", "monomial_values", "monomials"]

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
+
 from mathdisco.engines.sr import kernels
 from mathdisco.engines.sr.grammar import Library
 

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import sympy
+
 from mathdisco.engines.sr import kernels
 from mathdisco.engines.sr.evaluate import Evaluator, Fit, snap_decimal, snap_pi_multiple, snap_value
 from mathdisco.engines.sr.grammar import Library

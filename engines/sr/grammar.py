@@ -31,6 +31,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import sympy
+
 from mathdisco.engines.sr.operators import OPERATORS, Operator
 
 Slot = tuple[int, bool, int, int, bool]  # depth, trig above, parent token, position, after bare C

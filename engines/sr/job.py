@@ -42,6 +42,7 @@ import time
 
 import numpy as np
 import sympy
+
 from mathdisco.engines.contract import JobType, Progress, TimeLimits, no_progress
 from mathdisco.engines.discoveries import Discovery, expression_statement
 from mathdisco.engines.sr.operators import default_operators
@@ -317,15 +318,12 @@ def _benchmark_runs(params: SRBenchmarkParams, progress: Progress) -> list[dict]
                 if not message.startswith("finished"):
                     progress(done, total, f"{label}: {message}")
 
-            result = run_sr_mcts(single, inner)
-            runs.append({"problem": name, "seed": seed, "recovered": bool(result["recovered"]),
+            result = SRResult.model_validate(run_sr_mcts(single, inner))
+            runs.append({"problem": name, "seed": seed, "recovered": bool(result.recovered),
                          "time_s": round(time.monotonic() - started, 3),
-                         "nrmse": result["best"]["train_nrmse"],
-                         "test_nrmse": result["best"]["test_nrmse"],
-                         "expression": result["best"]["expression"],
-                         "latex": result["best"]["latex"],
-                         "evaluations": result["evaluations"],
-                         "stop_reason": result["stop_reason"]})
+                         "nrmse": result.best.train_nrmse, "test_nrmse": result.best.test_nrmse,
+                         "expression": result.best.expression, "latex": result.best.latex,
+                         "evaluations": result.evaluations, "stop_reason": result.stop_reason})
     recovered = sum(r["recovered"] for r in runs)
     progress(total, total, f"finished {total} runs: {recovered} recovered exactly")
     return runs

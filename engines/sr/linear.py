@@ -56,6 +56,7 @@ import math
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+
 from mathdisco.engines.sr import kernels
 from mathdisco.engines.sr.basis import monomial_prefix, monomials
 from mathdisco.engines.sr.evaluate import Evaluator, Fit, is_law

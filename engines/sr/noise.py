@@ -41,6 +41,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+
 from mathdisco.engines.sr.basis import monomials
 
 __all__ = ["NoiseEstimate", "estimate_noise"]

@@ -22,11 +22,12 @@ from typing import Literal
 
 import numpy as np
 import sympy
+from pydantic import Field, field_validator, model_validator
+
 from mathdisco.engines.contract import EngineParams
 from mathdisco.engines.sr.benchmarks import BENCHMARKS, NGUYEN, Problem, sympy_to_numpy
 from mathdisco.engines.sr.feynman import FEYNMAN, feynman_problems
 from mathdisco.engines.sr.operators import validate_operator_names
-from pydantic import Field, field_validator, model_validator
 
 __all__ = ["MAX_ROWS", "MAX_VARIABLES", "PROBLEM_NAMES", "SRBenchmarkParams", "SRParams",
            "SearchOptions", "problem", "target_samples"]

@@ -43,6 +43,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+
 from mathdisco.engines.sr.basis import monomial_prefix, monomial_values, monomials
 from mathdisco.engines.sr.evaluate import Evaluator, Fit
 from mathdisco.engines.sr.grammar import Library

@@ -35,6 +35,7 @@ True
 from __future__ import annotations
 
 import numpy as np
+
 from mathdisco.engines.sr.basis import monomial_prefix, monomial_values, monomials
 from mathdisco.engines.sr.evaluate import Evaluator, Fit
 from mathdisco.engines.sr.grammar import Library

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import sympy
+
 from mathdisco.engines.sr.benchmarks import sympy_to_numpy
 
 __all__ = ["is_recovered", "symbolically_equal"]

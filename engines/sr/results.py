@@ -9,6 +9,8 @@ log-scale error axis).
 
 from __future__ import annotations
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from mathdisco.engines.results import (
     Axis,
     Chart,
@@ -20,7 +22,6 @@ from mathdisco.engines.results import (
     Series,
     ShownFormula,
 )
-from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["SRBenchmarkResult", "SRResult", "benchmark_view", "sr_view"]
 

@@ -56,6 +56,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import sympy
+
 from mathdisco.engines.contract import Progress, no_progress
 from mathdisco.engines.sr.evaluate import BudgetExhausted, Evaluator, Finished
 from mathdisco.engines.sr.finalise import Chosen, finalise

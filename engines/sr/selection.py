@@ -78,6 +78,7 @@ from fractions import Fraction
 
 import numpy as np
 import scipy.special
+
 from mathdisco.engines.numerics.identification import INTERVAL_Z, MARGIN_NATS, interval_accepts
 from mathdisco.engines.sr import kernels
 from mathdisco.engines.sr.evaluate import Fit

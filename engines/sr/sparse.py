@@ -38,6 +38,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+
 from mathdisco.engines.sr import kernels
 
 __all__ = ["SubsetSearch", "sparse_exact", "sparse_fit"]

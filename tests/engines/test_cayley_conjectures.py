@@ -7,13 +7,14 @@ import math
 
 import pytest
 import sympy
+from sympy.functions.combinatorial.numbers import stirling
+
 from mathdisco.engines.cayley import rank_bitset
 from mathdisco.engines.cayley.conjectures import FitArgs, bound_check, sequence_conjecture
 from mathdisco.engines.cayley.job import GrowthParams, SweepParams, run_growth, run_sweep
 from mathdisco.engines.cayley.params import MAX_THREADS
 from mathdisco.engines.cayley.quasipolynomial import formula_value
 from mathdisco.engines.registry import get_job_type
-from sympy.functions.combinatorial.numbers import stirling
 
 
 def _quiet(done, total, message=""):

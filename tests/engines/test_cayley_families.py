@@ -11,11 +11,12 @@ from __future__ import annotations
 import math
 
 import pytest
+from pydantic import ValidationError
+from sympy.combinatorics import Permutation, PermutationGroup
+
 from mathdisco.engines.cayley import families
 from mathdisco.engines.cayley.job import GrowthParams, run_growth
 from mathdisco.engines.registry import get_job_type
-from pydantic import ValidationError
-from sympy.combinatorics import Permutation, PermutationGroup
 
 NEW_FAMILIES = ["wrapped_k_cycles", "consecutive_k_cycles", "increasing_k_cycles", "down_cycles",
                 "prefix_cycles", "lsl_cycles", "all_cycles", "derangements",

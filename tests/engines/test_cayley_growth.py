@@ -13,13 +13,14 @@ import math
 import os
 
 import pytest
+from pydantic import ValidationError
+
 from mathdisco.engines.cayley import families
 from mathdisco.engines.cayley.graph import prepare_graph
 from mathdisco.engines.cayley.growth import estimate_memory, growth
 from mathdisco.engines.cayley.job import JOB_TYPES, GrowthParams, run_growth
 from mathdisco.engines.contract import Cancelled
 from mathdisco.engines.registry import get_job_type
-from pydantic import ValidationError
 
 GROWTH = {
     ("all_transpositions", 5): [1, 10, 35, 50, 24],

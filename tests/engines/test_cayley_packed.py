@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from mathdisco.engines.cayley import families
 from mathdisco.engines.cayley import packed_kernels as pk
 from mathdisco.engines.cayley.graph import prepare_graph

@@ -14,12 +14,13 @@ from __future__ import annotations
 import math
 
 import pytest
+from pydantic import ValidationError
+from sympy.combinatorics import Permutation, PermutationGroup
+
 from mathdisco.engines.cayley.gap_format import parse_gap_moves
 from mathdisco.engines.cayley.job import GrowthParams, run_growth
 from mathdisco.engines.cayley.puzzles import PUZZLES, puzzle
 from mathdisco.engines.registry import get_job_type
-from pydantic import ValidationError
-from sympy.combinatorics import Permutation, PermutationGroup
 
 CUBE_2_HALF_TURN = [1, 9, 54, 321, 1847, 9992, 50136, 227536, 870072, 1887748, 623800, 2644]
 CUBE_2_QUARTER_TURN = [1, 6, 27, 120, 534, 2256, 8969, 33058, 114149, 360508, 930588, 1350852,

@@ -14,6 +14,7 @@ import os
 import time
 
 import pytest
+
 from mathdisco.engines.cayley.job import GrowthParams, run_growth
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(4 * 3600)]

@@ -6,6 +6,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
+from pydantic import ValidationError
+
 from mathdisco.engines.cayley.job import (
     SweepParams,
     run_sweep,
@@ -17,7 +19,6 @@ from mathdisco.engines.cayley.quasipolynomial import fit_quasi_polynomial
 from mathdisco.engines.cayley.results import SweepResult
 from mathdisco.engines.registry import get_job_type
 from mathdisco.engines.results import QuasiPolynomialJSON
-from pydantic import ValidationError
 
 # reference Section 2.2 / OEIS A058986: the pancake numbers for n = 2..19
 PANCAKE = dict(zip(range(2, 20), [1, 3, 4, 5, 7, 8, 9, 10, 11, 13, 14, 15, 16, 17, 18, 19, 20, 22],

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
+from pydantic import ValidationError
+
 from mathdisco.engines.esma.job import discoveries, merge, run, shards
 from mathdisco.engines.esma.params import EsmaParams
 from mathdisco.engines.esma.results import EsmaResult
 from mathdisco.engines.esma.search import primitive_sign_periods
 from mathdisco.engines.numerics.expressions import parse_expression
 from mathdisco.engines.registry import get_job_type
-from pydantic import ValidationError
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ import inspect
 import typing
 
 import pytest
+
 from mathdisco.engines import contract
 from mathdisco.engines.registry import job_types
 from mathdisco.engines.results import ResultModel

@@ -8,6 +8,7 @@ import itertools
 from datetime import UTC, datetime
 
 import pytest
+
 from mathdisco.engines.contract import ResultContractError, no_progress
 from mathdisco.engines.registry import job_types
 from mathdisco.engines.results import ResultView

@@ -13,6 +13,7 @@ import textwrap
 import numpy as np
 import pytest
 import sympy
+
 from mathdisco.engines.neural.deeponet import (
     antiderivative_on_grid,
     ode_on_grid,

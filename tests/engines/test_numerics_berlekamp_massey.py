@@ -7,6 +7,7 @@ from fractions import Fraction
 
 import mpmath
 import pytest
+
 from mathdisco.engines.numerics.berlekamp_massey import (
     berlekamp_massey,
     berlekamp_massey_mod,

@@ -14,6 +14,7 @@ import pytest
 import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from mathdisco.engines.numerics.continued_fractions import (
     convergence_profile,
     evaluate_gcf,

@@ -7,6 +7,7 @@ import pytest
 import sympy
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+
 from mathdisco.engines.numerics.expressions import (
     DEFAULT_LIMITS,
     ExpressionError,

@@ -13,6 +13,7 @@ import random
 import mpmath
 import pytest
 import sympy
+
 from mathdisco.engines.numerics.constants import CONSTANTS, constant_value
 from mathdisco.engines.numerics.expressions import constant_expression_value, to_text
 from mathdisco.engines.numerics.identification import (

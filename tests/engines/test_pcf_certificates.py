@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mpmath
 import pytest
+
 from mathdisco.engines.pcf.certificates import check_coboundary, relation_from_coboundary
 from mathdisco.engines.pcf.evaluation import evaluate
 

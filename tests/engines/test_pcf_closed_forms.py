@@ -7,6 +7,7 @@ import random
 import mpmath
 import pytest
 import sympy
+
 from mathdisco.engines.pcf.closed_forms import check_proof, closed_form, verify_closed_form
 from mathdisco.engines.pcf.evaluation import evaluate
 from mathdisco.engines.pcf.hypergeometric_theorems import (

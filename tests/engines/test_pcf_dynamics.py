@@ -13,6 +13,7 @@ import random
 import mpmath
 import numpy as np
 import pytest
+
 from mathdisco.engines.numerics.continued_fractions import gcf_convergents
 from mathdisco.engines.pcf.dynamics import STATUS_NAMES, pcf_features, sample_points
 from mathdisco.engines.pcf.recurrences import exact_convergents_batch

@@ -7,6 +7,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+
 from mathdisco.engines.pcf.enumeration import (
     CoefficientBox,
     first_positive_root,

@@ -13,6 +13,7 @@ import gmpy2
 import mpmath
 import pytest
 import sympy
+
 from mathdisco.engines.numerics.expressions import (
     constant_expression_value,
     parse_expression,

@@ -9,6 +9,8 @@ import math
 import gmpy2
 import mpmath
 import pytest
+from pydantic import ValidationError
+
 from mathdisco.engines.numerics.constants import constant_value
 from mathdisco.engines.numerics.expressions import constant_expression_value
 from mathdisco.engines.pcf import job
@@ -17,7 +19,6 @@ from mathdisco.engines.pcf.evaluation import tail_value
 from mathdisco.engines.pcf.members import identify_member
 from mathdisco.engines.pcf.table import TABLE_COLUMNS, box_rows, member_values, tail_index
 from mathdisco.engines.registry import get_job_type
-from pydantic import ValidationError
 
 COLUMN = {name: i for i, name in enumerate(TABLE_COLUMNS)}
 
@@ -327,6 +328,7 @@ def test_estimate_tracks_the_box():
 
 def test_a_plane_with_too_many_clusters_is_skipped_not_the_population():
     import numpy as np
+
     from mathdisco.engines.pcf.clustering import cluster_planes
 
     rng = np.random.default_rng(0)

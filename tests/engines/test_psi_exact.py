@@ -9,6 +9,8 @@ from fractions import Fraction
 from itertools import combinations_with_replacement
 
 import pytest
+from pydantic import ValidationError
+
 from mathdisco.engines.neural.params import PsiExactParams
 from mathdisco.engines.neural.psi_exact import (
     all_entries,
@@ -16,7 +18,6 @@ from mathdisco.engines.neural.psi_exact import (
     log_asymptotic,
     run_psi_exact,
 )
-from pydantic import ValidationError
 
 # Witten (1991) / Faber tables and the closed forms; see reference/neural.md §5.
 KNOWN = [

@@ -14,6 +14,8 @@ import random
 import numpy as np
 import pytest
 import sympy
+from pydantic import ValidationError
+
 from mathdisco.engines.numerics.expressions import parse_expression
 from mathdisco.engines.registry import get_job_type
 from mathdisco.engines.sr import kernels
@@ -24,7 +26,6 @@ from mathdisco.engines.sr.job import run_sr
 from mathdisco.engines.sr.operators import OPERATORS
 from mathdisco.engines.sr.params import SRBenchmarkParams, SRParams
 from mathdisco.engines.sr.recovery import symbolically_equal
-from pydantic import ValidationError
 
 SR = get_job_type("sr_mcts")
 SUITE = get_job_type("sr_benchmark")

@@ -13,6 +13,8 @@ import math
 import numpy as np
 import pytest
 import sympy
+from pydantic import ValidationError
+
 from mathdisco.engines.numerics.identification import interval_accepts, interval_candidates
 from mathdisco.engines.registry import get_job_type
 from mathdisco.engines.sr.evaluate import Evaluator, Fit, is_law
@@ -22,7 +24,6 @@ from mathdisco.engines.sr.job import model_constants, run_sr_mcts, warm_up
 from mathdisco.engines.sr.operators import EXTENDED, KOZA, default_operators
 from mathdisco.engines.sr.params import SRParams
 from mathdisco.engines.sr.selection import Context, process
-from pydantic import ValidationError
 
 SR = get_job_type("sr_mcts")
 

@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pytest
 import sympy
+
 from mathdisco.engines.contract import ResultContractError
 from mathdisco.engines.discoveries import ExpressionStatement
 from mathdisco.engines.numerics.expressions import parse_expression

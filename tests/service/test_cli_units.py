@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from mathdisco.engines.contract import EngineParams, JobType
 from mathdisco.engines.registry import job_types
 from mathdisco.engines.results import (

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import Field, ValidationError
+
 from mathdisco.engines.contract import EngineParams, Estimate, JobType
 from mathdisco.engines.discoveries import Discovery, formula_statement
 from mathdisco.engines.numerics.formula import QuasiPolynomial
@@ -15,7 +17,6 @@ from mathdisco.engines.registry import job_types
 from mathdisco.engines.results import ResultModel
 from mathdisco.service.app import create_app
 from mathdisco.workers.settings import load_settings
-from pydantic import Field, ValidationError
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+
 from mathdisco.engines.contract import EngineParams, JobType
 from mathdisco.engines.discoveries import Discovery, growth_statement, identity_statement
 from mathdisco.engines.registry import job_types

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from mathdisco.engines.contract import EngineParams, JobType
 from mathdisco.engines.discoveries import Discovery, formula_statement
 from mathdisco.engines.numerics.formula import QuasiPolynomial, formula_json
@@ -34,7 +35,6 @@ from mathdisco.engines.results import (
     Series,
     ShownFormula,
 )
-
 from tests.service.conftest import free_port, wait_for
 from tests.service.test_dashboard_browser import ARGS, CHROMIUM, artifacts, browser  # noqa: F401
 
@@ -138,6 +138,7 @@ class Site:
 
     def __init__(self, tmp: Path) -> None:
         import uvicorn
+
         from mathdisco.service.app import create_app
         from mathdisco.workers.settings import load_settings
 

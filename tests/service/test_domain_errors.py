@@ -6,6 +6,7 @@ import ast
 from pathlib import Path
 
 import pytest
+
 from mathdisco.service import errors
 from mathdisco.service.problems import STATUS_OF, status_of
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+
 from mathdisco.engines.contract import EngineParams, JobType
 from mathdisco.engines.results import ResultModel
 from mathdisco.service.app import create_app

@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from mathdisco.service.app import create_app
 from mathdisco.workers.settings import load_settings
 

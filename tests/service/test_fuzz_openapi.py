@@ -11,9 +11,10 @@ import pytest
 schemathesis = pytest.importorskip("schemathesis")  # in the dev extra
 
 from hypothesis import HealthCheck, settings  # noqa: E402
+from schemathesis.checks import not_a_server_error  # noqa: E402
+
 from mathdisco.service.app import create_app  # noqa: E402
 from mathdisco.workers.settings import load_settings  # noqa: E402
-from schemathesis.checks import not_a_server_error  # noqa: E402
 
 
 def _app():

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from mathdisco.workers.local import LocalExecutor
 from mathdisco.workers.settings import load_settings
 from mathdisco.workers.store import JobStore

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import typer.main
+
 from mathdisco.service.cli import app
 
 ROOT = Path(__file__).resolve().parents[2]

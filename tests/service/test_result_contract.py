@@ -6,6 +6,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from pydantic import Field
+
 from mathdisco.engines.contract import EngineParams, JobType, ResultContractError, no_progress
 from mathdisco.engines.discoveries import Discovery, identity_statement
 from mathdisco.engines.registry import job_types
@@ -13,7 +15,6 @@ from mathdisco.engines.results import ResultModel
 from mathdisco.workers.runner import execute_job, final_result
 from mathdisco.workers.settings import load_settings
 from mathdisco.workers.store import JobStore
-from pydantic import Field
 
 
 class Params(EngineParams):

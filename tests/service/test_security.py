@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+
 from mathdisco.service.app import create_app
 from mathdisco.service.auth import KeyConfigError, KeyRing, hash_key
 from mathdisco.workers.settings import load_settings

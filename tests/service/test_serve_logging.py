@@ -14,7 +14,6 @@ from mathdisco.service.logging_setup import (
     reset_logging,
 )
 from mathdisco.workers.store import JobStore
-
 from tests.service.conftest import wait_for
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from mathdisco.engines.discoveries import Discovery, formula_statement
 from mathdisco.engines.numerics.formula import QuasiPolynomial
 from mathdisco.workers.store import IdempotencyConflict, JobFinished, JobStore

@@ -190,6 +190,7 @@ def test_callbacks_are_signed_retried_and_recorded(server_factory, receiver) -> 
 def test_callback_targets_outside_the_allow_list_are_refused(tmp_path, monkeypatch, url, configured,
                                                               fragment) -> None:
     from fastapi.testclient import TestClient
+
     from mathdisco.service.app import create_app
     from mathdisco.workers.settings import load_settings
 
