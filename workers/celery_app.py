@@ -115,7 +115,8 @@ def _register_tasks(app: Celery, settings: Settings) -> None:
                 return "failed"
 
         def shard(job_id: str, index: int) -> str:
-            return execute_shard(_shared_store(settings), job_id, index, settings)
+            return execute_shard(_shared_store(settings), job_id, index, f"celery:{host}:{os.getpid()}",
+                                 settings)
 
         app.task(name=run_task_name(job_type.name), queue=job_type.queue, **limits)(run)
         app.task(name=shard_task_name(job_type.name), queue=job_type.queue, **limits)(shard)

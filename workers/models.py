@@ -180,3 +180,7 @@ class JobShard(Base):
     status: Mapped[str] = mapped_column(String(16), default=ShardStatus.QUEUED)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: the worker process running it (kind:host:pid) and that run's last heartbeat, so that a
+    #: redelivered shard task does not start the same work again while its holder lives
+    worker: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

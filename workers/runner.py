@@ -86,15 +86,17 @@ class ProgressReporter:
 class Heartbeat:
     """Refresh a job's heartbeat from a thread while the engine computes."""
 
-    def __init__(self, store: JobStore, job_id: str, interval_s: float, cancel: threading.Event) -> None:
+    def __init__(self, store: JobStore, job_id: str, interval_s: float, cancel: threading.Event,
+                 shard: int | None = None) -> None:
         self.store, self.job_id, self.interval_s, self.cancel = store, job_id, interval_s, cancel
+        self.shard = shard
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{job_id}", daemon=True)
 
     def _beat(self) -> None:
         while not self._stop.wait(self.interval_s):
             try:
-                if self.store.heartbeat(self.job_id):
+                if self.store.heartbeat(self.job_id, self.shard):
                     self.cancel.set()
             except Exception:  # a store hiccup must not kill the job; the next beat retries
                 log.warning("heartbeat for %s failed", self.job_id, exc_info=True)
@@ -156,7 +158,8 @@ def final_result(job_type: JobType, params: Any, result: Any, *,
 
 def _run_engine(store: JobStore, settings: Settings, job_type: JobType, params: Any,
                 job_id: str, joblog: JobLog, write_progress: bool,
-                describe: Callable[[str], str] | None = None) -> dict[str, Any]:
+                describe: Callable[[str], str] | None = None,
+                shard: int | None = None) -> dict[str, Any]:
     cancel = threading.Event()
     reporter = ProgressReporter(store, job_id, cancel, joblog, write=write_progress, describe=describe)
     waiting: list[bool] = []
@@ -168,7 +171,7 @@ def _run_engine(store: JobStore, settings: Settings, job_type: JobType, params: 
 
     started = time.monotonic()
     try:
-        with Heartbeat(store, job_id, settings.heartbeat_interval_s, cancel), joblog.capture():
+        with Heartbeat(store, job_id, settings.heartbeat_interval_s, cancel, shard), joblog.capture():
             waited = ensure_warm(job_type, compiling, settings.warm_up_types)  # before its clock
             if waiting:
                 joblog.info(f"kernels ready after {waited:.1f} s")
@@ -308,14 +311,18 @@ def _run_shards_here(store: JobStore, settings: Settings, job_type: JobType, job
     return merge_shards(store, job_id, job_type, joblog)
 
 
-def execute_shard(store: JobStore, job_id: str, index: int, settings: Settings) -> str:
-    """Run one shard of a fanned-out job; the shard that completes the set merges them."""
+def execute_shard(store: JobStore, job_id: str, index: int, worker: str, settings: Settings) -> str:
+    """Run one shard of a fanned-out job; the shard that completes the set merges them.
+
+    A redelivered shard that already landed, or that a live worker is running, is skipped
+    (:meth:`mathdisco.workers.store.JobStore.claim_shard`).
+    """
     job = store.get_job(job_id)
     if job.status != JobStatus.RUNNING:
         return RunOutcome.SKIPPED
-    shard = next((s for s in store.shards(job_id) if s.index == index), None)
-    if shard is None or shard.status != ShardStatus.QUEUED:
-        return RunOutcome.SKIPPED  # a redelivered shard that already landed
+    shard = store.claim_shard(job_id, index, worker, settings.stale_after_s, worker_process_alive)
+    if shard is None:
+        return RunOutcome.SKIPPED
     joblog = JobLog(store, job_id, prefix=f"shard {index}: ")
     try:
         job_type = get_job_type(job.type)
@@ -341,7 +348,7 @@ def _run_shard(store: JobStore, settings: Settings, job_type: JobType, job_id: s
     started = time.monotonic()
     try:
         result = _run_engine(store, settings, job_type, job_type.validate(shard.params), job_id,
-                             joblog, describe is not None, describe)
+                             joblog, describe is not None, describe, shard=shard.index)
         error = None
     except Cancelled:
         return _end(store, joblog, job_id, JobStatus.CANCELLED, error="cancelled on request"), False

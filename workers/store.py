@@ -262,11 +262,16 @@ class JobStore(LogStore, CallbackStore, CatalogueStore, WarmthStore):
                 .values(progress_message=str(message)[:500], heartbeat_at=utcnow()))
             return bool(session.scalar(select(Job.cancel_requested).where(Job.id == job_id)))
 
-    def heartbeat(self, job_id: str) -> bool:
-        """Refresh the heartbeat; returns True when cancellation was requested."""
+    def heartbeat(self, job_id: str, shard: int | None = None) -> bool:
+        """Refresh the heartbeat (the job's, and the shard's it runs); True when cancel was asked."""
         with self._writing() as session:
+            now = utcnow()
             session.execute(update(Job).where(Job.id == job_id, Job.status == JobStatus.RUNNING)
-                            .values(heartbeat_at=utcnow()))
+                            .values(heartbeat_at=now))
+            if shard is not None:
+                session.execute(update(JobShard).where(JobShard.job_id == job_id,
+                                                       JobShard.index == shard)
+                                .values(heartbeat_at=now))
             return bool(session.scalar(select(Job.cancel_requested).where(Job.id == job_id)))
 
     def finish(
@@ -373,6 +378,7 @@ class JobStore(LogStore, CallbackStore, CatalogueStore, WarmthStore):
                 else:  # other params today, or failed: run it (again)
                     shard.params, shard.status, shard.result, shard.error = (
                         params, ShardStatus.QUEUED, None, None)
+                    shard.worker = shard.heartbeat_at = None
             for shard in existing.values():
                 session.delete(shard)
         return kept
@@ -381,6 +387,31 @@ class JobStore(LogStore, CallbackStore, CatalogueStore, WarmthStore):
         with self.sessions() as session:
             return list(session.scalars(
                 select(JobShard).where(JobShard.job_id == job_id).order_by(JobShard.index)))
+
+    def claim_shard(self, job_id: str, index: int, worker: str, stale_after_s: float,
+                    holder_alive: Callable[[str], bool | None]) -> JobShard | None:
+        """Take a queued shard to run; None when it is stored, or held by a live worker.
+
+        A shard task is delivered again when it runs past the broker's visibility timeout
+        or its worker died.  The holder is live when its heartbeat is fresh and
+        ``holder_alive`` (a process check, None when it cannot tell) does not say it died;
+        then the redelivery leaves the work to it.  A holder that dies later stops beating
+        the job too, and the reconciler requeues the job (:meth:`stale_jobs`).
+        """
+        with self._writing() as session:
+            shard = session.get(JobShard, (job_id, index), with_for_update=True)
+            if shard is None or shard.status != ShardStatus.QUEUED:
+                return None
+            now = utcnow()
+            fresh = (shard.heartbeat_at is not None
+                     and aware(shard.heartbeat_at) >= now - timedelta(seconds=stale_after_s))
+            if (shard.worker not in (None, worker) and fresh
+                    and holder_alive(shard.worker) is not False):
+                return None
+            shard.worker, shard.heartbeat_at = worker, now
+            session.flush()
+            session.expunge(shard)
+            return shard
 
     def finish_shard(self, job_id: str, index: int, *, result: dict[str, Any] | None,
                      error: str | None) -> tuple[int, int, bool]:

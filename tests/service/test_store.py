@@ -133,6 +133,27 @@ def test_shards_complete_exactly_once(store: JobStore) -> None:
     assert [s.result for s in store.shards(job.id)] == [{"r": 0}, {"r": 1}]
 
 
+def test_a_redelivered_shard_is_left_to_its_live_holder(store: JobStore) -> None:
+    """A shard task delivered twice (past the visibility timeout) runs once while its holder lives."""
+    job, _ = store.create_job("sleep", {})
+    store.claim(job.id, "w", 60)
+    store.create_shards(job.id, [{"i": 0}, {"i": 1}])
+    alive = {"celery:h:1": True, "celery:h:2": True}
+    first = store.claim_shard(job.id, 0, "celery:h:1", 60, alive.get)
+    assert first is not None and first.params == {"i": 0} and first.worker == "celery:h:1"
+    assert store.claim_shard(job.id, 0, "celery:h:2", 60, alive.get) is None  # held, beating
+    assert store.claim_shard(job.id, 0, "celery:other:9", 60, alive.get) is None  # cannot tell: fresh
+    assert store.heartbeat(job.id, shard=0) is False
+    alive["celery:h:1"] = False  # its process died on this host: take it over at once
+    taken = store.claim_shard(job.id, 0, "celery:h:2", 60, alive.get)
+    assert taken is not None and taken.worker == "celery:h:2"
+    # a holder that stopped beating (another host, say) is taken over after stale_after_s
+    assert store.claim_shard(job.id, 0, "celery:other:9", 0, alive.get) is not None
+    store.finish_shard(job.id, 0, result={"r": 0}, error=None)
+    assert store.claim_shard(job.id, 0, "celery:h:3", 0, alive.get) is None  # stored: skipped
+    assert store.claim_shard(job.id, 1, "celery:h:3", 60, alive.get) is not None
+
+
 def test_an_older_store_gains_the_new_columns(tmp_path) -> None:
     """A database made by an earlier version (no rerun/log/callback columns) is upgraded in place."""
     import sqlite3
