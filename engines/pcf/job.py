@@ -66,6 +66,11 @@ SHARD_SIZE = 50_000
 
 #: members listed per catalogue entry
 CATALOGUE_LISTED = 50
+#: a merged summary lists at most this many formulas and hypergeometric catalogue classes;
+#: beyond, ``identified`` is left out and paged over the shard results (the service's
+#: ``/items/identified``), the formulas named by a constant stay in ``named_formulas``
+MAX_SUMMARY_FORMULAS = 10_000
+MAX_SUMMARY_CLASSES = 2_000
 
 
 #: measured costs (seconds, one core of this machine) behind :func:`estimate`
@@ -186,7 +191,7 @@ def merge(params: PCFClusterParams, results: list[dict]) -> dict:
         formulas = [f for r in ordered for f in r["identified"]]
         return _shard_result(params, rows, formulas, _sum_stats(ordered),
                              _sum_counts(r.get("closed_forms") or {} for r in ordered))
-    return _summarise(params, ordered, no_progress, None)
+    return _summarise(params, ordered, no_progress, None, paged=True)
 
 
 def _sum_counts(pieces) -> dict[str, int]:
@@ -209,7 +214,9 @@ def _sum_stats(results: list[dict]) -> dict:
 
 
 def _summarise(params: PCFClusterParams, pieces: list[dict], progress: Progress,
-               table_seconds: float | None) -> dict:
+               table_seconds: float | None, paged: bool = False) -> dict:
+    """Steps 3-4 over the pieces' tables; with ``paged`` (a merge: the shard results are
+    stored) large lists are bounded as :func:`_bound_lists` says."""
     from mathdisco.engines.pcf.account import account
     from mathdisco.engines.pcf.analysis import analyse
 
@@ -219,7 +226,8 @@ def _summarise(params: PCFClusterParams, pieces: list[dict], progress: Progress,
     stats = _sum_stats(pieces)
     summary = analyse(params, rows, stats, progress)
     cluster_of = summary.pop("_cluster_of")
-    formulas += summary.pop("_accelerated")
+    accelerated = summary.pop("_accelerated")
+    formulas += accelerated
     beyond = account(params, rows, formulas, cluster_of, progress)
     beyond["closed_forms"] = _sum_counts(piece.get("closed_forms") or {} for piece in pieces)
     beyond_seconds = beyond.pop("_seconds")
@@ -252,6 +260,8 @@ def _summarise(params: PCFClusterParams, pieces: list[dict], progress: Progress,
     progress(1, 1, f"analysis finished: {len(summary['clusters'])} clusters, "
                    f"{len(formulas):,} formulas in {len(catalogue):,} classes, "
                    f"{len(result['families'])} families, {len(beyond['hypotheses'])} hypotheses")
+    if paged:
+        _bound_lists(result, accelerated)
     if len(rows) <= MAX_TABLE_ROWS:
         cluster_column = [cluster_of.get(row[0], -1) for row in rows]
         result["feature_table"] = {
@@ -263,6 +273,38 @@ def _summarise(params: PCFClusterParams, pieces: list[dict], progress: Progress,
             f"{len(rows):,} rows exceed the {MAX_TABLE_ROWS:,}-row summary; the table stays in "
             "the shard results (feature_table.rows, in index order)")
     return result
+
+
+def _bound_lists(result: dict, accelerated: list[dict]) -> None:
+    """Keep a merged summary small where closed forms make its lists huge.
+
+    The paper-scale box has ~98,000 members named only by a hypergeometric closed form in
+    ~34,000 classes: listed in full, the summary was 318 MiB.  Past MAX_SUMMARY_FORMULAS
+    the summary leaves ``identified`` out (every shard result holds its members' formulas,
+    paged in index order) and keeps the formulas named by a constant in ``named_formulas``;
+    past MAX_SUMMARY_CLASSES hypergeometric classes, the largest are kept (all classes of a
+    named constant stay).  Counts are of everything.
+    """
+    formulas = result["identified"]
+    if len(formulas) > MAX_SUMMARY_FORMULAS:
+        named = [f for f in formulas if f["form"] != "hypergeometric"]
+        result["identified"], result["named_formulas"] = None, named
+        result["identified_note"] = (
+            f"{len(formulas):,} formulas exceed the {MAX_SUMMARY_FORMULAS:,}-formula summary: the "
+            f"{len(named):,} named by a constant are in named_formulas; every formula found in "
+            "the shards, hypergeometric closed forms included, stays in the shard results "
+            f"(identified, in index order); the {len(accelerated):,} the cluster accelerator "
+            "found at the merge are in named_formulas only")
+    catalogue = result["catalogue"]
+    hypergeometric = [e for e in catalogue if e["constant"] == "hypergeometric"]
+    if len(hypergeometric) > MAX_SUMMARY_CLASSES:
+        largest = sorted(hypergeometric, key=lambda e: -e["size"])[:MAX_SUMMARY_CLASSES]
+        kept = {id(e) for e in largest}
+        result["catalogue"] = [e for e in catalogue
+                               if e["constant"] != "hypergeometric" or id(e) in kept]
+        result["catalogue_note"] = (
+            f"{len(hypergeometric):,} classes named only by a hypergeometric closed form: the "
+            f"{MAX_SUMMARY_CLASSES:,} largest are listed; catalogue_classes counts all")
 
 
 def _catalogue(formulas: list[dict]) -> list[dict]:
@@ -379,7 +421,8 @@ def discoveries(params: PCFClusterParams, result: PCFClusterResult) -> list[Disc
     unknown constant: its statement is the representative PCF (the id's
     fingerprint), so two jobs that find it from the same simplest PCF share it.
     """
-    by_index = {f.index: f for f in result.identified}
+    listed = result.identified if result.identified is not None else result.named_formulas
+    by_index = {f.index: f for f in listed or []}
     out = []
     for entry in result.catalogue or []:
         formula = by_index.get(entry.representative)

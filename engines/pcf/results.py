@@ -213,8 +213,13 @@ class PCFClusterResult(ResultModel):
     feature_table: FeatureTable | None = None
     feature_table_rows: int
     feature_table_note: str | None = None
-    identified: list[PCFFormula]
+    identified: list[PCFFormula] | None = Field(..., description=(
+        "every formula, index order; None in a merged summary past its bound (identified_note): "
+        "then paged over the shard results"))
     identified_count: int
+    named_formulas: list[PCFFormula] | None = Field(None, description=(
+        "when identified is left out: the formulas named by a constant (not only hypergeometric)"))
+    identified_note: str | None = None
     identification: dict[str, JsonValue]
     feature_definitions: dict[str, str] | None = None
     status_counts: dict[str, int] | None = None
@@ -232,6 +237,7 @@ class PCFClusterResult(ResultModel):
     families: list[Family] | None = None
     catalogue: list[CatalogueEntry] | None = None
     catalogue_classes: int | None = None
+    catalogue_note: str | None = None
     cluster_chart: ClusterChart | None = None
     accelerator: dict[str, int] | None = None
     formulas_per_constant: dict[str, int] | None = None
@@ -376,7 +382,7 @@ def view(result: PCFClusterResult) -> ResultView:
                    "proof": None if proof is None else f"{proof.status}: {proof.by}"}))
     formulas += _hypotheses_shown(result)
     if not formulas:  # a shard: its formulas, not yet grouped
-        for k, f in enumerate(result.identified[:SHOWN_FORMULAS], start=1):
+        for k, f in enumerate((result.identified or [])[:SHOWN_FORMULAS], start=1):
             formulas.append(ShownFormula(label=f"Formula {k}: {f.equals}", text=f.text,
                                          latex=f.latex, verified_digits=f.verified_digits,
                                          facts={"constant": f.constant}))
@@ -413,9 +419,8 @@ def view(result: PCFClusterResult) -> ResultView:
             value=sum(h.non_trivial > 0 for h in result.hypotheses or [])))
     charts = [c for c in (_explained_chart(result), _cluster_chart(result),
                           _constants_chart(result)) if c is not None]
-    notes = []
-    if result.feature_table_note:
-        notes.append(result.feature_table_note)
+    notes = [n for n in (result.feature_table_note, result.identified_note,
+                         result.catalogue_note) if n]
     search = result.hypothesis_search or {}
     if search.get("skipped"):
         notes.append(f"Hypothesis search: {search['skipped']:,} members beyond the basis were "

@@ -244,6 +244,41 @@ def test_shards_merge_exactly(monkeypatch):
     assert merged == whole
 
 
+def test_a_large_merged_summary_pages_its_formulas_over_the_shards(monkeypatch):
+    """Past the summary's bounds the merge leaves `identified` to the shard results (paged by the
+    service) and keeps the formulas named by a constant and the largest hypergeometric classes."""
+    monkeypatch.setattr(job, "SHARD_SIZE", 150)
+    monkeypatch.setattr(job, "MAX_SUMMARY_FORMULAS", 5)
+    monkeypatch.setattr(job, "MAX_SUMMARY_CLASSES", 3)
+    params = _params(a_degree=1, b_degree=1, coefficient_min=-2, coefficient_max=2, depth=400,
+                     constants=["pi", "e", "tan1"], identify_clusters=4, members_checked=2)
+    shard_results = [json.loads(json.dumps(job.run(job.PCFClusterParams(**p))))
+                     for p in job.shards(params)]
+    merged = json.loads(json.dumps(job.merge(params, shard_results)))
+    whole = json.loads(json.dumps(job.run(params)))  # one process: nothing to page from
+    job_type = get_job_type("pcf_cluster")
+    model = job_type.check_result(merged)
+    assert merged["identified"] is None and "identified" in merged["identified_note"]
+    assert merged["identified_count"] == whole["identified_count"] > 5
+    everything = whole["identified"]
+    assert merged["named_formulas"] == [f for f in everything if f["form"] != "hypergeometric"]
+    paged = {f["index"] for r in shard_results for f in r["identified"]}
+    hypergeometric = [f for f in everything if f["form"] == "hypergeometric"]
+    assert hypergeometric and {f["index"] for f in hypergeometric} <= paged
+    classes = [e for e in whole["catalogue"] if e["constant"] == "hypergeometric"]
+    assert len(classes) > 3 and merged["catalogue_classes"] == whole["catalogue_classes"]
+    kept = [e for e in merged["catalogue"] if e["constant"] == "hypergeometric"]
+    assert len(kept) == 3 and min(e["size"] for e in kept) >= sorted(
+        (e["size"] for e in classes), reverse=True)[2]
+    assert [e for e in merged["catalogue"] if e["constant"] != "hypergeometric"] == [
+        e for e in whole["catalogue"] if e["constant"] != "hypergeometric"]
+    assert merged["explained"] == whole["explained"]
+    found = {d.fingerprint() for d in job_type.discoveries(params, model)}
+    assert found == {d.fingerprint() for d in job_type.discoveries(
+        params, job_type.check_result(whole))}
+    assert any("named_formulas" in note for note in job_type.view(model).notes)
+
+
 def test_families_are_fitted_on_some_members_and_checked_on_others():
     # L_k = (k K + 1)/K along a line of coefficient vectors: relations (0, k, -1, -... ) made
     # from real constants' Möbius forms; the fitter must recover c(k) from the fewest points
