@@ -51,9 +51,10 @@ __all__ = ["estimate_extremal", "extremal_merge", "extremal_shards", "run_extrem
            "warm_up_extremal"]
 
 #: seconds per generator application of a candidate's BFS (rank and unrank included) and per
-#: candidate, measured warm (docs/benchmarks.md: triples n = 6 in 0.81 s, n = 7 in 66.5 s,
-#: about half of the candidates searched in full)
-SECONDS_PER_EVALUATION = 1e-7
+#: candidate, measured warm on an idle core (docs/benchmarks.md: triples n = 7 in 24.9 s,
+#: involution + element n = 7 in 4.1 s and n = 8 in 326 s of shard time; about half of the
+#: candidates searched in full). The first fit, 1e-7, was made at load 7-9: 2.5-3x too high.
+SECONDS_PER_EVALUATION = 3.8e-8
 SECONDS_PER_CANDIDATE = 2e-6
 FULL_SEARCH_FRACTION = 0.5
 
