@@ -16,7 +16,9 @@ Canonical forms are normalised by their constructors:
 * :func:`expression_statement` -- ``y = f(x)`` on a named data set: the
   expression parsed by the safe grammar and printed in sympy's normal form;
 * :func:`identity_statement`, :func:`diameter_statement`,
-  :func:`growth_statement`, :func:`intersection_statement`.
+  :func:`growth_statement`, :func:`intersection_statement`;
+* :class:`ExtremalStatement` -- the largest Cayley diameter over every generating set of
+  S_n of one shape (an exhaustive ``cayley_extremal`` search), built directly.
 
 Example
 -------
@@ -45,6 +47,7 @@ __all__ = [
     "DiameterStatement",
     "Discovery",
     "ExpressionStatement",
+    "ExtremalStatement",
     "FormulaStatement",
     "GrowthStatement",
     "HypothesisStatement",
@@ -121,6 +124,16 @@ class GrowthStatement(_Statement):
     layer_sizes: list[int]
 
 
+class ExtremalStatement(_Statement):
+    """Over every generating set of S_n of one shape, the largest Cayley-graph diameter is
+    ``max_diameter`` (an exhaustive search, not a fit)."""
+
+    kind: Literal["extremal_diameter"] = "extremal_diameter"
+    shape: str
+    n: int
+    max_diameter: int
+
+
 class IntersectionStatement(_Statement):
     kind: Literal["intersection_number"] = "intersection_number"
     genus: int
@@ -142,7 +155,8 @@ class HypothesisStatement(_Statement):
 
 Statement = Annotated[
     FormulaStatement | IdentityStatement | ExpressionStatement | DiameterStatement
-    | GrowthStatement | IntersectionStatement | SequenceStatement | HypothesisStatement,
+    | GrowthStatement | IntersectionStatement | SequenceStatement | HypothesisStatement
+    | ExtremalStatement,
     Field(discriminator="kind"),
 ]
 

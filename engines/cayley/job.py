@@ -78,7 +78,7 @@ from mathdisco.engines.cayley.sweep import (
     sequence_discovery,
 )
 from mathdisco.engines.contract import JobType, Progress, no_progress
-from mathdisco.engines.discoveries import Discovery, growth_statement
+from mathdisco.engines.discoveries import Discovery, ExtremalStatement, growth_statement
 
 __all__ = [
     "JOB_TYPES",
@@ -86,6 +86,7 @@ __all__ = [
     "GrowthParams",
     "SweepParams",
     "catalogue_discoveries",
+    "extremal_discoveries",
     "growth_discoveries",
     "run_catalogue",
     "run_growth",
@@ -191,6 +192,33 @@ def growth_discoveries(params: GrowthParams, result: GrowthResult) -> list[Disco
                   "invariants_checked": result.invariants_checked,
                   "algorithm": result.algorithm},
     )]
+
+
+def extremal_discoveries(params: ExtremalParams, result: ExtremalResult) -> list[Discovery]:
+    """Per n searched in full, the largest diameter over the shape, with its first maximiser.
+
+    A job over an index range (one piece of a search) states nothing: its maximum is not
+    the shape's.
+    """
+    if params.index_start is not None:
+        return []
+    found = []
+    for row in result.per_n:
+        if row.max_diameter is None or not row.maximisers:
+            continue
+        first = row.maximisers[0]
+        found.append(Discovery(
+            target=f"{result.shape}, S_{row.n}",
+            text=(f"The largest diameter of Cay(S_{row.n}, S) over every {result.shape} "
+                  f"generating set S is {row.max_diameter}, reached by {row.maximisers_found} "
+                  f"of {row.generating:,} (first: {', '.join(first.cycles)})"),
+            latex=rf"\max_S \operatorname{{diam}} \mathrm{{Cay}}(S_{{{row.n}}}, S) = {row.max_diameter}",
+            statement=ExtremalStatement(shape=result.shape, n=row.n, max_diameter=row.max_diameter),
+            evidence={"candidates": row.candidates, "generating": row.generating,
+                      "maximisers": row.maximisers_found, "first_maximiser": first.cycles,
+                      "growth": row.growth, "bound": row.bound,
+                      "coxeter_diameter": row.coxeter_diameter}))
+    return found
 
 
 def _fit_args(params: SweepParams | CatalogueParams) -> dict:
@@ -441,6 +469,7 @@ JOB_TYPES = [
             "an involution and an element) with the largest Cayley-graph diameter.",
             result_model=ExtremalResult, view=view_extremal,
             estimate=estimate_extremal, shards=extremal_shards, merge=extremal_merge,
+            discoveries=extremal_discoveries,
             queue="heavy", limits=GROWTH_LIMITS, warm_up=warm_up, compile_s=COMPILE_S,
             key_params=("shape", "n_min", "n_max")),
     JobType("cayley_catalogue", CatalogueParams, run_catalogue,

@@ -109,6 +109,18 @@ def test_extremal_search_through_run_and_independent_bfs():
             GrowthParams(generators=row["maximisers"][0]["generators"]))["layer_sizes"]
     assert job.view(model).charts[0].id == "extremal"
     assert job.estimate(params).seconds > 0
+    # each n searched in full is one discovery: the maximum, stated apart from who found it
+    found = job.discoveries(params, model)
+    assert [(d.statement.n, d.statement.max_diameter) for d in found] == [(4, 6), (5, 10)]
+    again = job.discoveries(job.validate({"shape": "involution_triples", "n_min": 5, "n_max": 5}),
+                            job.check_result(job.run(job.validate(
+                                {"shape": "involution_triples", "n_min": 5, "n_max": 5}), _quiet)))
+    assert again[0].fingerprint() == found[1].fingerprint() and found[1].kind == "extremal_diameter"
+    assert found[1].evidence["first_maximiser"] == rows[5]["maximisers"][0]["cycles"]
+    # one piece of a search (an index range) states nothing about the shape's maximum
+    piece = job.validate({"shape": "involution_triples", "n_min": 5, "n_max": 5,
+                          "index_start": 0, "index_stop": 10})
+    assert job.discoveries(piece, job.check_result(job.run(piece, _quiet))) == []
     # two involutions generate a dihedral group: never S_n for n >= 4
     pairs = job.run(job.validate({"shape": "involution_pairs", "n_min": 3, "n_max": 5}), _quiet)
     assert [r["generating"] > 0 for r in pairs["per_n"]] == [True, False, False]
