@@ -3,15 +3,16 @@
 The data are ``y = c * x0 * x1`` (``--rows`` rows of U[1, 5]**2, SRBench noise
 ``--noise``); the selection (:func:`mathdisco.engines.sr.selection.process`) is run on the
 right structure only, so the figures are those of the recognition step
-(:mod:`mathdisco.engines.numerics.identification`, ``interval_candidates`` and
+(:mod:`mathdisco.engines.numerics.measured`, ``interval_candidates`` and
 ``interval_accepts``), not of the search.  *False*: ``c`` drawn from U(0.1, 10)
 and replaced by any closed form.  *True*: ``c`` one of ten simple numbers and
 replaced by exactly that number.  ``--margin`` overrides the nats a closed form
-must save (``MARGIN_NATS``, 2 by default).
+must save (0 by default: the rule of engines/numerics/measured.py), ``--chance`` the
+largest chance of an accidental match (``CHANCE_LEVEL``; 1 leaves that rule out).
 
 Run::
 
-    .venv/bin/python bench/sr_recognition.py --trials 100 --margin 2
+    .venv/bin/python bench/sr_recognition.py --trials 200
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import os
 import numpy as np
 
 import mathdisco.engines.sr.selection as selection
-from mathdisco.engines.numerics import identification
+from mathdisco.engines.numerics import measured
 from mathdisco.engines.sr.evaluate import Evaluator
 from mathdisco.engines.sr.grammar import Library
 from mathdisco.engines.sr.job import model_constants
@@ -52,16 +53,21 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=100, help="random constants (and 5 seeds per simple one)")
     parser.add_argument("--noise", type=float, default=0.01)
     parser.add_argument("--rows", type=int, default=200)
-    parser.add_argument("--margin", type=float, default=identification.MARGIN_NATS)
+    parser.add_argument("--margin", type=float, default=0.0)
+    parser.add_argument("--chance", type=float, default=measured.CHANCE_LEVEL,
+                        help="the largest chance of an accidental match (1: no such rule)")
     args = parser.parse_args()
-    margin = args.margin
+    margin, level = args.margin, args.chance
 
-    def accepts(candidate, value, error, z=identification.INTERVAL_Z):
+    def accepts(candidate, value, error, z=measured.INTERVAL_Z):
         inside = abs(candidate.value - value) <= z * error * (1 + 1e-12)
-        return inside and candidate.cost + margin < identification.measured_cost(value, error)
+        if not inside or candidate.cost + margin >= measured.measured_cost(value, error):
+            return False
+        return level >= 1 or measured.coincidence_chance(candidate, value, error, z) <= level
 
     selection.interval_accepts = accepts
-    print(f"# noise {args.noise}, {args.rows} rows, margin {margin} nats; load {os.getloadavg()}")
+    print(f"# noise {args.noise}, {args.rows} rows, margin {margin} nats, chance level {level}; "
+          f"load {os.getloadavg()}")
     rng = np.random.default_rng(0)
     false = []
     for seed in range(args.trials):
@@ -76,6 +82,9 @@ def main() -> None:
     print(f"random constants recognised: {len(false)}/{args.trials}; simple ones recognised as "
           f"themselves: {hits}/{5 * len(SIMPLE)}")
     print("false recognitions:", "; ".join(false[:12]))
+    per_number = [f"{name} {sum(v is not None and math.isclose(v, c, rel_tol=1e-9) for v in values[5 * i:5 * i + 5])}/5"
+                  for i, (name, c) in enumerate(SIMPLE.items())]
+    print("simple ones, per number:", ", ".join(per_number))
 
 
 if __name__ == "__main__":

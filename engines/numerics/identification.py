@@ -29,18 +29,8 @@ handed to PSLQ are mpmath numbers carrying ``found_digits`` correct digits --
 never doubles.
 
 **Measured values** (a constant fitted to noisy data, known to a standard
-error ``sigma`` rather than to digits) cannot meet rule 1, so they are judged
-by the same two rules read in nats: :func:`interval_candidates` proposes the
-closed forms ``(p/q) * B`` (``q <= 12``; ``B`` a product of ``sqrt 2``,
-``sqrt 3`` and a half-integer power of ``pi``, a power of ``e``, or a constant
-of the registry) inside the value's confidence interval ``v +- z sigma``, cheapest
-first, and :func:`interval_accepts` accepts one when (1') its codelength plus
-``MARGIN_NATS`` is shorter than the measured value's, ``ln 2 + ln(1 + |v| /
-sigma)`` -- the relation is smaller than the information the data hold about
-the value, the analogue of rule 1 -- and (2') it lies inside the interval; the
-caller then refits its model with the value fixed and re-checks the error (the
-analogue of rule 2: symbolic regression's partial F-test,
-:mod:`mathdisco.engines.sr.selection`).
+error rather than to digits) are judged by the same rules read in nats, in
+:mod:`mathdisco.engines.numerics.measured`.
 
 Relation shapes (the basis, in this order):
 
@@ -64,11 +54,9 @@ True
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 
 import mpmath
 import sympy
@@ -80,13 +68,8 @@ __all__ = [
     "MARGIN_DIGITS",
     "Identification",
     "basis_labels",
-    "MARGIN_NATS",
-    "Recognised",
     "closed_form",
     "identify_decimal",
-    "interval_accepts",
-    "interval_candidates",
-    "measured_cost",
     "judge",
     "mobius_coefficients",
     "primitive",
@@ -99,12 +82,6 @@ __all__ = [
 MARGIN_DIGITS = 8
 #: digits of the check a relation may fall short of (rounding of the last digits; rule 2).
 CHECK_SLACK_DIGITS = 2
-
-#: nats a closed form must save over a measured value (the many forms that lie within a few
-#: standard errors of any value by chance: rule 1' for measured values).
-MARGIN_NATS = 2.0
-#: confidence interval of a measured value, in standard errors (rule 2').
-INTERVAL_Z = 3.0
 
 FORMS = ("rational", "quadratic", "linear", "mobius", "combination")
 
@@ -382,122 +359,3 @@ def identify_decimal(text: str, digits: int, constants: Sequence[str], *, max_co
     if progress is not None:
         progress(len(candidates), len(candidates), "done")
     return best
-
-
-# -- measured values: closed forms inside a confidence interval ------------------------------
-
-_LN2 = math.log(2.0)
-_MAX_DENOMINATOR = 12
-#: registry constants offered for measured values beyond the products of sqrt 2, sqrt 3, pi, e.
-_REGISTRY_FOR_INTERVALS = ("ln2", "ln3", "phi", "sqrt5", "zeta3", "catalan", "euler_gamma")
-
-
-@dataclass(frozen=True)
-class Recognised:
-    """A closed form ``rational * base`` near a measured value, with its codelength in nats."""
-
-    value: float
-    rational: Fraction
-    base: int  # index into the interval bases (0: the number 1)
-    cost: float
-
-    @property
-    def expression(self) -> sympy.Expr:
-        return sympy.Rational(self.rational.numerator, self.rational.denominator) * _interval_bases()[self.base][1]
-
-    @property
-    def text(self) -> str:
-        return sympy.sstr(self.expression)
-
-
-@functools.lru_cache(maxsize=1)
-def _interval_bases() -> tuple[tuple[float, sympy.Expr, float], ...]:
-    """(value, sympy form, codelength in nats) of every base; the first is 1."""
-    out = []
-    for a in (0, 1):
-        for b in (0, 1):
-            for c in (0, 1, -1, 2, -2, 3, -3, 4, -4):
-                expr = sympy.sqrt(2) ** a * sympy.sqrt(3) ** b * sympy.pi ** sympy.Rational(c, 2)
-                cost = _LN2 * (a + b) + (_LN2 + math.log(abs(c)) if c else 0.0)
-                out.append((float(expr), expr, cost))
-    for k in (1, -1, 2, -2):  # e**k: exp(1 - x) = e * exp(-x) leaves a power of e in a scale
-        out.append((math.e**k, sympy.E**k, 2 * _LN2 + math.log(abs(k))))
-    extra = 2 * _LN2 + math.log(len(_REGISTRY_FOR_INTERVALS))  # which registry entry
-    for name in _REGISTRY_FOR_INTERVALS:
-        out.append((float(constant_value(name, 20)), CONSTANTS[name].sympy_form, extra))
-    return tuple(out)
-
-
-def _integer_cost(k: int) -> float:
-    return 2.0 * math.log1p(abs(k))  # a proper code: the lengths satisfy Kraft's inequality
-
-
-def _rational_cost(r: Fraction) -> float:
-    return _integer_cost(r.numerator) + 2.0 * math.log(r.denominator) + (_LN2 if r < 0 else 0.0)
-
-
-def measured_cost(value: float, standard_error: float) -> float:
-    """The codelength in nats of a measured value: a sign and ``|value|`` to its standard error.
-
-    >>> round(measured_cost(1.5, 0.001), 3)
-    8.007
-    """
-    if not math.isfinite(standard_error) or standard_error <= 0:
-        standard_error = 1e-300
-    return _LN2 + math.log1p(abs(value) / standard_error)
-
-
-def interval_candidates(value: float, low: float, high: float, *,
-                        max_denominator: int = _MAX_DENOMINATOR, decimals: int = 0) -> list[Recognised]:
-    """Closed forms ``(p/q) * base`` in ``[low, high]``, cheapest first (ties: nearest ``value``).
-
-    The finder for measured values (module docstring).  ``decimals > 0`` adds the
-    decimal with that many places nearest to ``value`` (``3.39``), for exact data
-    whose constants are short decimals; its cost is that of ``p`` over
-    ``10**decimals``.  Zero is never a candidate (dropping a term is the caller's
-    decision).
-
-    >>> [c.text for c in interval_candidates(1.50093, 1.4978, 1.5041)][:2]
-    ['3/2', '3*sqrt(2)*sqrt(pi)/5']
-    >>> interval_candidates(0.69316, 0.69310, 0.69320)[0].text
-    'log(2)'
-    """
-    if not all(math.isfinite(v) for v in (value, low, high)) or value == 0 or abs(value) > 1e6:
-        return []
-    pad = 1e-15 * abs(value)
-    low, high = min(low, value) - pad, max(high, value) + pad
-    seen: dict[float, Recognised] = {}
-    for index, (base_value, _, base_cost) in enumerate(_interval_bases()):
-        ratio = value / base_value
-        for q in range(1, max_denominator + 1):
-            p = round(ratio * q)
-            if p == 0:
-                continue
-            r = Fraction(p, q)
-            number = float(r) * base_value
-            if not low <= number <= high:
-                continue
-            cost = _rational_cost(r) + base_cost
-            key = round(number, 12)
-            if key not in seen or cost < seen[key].cost:
-                seen[key] = Recognised(number, r, index, cost)
-    for places in range(1, decimals + 1):
-        r = Fraction(round(value * 10**places), 10**places)
-        if r != 0 and low <= float(r) <= high:
-            key = round(float(r), 12)
-            if key not in seen:
-                cost = _integer_cost(round(value * 10**places)) + places * math.log(10) + _LN2
-                seen[key] = Recognised(float(r), r, 0, cost)
-    return sorted(seen.values(), key=lambda c: (c.cost, abs(c.value - value)))
-
-
-def interval_accepts(candidate: Recognised, value: float, standard_error: float,
-                     z: float = INTERVAL_Z) -> bool:
-    """Rules 1' and 2' for a measured value (module docstring); the caller refits and re-checks.
-
-    >>> c = interval_candidates(1.50093, 1.497, 1.505)[0]
-    >>> interval_accepts(c, 1.50093, 0.001), interval_accepts(c, 1.50093, 0.0001)
-    (True, False)
-    """
-    inside = abs(candidate.value - value) <= z * standard_error * (1 + 1e-12)
-    return inside and candidate.cost + MARGIN_NATS < measured_cost(value, standard_error)

@@ -218,6 +218,38 @@ class Library:
                 terms.append(tuple(prefix[start:end]))
         return tuple(sorted(set(terms)))
 
+    def inner_summand_removals(self, prefix: tuple[int, ...]) -> list[tuple[tuple[int, ...], int, int]]:
+        """Every expression left by dropping one argument of an inner ``add`` or ``sub`` node.
+
+        Returns ``(expression, first, stop)`` with ``first:stop`` the indices, in
+        ``prefix``'s own constant order, of the ``C`` tokens dropped with the
+        argument.  Dropping the minuend of ``a - b`` leaves ``neg b`` (skipped
+        without ``neg``).  Only legal results are listed (a bare ``C`` left
+        under a unary operator, say, is not).
+
+        >>> lib = Library(["x"], ["add", "mul", "exp"], constants=True)
+        >>> term = lib.encode(["mul", "x", "add", "x", "exp", "mul", "C", "x"])
+        >>> [(lib.decode(e), first, stop) for e, first, stop in lib.inner_summand_removals(term)]
+        [(['mul', 'x', 'exp', 'mul', 'C', 'x'], 0, 0), (['mul', 'x', 'x'], 0, 1)]
+        """
+        add, sub, neg = (self.token_of.get(name, -2) for name in ("add", "sub", "neg"))
+        out = []
+        for start, token in enumerate(prefix):
+            if token not in (add, sub):
+                continue
+            end = self.subtree_end(prefix, start)
+            (a0, a1), (b0, b1) = self.children(prefix, start)
+            options = [(prefix[b0:b1] if token == add else (neg, *prefix[b0:b1]), a0, a1)] if (
+                token == add or neg >= 0) else []
+            options.append((prefix[a0:a1], b0, b1))
+            for kept, d0, d1 in options:
+                expression = (*prefix[:start], *kept, *prefix[end:])
+                if not self.is_legal(expression, len(expression), len(expression)):
+                    continue
+                first = self.count_constants(prefix[:d0])
+                out.append((expression, first, first + self.count_constants(prefix[d0:d1])))
+        return out
+
     def lower(self, prefix: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         """The (code, arg) arrays of :mod:`mathdisco.engines.sr.kernels` for a prefix expression."""
         code = np.array([self.opcode[t] for t in prefix], dtype=np.int64)

@@ -17,7 +17,7 @@ the limit stopped the search (``stopped_by_limit``) and, in ``limited``,
 whether it stopped it before the search ran (``{"reason": ...}``, else None).
 Every number of the selected model is listed in ``best.constants`` with its
 fitted value, confidence interval and the closed form it was recognised as
-(:mod:`mathdisco.engines.numerics.identification`, through the selection).
+(:mod:`mathdisco.engines.numerics.measured`, through the selection).
 
 ``sr_benchmark`` runs a suite of named problems over seeds, one shard per
 (problem, seed), and reports the exact-recovery rate and the median time per
@@ -244,7 +244,7 @@ def model_constants(model, lib) -> list[dict]:
     """Every number of the selected model: where, the fitted value, its confidence interval
     (``Z_WINDOW`` standard errors) and the closed form it was recognised as (None: kept free).
 
-    The recognised forms come from :mod:`mathdisco.engines.numerics.identification` through the
+    The recognised forms come from :mod:`mathdisco.engines.numerics.measured` through the
     selection's snapping (:func:`mathdisco.engines.sr.selection.snap`).
     """
     from mathdisco.engines.sr.selection import interval_of
@@ -263,11 +263,13 @@ def model_constants(model, lib) -> list[dict]:
                 if entry is None or (kind == "intercept" and f.value == 0.0):
                     continue  # a dropped intercept is no number of the law
                 out.append({"where": where, "fitted": float(entry["fitted"]),
-                            "interval": entry.get("interval"), "recognised": f.text})
+                            "interval": entry.get("interval"), "recognised": f.text,
+                            "chance": entry.get("chance")})
             else:
                 error = errors[i] if i < len(errors) else math.inf
                 out.append({"where": where, "fitted": float(value),
-                            "interval": interval_of(value, error), "recognised": None})
+                            "interval": interval_of(value, error), "recognised": None,
+                            "chance": None})
     return out
 
 

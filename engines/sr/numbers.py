@@ -2,7 +2,7 @@
 
 A fitted constant ``0.4987 +- 0.004`` may be ``1/2``; ``0.3991`` may be
 ``1/sqrt(2 pi)``.  The candidates come from the one identification module,
-:func:`mathdisco.engines.numerics.identification.interval_candidates` (``(p/q) * B``
+:func:`mathdisco.engines.numerics.measured.interval_candidates` (``(p/q) * B``
 with ``q <= 12`` and ``B`` a product of ``sqrt 2``, ``sqrt 3`` and a
 half-integer power of ``pi``, a power of ``e`` or a registry constant), with
 their codelengths in nats; whether one replaces the fitted value is decided by
@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from mathdisco.engines.numerics.identification import Recognised, interval_candidates, measured_cost
+from mathdisco.engines.numerics.measured import Recognised, interval_candidates, measured_cost
 
 __all__ = ["SimpleNumber", "candidates", "free_cost", "integer_cost", "is_simple"]
 

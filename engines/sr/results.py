@@ -40,6 +40,9 @@ class SnappedValue(_Strict):
     interval: list[float] | None = Field(
         None, min_length=2, max_length=2,
         description="the fitted value's 3-standard-error confidence interval [lo, hi]")
+    chance: float | None = Field(None, ge=0, le=1, description=(
+        "the chance that a closed form this short lies inside the interval by accident "
+        "(engines/numerics/measured.py); None: fixed to make the model identifiable"))
 
 
 class ModelConstant(_Strict):
@@ -48,8 +51,11 @@ class ModelConstant(_Strict):
     interval: list[float] | None = Field(..., min_length=2, max_length=2, description=(
         "[lo, hi]: fitted +- 3 standard errors from the fit's Jacobian (None: not identifiable)"))
     recognised: str | None = Field(..., description=(
-        "the closed form (engines/numerics/identification.py) that replaced it, sympy syntax; "
+        "the closed form (engines/numerics/measured.py) that replaced it, sympy syntax; "
         "None: kept as fitted"))
+    chance: float | None = Field(None, ge=0, le=1, description=(
+        "when recognised: the chance that a closed form this short lies inside the interval "
+        "by accident (engines/numerics/measured.py)"))
 
 
 class SRParetoRow(ParetoPoint):
@@ -212,6 +218,8 @@ def sr_view(result: SRResult) -> ResultView:
         interval = ("no interval (not identifiable)" if c.interval is None
                     else f"[{c.interval[0]:.6g}, {c.interval[1]:.6g}]")
         verdict = f"recognised as {c.recognised}" if c.recognised is not None else "kept as fitted"
+        if c.chance is not None:
+            verdict += f" (chance of an accidental match {c.chance:.2g})"
         evidence.append(EvidenceRow(label=f"number: {c.where}",
                                     value=f"fitted {c.fitted:.6g}, 3-sigma interval {interval}: {verdict}"))
     for value in best.snapped:

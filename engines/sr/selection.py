@@ -12,18 +12,19 @@ score); each is processed here on all training rows:
    ``F = ((RSS_r - RSS) / q) / s**2``, ``s**2 = RSS / (n - p)``, with ``q`` the
    parameters removed);
 3. **recognise constants**: every free value is offered to the identification
-   module (:func:`mathdisco.engines.numerics.identification.interval_candidates`, through
+   module (:func:`mathdisco.engines.numerics.measured.interval_candidates`, through
    :mod:`mathdisco.engines.sr.numbers`) and replaced by a closed form when (a) the form
    lies inside the value's confidence interval, ``z = 3`` standard errors from
-   the Jacobian, (b) it is a shorter description than the free value by at
-   least ``MARGIN`` (2 nats: many candidates lie near any value; zero, the
-   value's absence, needs no margin) -- (a) and (b) are
-   :func:`~mathdisco.engines.numerics.identification.interval_accepts` -- and (c) the
+   the Jacobian, (b) it is a shorter description than the free value, and a
+   form that short lies in an interval that wide by accident with chance at
+   most ``CHANCE_LEVEL`` (0.1; the look-elsewhere effect, counted) -- (a) and
+   (b) are :func:`~mathdisco.engines.numerics.measured.interval_accepts`; zero,
+   the value's absence, is offered without them -- and (c) the
    model refitted with it (the other values free) passes the partial F-test
    against the unsnapped one (``q`` = the number of values fixed so far) at
    level ``SNAP_ALPHA`` = 0.0027, the level at which one value's test and its
-   ``z = 3`` interval agree.  Each replacement records the fitted value and its
-   interval.
+   ``z = 3`` interval agree.  Each replacement records the fitted value, its
+   interval and the chance of an accidental match.
    A model whose residual exceeds twice the model-free noise level (when one
    is given) is an approximation and keeps its fitted numbers;
 4. **choose** the model of least description length (a two-part MDL code,
@@ -65,7 +66,7 @@ Examples
 >>> sympy.sstr(to_sympy(model, lib))
 'sqrt(2)*exp(-x**2/2)/(2*sqrt(pi))'
 >>> [s["snapped"] for s in model.snapped]
-['0', 'sqrt(2)/(2*sqrt(pi))', '-1/2']
+['0', '-1/2', 'sqrt(2)/(2*sqrt(pi))']
 """
 
 from __future__ import annotations
@@ -79,7 +80,11 @@ from fractions import Fraction
 import numpy as np
 import scipy.special
 
-from mathdisco.engines.numerics.identification import INTERVAL_Z, MARGIN_NATS, interval_accepts
+from mathdisco.engines.numerics.measured import (
+    INTERVAL_Z,
+    coincidence_chance,
+    interval_accepts,
+)
 from mathdisco.engines.sr import kernels
 from mathdisco.engines.sr.evaluate import Fit
 from mathdisco.engines.sr.grammar import Library
@@ -96,9 +101,6 @@ Z_WINDOW = INTERVAL_Z
 SNAP_ALPHA = float(scipy.special.erfc(Z_WINDOW / math.sqrt(2)))
 """The snap test's level: one value passes it exactly when its number lies inside the
 ``Z_WINDOW`` interval (two-sided normal tail, 0.0027), so interval and test agree."""
-MARGIN = MARGIN_NATS
-"""Nats a simple number must save over the free value: against the many candidates that lie
-within a few standard errors of any value by chance (the look-elsewhere effect)."""
 
 
 @dataclass
@@ -401,17 +403,44 @@ def _without(model: Model, j: int, lib: Library) -> Model:
                    coefficient_fixed=[model.coefficient_fixed[i] for i in keep])
 
 
+def _with_term(model: Model, j: int, term: Expr, first: int, stop: int, lib: Library) -> Model:
+    """``model`` with term ``j`` replaced by ``term``, which lacks the term's constants ``first:stop``."""
+    a = constant_spans(lib, model.terms)[j][0]
+    cut = slice(a + first, a + stop)
+
+    def drop(values: list) -> list:
+        return values[:cut.start] + values[cut.stop:]
+
+    return replace(model, terms=model.terms[:j] + (term,) + model.terms[j + 1:],
+                   constants=drop(model.constants), constant_fixed=drop(model.constant_fixed))
+
+
+def _reductions(model: Model, lib: Library):
+    """(reduced model, free values removed) for every term and every inner summand of a term."""
+    spans = constant_spans(lib, model.terms)
+    for j, term in enumerate(model.terms):
+        a, b = spans[j]
+        yield _without(model, j, lib), (model.coefficient_fixed[j] is None) + sum(
+            f is None for f in model.constant_fixed[a:b])
+        for reduced, first, stop in lib.inner_summand_removals(term):
+            q = sum(f is None for f in model.constant_fixed[a + first:a + stop])
+            yield _with_term(model, j, reduced, first, stop, lib), q
+
+
 def prune(model: Model, context: Context) -> Model:
-    """Backward elimination of terms by the partial F-test (module docstring, step 2)."""
+    """Backward elimination of terms and of summands inside terms by the partial F-test
+    (module docstring, step 2).
+
+    A summand inside a term (``(x + 1)(x**4 + x**2 + 1 + exp(C - x))``'s
+    ``exp(C - x)``) is as idle as a top-level one when the data cannot see it;
+    the constant it distorts is then refitted without it.
+    """
     while model.terms and time.monotonic() < context.deadline:
-        spans = constant_spans(context.lib, model.terms)
         best = None
-        for j in range(len(model.terms)):
-            trial = refit(_without(model, j, context.lib), context)
-            if trial is None:
-                continue
-            a, b = spans[j]
-            q = (model.coefficient_fixed[j] is None) + sum(f is None for f in model.constant_fixed[a:b])
+        for reduced, q in _reductions(model, context.lib):
+            trial = refit(reduced, context)
+            if trial is None or (trial.degenerate and not model.degenerate):
+                continue  # dropping must not leave a value the data cannot pin down
             if _passes(trial, model, q, context) and (best is None or trial.rss < best.rss):
                 best = trial
         if best is None:
@@ -424,9 +453,9 @@ def _options(model: Model, context: Context) -> list[tuple[float, str, int, Simp
     """(gain in nats, kind, index, number) for every free value with an admissible simple number.
 
     Admissible: the identification module's rule for measured values
-    (:func:`mathdisco.engines.numerics.identification.interval_accepts`: inside the
-    ``Z_WINDOW`` standard-error interval, and shorter than the free value by
-    ``MARGIN``); zero, the value's absence, needs no margin.
+    (:func:`mathdisco.engines.numerics.measured.interval_accepts`: inside the
+    ``Z_WINDOW`` standard-error interval, shorter than the free value, and unlikely
+    to lie there by accident); zero, the value's absence, is offered without them.
     """
     out = []
     exact = context.decimals if model.rss <= len(context.y) * (10 * context.floor) ** 2 else 0
@@ -509,7 +538,9 @@ def snap(model: Model, context: Context, attempts: int = 6) -> Model:
             where = "intercept" if kind == "intercept" else f"{kind[:-1]} {index + 1}"
             trial.snapped = model.snapped + [{"where": where, "fitted": float(fitted),
                                               "snapped": number.text, "p_value": p_value,
-                                              "interval": interval_of(fitted, error)}]
+                                              "interval": interval_of(fitted, error),
+                                              "chance": None if number.value == 0 else
+                                              coincidence_chance(number, fitted, error, Z_WINDOW)}]
             best, best_key = trial, key
         if best is None:
             break
@@ -544,7 +575,7 @@ def repair(model: Model, context: Context) -> Model:
             if trial is not None and _passes(trial, model, 0, context):
                 trial.snapped = model.snapped + [{"where": f"constant {index + 1}", "fitted": value,
                                                   "snapped": number.text, "p_value": 1.0,
-                                                  "interval": None}]
+                                                  "interval": None, "chance": None}]
                 model = trial
                 break
         else:

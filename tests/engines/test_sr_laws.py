@@ -15,7 +15,12 @@ import pytest
 import sympy
 from pydantic import ValidationError
 
-from mathdisco.engines.numerics.identification import interval_accepts, interval_candidates
+from mathdisco.engines.numerics.measured import (
+    CHANCE_LEVEL,
+    coincidence_chance,
+    interval_accepts,
+    interval_candidates,
+)
 from mathdisco.engines.registry import get_job_type
 from mathdisco.engines.sr.evaluate import Evaluator, Fit, is_law
 from mathdisco.engines.sr.finalise import finalise, to_sympy
@@ -139,6 +144,26 @@ def test_whole_engine_states_each_constant():
     view = SR.view(SR.check_result(result))
     rows = {row.label: str(row.value) for row in view.evidence}
     assert "recognised as 3/2" in rows["number: coefficient 1"]
+    [three_halves] = [c for c in result["best"]["constants"] if c["recognised"] == "3/2"]
+    assert 0 < three_halves["chance"] <= CHANCE_LEVEL
+
+
+def test_random_values_are_rarely_recognised():
+    # Values drawn log-uniformly and known to three digits: a closed form is accepted for about
+    # CHANCE_LEVEL of them (the margin alone accepted 0.31 here).
+    rng = np.random.default_rng(7)
+    accepted = 0
+    for value in np.exp(rng.uniform(math.log(0.1), math.log(10), 300)):
+        error = 1e-3 * value
+        options = interval_candidates(value, value - 3 * error, value + 3 * error)[:2]
+        accepted += any(interval_accepts(c, value, error) for c in options)
+    assert accepted / 300 <= 2 * CHANCE_LEVEL
+
+
+def test_the_chance_of_a_coincidence_falls_with_the_error():
+    [half] = [c for c in interval_candidates(0.5004, 0.499, 0.502) if c.text == "1/2"]
+    chances = [coincidence_chance(half, 0.5004, error) for error in (1e-2, 1e-3, 1e-4, 1e-5)]
+    assert chances == sorted(chances, reverse=True) and chances[-1] < 1e-3 < chances[0] <= 1
 
 
 def test_identification_offers_registry_constants_and_judges_by_interval():

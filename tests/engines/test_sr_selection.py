@@ -98,7 +98,26 @@ def test_terms_the_noise_cannot_justify_are_dropped():
     fit = ev.fit(terms)
     model = process(fit, Context(lib, X, y, noise=estimate_noise(X, y).std))
     assert model.terms == (lib.encode(["x"]),)
-    assert str(to_sympy(model, lib)) == "2*x"
+    # the slope stays fitted: at 10 % noise on 60 rows a number as short as 2 lies inside its
+    # interval by accident with chance ~0.2 (engines/numerics/measured.py, rule 3')
+    assert abs(model.coefficients[0] - 2) <= 3 * model.errors["coefficients"][0]
+
+
+def test_an_idle_summand_inside_a_product_is_dropped():
+    # Nguyen-3 (x^5 + x^4 + x^3 + x^2 + x) as the search once returned it: the law
+    # (x + 1)(x^4 + x^2 + 1) - 1 with exp(C - x), C ~ -20, of size ~1e-9 inside the product.
+    lib = Library(["x"], ["add", "sub", "mul", "exp"], constants=True)
+    X = np.random.default_rng([1, 0]).uniform(-1, 1, (1, 20))
+    x = X[0]
+    y = x**5 + x**4 + x**3 + x**2 + x
+    term = lib.encode(["mul", "add", "x", "C", "add", "add", "mul", "mul", "x", "x", "mul", "x", "x",
+                       "mul", "x", "x", "add", "C", "exp", "sub", "C", "x"])
+    fit = Evaluator(lib, X, y).fit((term,))
+    assert fit.constants[2] < -15  # the idle summand is there to be dropped
+    model = process(fit, Context(lib, X, y))
+    expression = to_sympy(model, lib)
+    assert not expression.has(sympy.exp)
+    assert sympy.expand(expression - _law("x**5 + x**4 + x**3 + x**2 + x", ["x"])) == 0
 
 
 def test_pure_noise_gives_a_constant():
