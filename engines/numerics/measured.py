@@ -51,7 +51,7 @@ import sympy
 from mathdisco.engines.numerics.constants import CONSTANTS, constant_value
 
 __all__ = ["CHANCE_LEVEL", "INTERVAL_Z", "Recognised", "coincidence_chance", "interval_accepts",
-           "interval_candidates", "measured_cost"]
+           "interval_candidates", "measured_cost", "plausible_reading"]
 
 #: confidence interval of a measured value, in standard errors (rule 2').
 INTERVAL_Z = 3.0
@@ -226,3 +226,24 @@ def _forms_within(low: float, high: float, budget: float) -> set[float]:
             if p.size:
                 found.update(np.round(p / qi * base_value, 12).tolist())
     return found
+
+
+def plausible_reading(value: float, standard_error: float,
+                      z: float = INTERVAL_Z) -> tuple[Recognised, float] | None:
+    """The shortest closed form that meets rules 1' and 2' for ``value``, with its chance (rule 3').
+
+    For a value kept as measured: the reading a researcher may still consider
+    ("consistent with 2, chance 0.18 of an accidental match"); None when no
+    form is shorter than the measured value inside its interval.
+
+    >>> form, chance = plausible_reading(1.996, 0.03)
+    >>> form.text, round(chance, 2)
+    ('2', 0.18)
+    """
+    if not (math.isfinite(standard_error) and standard_error > 0):
+        return None
+    width = z * standard_error
+    for candidate in interval_candidates(value, value - width, value + width)[:1]:
+        if candidate.cost < measured_cost(value, standard_error):
+            return candidate, coincidence_chance(candidate, value, standard_error, z)
+    return None

@@ -45,6 +45,7 @@ import sympy
 
 from mathdisco.engines.contract import JobType, Progress, TimeLimits, no_progress
 from mathdisco.engines.discoveries import Discovery, expression_statement
+from mathdisco.engines.numerics.measured import plausible_reading
 from mathdisco.engines.sr.operators import default_operators
 from mathdisco.engines.sr.params import (
     SearchOptions,
@@ -264,12 +265,14 @@ def model_constants(model, lib) -> list[dict]:
                     continue  # a dropped intercept is no number of the law
                 out.append({"where": where, "fitted": float(entry["fitted"]),
                             "interval": entry.get("interval"), "recognised": f.text,
-                            "chance": entry.get("chance")})
+                            "chance": entry.get("chance"), "consistent_with": None})
             else:
                 error = errors[i] if i < len(errors) else math.inf
+                reading = plausible_reading(value, error)
                 out.append({"where": where, "fitted": float(value),
                             "interval": interval_of(value, error), "recognised": None,
-                            "chance": None})
+                            "chance": None if reading is None else reading[1],
+                            "consistent_with": None if reading is None else reading[0].text})
     return out
 
 

@@ -54,8 +54,11 @@ class ModelConstant(_Strict):
         "the closed form (engines/numerics/measured.py) that replaced it, sympy syntax; "
         "None: kept as fitted"))
     chance: float | None = Field(None, ge=0, le=1, description=(
-        "when recognised: the chance that a closed form this short lies inside the interval "
-        "by accident (engines/numerics/measured.py)"))
+        "the chance that a closed form this short lies inside the interval by accident "
+        "(engines/numerics/measured.py): of the recognised form, or of consistent_with"))
+    consistent_with: str | None = Field(None, description=(
+        "kept as fitted: the shortest closed form inside the interval, refused because its "
+        "chance of an accidental match is too high (None: no such form)"))
 
 
 class SRParetoRow(ParetoPoint):
@@ -218,6 +221,8 @@ def sr_view(result: SRResult) -> ResultView:
         interval = ("no interval (not identifiable)" if c.interval is None
                     else f"[{c.interval[0]:.6g}, {c.interval[1]:.6g}]")
         verdict = f"recognised as {c.recognised}" if c.recognised is not None else "kept as fitted"
+        if c.consistent_with is not None:
+            verdict += f", consistent with {c.consistent_with}"
         if c.chance is not None:
             verdict += f" (chance of an accidental match {c.chance:.2g})"
         evidence.append(EvidenceRow(label=f"number: {c.where}",

@@ -22,7 +22,7 @@ from mathdisco.engines.results import ResultView
 from mathdisco.engines.sr.evaluate import Evaluator, Fit
 from mathdisco.engines.sr.finalise import to_sympy
 from mathdisco.engines.sr.grammar import Library
-from mathdisco.engines.sr.job import run_sr_mcts
+from mathdisco.engines.sr.job import model_constants, run_sr_mcts
 from mathdisco.engines.sr.noise import estimate_noise
 from mathdisco.engines.sr.params import SRParams
 from mathdisco.engines.sr.selection import Context, process
@@ -101,6 +101,9 @@ def test_terms_the_noise_cannot_justify_are_dropped():
     # the slope stays fitted: at 10 % noise on 60 rows a number as short as 2 lies inside its
     # interval by accident with chance ~0.2 (engines/numerics/measured.py, rule 3')
     assert abs(model.coefficients[0] - 2) <= 3 * model.errors["coefficients"][0]
+    [slope] = model_constants(model, lib)
+    assert slope["recognised"] is None and slope["consistent_with"] == "2"
+    assert 0.1 < slope["chance"] < 1
 
 
 def test_an_idle_summand_inside_a_product_is_dropped():
