@@ -21,9 +21,9 @@ Cases:
 Threads: every case runs at each count of ``--threads`` (default 1 and 2) for
 both tools alike -- ``OMP_NUM_THREADS``, ``MKL_NUM_THREADS`` and
 ``NUMBA_NUM_THREADS`` set to it, ``torch.set_num_threads`` in CayleyPy's
-process and ``threads`` in ours (which threads the rank-bitset searches; the
-sorted-layer ones run on one whatever the count) -- so a speed ratio is
-always at equal cores.
+process and ``threads`` in ours (which threads the rank-bitset and one-word
+sorted-layer searches; multi-word ones run on one whatever the count) -- so a
+speed ratio is always at equal cores.
 
 Setup of the peer (outside the repository), either a venv::
 

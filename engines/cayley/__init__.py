@@ -10,11 +10,11 @@ cycle_families   CayleyPy's cycle and conjugacy-class families
 puzzles          twisty puzzles (2x2x2 and 3x3x3 cubes, pyraminx, skewb) from geometry
 gap_format       puzzles given as GAP-style cycle notation, parsed and bounded
 graph            a generating set on a central state: validation, packing, |V|
-kernels          numba kernels on one-word states: generator application, ranking,
-                 bitset test-and-set, sorted-set difference
+kernels          numba kernels on one-word states: generator application (vectorised),
+                 ranking, sorted-set difference and merge
 packed_kernels   numba kernels on multi-word states: expansion, keys, sort, set ops
+frontier_kernels the rank-bitset BFS's kernels, on one or several numba threads
 rank_bitset      BFS over S_n (n <= 13) with a visited bitset and frontier lists
-parallel_kernels the same BFS's kernels on several numba threads (atomic test-and-set)
 bitset_frontier  the three-bitset BFS used when frontier lists would not fit
 sorted_layers    BFS over sorted one-word layers
 packed_layers    BFS over sorted multi-word layers

@@ -25,7 +25,7 @@ import math
 
 import numpy as np
 
-from mathdisco.engines.cayley import kernels
+from mathdisco.engines.cayley import frontier_kernels, kernels
 from mathdisco.engines.cayley.graph import PermutationGraph, decode_states
 from mathdisco.engines.cayley.memory import (
     WORK_PER_CALL,
@@ -60,7 +60,7 @@ def bfs_bitset_frontier(graph: PermutationGraph, ledger: MemoryLedger, max_diame
     """
     n = graph.n
     k = len(graph.generators)
-    masks, lefts, rights, offsets = kernels.compile_generators(graph.generators, 4)
+    gens = kernels.compile_generators(graph.generators, 4, reflections=True)
     fact, reciprocal = _factorial_tables(n)
     words = (math.factorial(n) + 63) // 64
     ledger.take(3 * words * 8, "three bitsets over S_n")
@@ -85,14 +85,9 @@ def bfs_bitset_frontier(graph: PermutationGraph, ledger: MemoryLedger, max_diame
         layer_size = 0
         for a in range(0, words, step * threads):
             b = min(words, a + step * threads)
-            if threads > 1:
-                layer_size += kernels.expand_bitset_frontier_parallel(
-                    current, a, b, masks, lefts, rights, offsets, n, fact, reciprocal, visited,
-                    following, 8 * threads)
-            else:
-                layer_size += kernels.expand_bitset_frontier(
-                    current, a, b, masks, lefts, rights, offsets, n, fact, reciprocal, visited,
-                    following)
+            layer_size += frontier_kernels.expand_bitset_layer(
+                current, a, b, gens, n, fact, reciprocal, visited, following,
+                8 * threads if threads > 1 else 1)
             report.expanding(done + layer_size, len(sizes), int(sizes[-1] * b / words), sizes[-1])
         if layer_size == 0:
             completed = True

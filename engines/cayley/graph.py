@@ -29,6 +29,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -226,7 +227,7 @@ def prepare_graph(generators: list[list[int]], central_state: list | str | None 
     if len(kept) > 2:
         # pack positions in an order that makes the generators cheap to apply (any fixed
         # order is a bijection on states; ranks are taken of the packed state)
-        order = layout(gens, width, 64 // width)
+        order = _packing_order(tuple(tuple(g) for g in gens), width, words)
         slot_of = {p: j for j, p in enumerate(order)}
         gens = [[slot_of[g[p]] for p in order] for g in gens]
         relabelled = [relabelled[p] for p in order]
@@ -239,6 +240,30 @@ def prepare_graph(generators: list[list[int]], central_state: list | str | None 
     graph.known_vertices = known_vertices if known_vertices is not None else \
         _known_vertex_count(graph)
     return graph
+
+
+@functools.lru_cache(maxsize=64)
+def _packing_order(gens: tuple[tuple[int, ...], ...], width: int, words: int
+                   ) -> tuple[int, ...]:
+    """The slot order of the positions (cached: validating the params and the run both prepare
+    the graph, and the layout search costs ~5 ms)."""
+    if width == 4 and words == 1:
+        # the one-word kernels also move reflected runs at once (a prefix reversal is one
+        # group in the given order); the layout search knows only shifts
+        identity = tuple(range(len(gens[0])))
+        groups = _reflected_groups(gens, identity)
+        if groups <= 2 * len(gens):  # a shift or a reflection plus the fixed points each
+            return identity
+        order = tuple(layout([list(g) for g in gens], width, 64 // width))
+        return identity if groups <= _reflected_groups(gens, order) else order
+    return tuple(layout([list(g) for g in gens], width, 64 // width))
+
+
+def _reflected_groups(gens, order) -> int:
+    """Mask-and-shift groups of one-word nibble states, reflections allowed, in this order."""
+    slot_of = {p: j for j, p in enumerate(order)}
+    placed = [[slot_of[g[p]] for p in order] for g in gens]
+    return len(kernels.compile_generators(placed, 4, reflections=True)[0])
 
 
 def _parity(p: list[int]) -> int:

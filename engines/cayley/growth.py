@@ -64,21 +64,19 @@ ALGORITHMS = ("rank_bitset", "rank_bitset_frontier", "sorted_layers", "packed_la
 # The largest pair of consecutive layers seen in the reference data is ~61% of |V|
 # (pancake, all transpositions); the estimate uses 65%.
 PEAK_TWO_LAYER_FRACTION = 0.65
-# Seconds per neighbour evaluation, measured warm on this 2-core box (docs/benchmarks.md,
-# cayley_growth and "Estimates").  Rank kernels: a fixed part (ranking, the bitset probe)
-# plus a part per mask-and-shift group of the generator (kernels.compile_generators: a
-# cyclic shift is 2 groups, a transposition 3, a prefix reversal of i symbols i + 1),
-# plus the bucketing pass (bitsets over 1 MB, rank_bitset.BUCKETED_ABOVE_BYTES) and a DRAM
-# premium when the bitset outgrows the caches.  Fitted to LRX n = 10..13
-# (30-65 ns), pancake n = 10..12 (57-111 ns), all transpositions n = 10 (27-47 ns); the
-# single figure of 25 ns used before gave pancake n = 11 10 s where it ran 44.5 s (issue
-# 25).  Sorted one-word layers; packed rows (per word of state).  Those fits ran at load ~6.5;
-# on an idle core (bench/time_limits.py --estimates; LRX/pancake n = 10, 11, all
-# transpositions n = 9, the 2x2x2 cube) the runs took 0.26-0.62 of them, so the figures are
-# scaled by 0.4: the estimate is for one idle worker.  An estimate, used to refuse jobs that
-# could not finish in their time limit, not a promise.
-SECONDS_PER_EVALUATION = {"rank_base": 10e-9, "rank_per_group": 3.2e-9, "rank_bucketed": 6e-9,
-                          "rank_dram": 4e-9, "sorted": 32e-9, "packed_per_word": 24e-9}
+# Seconds per neighbour evaluation, measured warm on an idle core of this 2-core box
+# (bench/cayley_bench.py --estimates; docs/benchmarks.md, "Estimates").  Rank kernels: a fixed
+# part (ranking, the bitset probe) plus a part per mask-and-shift group of the generator
+# (kernels.compile_generators with reflected groups, as the kernels run them: a cyclic shift,
+# a transposition and a prefix reversal are 2 groups each), plus the bucketing pass (bitsets
+# over rank_bitset.BUCKETED_ABOVE_BYTES) and a DRAM premium when the bitset outgrows the
+# caches.  Refitted after the vectorised kernels (2026-12-07) to LRX and pancake n = 10, 11
+# (0.06, 0.76, 0.20, 3.07 s: estimate / measured 0.94-1.6); the bucketed and DRAM parts are
+# the earlier fit's.  Sorted one-word layers: the 2x2x2 cube (0.39 s); packed rows per word of
+# state.  An estimate, used to refuse jobs that could not finish in their time limit, not a
+# promise.
+SECONDS_PER_EVALUATION = {"rank_base": 4e-9, "rank_per_group": 1.6e-9, "rank_bucketed": 6e-9,
+                          "rank_dram": 4e-9, "sorted": 18e-9, "packed_per_word": 24e-9}
 #: fixed cost of one search (set-up, the first layers)
 SECONDS_PER_SEARCH = 0.02
 CACHED_BITSET_BYTES = 32 << 20
@@ -146,7 +144,8 @@ def estimate_memory(graph: PermutationGraph, algorithm: str = "auto",
 
 
 def _mean_groups(graph: PermutationGraph) -> float:
-    offsets = kernels.compile_generators(graph.generators, graph.width)[3]
+    offsets = kernels.compile_generators(graph.generators, graph.width,
+                                         reflections=graph.width == 4)[3]
     return float(offsets[-1]) / max(len(graph.generators), 1)
 
 
@@ -210,7 +209,7 @@ def growth(graph: PermutationGraph, *, memory_budget_bytes: int = 8 << 30,
         "auto" (the cheapest that fits the budget) or one of :data:`ALGORITHMS`.
     threads : int
         Threads for the rank-bitset searches over S_n (frontier lists or three
-        bitsets); the sorted-layer searches run on one.
+        bitsets) and the sorted one-word layers; multi-word layers run on one.
 
     Returns
     -------
@@ -224,9 +223,12 @@ def growth(graph: PermutationGraph, *, memory_budget_bytes: int = 8 << 30,
     started = time.perf_counter()
     driver = _DRIVERS[estimate["algorithm"]]
     arguments = (graph, ledger, max_diameter, store_layers_max_size, last_layer_max_size, progress)
-    if estimate["algorithm"] in ("rank_bitset", "rank_bitset_frontier") and threads > 1:
+    if estimate["algorithm"] in ("rank_bitset", "rank_bitset_frontier"):
         import numba
 
+        # numba's team is set even for one thread: a parallel region of the default team
+        # waits for every thread of it to join, which on a busy machine costs a time slice
+        # per kernel call (LRX n = 10 at load 2: 0.32 s instead of 0.06 s)
         previous = numba.get_num_threads()
         numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
         try:
@@ -234,7 +236,8 @@ def growth(graph: PermutationGraph, *, memory_budget_bytes: int = 8 << 30,
         finally:
             numba.set_num_threads(previous)
     else:
-        sizes, stored, last, completed = driver(*arguments)
+        sizes, stored, last, completed = driver(*arguments, **(
+            {"threads": threads} if estimate["algorithm"] == "sorted_layers" else {}))
     elapsed = time.perf_counter() - started
     last_layer = decode_states(graph, last) if last is not None else None
     return {

@@ -432,7 +432,7 @@ def warm_up() -> None:
     """Compile every numba kernel of the Cayley engine on tiny graphs (cached on disk after).
 
     Each BFS strategy on S_5 (the rank-bitset ones also threaded), the
-    bucketed rank-bitset probe (S_11 to depth 2: its 5 MB bitset is past the
+    bucketed rank-bitset probe (S_12 to depth 2: its 60 MB bitset is past the
     bucketing threshold) on one and two threads, multi-word packed states (S_17 to depth 2), a matrix
     group and the extremal search on n = 4.
     """
@@ -444,7 +444,7 @@ def warm_up() -> None:
         run_growth(GrowthParams(family="coxeter", n=5, algorithm=algorithm,
                                 threads=min(2, MAX_THREADS)))
     for threads in {1, min(2, MAX_THREADS)}:
-        run_growth(GrowthParams(family="pancake", n=11, max_diameter=2, threads=threads))
+        run_growth(GrowthParams(family="pancake", n=12, max_diameter=2, threads=threads))
     run_growth(GrowthParams(family="lrx", n=17, max_diameter=2))
     run_growth(GrowthParams(family="heisenberg", n=3, modulus=3))
     warm_up_extremal()

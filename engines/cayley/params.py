@@ -121,7 +121,8 @@ class GrowthParams(EngineParams):
         f"refuse or stop a search needing more (at most {MAX_BUDGET_GIB} GiB on this machine)"))
     algorithm: Algorithm = "auto"
     threads: int = Field(1, ge=1, le=MAX_THREADS, description=(
-        "threads for the rank-bitset searches over S_n (rank_bitset, rank_bitset_frontier)"))
+        "threads for the rank-bitset searches over S_n (rank_bitset, rank_bitset_frontier) "
+        "and one-word sorted layers (sorted_layers)"))
 
     @model_validator(mode="after")
     def _consistent(self) -> GrowthParams:
