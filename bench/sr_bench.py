@@ -216,9 +216,12 @@ def run_ours_search(task: dict, limit: float) -> tuple[str, float]:
     return run_ours(task, limit, linear=False)
 
 
+# gplearn's protected sqrt and log act on |x| (gplearn.functions); a plain sqrt would make its
+# programs NaN wherever the argument is negative, and its test R^2 undefined
 _GPLEARN = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
-            "div": lambda a, b: a / b, "sin": sympy.sin, "cos": sympy.cos, "log": sympy.log,
-            "exp": sympy.exp, "sqrt": sympy.sqrt}
+            "div": lambda a, b: a / b, "sin": sympy.sin, "cos": sympy.cos,
+            "log": lambda a: sympy.log(sympy.Abs(a)), "exp": sympy.exp,
+            "sqrt": lambda a: sympy.sqrt(sympy.Abs(a))}
 
 
 def gplearn_to_sympy(text: str, names: list[str]) -> sympy.Expr:
