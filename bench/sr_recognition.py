@@ -26,6 +26,7 @@ import numpy as np
 import mathdisco.engines.sr.selection as selection
 from mathdisco.engines.numerics import measured
 from mathdisco.engines.sr.evaluate import Evaluator
+from mathdisco.engines.sr.fitting import Context
 from mathdisco.engines.sr.grammar import Library
 from mathdisco.engines.sr.job import model_constants
 from mathdisco.engines.sr.operators import KOZA
@@ -42,7 +43,7 @@ def recognised(c: float, seed: int, noise: float, rows: int) -> tuple[str | None
     y = c * X[0] * X[1]
     y = y + rng.normal(0, noise * float(np.sqrt(np.mean(y**2))), rows)
     model = selection.process(Evaluator(lib, X, y).fit((lib.encode(["mul", "x0", "x1"]),)),
-                              selection.Context(lib, X, y))
+                              Context(lib, X, y))
     [entry] = [k for k in model_constants(model, lib) if k["where"] == "coefficient 1"]
     value = model.coefficients[0] if entry["recognised"] is not None else None
     return entry["recognised"], value

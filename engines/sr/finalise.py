@@ -34,17 +34,10 @@ import sympy
 
 from mathdisco.engines.sr import kernels
 from mathdisco.engines.sr.evaluate import Evaluator, Fit, snap_decimal, snap_pi_multiple, snap_value
+from mathdisco.engines.sr.fitting import Context, Model, constant_spans, quick_length, refit
 from mathdisco.engines.sr.grammar import Library
 from mathdisco.engines.sr.numbers import SimpleNumber
-from mathdisco.engines.sr.selection import (
-    Context,
-    Model,
-    constant_spans,
-    from_fit,
-    process,
-    quick_length,
-    refit,
-)
+from mathdisco.engines.sr.selection import from_fit, process
 
 __all__ = ["Chosen", "finalise", "fit_to_sympy", "fold_numbers", "pareto_front", "predict", "tidy",
            "to_sympy"]

@@ -25,7 +25,7 @@ Stopping: a *law* reaching ``target_nrmse`` (exact data, every number simple:
 with free-looking numbers does not, it competes in the selection as a fit; so
 does the deadline (every ``tick``), the evaluation budget, and -- on noisy
 data -- *convergence*: the candidate of least quick description length
-(:func:`mathdisco.engines.sr.selection.quick_length`) has not improved by a nat for
+(:func:`mathdisco.engines.sr.fitting.quick_length`) has not improved by a nat for
 ``patience`` epochs and fits to within ``noise_gate`` times the noise level,
 taken as the smaller of the model-free estimate (:mod:`mathdisco.engines.sr.noise`,
 only when its smoother levelled off) and the most accurate candidate's
@@ -60,6 +60,7 @@ import sympy
 from mathdisco.engines.contract import Progress, no_progress
 from mathdisco.engines.sr.evaluate import BudgetExhausted, Evaluator, Finished
 from mathdisco.engines.sr.finalise import Chosen, finalise
+from mathdisco.engines.sr.fitting import FLOOR, quick_length
 from mathdisco.engines.sr.forms import Form, discover_form
 from mathdisco.engines.sr.gp import GeneticProgramming
 from mathdisco.engines.sr.grammar import Library
@@ -69,7 +70,6 @@ from mathdisco.engines.sr.noise import NoiseEstimate, estimate_noise
 from mathdisco.engines.sr.operators import KOZA
 from mathdisco.engines.sr.polynomial import sparse_polynomial
 from mathdisco.engines.sr.rational import rational_step
-from mathdisco.engines.sr.selection import FLOOR, quick_length
 
 __all__ = ["SearchConfig", "SearchOutcome", "search"]
 

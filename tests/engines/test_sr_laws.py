@@ -24,11 +24,12 @@ from mathdisco.engines.numerics.measured import (
 from mathdisco.engines.registry import get_job_type
 from mathdisco.engines.sr.evaluate import Evaluator, Fit, is_law
 from mathdisco.engines.sr.finalise import finalise, to_sympy
+from mathdisco.engines.sr.fitting import Context
 from mathdisco.engines.sr.grammar import Library
 from mathdisco.engines.sr.job import model_constants, run_sr_mcts, warm_up
 from mathdisco.engines.sr.operators import EXTENDED, KOZA, default_operators
 from mathdisco.engines.sr.params import SRParams
-from mathdisco.engines.sr.selection import Context, process
+from mathdisco.engines.sr.selection import process
 
 SR = get_job_type("sr_mcts")
 

@@ -21,11 +21,12 @@ from mathdisco.engines.registry import get_job_type
 from mathdisco.engines.results import ResultView
 from mathdisco.engines.sr.evaluate import Evaluator, Fit
 from mathdisco.engines.sr.finalise import to_sympy
+from mathdisco.engines.sr.fitting import Context
 from mathdisco.engines.sr.grammar import Library
 from mathdisco.engines.sr.job import model_constants, run_sr_mcts
 from mathdisco.engines.sr.noise import estimate_noise
 from mathdisco.engines.sr.params import SRParams
-from mathdisco.engines.sr.selection import Context, process
+from mathdisco.engines.sr.selection import process
 
 SR = get_job_type("sr_mcts")
 SUITE = get_job_type("sr_benchmark")
