@@ -99,7 +99,7 @@ class GeneticProgramming:
             same = [t for t in range(len(lib.names)) if lib.arity[t] == lib.arity[e[s0]]]
             return e[:s0] + (rng.choice(same),) + e[s0 + 1:]
         if kind == 2:  # insert a new parent above a subtree
-            op = rng.choice(lib.functions)
+            op = rng.choice(lib.growable)
             if lib.arity[op] == 1:
                 new = (op,) + e[s0:s1]
             elif rng.random() < 0.5:

@@ -47,10 +47,13 @@ class Library:
     operators : operator names from :data:`mathdisco.engines.sr.operators.OPERATORS`.
     constants : whether the fitted-constant token ``C`` is available.
     max_constants : the most ``C`` tokens one expression may hold.
+    grow_with : the operators new expressions may use (default: all of ``operators``);
+        the others keep their tokens, so expressions of the sub-grammar are expressions
+        of the whole one.
     """
 
     def __init__(self, variables: Sequence[str], operators: Sequence[str], constants: bool = True,
-                 max_constants: int = 3) -> None:
+                 max_constants: int = 3, grow_with: Sequence[str] | None = None) -> None:
         self.variables = list(variables)
         self.n_variables = len(self.variables)
         self.names: list[str] = list(self.variables)
@@ -66,6 +69,9 @@ class Library:
         self.weights = [op.weight if op else 1 for op in self.ops]
         self.terminals = [t for t in range(len(self.names)) if self.arity[t] == 0]
         self.functions = [t for t in range(len(self.names)) if self.arity[t] > 0]
+        # the operators new trees may use (all by default); a sub-grammar keeps the token
+        # numbering of the whole one, so its trees share the evaluator and its cache
+        self.growable = [t for t in self.functions if grow_with is None or self.names[t] in grow_with]
         self.token_of = {name: t for t, name in enumerate(self.names)}
         self.max_constants = max_constants if constants else 0
         self._trig = {t for t in self.functions if self.ops[t].trig}
@@ -107,7 +113,7 @@ class Library:
                 continue
             allowed.append(t)
         if depth < max_depth:
-            for t in self.functions:
+            for t in self.growable:
                 if self.arity[t] > room:
                     continue
                 if trig_above and t in self._trig:

@@ -4,7 +4,9 @@ Per epoch (after Xu, Liu, Sun, "Reinforcement Symbolic Regression Machine",
 ICLR 2024, section 3 and the reference code's ``pipeline.py``):
 
 1. the form-free MCTS agents build one expression each (their trees and Q
-   tables persist across epochs and are reset every ``reset_every`` epochs);
+   tables persist across epochs and are reset every ``reset_every`` epochs):
+   one grows sums of products only (polynomial structure: powers, repeated
+   factors), one the whole grammar without constants, one with constants;
 2. a GP seeded with an agent's best expressions and its own hall of fame
    refines them;
 3. MSDB mines a form ``A + f`` / ``A * f`` from the GP's hall of fame;
@@ -124,6 +126,8 @@ class SearchOutcome:
     epochs_completed: int = 0  # tree-search epochs that ran to their end
 
 
+POLYNOMIAL_OPERATORS = ("add", "sub", "mul")
+"""The sub-grammar of the products pair: sums of products of the variables."""
 EXACT = 1e-6
 """Data fitted better than this (relative) are treated as exact: no early stop, the search goes on."""
 MIN_ROWS = 50
@@ -157,12 +161,20 @@ class _Pipeline:
         self.error_scale = max(config.error_scale, self.relative_noise)
         self.evaluator.tick = self.tick
         self.evaluator.tick_every = 64
-        # Two agent/GP pairs without a form: one over constant-free trees whose
-        # summands each get a fitted coefficient (polynomial-like targets), one with
-        # the C token and root scaling only (constants inside functions).  Both
+        # Agent/GP pairs without a form: over constant-free trees whose summands each
+        # get a fitted coefficient, one growing sums of products only (polynomials:
+        # over the whole grammar, 20 points of a quintic are fitted to 1e-4 by shorter
+        # sin/exp trees, and the search settles there), one over every operator; then
+        # one with the C token and root scaling only (constants inside functions).  The
         # libraries number their tokens alike, so they share the evaluator's cache.
         plain = Library(variables, config.operators, config.constants, max_constants=0)
         self.pairs = [(self.agent(plain, plain.additive_terms), self.gp(plain, plain.additive_terms))]
+        others = {plain.names[t] for t in plain.growable} - set(POLYNOMIAL_OPERATORS)
+        if "mul" in plain.token_of and others:  # a grammar of products only has it already
+            products = Library(variables, config.operators, config.constants, max_constants=0,
+                               grow_with=POLYNOMIAL_OPERATORS)
+            self.pairs.insert(0, (self.agent(products, products.additive_terms),
+                                  self.gp(products, products.additive_terms)))
         if config.constants and config.max_constants > 0:
             self.pairs.append((self.agent(self.lib, self.lib.additive_terms),
                                self.gp(self.lib, self.lib.additive_terms)))

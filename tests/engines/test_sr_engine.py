@@ -47,7 +47,8 @@ def test_nguyen_recovered_exactly(name):
     assert result["n_train"] == 20
 
 
-@pytest.mark.parametrize("name", ["Nguyen-5", "Nguyen-8", "Nguyen-10"])
+@pytest.mark.parametrize("name", ["Nguyen-3", "Nguyen-4", "Nguyen-5", "Nguyen-8", "Nguyen-10",
+                                  "Nguyen-12"])
 def test_tree_search_alone_recovers(name):
     # MCTS + double Q + GP + forms, without the linear steps that solve these at once. The seeded
     # trajectory is the same on any machine; an epoch bound, not the clock, ends a failing run
@@ -179,6 +180,20 @@ def test_random_expressions_obey_the_grammar():
     assert not lib.is_legal(lib.encode(["sin", "C"]), 5, 20)
     assert not lib.is_legal(lib.encode(["add", "C", "C"]), 5, 20)
     assert trig
+
+
+def test_a_sub_grammar_grows_only_its_operators_and_keeps_the_tokens():
+    operators = ["add", "sub", "mul", "div", "sin", "exp"]
+    whole = Library(["x", "y"], operators, constants=False)
+    products = Library(["x", "y"], operators, constants=False, grow_with=("add", "sub", "mul"))
+    assert products.names == whole.names  # one numbering: the evaluator reads both alike
+    allowed = {products.token_of[name] for name in ("add", "sub", "mul")}
+    rng = random.Random(5)
+    for _ in range(200):
+        e = products.random_expression(rng, 5, 20)
+        assert {t for t in e if products.arity[t] > 0} <= allowed
+        assert whole.is_legal(e, 5, 20)
+    assert not products.is_legal(whole.encode(["sin", "x"]), 5, 20)
 
 
 def test_constants_fitted_and_snapped():
