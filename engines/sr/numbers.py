@@ -34,16 +34,11 @@ from fractions import Fraction
 
 from mathdisco.engines.numerics.measured import Recognised, interval_candidates, measured_cost
 
-__all__ = ["SimpleNumber", "candidates", "free_cost", "integer_cost", "is_simple"]
+__all__ = ["SimpleNumber", "candidates", "free_cost", "is_simple"]
 
 SimpleNumber = Recognised
 """A closed form with ``value``, ``rational``, ``cost`` (nats), ``expression``/``expr`` and ``text``."""
 Recognised.expr = Recognised.expression  # the selection's older name
-
-
-def integer_cost(k: int) -> float:
-    """``2 log(1 + |k|)`` nats: a proper code (the lengths satisfy Kraft's inequality)."""
-    return 2.0 * math.log1p(abs(k))
 
 
 def free_cost(value: float, standard_error: float) -> float:
